@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Secret = (description: string) => Type.Optional(Type.String({ minLength: 32, description }));
+const Minutes = (def: number) => Type.Integer({ minimum: 1, maximum: 60 * 24 * 365, default: def });
+
+/** The one schema for the environment. Every variable the app reads is here, with its default. */
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  APP_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$', description: 'absolute http(s) URL' })),
+  TRUST_PROXY: Type.Optional(Type.String()),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$', description: 'sqlite:<path> or postgres://…' })),
+  SECRET_KEY: Secret('at least 32 characters'),
+  PEPPER: Secret('at least 32 characters'),
+  DEFAULT_USER: Type.Optional(Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', maxLength: 254, description: 'an email address' })),
+  DEFAULT_PASSWORD: Type.Optional(Type.String({ minLength: 12, maxLength: 1024 })),
+  SESSION_IDLE_MINUTES: Minutes(30),
+  SESSION_ABSOLUTE_MINUTES: Minutes(12 * 60),
+  ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19456, maximum: 1048576, default: 19456 }),
+  ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 20, default: 2 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+  MAIL_FROM: Type.String({ minLength: 3, maxLength: 320, default: 'Parapet <parapet@localhost>' }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://.+' })),
+  MAILGUN_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  MAILGUN_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
+  MAILGUN_DOMAIN_REGION: Type.Union([Type.Literal('us'), Type.Literal('eu')], { default: 'us' }),
+  MAILGUN_API_URL: Type.Optional(Type.String({ pattern: '^https?://.+' })),
+  TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export type TrustProxy = false | number | string[];
+
+export interface Config {
+  env: Env;
+  isProduction: boolean;
+  appUrl: URL;
+  trustProxy: TrustProxy;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
+  secretKey: string;
+  pepper: string;
+  session: { idleMs: number; absoluteMs: number };
+  argon2: { memoryCost: number; timeCost: number };
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const PROXY_ENTRY = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/;
+
+/** `TRUST_PROXY`: unset/false = trust nobody; a hop count; or a list of addresses, CIDRs and proxy-addr names. */
+export function parseTrustProxy(value: string | undefined): TrustProxy | string {
+  const v = (value ?? '').trim();
+  if (v === '' || v === 'false' || v === '0') {
+    return false;
+  }
+  if (/^\d+$/.test(v)) {
+    return Number(v);
+  }
+  const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = entries.find((e) => !PROXY_ENTRY.test(e));
+  return bad === undefined ? entries : `"${bad}" is not loopback, linklocal, uniquelocal, an IP address or a CIDR`;
+}
+
+function describeError(error: { path: string; message: string; value: unknown }): string {
+  const name = error.path.replace(/^\//, '') || '(environment)';
+  const secret = /SECRET|PEPPER|PASSWORD|KEY/.test(name);
+  const shown = error.value === undefined ? 'is missing' : secret ? 'is not valid' : `is ${JSON.stringify(error.value)}`;
+  return `${name} ${shown}: ${error.message}`;
+}
+
+/**
+ * Reads and validates the environment. Throws ConfigError naming every bad variable.
+ * Development secrets that are missing are generated once and kept in DATA_DIR.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn?: (msg: string) => void } = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') {
+      raw[key] = value;
+    }
+  }
+  const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const problems = [...Value.Errors(EnvSchema, withDefaults)].map(describeError);
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  const env = withDefaults as Env;
+  const isProduction = env.NODE_ENV === 'production';
+
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (typeof trustProxy === 'string') {
+    problems.push(`TRUST_PROXY ${trustProxy}`);
+  }
+  if (isProduction) {
+    for (const key of ['SECRET_KEY', 'PEPPER'] as const) {
+      if (!env[key]) {
+        problems.push(`${key} is missing: required when NODE_ENV=production (at least 32 random characters, e.g. \`openssl rand -base64 48\`)`);
+      }
+    }
+  }
+  if (env.SECRET_KEY && env.PEPPER && env.SECRET_KEY === env.PEPPER) {
+    problems.push('PEPPER must differ from SECRET_KEY');
+  }
+  if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
+  if (Boolean(env.MAILGUN_API_KEY) !== Boolean(env.MAILGUN_DOMAIN)) {
+    problems.push('MAILGUN_API_KEY and MAILGUN_DOMAIN must be set together');
+  }
+  if (env.DEFAULT_PASSWORD && !env.DEFAULT_USER) {
+    problems.push('DEFAULT_USER is missing: DEFAULT_PASSWORD needs the administrator email it belongs to');
+  }
+  if (env.SESSION_IDLE_MINUTES > env.SESSION_ABSOLUTE_MINUTES) {
+    problems.push('SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_MINUTES');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+
+  const dataDir = path.resolve(env.DATA_DIR);
+  const appUrl = new URL(env.APP_URL ?? `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`);
+  const database = !env.DATABASE_URL
+    ? { kind: 'sqlite' as const, file: path.join(dataDir, 'parapet.sqlite') }
+    : env.DATABASE_URL.startsWith('sqlite:')
+      ? { kind: 'sqlite' as const, file: path.resolve(env.DATABASE_URL.slice('sqlite:'.length)) }
+      : { kind: 'postgres' as const, url: env.DATABASE_URL };
+
+  const secrets = env.SECRET_KEY && env.PEPPER ? { SECRET_KEY: env.SECRET_KEY, PEPPER: env.PEPPER } : developmentSecrets(dataDir, env, opts.warn);
+
+  return {
+    env,
+    isProduction,
+    appUrl,
+    trustProxy: trustProxy as TrustProxy,
+    dataDir,
+    database,
+    secretKey: secrets.SECRET_KEY,
+    pepper: secrets.PEPPER,
+    session: { idleMs: env.SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.SESSION_ABSOLUTE_MINUTES * 60_000 },
+    argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST },
+  };
+}
+
+/** Outside production, missing secrets are generated once and kept so sessions and hashes survive restarts. */
+function developmentSecrets(dataDir: string, env: Env, warn = (msg: string) => console.warn(msg)): { SECRET_KEY: string; PEPPER: string } {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  let stored: Partial<Record<'SECRET_KEY' | 'PEPPER', string>> = {};
+  if (existsSync(file)) {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
+  }
+  const secrets = {
+    SECRET_KEY: env.SECRET_KEY ?? stored.SECRET_KEY ?? randomBytes(48).toString('base64url'),
+    PEPPER: env.PEPPER ?? stored.PEPPER ?? randomBytes(48).toString('base64url'),
+  };
+  if (stored.SECRET_KEY !== secrets.SECRET_KEY || stored.PEPPER !== secrets.PEPPER) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ SECRET_KEY: secrets.SECRET_KEY, PEPPER: secrets.PEPPER }, null, 2), { mode: 0o600 });
+  }
+  warn(
+    [
+      '!'.repeat(78),
+      `!! SECRET_KEY and/or PEPPER are not set. Using development secrets kept in ${file}.`,
+      '!! Never run like this in production: set both (NODE_ENV=production refuses to start without them).',
+      '!'.repeat(78),
+    ].join('\n'),
+  );
+  return secrets;
+}

@@ -1,0 +1,69 @@
+import type { Generated, Insertable, Kysely, Selectable, Updateable } from 'kysely';
+
+/** Timestamps are epoch milliseconds (integer in SQLite, bigint in PostgreSQL, parsed back to number). */
+export type Millis = number;
+
+export const ROLES = ['client', 'agent', 'administrator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: Role;
+  email_verified_at: Millis | null;
+  disabled_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+  last_login_at: Millis | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the cookie token; the token itself is never stored. */
+  id: string;
+  user_id: number;
+  /** 'full' once every login step is done; later issues add intermediate stages. */
+  stage: string;
+  created_at: Millis;
+  last_seen_at: Millis;
+  /** When the user last proved who they are (password, and code once 2FA exists): for re-authentication. */
+  authenticated_at: Millis;
+  expires_at: Millis;
+  ip: string;
+  user_agent: string;
+}
+
+export interface FailedLoginsTable {
+  id: Generated<number>;
+  ip: string;
+  email: string;
+  user_id: number | null;
+  reason: string;
+  created_at: Millis;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  created_at: Millis;
+  event: string;
+  actor_user_id: number | null;
+  target_user_id: number | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON object; never a password, token, code or secret. */
+  details: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  failed_logins: FailedLoginsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type DB = Kysely<Database>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Session = Selectable<SessionsTable>;

@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import type { DB } from '../../db/database.ts';
+
+/** Security events. Details must never hold a password, token, code or secret. */
+export type AuditEvent = 'login.success' | 'login.failure' | 'logout' | 'user.bootstrap_admin';
+
+export interface AuditEntry {
+  event: AuditEvent;
+  actorUserId?: number | null;
+  targetUserId?: number | null;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+export async function recordAudit(db: DB, now: number, request: FastifyRequest | null, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      created_at: now,
+      event: entry.event,
+      actor_user_id: entry.actorUserId ?? null,
+      target_user_id: entry.targetUserId ?? null,
+      ip: request?.ip ?? null,
+      user_agent: request ? (request.headers['user-agent'] ?? '').slice(0, 512) : null,
+      details: JSON.stringify(entry.details ?? {}),
+    })
+    .execute();
+}

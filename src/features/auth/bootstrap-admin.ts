@@ -1,0 +1,58 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config.ts';
+import type { DB } from '../../db/database.ts';
+import { randomToken } from '../../lib/crypto.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import { insertUserIfAbsent } from './user.repository.ts';
+
+/**
+ * Creates the first administrator when none exists: from DEFAULT_USER/DEFAULT_PASSWORD, or with a random
+ * password printed once. There is never a fixed default password, and no setup page.
+ * Safe when several processes start together: only the insert that wins prints anything.
+ */
+export async function ensureAdministrator(
+  deps: { db: DB; hasher: PasswordHasher; config: Config; now: number },
+  log: FastifyBaseLogger,
+  announce: (message: string) => void = (m) => console.log(m),
+): Promise<{ created: boolean; email?: string }> {
+  const { db, hasher, config, now } = deps;
+  const existing = await db.selectFrom('users').select('id').where('role', '=', 'administrator').limit(1).executeTakeFirst();
+  if (existing) {
+    return { created: false };
+  }
+  const email = config.env.DEFAULT_USER ?? 'admin@localhost';
+  const generated = config.env.DEFAULT_PASSWORD ? null : randomToken(18);
+  const password = config.env.DEFAULT_PASSWORD ?? generated ?? '';
+  const user = await insertUserIfAbsent(db, {
+    email,
+    name: 'Administrator',
+    password_hash: await hasher.hash(password),
+    role: 'administrator',
+    email_verified_at: now,
+    disabled_at: null,
+    created_at: now,
+    updated_at: now,
+    last_login_at: null,
+  });
+  if (!user) {
+    log.warn({ email }, 'DEFAULT_USER exists but is not an administrator; no administrator was created');
+    return { created: false };
+  }
+  await recordAudit(db, now, null, { event: 'user.bootstrap_admin', targetUserId: user.id, details: { generated: generated !== null } });
+  log.info({ email: user.email }, 'created the first administrator');
+  if (generated) {
+    announce(
+      [
+        '='.repeat(72),
+        'Parapet created the first administrator account:',
+        `  email:    ${user.email}`,
+        `  password: ${generated}`,
+        'This password is shown only once. Sign in and change it.',
+        'Set DEFAULT_USER and DEFAULT_PASSWORD to choose them yourself.',
+        '='.repeat(72),
+      ].join('\n'),
+    );
+  }
+  return { created: true, email: user.email };
+}

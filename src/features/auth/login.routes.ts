@@ -1,0 +1,73 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { recordAudit } from '../audit/audit.service.ts';
+import { HomePage } from '../home/home.views.tsx';
+import { checkCredentials } from './login.service.ts';
+import { LoginBody, LoginQuery, safeNextPath } from './login.schemas.ts';
+import { LoginPage, type LoginForm } from './login.views.tsx';
+import { normaliseEmail } from './user.repository.ts';
+
+export const INVALID_CREDENTIALS = 'Invalid email or password.';
+
+function renderLogin(reply: FastifyReply, form: LoginForm, status = 200) {
+  return reply.page((ctx) => LoginPage({ ctx, form }), status);
+}
+
+function isSignedIn(request: FastifyRequest): boolean {
+  return request.user !== null && request.session?.stage === 'full';
+}
+
+export default function loginRoutes(app: FastifyInstance) {
+  const { db, hasher, clock } = app;
+
+  app.get('/', { config: { access: 'public' } }, async (request, reply) =>
+    isSignedIn(request) ? reply.page((ctx) => HomePage({ ctx })) : renderLogin(reply, {}),
+  );
+
+  app.get<{ Querystring: LoginQuery }>('/login', { config: { access: 'public' }, schema: { querystring: LoginQuery } }, async (request, reply) => {
+    if (isSignedIn(request)) {
+      return reply.redirect(safeNextPath(request.query.next), 303);
+    }
+    return renderLogin(reply, { next: safeNextPath(request.query.next) });
+  });
+
+  app.post<{ Body: LoginBody }>(
+    '/login',
+    { config: { access: 'public' }, schema: { body: LoginBody }, attachValidation: true },
+    async (request, reply) => {
+      const body = request.body ?? ({} as Partial<LoginBody>);
+      const email = typeof body.email === 'string' ? normaliseEmail(body.email).slice(0, 254) : '';
+      const next = safeNextPath(typeof body.next === 'string' ? body.next : undefined);
+      if (request.validationError) {
+        return renderLogin(reply, { email, next, error: 'Enter your email and password (passwords can be up to 1,024 bytes).' }, 400);
+      }
+      const now = clock.now();
+      const result = await checkCredentials({ db, hasher, now }, body.email, body.password);
+      if (!result.ok) {
+        if (result.reason === 'invalid_input') {
+          return renderLogin(reply, { email, next, error: 'Enter your email and password (passwords can be up to 1,024 bytes).' }, 400);
+        }
+        await db
+          .insertInto('failed_logins')
+          .values({ ip: request.ip, email, user_id: result.user?.id ?? null, reason: result.reason, created_at: now })
+          .execute();
+        await recordAudit(db, now, request, {
+          event: 'login.failure',
+          targetUserId: result.user?.id ?? null,
+          details: { reason: result.reason, email },
+        });
+        // One message, one status for every failure: the form never tells whether an account exists.
+        return renderLogin(reply, { email, next, error: INVALID_CREDENTIALS }, 401);
+      }
+      await reply.startSession(result.user.id);
+      await recordAudit(db, now, request, { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id });
+      return reply.redirect(next, 303);
+    },
+  );
+
+  app.post('/logout', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const userId = request.user?.id ?? null;
+    await reply.endSession();
+    await recordAudit(db, clock.now(), request, { event: 'logout', actorUserId: userId, targetUserId: userId });
+    return reply.flash('success', 'You have signed out.').redirect('/login', 303);
+  });
+}

@@ -1,0 +1,24 @@
+/** Errors with a stable code, a status, and a message that is safe to show to the person who caused them. */
+export class AppError extends Error {
+  constructor(
+    public readonly statusCode: number,
+    public readonly code: string,
+    public readonly publicMessage: string,
+    public readonly headers: Record<string, string> = {},
+  ) {
+    super(publicMessage);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = () => new AppError(404, 'not_found', 'The page you asked for does not exist, or you do not have access to it.');
+export const unauthenticated = () => new AppError(401, 'authentication_required', 'Please sign in to continue.');
+export const forbidden = () => new AppError(403, 'authorization_error', 'You are not allowed to do that.');
+export const csrfError = () =>
+  new AppError(403, 'csrf_error', 'This form has expired or was sent from another site. Go back, reload the page and try again.');
+export const badRequest = (message: string) => new AppError(400, 'bad_request', message);
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new AppError(429, 'rate_limited', `Too many attempts. Please wait ${Math.ceil(retryAfterSeconds / 60)} minute(s) and try again.`, {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });
+export const serviceUnavailable = () => new AppError(503, 'service_unavailable', 'The service is temporarily unavailable.');

@@ -1,0 +1,77 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { csrfError } from '../lib/errors.ts';
+import { hmac, randomToken, safeEqual } from '../lib/crypto.ts';
+import { cookieSettings } from './cookies.ts';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The CSRF token for forms on this page, bound to the session (or, before login, to a random cookie). */
+    csrfToken(): string;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const ANON_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Synchroniser tokens: HMAC(SECRET_KEY, session id) once signed in, HMAC(SECRET_KEY, random cookie) before,
+ * so login and registration are protected without writing a session row on GET. Checked in preValidation,
+ * after the body is parsed and before the schema or handler sees it; plus a Sec-Fetch-Site/Origin check.
+ */
+export default fp(
+  (app: FastifyInstance) => {
+    const { config } = app;
+    const { names, options } = cookieSettings(config);
+    const appOrigin = config.appUrl.origin;
+
+    function binding(request: FastifyRequest): string | null {
+      if (request.session) {
+        return `s:${request.session.id}`;
+      }
+      const anon = request.cookies[names.csrf];
+      return anon && ANON_PATTERN.test(anon) ? `a:${anon}` : null;
+    }
+
+    app.decorateReply('csrfToken', function (this: FastifyReply) {
+      let bound = binding(this.request);
+      if (bound === null) {
+        const anon = randomToken(32);
+        // Visible to this request's later calls too, so every form on the page gets the same token.
+        this.request.cookies[names.csrf] = anon;
+        this.setCookie(names.csrf, anon, options);
+        bound = `a:${anon}`;
+      }
+      return hmac(config.secretKey, 'csrf', bound);
+    });
+
+    function sameOrigin(request: FastifyRequest): boolean {
+      const site = request.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+        return false;
+      }
+      const origin = request.headers.origin;
+      if (origin === undefined) {
+        return true;
+      }
+      const ownOrigin = `${request.protocol}://${request.host}`;
+      return origin === appOrigin || origin === ownOrigin;
+    }
+
+    app.addHook('preValidation', async (request) => {
+      if (SAFE_METHODS.has(request.method)) {
+        return;
+      }
+      const body = request.body as Record<string, unknown> | null | undefined;
+      const sent = (typeof body === 'object' && body !== null ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
+      const bound = binding(request);
+      const valid =
+        sameOrigin(request) && typeof sent === 'string' && bound !== null && safeEqual(sent, hmac(config.secretKey, 'csrf', bound));
+      if (!valid) {
+        request.log.warn({ event: 'csrf.rejected' }, 'CSRF check failed');
+        throw csrfError();
+      }
+    });
+  },
+  { name: 'csrf', dependencies: ['sessions'] },
+);

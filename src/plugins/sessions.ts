@@ -1,0 +1,142 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Session, User } from '../db/database.ts';
+import { randomToken, sha256Hex } from '../lib/crypto.ts';
+import { cookieSettings } from './cookies.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: Session | null;
+    user: User | null;
+  }
+  interface FastifyReply {
+    /** Starts a fresh session (new token) for `userId`, ending the current one: use at login and privilege changes. */
+    startSession(userId: number, stage?: string): Promise<void>;
+    endSession(): Promise<void>;
+  }
+}
+
+// last_seen_at is written at most this often per session, so reading pages does not write on every request.
+const TOUCH_INTERVAL_MS = 60_000;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export default fp(
+  (app: FastifyInstance) => {
+    const { db, clock, config } = app;
+    const { names, options } = cookieSettings(config);
+
+    app.decorateRequest('session', null);
+    app.decorateRequest('user', null);
+
+    app.addHook('onRequest', async (request, reply) => {
+      const token = request.cookies[names.session];
+      if (!token) {
+        return;
+      }
+      const found = TOKEN_PATTERN.test(token) ? await findSession(app, sha256Hex(token)) : undefined;
+      const now = clock.now();
+      const expired =
+        !found ||
+        found.session.expires_at <= now ||
+        found.session.last_seen_at + config.session.idleMs <= now ||
+        found.user.disabled_at !== null;
+      if (expired) {
+        if (found) {
+          await db.deleteFrom('sessions').where('id', '=', found.session.id).execute();
+        }
+        reply.clearCookie(names.session, options);
+        return;
+      }
+      if (now - found.session.last_seen_at >= TOUCH_INTERVAL_MS) {
+        await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', found.session.id).execute();
+        found.session.last_seen_at = now;
+      }
+      request.session = found.session;
+      request.user = found.user;
+    });
+
+    app.decorateReply('startSession', async function (this: FastifyReply, userId: number, stage = 'full') {
+      const request = this.request;
+      const now = clock.now();
+      const token = randomToken(32);
+      const session: Session = {
+        id: sha256Hex(token),
+        user_id: userId,
+        stage,
+        created_at: now,
+        last_seen_at: now,
+        authenticated_at: now,
+        expires_at: now + config.session.absoluteMs,
+        ip: request.ip,
+        user_agent: (request.headers['user-agent'] ?? '').slice(0, 512),
+      };
+      await db.transaction().execute(async (trx) => {
+        if (request.session) {
+          await trx.deleteFrom('sessions').where('id', '=', request.session.id).execute();
+        }
+        await trx.insertInto('sessions').values(session).execute();
+      });
+      request.session = session;
+      request.user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+      this.setCookie(names.session, token, { ...options, maxAge: Math.floor(config.session.absoluteMs / 1000) });
+    });
+
+    app.decorateReply('endSession', async function (this: FastifyReply) {
+      const request = this.request;
+      if (request.session) {
+        await db.deleteFrom('sessions').where('id', '=', request.session.id).execute();
+      }
+      request.session = null;
+      request.user = null;
+      this.clearCookie(names.session, options);
+    });
+  },
+  { name: 'sessions', dependencies: ['core'] },
+);
+
+async function findSession(app: FastifyInstance, id: string): Promise<{ session: Session; user: User } | undefined> {
+  const row = await app.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select([
+      'sessions.id as s_id',
+      'sessions.stage as s_stage',
+      'sessions.created_at as s_created_at',
+      'sessions.last_seen_at as s_last_seen_at',
+      'sessions.authenticated_at as s_authenticated_at',
+      'sessions.expires_at as s_expires_at',
+      'sessions.ip as s_ip',
+      'sessions.user_agent as s_user_agent',
+    ])
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
+  if (!row) {
+    return undefined;
+  }
+  const { s_id, s_stage, s_created_at, s_last_seen_at, s_authenticated_at, s_expires_at, s_ip, s_user_agent, ...user } = row;
+  return {
+    user,
+    session: {
+      id: s_id,
+      user_id: user.id,
+      stage: s_stage,
+      created_at: s_created_at,
+      last_seen_at: s_last_seen_at,
+      authenticated_at: s_authenticated_at,
+      expires_at: s_expires_at,
+      ip: s_ip,
+      user_agent: s_user_agent,
+    },
+  };
+}
+
+/** Deletes sessions that have passed their absolute or idle limit. */
+export async function purgeExpiredSessions(app: FastifyInstance): Promise<number> {
+  const now = app.clock.now();
+  const result = await app.db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - app.config.session.idleMs)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,61 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import type { Flash, FlashKind, PageContext } from '../views/context.ts';
+import { cookieSettings } from './cookies.ts';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders a full page; `view` receives the page context (user, CSRF token, flash, assets). */
+    page(view: (ctx: PageContext) => VNode, statusCode?: number): FastifyReply;
+    /** A message shown once on the next page rendered for this browser. */
+    flash(kind: FlashKind, message: string): FastifyReply;
+  }
+}
+
+const PRODUCT_NAME = 'Parapet';
+const FLASH_KINDS = new Set<string>(['success', 'error', 'info']);
+
+export default fp(
+  (app: FastifyInstance) => {
+    const { names, options } = cookieSettings(app.config);
+
+    app.decorateReply('flash', function (this: FastifyReply, kind: FlashKind, message: string) {
+      return this.setCookie(names.flash, JSON.stringify({ kind, message }), { ...options, signed: true, maxAge: 300 });
+    });
+
+    function takeFlash(reply: FastifyReply): Flash | null {
+      const raw = reply.request.cookies[names.flash];
+      if (!raw) {
+        return null;
+      }
+      reply.clearCookie(names.flash, options);
+      const unsigned = reply.request.unsignCookie(raw);
+      if (!unsigned.valid || unsigned.value === null) {
+        return null;
+      }
+      try {
+        const parsed = JSON.parse(unsigned.value) as Partial<Flash>;
+        return typeof parsed.message === 'string' && FLASH_KINDS.has(String(parsed.kind)) ? (parsed as Flash) : null;
+      } catch {
+        return null;
+      }
+    }
+
+    app.decorateReply('page', function (this: FastifyReply, view: (ctx: PageContext) => VNode, statusCode = 200) {
+      const request = this.request;
+      const ctx: PageContext = {
+        productName: PRODUCT_NAME,
+        user: request.session?.stage === 'full' ? request.user : null,
+        csrfToken: this.csrfToken(),
+        flash: takeFlash(this),
+        currentPath: request.url.split('?')[0] ?? '/',
+        asset: (name) => app.asset(name),
+      };
+      const html = `<!doctype html>${renderToString(view(ctx))}`;
+      return this.code(statusCode).type('text/html; charset=utf-8').send(html);
+    });
+  },
+  { name: 'views', dependencies: ['assets', 'csrf', 'sessions'] },
+);

@@ -1,0 +1,74 @@
+import type { ComponentChildren } from 'preact';
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+interface FieldProps {
+  label: string;
+  name: string;
+  type?: 'text' | 'email' | 'password' | 'search';
+  value?: string;
+  autocomplete?: string;
+  required?: boolean;
+  maxLength?: number;
+  hint?: string;
+  error?: string | undefined;
+  inputMode?: 'numeric' | 'email' | 'text';
+  autofocus?: boolean;
+}
+
+/** A labelled input; the hint and error are tied to it with aria-describedby. */
+export function Field(props: FieldProps) {
+  const id = `f-${props.name}`;
+  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={`field${props.error ? ' field--error' : ''}`}>
+      <label for={id}>{props.label}</label>
+      {props.hint && (
+        <p class="field__hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      <input
+        id={id}
+        name={props.name}
+        // Preact types input attributes per `type`; every attribute here is valid for all four types.
+        type={(props.type ?? 'text') as 'text'} // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion
+        value={props.value}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        maxLength={props.maxLength}
+        inputMode={props.inputMode}
+        autofocus={props.autofocus}
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={describedBy}
+      />
+      {props.error && (
+        <p class="field__error" id={`${id}-error`}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function Alert({ kind, children }: { kind: 'error' | 'success' | 'info'; children: ComponentChildren }) {
+  return (
+    <div class={`alert alert--${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </div>
+  );
+}
+
+/** A form with one button that POSTs with the CSRF token: for actions such as logout. */
+export function ActionButton(props: { action: string; token: string; label: string; class?: string }) {
+  return (
+    <form method="post" action={props.action} class="inline-form">
+      <CsrfField token={props.token} />
+      <button type="submit" class={props.class ?? 'button'}>
+        {props.label}
+      </button>
+    </form>
+  );
+}

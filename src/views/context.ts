@@ -1,0 +1,17 @@
+import type { User } from '../db/database.ts';
+
+export type FlashKind = 'success' | 'error' | 'info';
+export interface Flash {
+  kind: FlashKind;
+  message: string;
+}
+
+/** What every page needs from the request, built once per render. */
+export interface PageContext {
+  productName: string;
+  user: User | null;
+  csrfToken: string;
+  flash: Flash | null;
+  currentPath: string;
+  asset(name: string): string;
+}

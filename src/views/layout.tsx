@@ -1,0 +1,75 @@
+import type { ComponentChildren } from 'preact';
+import type { Role } from '../db/database.ts';
+import { ActionButton, Alert } from './components/forms.tsx';
+import type { PageContext } from './context.ts';
+
+interface NavItem {
+  href: string;
+  label: string;
+  roles: readonly Role[];
+}
+
+/** Navigation shows only what the role may use; features add their entries here. */
+const NAV: NavItem[] = [{ href: '/', label: 'Home', roles: ['client', 'agent', 'administrator'] }];
+
+const ROLE_LABEL: Record<Role, string> = { client: 'Client', agent: 'Agent', administrator: 'Administrator' };
+
+export function Layout({ ctx, title, children, narrow }: { ctx: PageContext; title: string; children: ComponentChildren; narrow?: boolean }) {
+  const user = ctx.user;
+  const nav = user ? NAV.filter((item) => item.roles.includes(user.role)) : [];
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>{`${title} · ${ctx.productName}`}</title>
+        <link rel="icon" href={ctx.asset('img/favicon.svg')} type="image/svg+xml" />
+        <link rel="stylesheet" href={ctx.asset('css/app.css')} />
+        <script src={ctx.asset('js/app.js')} defer></script>
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header class="site-header">
+          <div class="site-header__inner">
+            <a class="brand" href="/">
+              <img src={ctx.asset('img/logo.svg')} alt="" width="28" height="28" />
+              <span>{ctx.productName}</span>
+            </a>
+            {user && (
+              <nav aria-label="Main" class="site-nav">
+                <ul>
+                  {nav.map((item) => (
+                    <li key={item.href}>
+                      <a href={item.href} aria-current={ctx.currentPath === item.href ? 'page' : undefined}>
+                        {item.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            )}
+            {user && (
+              <div class="site-user">
+                <span class="site-user__who">
+                  <span class="site-user__email">{user.email}</span>
+                  <span class={`badge badge--${user.role}`}>{ROLE_LABEL[user.role]}</span>
+                </span>
+                <ActionButton action="/logout" token={ctx.csrfToken} label="Sign out" class="button button--ghost" />
+              </div>
+            )}
+          </div>
+        </header>
+        <main id="main" class={narrow ? 'main main--narrow' : 'main'} tabindex={-1}>
+          {ctx.flash && <Alert kind={ctx.flash.kind}>{ctx.flash.message}</Alert>}
+          {children}
+        </main>
+        <footer class="site-footer">
+          <p>{ctx.productName} · secure support portal</p>
+        </footer>
+      </body>
+    </html>
+  );
+}
