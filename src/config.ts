@@ -82,6 +82,13 @@ function describeError(error: { path: string; message: string; value: unknown })
   return `${name} ${shown}: ${error.message}`;
 }
 
+/** Loads `.env` from the working directory when present; real environment variables win. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) {
+    process.loadEnvFile(file);
+  }
+}
+
 /**
  * Reads and validates the environment. Throws ConfigError naming every bad variable.
  * Development secrets that are missing are generated once and kept in DATA_DIR.

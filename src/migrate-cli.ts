@@ -1,7 +1,8 @@
-import { loadConfig } from './config.ts';
+import { loadConfig, loadDotEnv } from './config.ts';
 import { connect } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 
+loadDotEnv();
 const conn = connect(loadConfig(process.env).database);
 try {
   const result = await migrateToLatest(conn);

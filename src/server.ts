@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError } from './config.ts';
+import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { buildApp } from './app.ts';
 import { connect } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   let config;
   try {
+    loadDotEnv();
     config = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {

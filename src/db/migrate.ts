@@ -12,12 +12,23 @@ const MIGRATION_LOCK_KEY = 720_411_881_399_133;
 export async function migrateToLatest(conn: Connection): Promise<MigrationResultSet> {
   const provider = { getMigrations: () => Promise.resolve(migrations) };
   if (conn.dialect === 'sqlite') {
-    return assertMigrated(await new Migrator({ db: conn.db, provider }).migrateToLatest());
+    // SQLite has no advisory lock; each run is one transaction, so a run that lost a race rolled back
+    // completely and simply tries again, then finds the work done.
+    for (let attempt = 1; ; attempt++) {
+      const result = await new Migrator({ db: conn.db, provider }).migrateToLatest();
+      if (!result.error || attempt === 5) {
+        return assertMigrated(result);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
   return conn.db.connection().execute(async (single) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(single);
     try {
-      return assertMigrated(await new Migrator({ db: single, provider }).migrateToLatest());
+      // Kysely looks for its bookkeeping tables in every schema unless told which one: name ours.
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(single);
+      const migrationTableSchema = rows[0]?.schema ?? 'public';
+      return assertMigrated(await new Migrator({ db: single, provider, migrationTableSchema }).migrateToLatest());
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(single);
     }

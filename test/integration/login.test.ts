@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { hash } from '@node-rs/argon2';
+import { createArgon2Hasher } from '../../src/features/auth/password-hasher.ts';
+import { sha256Hex } from '../../src/lib/crypto.ts';
+import { buildTestApp, TEST_ENV } from '../helpers/build-app.ts';
+import { TestClient } from '../helpers/client.ts';
+import { dialects } from '../helpers/dialects.ts';
+import { createUser } from '../helpers/factories.ts';
+
+const INVALID = 'Invalid email or password.';
+
+for (const dialect of dialects()) {
+  describe(`login [${dialect}]`, () => {
+    test('anonymous / shows the login form; a right password signs in and rotates the session token', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const user = await createUser(app, { role: 'administrator' });
+      const client = new TestClient(app);
+
+      const page = await client.get('/');
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /<form method="post" action="\/login"/);
+      assert.match(page.body, /<label for="f-email">Email<\/label>/);
+      assert.equal(page.headers['cache-control'], 'no-store');
+
+      const res = await client.post('/login', { email: `  ${user.email.toUpperCase()} `, password: user.password });
+      assert.equal(res.statusCode, 303);
+      assert.equal(res.headers.location, '/');
+      const token = client.cookies.get('parapet_session');
+      assert.ok(token, 'session cookie set');
+      assert.ok(Buffer.from(token, 'base64url').length >= 16, 'at least 128 bits');
+
+      const setCookie = String(res.headers['set-cookie']);
+      assert.match(setCookie, /parapet_session=[^;]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax/);
+
+      // Only the SHA-256 of the token is stored.
+      const rows = await db.selectFrom('sessions').selectAll().execute();
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]?.id, sha256Hex(token));
+      assert.notEqual(rows[0]?.id, token);
+
+      const home = await client.get('/');
+      assert.match(home.body, /You are signed in as/);
+      assert.ok(home.body.includes(user.email));
+
+      // Signing in again (e.g. another account) never reuses the earlier token.
+      await client.get('/login');
+      const again = await client.post('/login', { email: user.email, password: user.password });
+      assert.equal(again.statusCode, 303);
+      assert.notEqual(client.cookies.get('parapet_session'), token);
+      assert.equal((await db.selectFrom('sessions').selectAll().execute()).length, 1, 'the old session row is gone');
+
+      const audit = await db.selectFrom('audit_events').select(['event', 'actor_user_id']).where('event', '=', 'login.success').execute();
+      assert.equal(audit.length, 2);
+    });
+
+    test('unknown email and wrong password look identical and both run argon2 once', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const user = await createUser(app);
+      let verifications = 0;
+      const realVerify = app.hasher.verify;
+      app.hasher.verify = (stored, password) => {
+        verifications += 1;
+        return realVerify(stored, password);
+      };
+
+      const wrong = await new TestClient(app).login(user.email, 'not the right password at all');
+      const countAfterWrong = verifications;
+      const unknown = await new TestClient(app).login('nobody@example.test', 'not the right password at all');
+
+      assert.equal(wrong.statusCode, 401);
+      assert.equal(unknown.statusCode, wrong.statusCode);
+      assert.equal(countAfterWrong, 1);
+      assert.equal(verifications, 2, 'the unknown email was verified against a dummy hash');
+      const strip = (body: string) => body.replace(/value="[^"]*"/g, '');
+      assert.equal(strip(wrong.body), strip(unknown.body).replace(/nobody@example\.test/g, user.email));
+      assert.ok(wrong.body.includes(INVALID));
+      assert.equal(wrong.headers['set-cookie'] === undefined, unknown.headers['set-cookie'] === undefined);
+
+      const failures = await db.selectFrom('failed_logins').select(['reason', 'email', 'ip']).orderBy('id').execute();
+      assert.deepEqual(
+        failures.map((f) => f.reason),
+        ['wrong_password', 'unknown_email'],
+      );
+      assert.equal(failures[0]?.ip, '127.0.0.1');
+      const audit = await db.selectFrom('audit_events').select('details').where('event', '=', 'login.failure').execute();
+      assert.equal(audit.length, 2);
+      for (const row of audit) {
+        assert.ok(!row.details.includes('not the right password'), 'no password in the audit log');
+      }
+    });
+
+    test('a disabled account is refused with the same message', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const user = await createUser(app, { disabled: true });
+      const res = await new TestClient(app).login(user.email, user.password);
+      assert.equal(res.statusCode, 401);
+      assert.ok(res.body.includes(INVALID));
+      assert.equal((await db.selectFrom('sessions').selectAll().execute()).length, 0);
+    });
+
+    test('long passwords are accepted as typed; over 1,024 bytes is refused before hashing', async (t) => {
+      const { app } = await buildTestApp(t, dialect);
+      const long = 'ü'.repeat(100) + ' correct horse';
+      const user = await createUser(app, { password: long });
+      assert.equal((await new TestClient(app).login(user.email, long)).statusCode, 303);
+      // Not truncated: a prefix of the password does not work.
+      assert.equal((await new TestClient(app).login(user.email, long.slice(0, 64))).statusCode, 401);
+
+      let verifications = 0;
+      const realVerify = app.hasher.verify;
+      app.hasher.verify = (stored, password) => {
+        verifications += 1;
+        return realVerify(stored, password);
+      };
+      // 600 two-byte characters: within the 1,024-character schema bound but over 1,024 bytes.
+      const huge = await new TestClient(app).login(user.email, 'é'.repeat(600));
+      assert.equal(huge.statusCode, 400);
+      const tooLong = await new TestClient(app).login(user.email, 'x'.repeat(5000));
+      assert.equal(tooLong.statusCode, 400);
+      assert.match(tooLong.body, /up to 1,024 bytes/);
+      assert.equal(verifications, 0);
+    });
+
+    test('a hash made with older parameters is upgraded at the next successful login', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      // A hash made with lower parameters than today's, as an older release would have stored it.
+      const lowHash = await hash('old parameters passphrase', { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1, secret: Buffer.from(TEST_ENV.PEPPER) });
+      const user = await createUser(app, { password: 'old parameters passphrase', passwordHash: lowHash });
+
+      assert.equal((await new TestClient(app).login(user.email, 'old parameters passphrase')).statusCode, 303);
+      const after = await db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+      assert.match(after.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      assert.notEqual(after.password_hash, lowHash);
+      assert.equal((await new TestClient(app).login(user.email, 'old parameters passphrase')).statusCode, 303);
+    });
+
+    test('the pepper is part of the hash: the same hash does not verify without it', async () => {
+      const withPepper = createArgon2Hasher({ pepper: TEST_ENV.PEPPER, memoryCost: 19456, timeCost: 2 });
+      const otherPepper = createArgon2Hasher({ pepper: 'another-pepper-another-pepper-another', memoryCost: 19456, timeCost: 2 });
+      const stored = await withPepper.hash('pepper test passphrase');
+      assert.equal(await withPepper.verify(stored, 'pepper test passphrase'), true);
+      assert.equal(await otherPepper.verify(stored, 'pepper test passphrase'), false);
+      assert.notEqual(await withPepper.hash('pepper test passphrase'), stored, 'a new random salt every time');
+      assert.equal(await withPepper.verify('not-a-hash', 'x'), false);
+    });
+
+    test('next= only ever redirects within the site', async (t) => {
+      const { app } = await buildTestApp(t, dialect);
+      const user = await createUser(app);
+      const go = async (next: string) => {
+        const client = new TestClient(app);
+        await client.get('/login');
+        return (await client.post('/login', { email: user.email, password: user.password, next })).headers.location;
+      };
+      assert.equal(await go('/some/page?x=1'), '/some/page?x=1');
+      for (const evil of ['//evil.example', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)', '/\tevil']) {
+        assert.equal(await go(evil), '/', evil);
+      }
+      const redirect = await new TestClient(app).get('/some/private/page');
+      assert.equal(redirect.statusCode, 404, 'unknown pages are not found, not a login redirect');
+    });
+
+    test('bad input gets a clear 4xx and changes nothing', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const client = new TestClient(app);
+      await client.get('/login');
+      const token = client.csrfToken();
+      const cases = [
+        { payload: `_csrf=${token}&email=a%ZZ&password=x`, type: 'application/x-www-form-urlencoded' },
+        { payload: `{"_csrf":"${token}","email":`, type: 'application/json' },
+        { payload: '<xml/>', type: 'application/xml' },
+        { payload: `_csrf=${token}&email=x@y.z&password=${'a'.repeat(2 * 1024 * 1024)}`, type: 'application/x-www-form-urlencoded' },
+        { payload: `_csrf=${token}&email=x@y.z&password=pw&email=dup@y.z`, type: 'application/x-www-form-urlencoded' },
+        { payload: Buffer.from([0x5f, 0x63, 0x73, 0x72, 0x66, 0x3d, 0xff, 0xfe, 0x26, 0x65, 0x6d, 0x61, 0x69, 0x6c, 0x3d, 0xc3]), type: 'application/x-www-form-urlencoded' },
+      ];
+      for (const c of cases) {
+        const res = await client.request({ method: 'POST', url: '/login', payload: c.payload, headers: { 'content-type': c.type } });
+        assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${c.type} ${String(c.payload).slice(0, 40)} → ${res.statusCode}`);
+        assert.doesNotMatch(res.body, /at .*\.ts:\d+|node_modules|SELECT /i);
+      }
+      assert.equal((await db.selectFrom('sessions').selectAll().execute()).length, 0);
+    });
+  });
+}

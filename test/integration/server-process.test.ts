@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { createTestDatabase } from '../helpers/build-app.ts';
+import { dialects } from '../helpers/dialects.ts';
+
+const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const listening = new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match?.[1]) {
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}${stdout}`)));
+  });
+  listening.catch(() => {}); // a test that expects the exit awaits 'exit' instead
+  return { child, listening, output: () => ({ stdout, stderr }) };
+}
+
+describe('the server process', () => {
+  test('NODE_ENV=production without SECRET_KEY exits non-zero and names SECRET_KEY', async () => {
+    const { child, output } = startServer({ NODE_ENV: 'production', PEPPER: 'p'.repeat(40) });
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.notEqual(code, 0);
+    assert.match(output().stderr, /SECRET_KEY is missing/);
+    assert.doesNotMatch(output().stdout, /listening/);
+  });
+
+  for (const dialect of dialects()) {
+    test(`starts, serves the login page, creates the administrator, and stops cleanly on SIGTERM [${dialect}]`, async (t) => {
+      const testDb = await createTestDatabase(dialect);
+      t.after(() => testDb.cleanup());
+      const databaseUrl =
+        testDb.database.kind === 'sqlite'
+          ? `sqlite:${testDb.database.file}`
+          : `${testDb.database.url}${testDb.database.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${testDb.database.schema ?? 'public'}`)}`;
+      const { child, listening, output } = startServer({
+        DATA_DIR: testDb.dataDir,
+        DATABASE_URL: databaseUrl,
+        DEFAULT_USER: 'admin@example.test',
+        DEFAULT_PASSWORD: 'process test passphrase',
+      });
+      t.after(() => child.kill('SIGKILL'));
+      const base = await listening;
+      const page = await fetch(`${base}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /Sign in/);
+      assert.equal((await fetch(`${base}/readyz`)).status, 200);
+      assert.match(output().stdout, /created the first administrator/);
+      assert.match(output().stderr, /SECRET_KEY and\/or PEPPER are not set/);
+
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number];
+      assert.equal(code, 0, output().stderr);
+      assert.match(output().stdout, /shutting down/);
+    });
+  }
+});
