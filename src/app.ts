@@ -5,17 +5,25 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
 import type { Connection } from './db/connect.ts';
+import accountRoutes from './features/accounts/account.routes.ts';
+import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
+import registrationRoutes from './features/accounts/registration.routes.ts';
+import verificationRoutes from './features/accounts/verification.routes.ts';
 import loginRoutes from './features/auth/login.routes.ts';
 import { createArgon2Hasher, type PasswordHasher } from './features/auth/password-hasher.ts';
 import healthRoutes from './features/health/health.routes.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
+import type { MailTransport } from './mail/transports.ts';
 import access from './plugins/access.ts';
 import assets from './plugins/assets.ts';
 import core from './plugins/core.ts';
 import csrf from './plugins/csrf.ts';
 import errors from './plugins/errors.ts';
+import mail from './plugins/mail.ts';
+import rateLimit from './plugins/rate-limit.ts';
 import securityHeaders from './plugins/security-headers.ts';
-import sessions, { purgeExpiredSessions } from './plugins/sessions.ts';
+import sessions from './plugins/sessions.ts';
+import { purgeExpired } from './plugins/purge.ts';
 import views from './plugins/views.ts';
 
 export interface AppOptions {
@@ -23,9 +31,13 @@ export interface AppOptions {
   clock?: Clock;
   hasher?: PasswordHasher;
   logger?: FastifyServerOptions['logger'];
+  /** Mail delivery; defaults to the transport chosen by configuration. */
+  mailTransport?: MailTransport;
+  /** Run the outbox worker in the background (the server does; tests call `app.mail.worker.runOnce()`). */
+  startMailWorker?: boolean;
 }
 
-const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
+const PURGE_INTERVAL_MS = 10 * 60_000;
 
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {
@@ -64,6 +76,8 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
 
   await app.register(core, { config, conn: opts.conn, clock: opts.clock ?? systemClock, hasher: opts.hasher ?? createArgon2Hasher({ pepper: config.pepper, ...config.argon2 }) });
   await app.register(securityHeaders);
+  await app.register(rateLimit);
+  await app.register(mail, { transport: opts.mailTransport, startWorker: opts.startMailWorker ?? false });
   await app.register(sessions);
   await app.register(access);
   await app.register(csrf);
@@ -73,12 +87,16 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
 
   await app.register(healthRoutes);
   await app.register(loginRoutes);
+  await app.register(registrationRoutes);
+  await app.register(verificationRoutes);
+  await app.register(passwordResetRoutes);
+  await app.register(accountRoutes);
 
   let purgeTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     purgeTimer = setInterval(() => {
-      purgeExpiredSessions(app).catch((err: unknown) => app.log.error({ err }, 'session purge failed'));
-    }, SESSION_PURGE_INTERVAL_MS).unref();
+      purgeExpired(app).catch((err: unknown) => app.log.error({ err }, 'purge failed'));
+    }, PURGE_INTERVAL_MS).unref();
   });
   app.addHook('onClose', async () => {
     clearInterval(purgeTimer);

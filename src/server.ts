@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   const conn = connect(config.database);
   await migrateToLatest(conn);
-  const app = await buildApp(config, { conn });
+  const app = await buildApp(config, { conn, startMailWorker: true });
   await ensureAdministrator({ db: conn.db, hasher: app.hasher, config, now: Date.now() }, app.log);
   app.addHook('onClose', () => conn.close());
 

@@ -14,6 +14,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Connection {
   db: DB;
   dialect: Dialect;
+  /** The driver underneath, for libraries that need it (rate-limiter-flexible's stores). */
+  raw: { kind: 'sqlite'; sqlite: SQLite.Database } | { kind: 'postgres'; pool: pg.Pool; schema: string | undefined };
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export function connect(database: Config['database'], opts: { poolSize?: number 
     return {
       db,
       dialect: 'sqlite',
+      raw: { kind: 'sqlite', sqlite },
       ping: async () => {
         await sql`select 1`.execute(db);
       },
@@ -49,6 +52,7 @@ export function connect(database: Config['database'], opts: { poolSize?: number 
   return {
     db,
     dialect: 'postgres',
+    raw: { kind: 'postgres', pool, schema: database.schema },
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -55,11 +55,55 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
+
+/** Single-use emailed tokens; only the SHA-256 of the token is stored. */
+export interface UserTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: TokenPurpose;
+  token_hash: string;
+  /** The address being verified, for change_email. */
+  new_email: string | null;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: Millis | null;
+}
+
+export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/** The durable outbox: written in the transaction that causes the email, delivered by the worker. */
+export interface MailOutboxTable {
+  id: Generated<number>;
+  kind: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  message_id: string;
+  status: MailStatus;
+  attempts: Generated<number>;
+  next_attempt_at: Millis;
+  locked_until: Millis | null;
+  last_error: string | null;
+  created_at: Millis;
+  sent_at: Millis | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  expire: Millis | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   failed_logins: FailedLoginsTable;
   audit_events: AuditEventsTable;
+  user_tokens: UserTokensTable;
+  mail_outbox: MailOutboxTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type DB = Kysely<Database>;
@@ -67,3 +111,5 @@ export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
+export type UserToken = Selectable<UserTokensTable>;
+export type OutboxMail = Selectable<MailOutboxTable>;

@@ -10,8 +10,10 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
  * - signed-in: any fully signed-in user
  * - staff: agents and administrators
  * - administrator: administrators only
+ * - unverified: a session whose password was right but whose email is not verified yet
+ * - session: any session, whatever its stage (sign out)
  */
-export type Access = 'public' | 'signed-in' | 'staff' | 'administrator';
+export type Access = 'public' | 'signed-in' | 'staff' | 'administrator' | 'unverified' | 'session';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,7 +21,7 @@ declare module 'fastify' {
   }
 }
 
-const ALLOWED: Record<Exclude<Access, 'public'>, readonly Role[]> = {
+const ALLOWED: Record<Exclude<Access, 'public' | 'unverified' | 'session'>, readonly Role[]> = {
   'signed-in': ['client', 'agent', 'administrator'],
   staff: ['agent', 'administrator'],
   administrator: ['administrator'],
@@ -29,19 +31,28 @@ export function routeAccess(request: FastifyRequest): Access | undefined {
   return request.routeOptions.config.access;
 }
 
+function denyAnonymous(request: FastifyRequest, reply: FastifyReply) {
+  if (request.method === 'GET') {
+    return reply.redirect(request.url === '/' ? '/login' : `/login?next=${encodeURIComponent(request.url)}`, 303);
+  }
+  throw unauthenticated();
+}
+
 async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const access = routeAccess(request);
   // Fastify's own 404 route has no declared access; it renders nothing but the not-found page.
   if (access === undefined || access === 'public') {
     return;
   }
+  if (access === 'unverified' || access === 'session') {
+    if (!request.session || (access === 'unverified' && request.session.stage !== 'unverified')) {
+      return denyAnonymous(request, reply);
+    }
+    return;
+  }
   const user = request.session?.stage === 'full' ? request.user : null;
   if (!user) {
-    if (request.method === 'GET' && !request.url.startsWith('/api/')) {
-      const next = encodeURIComponent(request.url);
-      return reply.redirect(request.url === '/' ? '/login' : `/login?next=${next}`, 303);
-    }
-    throw unauthenticated();
+    return denyAnonymous(request, reply);
   }
   // Staff and admin areas do not admit they exist to those who may not use them.
   if (!ALLOWED[access].includes(user.role)) {

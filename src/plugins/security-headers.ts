@@ -38,7 +38,10 @@ export default fp(
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
       reply.header('x-content-type-options', 'nosniff');
       reply.header('x-frame-options', 'DENY');
-      reply.header('referrer-policy', 'same-origin');
+      if (!reply.hasHeader('referrer-policy')) {
+        // Pages whose URL holds a token set no-referrer themselves.
+        reply.header('referrer-policy', 'same-origin');
+      }
       reply.header('cross-origin-opener-policy', 'same-origin');
       reply.header('cross-origin-resource-policy', 'same-origin');
       reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');

@@ -2,7 +2,20 @@ import type { FastifyRequest } from 'fastify';
 import type { DB } from '../../db/database.ts';
 
 /** Security events. Details must never hold a password, token, code or secret. */
-export type AuditEvent = 'login.success' | 'login.failure' | 'logout' | 'user.bootstrap_admin';
+export type AuditEvent =
+  | 'login.success'
+  | 'login.failure'
+  | 'logout'
+  | 'user.bootstrap_admin'
+  | 'user.registered'
+  | 'user.email_verified'
+  | 'user.password_reset_requested'
+  | 'user.password_reset'
+  | 'user.password_changed'
+  | 'user.email_change_requested'
+  | 'user.email_changed'
+  | 'session.revoked'
+  | 'mail.failed';
 
 export interface AuditEntry {
   event: AuditEvent;

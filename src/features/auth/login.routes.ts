@@ -19,13 +19,19 @@ function isSignedIn(request: FastifyRequest): boolean {
 export default function loginRoutes(app: FastifyInstance) {
   const { db, hasher, clock } = app;
 
-  app.get('/', { config: { access: 'public' } }, async (request, reply) =>
-    isSignedIn(request) ? reply.page((ctx) => HomePage({ ctx })) : renderLogin(reply, {}),
-  );
+  app.get('/', { config: { access: 'public' } }, async (request, reply) => {
+    if (request.session?.stage === 'unverified') {
+      return reply.redirect('/verify-email/pending', 303);
+    }
+    return isSignedIn(request) ? reply.page((ctx) => HomePage({ ctx })) : renderLogin(reply, {});
+  });
 
   app.get<{ Querystring: LoginQuery }>('/login', { config: { access: 'public' }, schema: { querystring: LoginQuery } }, async (request, reply) => {
     if (isSignedIn(request)) {
       return reply.redirect(safeNextPath(request.query.next), 303);
+    }
+    if (request.session?.stage === 'unverified') {
+      return reply.redirect('/verify-email/pending', 303);
     }
     return renderLogin(reply, { next: safeNextPath(request.query.next) });
   });
@@ -58,13 +64,19 @@ export default function loginRoutes(app: FastifyInstance) {
         // One message, one status for every failure: the form never tells whether an account exists.
         return renderLogin(reply, { email, next, error: INVALID_CREDENTIALS }, 401);
       }
+      if (result.user.email_verified_at === null) {
+        // Right password, unproven address: a session that reaches only the "verify your email" page.
+        await reply.startSession(result.user.id, 'unverified');
+        await recordAudit(db, now, request, { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id, details: { stage: 'unverified' } });
+        return reply.redirect('/verify-email/pending', 303);
+      }
       await reply.startSession(result.user.id);
       await recordAudit(db, now, request, { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id });
       return reply.redirect(next, 303);
     },
   );
 
-  app.post('/logout', { config: { access: 'signed-in' } }, async (request, reply) => {
+  app.post('/logout', { config: { access: 'session' } }, async (request, reply) => {
     const userId = request.user?.id ?? null;
     await reply.endSession();
     await recordAudit(db, clock.now(), request, { event: 'logout', actorUserId: userId, targetUserId: userId });

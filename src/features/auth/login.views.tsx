@@ -20,10 +20,16 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
           {form.next && form.next !== '/' && <input type="hidden" name="next" value={form.next} />}
           <Field label="Email" name="email" type="email" value={form.email} autocomplete="username" required maxLength={254} autofocus={!form.email} />
           <Field label="Password" name="password" type="password" autocomplete="current-password" required maxLength={1024} autofocus={Boolean(form.email)} />
+          <p class="field-link">
+            <a href="/forgot-password">Forgot password?</a>
+          </p>
           <button type="submit" class="button button--primary button--block">
             Sign in
           </button>
         </form>
+        <p class="auth-card__footer">
+          New here? <a href="/register">Create an account</a>
+        </p>
       </section>
     </Layout>
   );

@@ -16,6 +16,8 @@ interface FieldProps {
   error?: string | undefined;
   inputMode?: 'numeric' | 'email' | 'text';
   autofocus?: boolean;
+  /** Show the strength meter (public/js/app.js) under a new-password field; the server still decides. */
+  strength?: boolean;
 }
 
 /** A labelled input; the hint and error are tied to it with aria-describedby. */
@@ -41,6 +43,7 @@ export function Field(props: FieldProps) {
         maxLength={props.maxLength}
         inputMode={props.inputMode}
         autofocus={props.autofocus}
+        data-strength={props.strength ? '' : undefined}
         aria-invalid={props.error ? 'true' : undefined}
         aria-describedby={describedBy}
       />

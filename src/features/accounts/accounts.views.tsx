@@ -1,0 +1,276 @@
+import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import type { PageContext } from '../../views/context.ts';
+import { Layout } from '../../views/layout.tsx';
+
+export type FieldErrors = Partial<Record<string, string>>;
+
+function PasswordFields({ minLength, errors, label = 'Password' }: { minLength: number; errors: FieldErrors; label?: string }) {
+  return (
+    <>
+      <Field
+        label={label}
+        name="password"
+        type="password"
+        autocomplete="new-password"
+        required
+        maxLength={1024}
+        hint={`At least ${minLength} characters. Long phrases are best; no special characters needed.`}
+        error={errors.password}
+        strength
+      />
+      <Field label={`Confirm ${label.toLowerCase()}`} name="password_confirm" type="password" autocomplete="new-password" required maxLength={1024} error={errors.password_confirm} />
+    </>
+  );
+}
+
+export function RegisterPage({ ctx, email, errors, minLength }: { ctx: PageContext; email: string; errors: FieldErrors; minLength: number }) {
+  return (
+    <Layout ctx={ctx} title="Create account" narrow>
+      <section class="card auth-card" aria-labelledby="register-title">
+        <h1 id="register-title">Create your account</h1>
+        <p class="muted">You will confirm your email address before you can use the portal.</p>
+        {errors.form && <Alert kind="error">{errors.form}</Alert>}
+        <form method="post" action="/register" class="stack" novalidate>
+          <CsrfField token={ctx.csrfToken} />
+          <Field label="Email" name="email" type="email" value={email} autocomplete="email" required maxLength={254} error={errors.email} autofocus={!email} />
+          <PasswordFields minLength={minLength} errors={errors} />
+          <button type="submit" class="button button--primary button--block">
+            Create account
+          </button>
+        </form>
+        <p class="auth-card__footer">
+          Already have an account? <a href="/login">Sign in</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export function CheckEmailPage({ ctx, title, message }: { ctx: PageContext; title: string; message: string }) {
+  return (
+    <Layout ctx={ctx} title={title} narrow>
+      <section class="card auth-card" aria-labelledby="check-title">
+        <h1 id="check-title">{title}</h1>
+        <p>{message}</p>
+        <p class="muted">Nothing arrived after a few minutes? Check your spam folder.</p>
+        <p>
+          <a href="/login">Back to sign in</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export function VerifyPendingPage({ ctx, email }: { ctx: PageContext; email: string }) {
+  return (
+    <Layout ctx={ctx} title="Verify your email" narrow>
+      <section class="card auth-card" aria-labelledby="verify-title">
+        <h1 id="verify-title">Verify your email</h1>
+        <p>
+          Before you can use the portal, confirm your address with the link we sent to <strong>{email}</strong>.
+        </p>
+        <form method="post" action="/verify-email/resend" class="stack">
+          <CsrfField token={ctx.csrfToken} />
+          <button type="submit" class="button button--primary button--block">
+            Send a new link
+          </button>
+        </form>
+        <form method="post" action="/logout" class="stack auth-card__footer">
+          <CsrfField token={ctx.csrfToken} />
+          <button type="submit" class="button button--block">
+            Sign out
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+/** The page an emailed link opens: a button that POSTs, so merely fetching the link (mail scanners) changes nothing. */
+export function ConfirmTokenPage(props: { ctx: PageContext; title: string; message: string; action: string; token: string; button: string }) {
+  return (
+    <Layout ctx={props.ctx} title={props.title} narrow>
+      <section class="card auth-card" aria-labelledby="confirm-title">
+        <h1 id="confirm-title">{props.title}</h1>
+        <p>{props.message}</p>
+        <form method="post" action={props.action} class="stack">
+          <CsrfField token={props.ctx.csrfToken} />
+          <input type="hidden" name="token" value={props.token} />
+          <button type="submit" class="button button--primary button--block">
+            {props.button}
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+export function InvalidLinkPage({ ctx, message, actionHref, actionLabel }: { ctx: PageContext; message: string; actionHref: string; actionLabel: string }) {
+  return (
+    <Layout ctx={ctx} title="Link not valid" narrow>
+      <section class="card auth-card" aria-labelledby="invalid-title">
+        <h1 id="invalid-title">This link is not valid</h1>
+        <p>{message}</p>
+        <p>
+          <a class="button button--primary" href={actionHref}>
+            {actionLabel}
+          </a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export function ForgotPasswordPage({ ctx, email, error }: { ctx: PageContext; email: string; error?: string }) {
+  return (
+    <Layout ctx={ctx} title="Forgot password" narrow>
+      <section class="card auth-card" aria-labelledby="forgot-title">
+        <h1 id="forgot-title">Reset your password</h1>
+        <p class="muted">Enter the email address of your account and we will send you a link to choose a new password.</p>
+        <form method="post" action="/forgot-password" class="stack" novalidate>
+          <CsrfField token={ctx.csrfToken} />
+          <Field label="Email" name="email" type="email" value={email} autocomplete="email" required maxLength={254} error={error} autofocus />
+          <button type="submit" class="button button--primary button--block">
+            Send reset link
+          </button>
+        </form>
+        <p class="auth-card__footer">
+          <a href="/login">Back to sign in</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export function ResetPasswordPage({ ctx, token, errors, minLength }: { ctx: PageContext; token: string; errors: FieldErrors; minLength: number }) {
+  return (
+    <Layout ctx={ctx} title="Choose a new password" narrow>
+      <section class="card auth-card" aria-labelledby="reset-title">
+        <h1 id="reset-title">Choose a new password</h1>
+        {errors.form && <Alert kind="error">{errors.form}</Alert>}
+        <form method="post" action="/reset-password" class="stack" novalidate>
+          <CsrfField token={ctx.csrfToken} />
+          <input type="hidden" name="token" value={token} />
+          <PasswordFields minLength={minLength} errors={errors} label="New password" />
+          <button type="submit" class="button button--primary button--block">
+            Change password
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+export interface SessionRow {
+  ref: string;
+  device: string;
+  ip: string;
+  createdAt: number;
+  lastSeenAt: number;
+  current: boolean;
+}
+
+function When({ ms }: { ms: number }) {
+  const iso = new Date(ms).toISOString();
+  return <time datetime={iso}>{iso.slice(0, 16).replace('T', ' ')} UTC</time>;
+}
+
+export function AccountPage(props: { ctx: PageContext; sessions: SessionRow[]; errors: FieldErrors; emailValue: string; minLength: number; pendingEmail: string | null }) {
+  const { ctx, errors } = props;
+  const user = ctx.user;
+  if (!user) {
+    return <Layout ctx={ctx} title="Account">{null}</Layout>;
+  }
+  return (
+    <Layout ctx={ctx} title="Your account">
+      <h1>Your account</h1>
+      <div class="grid-2">
+        <section class="card" aria-labelledby="pw-title">
+          <h2 id="pw-title">Change password</h2>
+          <p class="muted">Changing your password signs out every other session.</p>
+          {errors.passwordForm && <Alert kind="error">{errors.passwordForm}</Alert>}
+          <form method="post" action="/account/password" class="stack" novalidate>
+            <CsrfField token={ctx.csrfToken} />
+            <Field label="Current password" name="current_password" type="password" autocomplete="current-password" required maxLength={1024} error={errors.current_password} />
+            <PasswordFields minLength={props.minLength} errors={errors} label="New password" />
+            <button type="submit" class="button button--primary">
+              Change password
+            </button>
+          </form>
+        </section>
+        <section class="card" aria-labelledby="email-title">
+          <h2 id="email-title">Email address</h2>
+          <p>
+            Your address is <strong>{user.email}</strong>.
+          </p>
+          {props.pendingEmail && (
+            <Alert kind="info">
+              We sent a confirmation link to <strong>{props.pendingEmail}</strong>. Your address changes once you follow it.
+            </Alert>
+          )}
+          {errors.emailForm && <Alert kind="error">{errors.emailForm}</Alert>}
+          <form method="post" action="/account/email" class="stack" novalidate>
+            <CsrfField token={ctx.csrfToken} />
+            <Field label="New email address" name="email" type="email" value={props.emailValue} autocomplete="email" required maxLength={254} error={errors.email} />
+            <Field label="Current password" name="current_password" type="password" autocomplete="current-password" required maxLength={1024} error={errors.email_password} />
+            <button type="submit" class="button button--primary">
+              Change email
+            </button>
+          </form>
+        </section>
+      </div>
+      <section class="card section" aria-labelledby="sessions-title">
+        <h2 id="sessions-title">Where you are signed in</h2>
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">IP address</th>
+                <th scope="col">Signed in</th>
+                <th scope="col">Last seen</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.sessions.map((s) => (
+                <tr key={s.ref}>
+                  <td data-label="Device">
+                    {s.device} {s.current && <span class="badge badge--current">This session</span>}
+                  </td>
+                  <td data-label="IP address">{s.ip}</td>
+                  <td data-label="Signed in">
+                    <When ms={s.createdAt} />
+                  </td>
+                  <td data-label="Last seen">
+                    <When ms={s.lastSeenAt} />
+                  </td>
+                  <td>
+                    {!s.current && (
+                      <form method="post" action={`/account/sessions/${s.ref}/revoke`} class="inline-form">
+                        <CsrfField token={ctx.csrfToken} />
+                        <button type="submit" class="button button--ghost">
+                          Sign out<span class="visually-hidden"> {s.device}</span>
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {props.sessions.length > 1 && (
+          <form method="post" action="/account/sessions/revoke-others" class="section">
+            <CsrfField token={ctx.csrfToken} />
+            <button type="submit" class="button">
+              Sign out everywhere else
+            </button>
+          </form>
+        )}
+      </section>
+    </Layout>
+  );
+}

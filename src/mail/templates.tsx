@@ -1,0 +1,174 @@
+import type { ComponentChildren } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+
+/** A rendered email: user-supplied values reach the HTML only through escaping JSX. */
+export interface RenderedMail {
+  kind: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const PRODUCT = 'Parapet';
+
+function EmailLayout({ title, children }: { title: string; children: ComponentChildren }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title}</title>
+      </head>
+      <body style="margin:0;padding:24px;background:#f5f7fb;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1a2233;line-height:1.5">
+        <div style="max-width:560px;margin:0 auto;background:#ffffff;border:1px solid #d3dae6;border-radius:10px;padding:24px">
+          <p style="margin:0 0 16px;font-weight:700;color:#2b59c3">{PRODUCT}</p>
+          <h1 style="font-size:20px;margin:0 0 16px">{title}</h1>
+          {children}
+        </div>
+        <p style="max-width:560px;margin:16px auto 0;color:#4d5a70;font-size:13px">
+          You received this email because of activity on your {PRODUCT} account. If it was not you, you can ignore it.
+        </p>
+      </body>
+    </html>
+  );
+}
+
+function Button({ href, label }: { href: string; label: string }) {
+  return (
+    <p style="margin:24px 0">
+      <a href={href} style="display:inline-block;background:#2b59c3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">
+        {label}
+      </a>
+    </p>
+  );
+}
+
+function html(title: string, body: ComponentChildren): string {
+  return `<!doctype html>${renderToString(<EmailLayout title={title}>{body}</EmailLayout>)}`;
+}
+
+function text(lines: string[]): string {
+  return `${lines.join('\n')}\n\n-- \n${PRODUCT}\n`;
+}
+
+export function verifyEmailMail(link: string): RenderedMail {
+  const subject = `Confirm your email address for ${PRODUCT}`;
+  return {
+    kind: 'verify_email',
+    subject,
+    html: html('Confirm your email address', [
+      <p>Thanks for creating an account. Confirm that this is your email address to start using {PRODUCT}.</p>,
+      <Button href={link} label="Confirm my email address" />,
+      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 24 hours. If the button does not work, copy this address into your browser: {link}</p>,
+    ]),
+    text: text([
+      'Thanks for creating an account. Confirm that this is your email address:',
+      '',
+      link,
+      '',
+      'The link works once and expires in 24 hours.',
+      'If you did not create an account, ignore this email.',
+    ]),
+  };
+}
+
+export function registrationAttemptMail(loginLink: string, resetLink: string): RenderedMail {
+  const subject = `Someone tried to create a ${PRODUCT} account with your email`;
+  return {
+    kind: 'registration_attempt',
+    subject,
+    html: html('You already have an account', [
+      <p>Someone (perhaps you) tried to create a new {PRODUCT} account with this email address. You already have one, so nothing was changed.</p>,
+      <p>
+        You can <a href={loginLink}>sign in</a>, or if you have forgotten your password, <a href={resetLink}>reset it</a>.
+      </p>,
+      <p style="color:#4d5a70;font-size:14px">If this was not you, you can ignore this email. Your account is safe.</p>,
+    ]),
+    text: text([
+      `Someone (perhaps you) tried to create a new ${PRODUCT} account with this email address.`,
+      'You already have one, so nothing was changed.',
+      '',
+      `Sign in: ${loginLink}`,
+      `Forgot your password? Reset it: ${resetLink}`,
+      '',
+      'If this was not you, you can ignore this email. Your account is safe.',
+    ]),
+  };
+}
+
+export function passwordResetMail(link: string): RenderedMail {
+  return {
+    kind: 'reset_password',
+    subject: `Reset your ${PRODUCT} password`,
+    html: html('Reset your password', [
+      <p>We received a request to reset the password of your {PRODUCT} account.</p>,
+      <Button href={link} label="Choose a new password" />,
+      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 1 hour. If you did not ask for this, ignore this email: your password stays as it is.</p>,
+    ]),
+    text: text([
+      `We received a request to reset the password of your ${PRODUCT} account. Choose a new password here:`,
+      '',
+      link,
+      '',
+      'The link works once and expires in 1 hour.',
+      'If you did not ask for this, ignore this email: your password stays as it is.',
+    ]),
+  };
+}
+
+export function passwordChangedMail(resetLink: string): RenderedMail {
+  return {
+    kind: 'password_changed',
+    subject: `Your ${PRODUCT} password was changed`,
+    html: html('Your password was changed', [
+      <p>The password of your {PRODUCT} account was just changed, and every other session was signed out.</p>,
+      <p>
+        If this was not you, <a href={resetLink}>reset your password now</a> and contact your support team.
+      </p>,
+    ]),
+    text: text([
+      `The password of your ${PRODUCT} account was just changed, and every other session was signed out.`,
+      '',
+      `If this was not you, reset your password now: ${resetLink}`,
+    ]),
+  };
+}
+
+export function verifyNewEmailMail(link: string): RenderedMail {
+  return {
+    kind: 'change_email',
+    subject: `Confirm your new email address for ${PRODUCT}`,
+    html: html('Confirm your new email address', [
+      <p>You asked to use this address for your {PRODUCT} account. The change takes effect once you confirm it.</p>,
+      <Button href={link} label="Confirm my new address" />,
+      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 24 hours. If you did not ask for this, ignore this email.</p>,
+    ]),
+    text: text([
+      `You asked to use this address for your ${PRODUCT} account. Confirm it here:`,
+      '',
+      link,
+      '',
+      'The link works once and expires in 24 hours. If you did not ask for this, ignore this email.',
+    ]),
+  };
+}
+
+export function emailChangeNoticeMail(newEmail: string): RenderedMail {
+  return {
+    kind: 'email_change_notice',
+    subject: `Your ${PRODUCT} email address is being changed`,
+    html: html('Your email address is being changed', [
+      <p>
+        Someone signed in to your {PRODUCT} account asked to change its email address to <strong>{newEmail}</strong>. The change takes effect only
+        when the new address is confirmed.
+      </p>,
+      <p>If this was not you, change your password now and contact your support team.</p>,
+    ]),
+    text: text([
+      `Someone signed in to your ${PRODUCT} account asked to change its email address to ${newEmail}.`,
+      'The change takes effect only when the new address is confirmed.',
+      '',
+      'If this was not you, change your password now and contact your support team.',
+    ]),
+  };
+}

@@ -1,0 +1,86 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Connection } from '../db/connect.ts';
+import type { Clock } from '../lib/clock.ts';
+import { recordAudit } from '../features/audit/audit.service.ts';
+import { claimDueMail, markFailedAttempt, markSent } from './outbox.ts';
+import type { MailTransport } from './transports.ts';
+
+const POLL_INTERVAL_MS = 5_000;
+
+/**
+ * Delivers the outbox in the background. Every process runs one; row claiming keeps them from sending
+ * the same email twice. A delivery failure is retried with backoff and never reaches the user's request.
+ */
+export class MailWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: { conn: Connection; transport: MailTransport; clock: Clock; log: FastifyBaseLogger; from: string },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), POLL_INTERVAL_MS).unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    this.deps.transport.close?.();
+  }
+
+  /** Look for due mail now (after a request queued some), without waiting for the next poll. */
+  kick(): void {
+    if (this.stopped) {
+      return;
+    }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.runOnce()
+      .catch((err: unknown) => {
+        this.deps.log.error({ err }, 'mail worker pass failed');
+        return 0;
+      })
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Delivers every due email; returns how many were sent. */
+  async runOnce(): Promise<number> {
+    const { conn, transport, clock, log, from } = this.deps;
+    let sent = 0;
+    for (;;) {
+      const batch = await claimDueMail(conn, clock.now());
+      if (batch.length === 0) {
+        return sent;
+      }
+      for (const mail of batch) {
+        try {
+          await transport.send({ from, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body, messageId: mail.message_id });
+          await markSent(conn.db, mail.id, clock.now());
+          sent += 1;
+          log.info({ mailId: mail.id, kind: mail.kind, transport: transport.name }, 'mail sent');
+        } catch (error) {
+          const message = error instanceof Error ? error.message : 'unknown error';
+          const final = await markFailedAttempt(conn.db, mail, clock.now(), message);
+          log.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, final, error: message }, 'mail delivery failed');
+          if (final) {
+            await recordAudit(conn.db, clock.now(), null, { event: 'mail.failed', details: { mailId: mail.id, kind: mail.kind, attempts: mail.attempts } });
+          }
+        }
+      }
+    }
+  }
+}

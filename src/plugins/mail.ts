@@ -1,0 +1,57 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import type { DB } from '../db/database.ts';
+import { enqueueMail } from '../mail/outbox.ts';
+import type { RenderedMail } from '../mail/templates.tsx';
+import { createTransportFromConfig, type MailTransport } from '../mail/transports.ts';
+import { MailWorker } from '../mail/worker.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    mail: {
+      /** Queues an email in the caller's transaction (pass the trx). Call `deliverSoon()` after commit. */
+      enqueue(db: DB, to: string, mail: RenderedMail): Promise<void>;
+      /** Wakes this process's worker so queued mail goes out now rather than at the next poll. */
+      deliverSoon(): void;
+      /** An absolute link under APP_URL, for emails. */
+      link(path: string, params?: Record<string, string>): string;
+      worker: MailWorker;
+      transport: MailTransport;
+    };
+  }
+}
+
+export interface MailPluginOptions {
+  transport?: MailTransport;
+  /** Start the background worker with the app (the server does; tests drive `worker.runOnce()` themselves). */
+  startWorker?: boolean;
+}
+
+export default fp(
+  (app: FastifyInstance, opts: MailPluginOptions) => {
+    const { config, clock } = app;
+    const transport = opts.transport ?? createTransportFromConfig(config);
+    const worker = new MailWorker({ conn: app.conn, transport, clock, log: app.log.child({ component: 'mail' }), from: config.env.MAIL_FROM });
+    const messageDomain = config.appUrl.hostname || 'parapet.local';
+
+    app.decorate('mail', {
+      enqueue: (db: DB, to: string, mail: RenderedMail) => enqueueMail(db, clock.now(), to, mail, messageDomain),
+      deliverSoon: () => worker.kick(),
+      link: (path: string, params: Record<string, string> = {}) => {
+        const url = new URL(path, config.appUrl);
+        for (const [k, v] of Object.entries(params)) {
+          url.searchParams.set(k, v);
+        }
+        return url.href;
+      },
+      worker,
+      transport,
+    });
+
+    if (opts.startWorker) {
+      app.addHook('onReady', async () => worker.start());
+    }
+    app.addHook('onClose', async () => worker.stop());
+  },
+  { name: 'mail', dependencies: ['core'] },
+);

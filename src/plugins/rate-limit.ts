@@ -1,0 +1,83 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { tooManyRequests } from '../lib/errors.ts';
+
+export interface LimitRule {
+  /** Attempts allowed per window. */
+  points: number;
+  windowSeconds: number;
+  /** Once the points are spent, refuse for this long (default: the rest of the window). */
+  blockSeconds?: number;
+}
+
+export interface Limiter {
+  /** Counts one attempt; throws a 429 AppError (with Retry-After) when over the limit. */
+  consume(key: string): Promise<void>;
+  /** Counts one attempt; returns false instead of throwing when over the limit. */
+  tryConsume(key: string): Promise<boolean>;
+  reset(key: string): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** A limiter whose counters live in the shared database, so every app process sees the same counts. */
+    limiter(name: string, rule: LimitRule): Limiter;
+  }
+}
+
+export default fp(
+  (app: FastifyInstance) => {
+    const raw = app.conn.raw;
+    const cache = new Map<string, Limiter>();
+
+    function store(name: string, rule: LimitRule): RateLimiterAbstract {
+      const common = {
+        keyPrefix: name,
+        points: rule.points,
+        duration: rule.windowSeconds,
+        blockDuration: rule.blockSeconds ?? 0,
+        tableName: 'rate_limits',
+        tableCreated: true,
+      };
+      return raw.kind === 'sqlite'
+        ? new RateLimiterSQLite({ ...common, storeClient: raw.sqlite, storeType: 'better-sqlite3' })
+        : new RateLimiterPostgres({ ...common, storeClient: raw.pool, schemaName: raw.schema, clearExpiredByTimeout: false });
+    }
+
+    app.decorate('limiter', (name: string, rule: LimitRule): Limiter => {
+      const cacheKey = `${name}:${rule.points}:${rule.windowSeconds}:${rule.blockSeconds ?? 0}`;
+      const existing = cache.get(cacheKey);
+      if (existing) {
+        return existing;
+      }
+      const limiter = store(name, rule);
+      const tryConsume = async (key: string): Promise<number | null> => {
+        try {
+          await limiter.consume(key);
+          return null;
+        } catch (error) {
+          if (error instanceof RateLimiterRes) {
+            return error.msBeforeNext / 1000;
+          }
+          throw error;
+        }
+      };
+      const made: Limiter = {
+        async consume(key) {
+          const retryAfter = await tryConsume(key);
+          if (retryAfter !== null) {
+            throw tooManyRequests(retryAfter);
+          }
+        },
+        tryConsume: async (key) => (await tryConsume(key)) === null,
+        reset: async (key) => {
+          await limiter.delete(key);
+        },
+      };
+      cache.set(cacheKey, made);
+      return made;
+    });
+  },
+  { name: 'rate-limit', dependencies: ['core'] },
+);

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { SMTPServer } from 'smtp-server';
+import { MAX_ATTEMPTS, retryDelayMs } from '../../src/mail/outbox.ts';
+import { verifyEmailMail } from '../../src/mail/templates.tsx';
+import { createDevOutboxTransport, mailgunBaseUrl, type MailTransport, type OutgoingMail } from '../../src/mail/transports.ts';
+import { MailWorker } from '../../src/mail/worker.ts';
+import { loadConfig } from '../../src/config.ts';
+import { buildTestApp, TEST_ENV } from '../helpers/build-app.ts';
+import { TestClient } from '../helpers/client.ts';
+import { dialects } from '../helpers/dialects.ts';
+
+const PASSWORD = 'tangerine lighthouse orbit';
+
+async function registerVia(app: FastifyInstance, email: string) {
+  const client = new TestClient(app);
+  await client.get('/register');
+  return client.post('/register', { email, password: PASSWORD, password_confirm: PASSWORD });
+}
+
+/** A real SMTP server on loopback that keeps what it receives. */
+async function startSmtp(t: { after(fn: () => unknown): void }) {
+  const received: Array<{ from: string; to: string[]; raw: string }> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (d: Buffer) => (raw += d.toString()));
+      stream.on('end', () => {
+        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${port}`, received };
+}
+
+/** A local endpoint that answers like Mailgun and records each request. */
+async function startMailgun(t: { after(fn: () => unknown): void }, status = () => 200) {
+  const requests: Array<{ method: string; url: string; auth: string; type: string; form: URLSearchParams }> = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization ?? '', type: req.headers['content-type'] ?? '', form: new URLSearchParams(body) });
+      const code = status();
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(code === 200 ? { id: '<x@mg>', message: 'Queued. Thank you.' } : { message: 'unavailable' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+}
+
+class FlakyTransport implements MailTransport {
+  readonly name = 'smtp' as const;
+  up = false;
+  sent: OutgoingMail[] = [];
+  async send(mail: OutgoingMail) {
+    if (!this.up) {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:2525');
+    }
+    await new Promise((r) => setTimeout(r, 1));
+    this.sent.push(mail);
+  }
+}
+
+describe('mail transports', () => {
+  test('Mailgun region chooses the API host; MAILGUN_API_URL overrides it', () => {
+    const base = { ...TEST_ENV, MAILGUN_API_KEY: 'key', MAILGUN_DOMAIN: 'mg.example.com' };
+    assert.equal(mailgunBaseUrl(loadConfig(base)), 'https://api.mailgun.net');
+    assert.equal(mailgunBaseUrl(loadConfig({ ...base, MAILGUN_DOMAIN_REGION: 'eu' })), 'https://api.eu.mailgun.net');
+    assert.equal(mailgunBaseUrl(loadConfig({ ...base, MAILGUN_API_URL: 'http://127.0.0.1:9/' })), 'http://127.0.0.1:9');
+  });
+
+  test('the development outbox prints subject and links and keeps the whole message', async () => {
+    const dir = path.join(loadConfig(TEST_ENV).dataDir, `mail-test-${process.pid}-${Date.now()}`);
+    const lines: string[] = [];
+    const mail = verifyEmailMail('http://127.0.0.1:3000/verify-email?token=abc');
+    await createDevOutboxTransport(dir, (l) => lines.push(l)).send({ from: 'a@b.c', to: 'x@example.com', subject: mail.subject, text: mail.text, html: mail.html, messageId: '<1@x>' });
+    assert.match(lines.join('\n'), /to x@example\.com: Confirm your email address/);
+    assert.match(lines.join('\n'), /verify-email\?token=abc/);
+    const file = readdirSync(dir)[0] ?? '';
+    assert.ok(file.endsWith('.eml'));
+    assert.match(readFileSync(path.join(dir, file), 'utf8'), /Content-Type: text\/html/);
+  });
+
+  test('templates escape user text in HTML', () => {
+    const mail = verifyEmailMail('http://127.0.0.1:3000/verify-email?token="><script>alert(1)</script>');
+    assert.ok(!mail.html.includes('<script>alert(1)</script>'));
+  });
+});
+
+for (const dialect of dialects()) {
+  describe(`mail delivery [${dialect}]`, () => {
+    test('SMTP: the verification email reaches a real SMTP server with a link under APP_URL', async (t) => {
+      const smtp = await startSmtp(t);
+      const { app } = await buildTestApp(t, dialect, { SMTP_URL: smtp.url, APP_URL: 'https://help.example.com', MAIL_FROM: 'Help <help@example.com>' });
+      const client = new TestClient(app, { headers: { 'x-forwarded-proto': 'https' } });
+      await client.get('/register');
+      await client.post('/register', { email: 'smtp.user@example.com', password: PASSWORD, password_confirm: PASSWORD });
+      assert.equal(await app.mail.worker.runOnce(), 1);
+      assert.equal(smtp.received.length, 1);
+      const [message] = smtp.received;
+      assert.deepEqual(message?.to, ['smtp.user@example.com']);
+      assert.equal(message?.from, 'help@example.com');
+      const raw = message?.raw.replace(/=\r\n/g, '').replace(/=3D/g, '=') ?? '';
+      assert.match(raw, /https:\/\/help\.example\.com\/verify-email\?token=[A-Za-z0-9_-]{43}/);
+      assert.match(raw, /Content-Type: text\/plain/);
+      assert.match(raw, /Content-Type: text\/html/);
+      assert.equal(await app.mail.worker.runOnce(), 0, 'sent once, not again');
+    });
+
+    test('Mailgun: the email arrives as a correct Mailgun API request', async (t) => {
+      const mailgun = await startMailgun(t);
+      const { app } = await buildTestApp(t, dialect, { MAILGUN_API_KEY: 'key-test-123', MAILGUN_DOMAIN: 'mg.example.com', MAILGUN_API_URL: mailgun.url });
+      await registerVia(app, 'gun@example.com');
+      assert.equal(await app.mail.worker.runOnce(), 1);
+      const [request] = mailgun.requests;
+      assert.equal(request?.method, 'POST');
+      assert.equal(request?.url, '/v3/mg.example.com/messages');
+      assert.equal(request?.auth, `Basic ${Buffer.from('api:key-test-123').toString('base64')}`);
+      assert.match(request?.type ?? '', /application\/x-www-form-urlencoded/);
+      assert.equal(request?.form.get('to'), 'gun@example.com');
+      assert.equal(request?.form.get('from'), 'Parapet <parapet@localhost>');
+      assert.match(request?.form.get('subject') ?? '', /Confirm your email/);
+      assert.match(request?.form.get('text') ?? '', /http:\/\/127\.0\.0\.1:3000\/verify-email\?token=/);
+      assert.match(request?.form.get('html') ?? '', /<a href="http:\/\/127\.0\.0\.1:3000\/verify-email\?token=/);
+      assert.match(request?.form.get('h:Message-Id') ?? '', /^<[0-9a-f-]+@127\.0\.0\.1>$/);
+    });
+
+    test('a provider outage delays mail, loses none, and never fails the request', async (t) => {
+      const flaky = new FlakyTransport();
+      const { app, db, clock } = await buildTestApp(t, dialect);
+      const worker = new MailWorker({ conn: app.conn, transport: flaky, clock, log: app.log, from: 'x@y.z' });
+      const res = await registerVia(app, 'patient@example.com');
+      assert.equal(res.statusCode, 200, 'the user’s request succeeds');
+      assert.equal(await worker.runOnce(), 0);
+      let row = await db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
+      assert.equal(row.status, 'pending');
+      assert.equal(row.attempts, 1);
+      assert.match(row.last_error ?? '', /ECONNREFUSED/);
+      assert.equal(row.next_attempt_at, clock.now() + retryDelayMs(1));
+
+      flaky.up = true;
+      assert.equal(await worker.runOnce(), 0, 'not retried before its backoff');
+      clock.advance(retryDelayMs(1));
+      assert.equal(await worker.runOnce(), 1);
+      row = await db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
+      assert.equal(row.status, 'sent');
+      assert.equal(flaky.sent.length, 1);
+    });
+
+    test('after the last attempt an email is marked failed and audited', async (t) => {
+      const flaky = new FlakyTransport();
+      const { app, db, clock } = await buildTestApp(t, dialect);
+      const worker = new MailWorker({ conn: app.conn, transport: flaky, clock, log: app.log, from: 'x@y.z' });
+      await registerVia(app, 'doomed@example.com');
+      for (let i = 0; i < MAX_ATTEMPTS; i++) {
+        await worker.runOnce();
+        clock.advance(retryDelayMs(i + 1));
+      }
+      const row = await db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
+      assert.equal(row.status, 'failed');
+      assert.equal(row.attempts, MAX_ATTEMPTS);
+      const audit = await db.selectFrom('audit_events').selectAll().where('event', '=', 'mail.failed').execute();
+      assert.equal(audit.length, 1);
+      assert.equal(await worker.runOnce(), 0, 'a failed email is not retried forever');
+    });
+
+    test('several workers deliver every queued email exactly once', async (t) => {
+      const { app, clock } = await buildTestApp(t, dialect);
+      const delivered: string[] = [];
+      const transport: MailTransport = {
+        name: 'smtp',
+        async send(mail) {
+          await new Promise((r) => setTimeout(r, 2));
+          delivered.push(mail.messageId);
+        },
+      };
+      for (let i = 0; i < 60; i++) {
+        await app.mail.enqueue(app.db, `bulk${i}@example.com`, verifyEmailMail(`http://127.0.0.1:3000/verify-email?token=${i}`));
+      }
+      const { connect } = await import('../../src/db/connect.ts');
+      const conns = [app.conn, connect(app.config.database, { poolSize: 2 }), connect(app.config.database, { poolSize: 2 })];
+      t.after(() => Promise.all(conns.slice(1).map((c) => c.close())));
+      const workers = conns.map((conn) => new MailWorker({ conn, transport, clock, log: app.log, from: 'x@y.z' }));
+      const counts = await Promise.all(workers.map((w) => w.runOnce()));
+      assert.equal(counts.reduce((a, b) => a + b, 0), 60);
+      assert.equal(delivered.length, 60);
+      assert.equal(new Set(delivered).size, 60, 'no email sent twice');
+    });
+
+    test('a worker that died mid-send has its claim taken over after the lease', async (t) => {
+      const { app, db, clock } = await buildTestApp(t, dialect);
+      await registerVia(app, 'orphan@example.com');
+      const { claimDueMail } = await import('../../src/mail/outbox.ts');
+      assert.equal((await claimDueMail(app.conn, clock.now())).length, 1, 'claimed by a worker that then crashed');
+      const sent: string[] = [];
+      const worker = new MailWorker({ conn: app.conn, transport: { name: 'smtp', send: async (m) => void sent.push(m.to) }, clock, log: app.log, from: 'x@y.z' });
+      assert.equal(await worker.runOnce(), 0, 'still leased');
+      clock.advance(3 * 60_000);
+      assert.equal(await worker.runOnce(), 1);
+      assert.deepEqual(sent, ['orphan@example.com']);
+      assert.equal((await db.selectFrom('mail_outbox').select('status').executeTakeFirstOrThrow()).status, 'sent');
+    });
+  });
+}
