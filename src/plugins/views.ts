@@ -49,7 +49,8 @@ export default fp(
         productName: PRODUCT_NAME,
         user: request.session?.stage === 'full' ? request.user : null,
         csrfToken: this.csrfToken(),
-        flash: takeFlash(this),
+        // Error pages (a stray 404 for a favicon, say) leave the message for the page the person is waiting for.
+        flash: statusCode < 400 ? takeFlash(this) : null,
         currentPath: request.url.split('?')[0] ?? '/',
         asset: (name) => app.asset(name),
       };

@@ -10,7 +10,10 @@ interface NavItem {
 }
 
 /** Navigation shows only what the role may use; features add their entries here. */
-const NAV: NavItem[] = [{ href: '/', label: 'Home', roles: ['client', 'agent', 'administrator'] }];
+const NAV: NavItem[] = [
+  { href: '/', label: 'Home', roles: ['client', 'agent', 'administrator'] },
+  { href: '/account', label: 'Account', roles: ['client', 'agent', 'administrator'] },
+];
 
 const ROLE_LABEL: Record<Role, string> = { client: 'Client', agent: 'Agent', administrator: 'Administrator' };
 
@@ -32,7 +35,7 @@ export function Layout({ ctx, title, children, narrow }: { ctx: PageContext; tit
         <a class="skip-link" href="#main">
           Skip to content
         </a>
-        <header class="site-header">
+        <header class={user ? 'site-header site-header--signed-in' : 'site-header'}>
           <div class="site-header__inner">
             <a class="brand" href="/">
               <img src={ctx.asset('img/logo.svg')} alt="" width="28" height="28" />
@@ -54,7 +57,9 @@ export function Layout({ ctx, title, children, narrow }: { ctx: PageContext; tit
             {user && (
               <div class="site-user">
                 <span class="site-user__who">
-                  <span class="site-user__email">{user.email}</span>
+                  <span class="site-user__email" title={user.email}>
+                    {user.email}
+                  </span>
                   <span class={`badge badge--${user.role}`}>{ROLE_LABEL[user.role]}</span>
                 </span>
                 <ActionButton action="/logout" token={ctx.csrfToken} label="Sign out" class="button button--ghost" />

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { INVALID_CREDENTIALS } from '../../src/features/auth/login.routes.ts';
+import { createUser } from '../helpers/factories.ts';
+import { BLOCKING_IMPACTS, formatViolations, PAGE_STATES, runAxe, type PageState, signIn, signOut, submitLogin, watchContext } from './helpers/browser.ts';
+import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
+
+describe('foundation in a real browser', () => {
+  let server: E2eServer;
+  let browser: Browser;
+
+  before(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** A fresh browser context (no cookies) watched for console errors, exceptions and CSP violations. */
+  async function open(t: TestContext, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
+    const context = await browser.newContext(options);
+    t.after(() => context.close());
+    // Fail in seconds, not Playwright's default 30, when an element never appears.
+    context.setDefaultTimeout(10_000);
+    const { problems } = await watchContext(context);
+    const page = await context.newPage();
+    return { page, problems };
+  }
+
+  function assertClean(problems: string[]) {
+    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
+  }
+
+  test('an anonymous visitor to / sees the sign-in form with visible labels', async (t) => {
+    const { page, problems } = await open(t);
+    const response = await page.goto(`${server.baseUrl}/`);
+    assert.equal(response?.status(), 200);
+    assert.equal(await page.title(), 'Sign in · Parapet');
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    for (const label of ['Email', 'Password']) {
+      assert.ok(await page.locator('label', { hasText: new RegExp(`^${label}$`) }).isVisible(), `label "${label}" is visible`);
+    }
+    assert.equal(await page.getByLabel('Email').getAttribute('type'), 'email');
+    assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('type'), 'password');
+    assert.ok(await page.getByRole('button', { name: 'Sign in' }).isVisible());
+    // Signed-out pages show no account controls.
+    assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+    // app.js loaded under the CSP and added the show-password toggle.
+    await page.getByRole('button', { name: 'Show password' }).click();
+    assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('type'), 'text');
+    assertClean(problems);
+  });
+
+  test('a wrong password and an unknown email get the identical message and status', async (t) => {
+    const { page, problems } = await open(t);
+    const seen: Array<{ status: number; alert: string }> = [];
+    for (const email of [server.admin.email, 'nobody-here@example.test']) {
+      await page.goto(`${server.baseUrl}/login`);
+      const response = await submitLogin(page, email, 'definitely not the password');
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      seen.push({ status: response.status(), alert: (await alert.innerText()).trim() });
+      // The email is kept so the person can correct the password; the password is not.
+      assert.equal(await page.getByLabel('Email').inputValue(), email);
+      assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
+    }
+    assert.deepEqual(seen, [
+      { status: 401, alert: INVALID_CREDENTIALS },
+      { status: 401, alert: INVALID_CREDENTIALS },
+    ]);
+    assert.equal(INVALID_CREDENTIALS, 'Invalid email or password.');
+    assertClean(problems);
+  });
+
+  test('the administrator signs in, sees their email and role, and signs out', async (t) => {
+    const { page, problems } = await open(t);
+    await signIn(page, server, server.admin);
+    assert.equal(await page.title(), 'Home · Parapet');
+    const header = page.locator('header');
+    assert.ok(await header.getByText(server.admin.email, { exact: true }).isVisible());
+    assert.ok(await header.getByText('Administrator', { exact: true }).isVisible());
+    assert.ok(await page.getByRole('main').getByText(server.admin.email).isVisible());
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).getAttribute('aria-current'), 'page');
+
+    await signOut(page, server);
+    const status = page.getByRole('status');
+    assert.equal((await status.innerText()).trim(), 'You have signed out.');
+    assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+    // The session is really gone: the home page asks for a sign-in again, and the message was shown once.
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    assert.equal(await page.getByRole('status').count(), 0);
+    assertClean(problems);
+  });
+
+  test('a client signs in and sees the Client badge', async (t) => {
+    const { page, problems } = await open(t);
+    await signIn(page, server, server.client);
+    const header = page.locator('header');
+    assert.ok(await header.getByText(server.client.email, { exact: true }).isVisible());
+    assert.ok(await header.getByText('Client', { exact: true }).isVisible());
+    assert.equal(await header.getByText('Administrator', { exact: true }).count(), 0);
+    assertClean(problems);
+  });
+
+  test('an unknown address shows a friendly 404 page', async (t) => {
+    const { page, problems } = await open(t);
+    const response = await page.goto(`${server.baseUrl}/no-such-page`);
+    assert.equal(response?.status(), 404);
+    assert.equal(await page.title(), 'Page not found · Parapet');
+    await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+    assert.ok(await page.getByText('The page you asked for does not exist').isVisible());
+    // Styled like the rest of the app, with a way back.
+    assert.equal(await page.locator('link[rel="stylesheet"]').count(), 1);
+    await page.getByRole('link', { name: 'Go to the start page' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    assertClean(problems);
+  });
+
+  test('sign-in and sign-out work with JavaScript disabled', async (t) => {
+    const { page, problems } = await open(t, { javaScriptEnabled: false });
+    await page.goto(`${server.baseUrl}/`);
+    // No enhancement ran: the plain password field, no toggle.
+    assert.equal(await page.getByRole('button', { name: 'Show password' }).count(), 0);
+    const failed = await submitLogin(page, server.client.email, 'wrong password here');
+    assert.equal(failed.status(), 401);
+    assert.equal((await page.getByRole('alert').innerText()).trim(), INVALID_CREDENTIALS);
+
+    await signIn(page, server, server.client);
+    assert.ok(await page.locator('header').getByText('Client', { exact: true }).isVisible());
+    await signOut(page, server);
+    assert.equal((await page.getByRole('status').innerText()).trim(), 'You have signed out.');
+    assertClean(problems);
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    test(`every page passes axe-core with no serious or critical violations (${colorScheme})`, async (t) => {
+      const failures: string[] = [];
+      for (const state of PAGE_STATES) {
+        const { page, problems } = await open(t, { colorScheme });
+        await state.open(page, server);
+        const violations = await runAxe(page);
+        const blocking = violations.filter((v) => BLOCKING_IMPACTS.has(v.impact ?? ''));
+        const minor = violations.filter((v) => !BLOCKING_IMPACTS.has(v.impact ?? ''));
+        if (minor.length > 0) {
+          t.diagnostic(`minor axe findings on ${state.name} (${colorScheme}):\n${formatViolations(state.name, minor)}`);
+        }
+        if (blocking.length > 0) {
+          failures.push(formatViolations(`${state.name}, ${colorScheme}`, blocking));
+        }
+        // The axe run itself must not trip the CSP either.
+        assertClean(problems);
+        await page.context().close();
+      }
+      assert.equal(failures.length, 0, `axe-core found serious or critical violations:\n\n${failures.join('\n\n')}`);
+    });
+  }
+
+  test('no page scrolls sideways at phone width, even with a very long email address', async (t) => {
+    const longEmail = await createUser(server.app, { role: 'administrator', email: `${'averylongmailboxname'.repeat(3)}@subdomain.example.test` });
+    const longEmailState: PageState = { name: 'home with a long email', open: (page) => signIn(page, server, longEmail) };
+    for (const state of [...PAGE_STATES, longEmailState]) {
+      const { page, problems } = await open(t, { viewport: { width: 320, height: 640 }, isMobile: true });
+      await state.open(page, server);
+      const { scrollWidth, clientWidth } = await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+      });
+      assert.ok(scrollWidth <= clientWidth, `${state.name} is ${scrollWidth}px wide in a ${clientWidth}px viewport`);
+      assertClean(problems);
+      await page.context().close();
+    }
+  });
+});
