@@ -10,6 +10,7 @@ import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
 import registrationRoutes from './features/accounts/registration.routes.ts';
 import verificationRoutes from './features/accounts/verification.routes.ts';
 import loginRoutes from './features/auth/login.routes.ts';
+import twoFactorRoutes from './features/two-factor/two-factor.routes.ts';
 import { createArgon2Hasher, type PasswordHasher } from './features/auth/password-hasher.ts';
 import healthRoutes from './features/health/health.routes.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(verificationRoutes);
   await app.register(passwordResetRoutes);
   await app.register(accountRoutes);
+  await app.register(twoFactorRoutes);
 
   let purgeTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {

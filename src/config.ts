@@ -22,6 +22,8 @@ export const EnvSchema = Type.Object({
   DEFAULT_PASSWORD: Type.Optional(Type.String({ minLength: 12, maxLength: 1024 })),
   SESSION_IDLE_MINUTES: Minutes(30),
   SESSION_ABSOLUTE_MINUTES: Minutes(12 * 60),
+  REQUIRE_2FA: Type.Boolean({ default: true }),
+  TOTP_ISSUER: Type.String({ minLength: 1, maxLength: 60, default: 'Parapet' }),
   PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 8, maximum: 64, default: 12 }),
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19456, maximum: 1048576, default: 19456 }),
   ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 20, default: 2 }),

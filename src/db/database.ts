@@ -17,6 +17,11 @@ export interface UsersTable {
   created_at: Millis;
   updated_at: Millis;
   last_login_at: Millis | null;
+  /** The TOTP secret, AES-256-GCM encrypted with a key derived from SECRET_KEY. */
+  totp_secret_enc: string | null;
+  totp_enabled_at: Millis | null;
+  /** The last 30-second step a code was accepted for: a code is never accepted twice (replay guard). */
+  totp_last_step: number | null;
 }
 
 export interface SessionsTable {
@@ -96,6 +101,15 @@ export interface RateLimitsTable {
   expire: Millis | null;
 }
 
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  /** HMAC-SHA256 of the code under SECRET_KEY. */
+  code_hash: string;
+  created_at: Millis;
+  used_at: Millis | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -104,6 +118,7 @@ export interface Database {
   user_tokens: UserTokensTable;
   mail_outbox: MailOutboxTable;
   rate_limits: RateLimitsTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type DB = Kysely<Database>;

@@ -3,7 +3,7 @@ import type { Connection } from './connect.ts';
 import { migrations } from './migrations/index.ts';
 
 // Any fixed 64-bit number; it only has to be the same in every Parapet process.
-const MIGRATION_LOCK_KEY = 720_411_881_399_133;
+export const MIGRATION_LOCK_KEY = 720_411_881_399_133;
 
 /**
  * Brings the schema up to date. On PostgreSQL an advisory lock serialises processes that start together,

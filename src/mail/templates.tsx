@@ -172,3 +172,58 @@ export function emailChangeNoticeMail(newEmail: string): RenderedMail {
     ]),
   };
 }
+
+export function twoFactorEnabledMail(accountLink: string): RenderedMail {
+  return {
+    kind: 'two_factor_enabled',
+    subject: `Two-factor authentication is set up on your ${PRODUCT} account`,
+    html: html('Two-factor authentication is set up', [
+      <p>An authenticator app was just set up for your {PRODUCT} account. From now on, signing in needs a code from it.</p>,
+      <p>
+        If this was not you, <a href={accountLink}>check your account</a> and contact your support team at once.
+      </p>,
+    ]),
+    text: text([`An authenticator app was just set up for your ${PRODUCT} account.`, '', `If this was not you, check your account: ${accountLink}`]),
+  };
+}
+
+export function recoveryCodeUsedMail(remaining: number, accountLink: string): RenderedMail {
+  return {
+    kind: 'recovery_code_used',
+    subject: `A recovery code was used to sign in to ${PRODUCT}`,
+    html: html('A recovery code was used', [
+      <p>
+        Someone signed in to your {PRODUCT} account with one of your recovery codes. You have {remaining} unused recovery code{remaining === 1 ? '' : 's'}{' '}
+        left.
+      </p>,
+      <p>
+        If you have lost your authenticator app, <a href={accountLink}>set up a new one and new recovery codes</a>. If this was not you, change your
+        password now.
+      </p>,
+    ]),
+    text: text([
+      `Someone signed in to your ${PRODUCT} account with one of your recovery codes. ${remaining} unused code(s) left.`,
+      '',
+      `Set up a new authenticator or new codes: ${accountLink}`,
+      'If this was not you, change your password now.',
+    ]),
+  };
+}
+
+export function twoFactorResetMail(loginLink: string): RenderedMail {
+  return {
+    kind: 'two_factor_reset',
+    subject: `Two-factor authentication was reset on your ${PRODUCT} account`,
+    html: html('Two-factor authentication was reset', [
+      <p>An administrator reset two-factor authentication on your {PRODUCT} account, and every session was signed out.</p>,
+      <p>
+        The next time you <a href={loginLink}>sign in</a>, you will set up your authenticator app again. If you did not ask for this, contact your support
+        team.
+      </p>,
+    ]),
+    text: text([
+      `An administrator reset two-factor authentication on your ${PRODUCT} account, and every session was signed out.`,
+      `The next time you sign in (${loginLink}) you will set up your authenticator app again.`,
+    ]),
+  };
+}

@@ -7,25 +7,43 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
  * Who may call a route. Every route must declare one in `config.access`; the app refuses to start otherwise,
  * so a new route cannot ship unguarded.
  * - public: anyone, signed in or not
- * - signed-in: any fully signed-in user
+ * - signed-in: any fully signed-in user (password, verified email, and second factor)
  * - staff: agents and administrators
  * - administrator: administrators only
- * - unverified: a session whose password was right but whose email is not verified yet
+ * - unverified / mfa / mfa-enrol: a half-signed-in session at that step, and nothing else
  * - session: any session, whatever its stage (sign out)
  */
-export type Access = 'public' | 'signed-in' | 'staff' | 'administrator' | 'unverified' | 'session';
+export type Access = 'public' | 'signed-in' | 'staff' | 'administrator' | 'unverified' | 'mfa' | 'mfa-enrol' | 'session';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** The route changes security settings: the last full sign-in must be recent (re-authentication). */
+    fresh?: boolean;
   }
 }
 
-const ALLOWED: Record<Exclude<Access, 'public' | 'unverified' | 'session'>, readonly Role[]> = {
+/** Sessions between the password and full sign-in, and the one page each may see. */
+export const PENDING_STAGES = {
+  unverified: '/verify-email/pending',
+  mfa: '/login/two-factor',
+  mfa_enrol: '/two-factor/setup',
+} as const;
+
+const STAGE_OF: Partial<Record<Access, keyof typeof PENDING_STAGES>> = { unverified: 'unverified', mfa: 'mfa', 'mfa-enrol': 'mfa_enrol' };
+
+const ALLOWED: Partial<Record<Access, readonly Role[]>> = {
   'signed-in': ['client', 'agent', 'administrator'],
   staff: ['agent', 'administrator'],
   administrator: ['administrator'],
 };
+
+export const REAUTH_AFTER_MS = 15 * 60_000;
+
+export function pendingStagePage(request: FastifyRequest): string | null {
+  const stage = request.session?.stage;
+  return stage && stage in PENDING_STAGES ? PENDING_STAGES[stage as keyof typeof PENDING_STAGES] : null;
+}
 
 export function routeAccess(request: FastifyRequest): Access | undefined {
   return request.routeOptions.config.access;
@@ -33,31 +51,13 @@ export function routeAccess(request: FastifyRequest): Access | undefined {
 
 function denyAnonymous(request: FastifyRequest, reply: FastifyReply) {
   if (request.method === 'GET') {
+    const pending = pendingStagePage(request);
+    if (pending) {
+      return reply.redirect(pending, 303);
+    }
     return reply.redirect(request.url === '/' ? '/login' : `/login?next=${encodeURIComponent(request.url)}`, 303);
   }
   throw unauthenticated();
-}
-
-async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const access = routeAccess(request);
-  // Fastify's own 404 route has no declared access; it renders nothing but the not-found page.
-  if (access === undefined || access === 'public') {
-    return;
-  }
-  if (access === 'unverified' || access === 'session') {
-    if (!request.session || (access === 'unverified' && request.session.stage !== 'unverified')) {
-      return denyAnonymous(request, reply);
-    }
-    return;
-  }
-  const user = request.session?.stage === 'full' ? request.user : null;
-  if (!user) {
-    return denyAnonymous(request, reply);
-  }
-  // Staff and admin areas do not admit they exist to those who may not use them.
-  if (!ALLOWED[access].includes(user.role)) {
-    throw notFound();
-  }
 }
 
 export default fp(
@@ -67,7 +67,33 @@ export default fp(
         throw new Error(`Route ${String(route.method)} ${route.url} declares no config.access policy`);
       }
     });
-    app.addHook('onRequest', guard);
+
+    app.addHook('onRequest', async (request, reply) => {
+      const access = routeAccess(request);
+      // Fastify's own 404 route has no declared access; it renders nothing but the not-found page.
+      if (access === undefined || access === 'public') {
+        return;
+      }
+      if (access === 'session') {
+        return request.session ? undefined : denyAnonymous(request, reply);
+      }
+      const stage = STAGE_OF[access];
+      if (stage) {
+        return request.session?.stage === stage ? undefined : denyAnonymous(request, reply);
+      }
+      const user = request.session?.stage === 'full' ? request.user : null;
+      if (!user) {
+        return denyAnonymous(request, reply);
+      }
+      // Staff and admin areas do not admit they exist to those who may not use them.
+      if (!ALLOWED[access]?.includes(user.role)) {
+        throw notFound();
+      }
+      if (request.routeOptions.config.fresh && request.session && app.clock.now() - request.session.authenticated_at > REAUTH_AFTER_MS) {
+        const back = request.method === 'GET' ? request.url : (request.headers.referer ? new URL(request.headers.referer, 'http://x').pathname : '/account');
+        return reply.redirect(`/reauth?next=${encodeURIComponent(back)}`, 303);
+      }
+    });
   },
   { name: 'access', dependencies: ['sessions'] },
 );

@@ -17,6 +17,8 @@ export interface Limiter {
   /** Counts one attempt; returns false instead of throwing when over the limit. */
   tryConsume(key: string): Promise<boolean>;
   reset(key: string): Promise<void>;
+  /** Throws a 429 when the key has no points left, without spending one: for counting failures only. */
+  assertAllowed(key: string): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -73,6 +75,12 @@ export default fp(
         tryConsume: async (key) => (await tryConsume(key)) === null,
         reset: async (key) => {
           await limiter.delete(key);
+        },
+        async assertAllowed(key) {
+          const state = await limiter.get(key);
+          if (state && state.consumedPoints >= rule.points && state.msBeforeNext > 0) {
+            throw tooManyRequests(state.msBeforeNext / 1000);
+          }
         },
       };
       cache.set(cacheKey, made);

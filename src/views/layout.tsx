@@ -15,6 +15,11 @@ const NAV: NavItem[] = [
   { href: '/account', label: 'Account', roles: ['client', 'agent', 'administrator'] },
 ];
 
+/** A nav entry is current on its own page and below it (a form posted to /account/password re-renders the account page). */
+function isCurrent(href: string, path: string): boolean {
+  return path === href || (href !== '/' && path.startsWith(`${href}/`));
+}
+
 const ROLE_LABEL: Record<Role, string> = { client: 'Client', agent: 'Agent', administrator: 'Administrator' };
 
 export function Layout({ ctx, title, children, narrow }: { ctx: PageContext; title: string; children: ComponentChildren; narrow?: boolean }) {
@@ -46,7 +51,7 @@ export function Layout({ ctx, title, children, narrow }: { ctx: PageContext; tit
                 <ul>
                   {nav.map((item) => (
                     <li key={item.href}>
-                      <a href={item.href} aria-current={ctx.currentPath === item.href ? 'page' : undefined}>
+                      <a href={item.href} aria-current={isCurrent(item.href, ctx.currentPath) ? 'page' : undefined}>
                         {item.label}
                       </a>
                     </li>

@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { connect, type Connection, type Dialect } from '../../src/db/connect.ts';
 import type { DB } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
+import { MIGRATION_LOCK_KEY, migrateToLatest } from '../../src/db/migrate.ts';
 import { TestClock } from '../../src/lib/clock.ts';
 
 export const TEST_ENV = {
@@ -47,7 +47,10 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     cleanup: async () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
+      // Kysely's migrator introspects every schema; dropping one while another test migrates would race it.
+      await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       await client.query(`drop schema ${schema} cascade`);
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       await client.end();
       removeDir();
     },

@@ -1,4 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { currentTotp, TOTP_PERIOD_SECONDS } from '../../src/features/two-factor/totp.ts';
+import type { TestClock } from '../../src/lib/clock.ts';
 
 type Headers = Record<string, string>;
 
@@ -72,9 +74,27 @@ export class TestClient {
     });
   }
 
-  /** Opens the login page and signs in; returns the POST response. */
+  /** Opens the login page and submits the password step only; returns that POST's response. */
   async login(email: string, password: string): Promise<LightMyRequestResponse> {
     await this.get('/login');
     return this.post('/login', { email, password });
+  }
+
+  /** The code the user's authenticator shows, one step later than any code used before (codes work once). */
+  nextCode(totpSecret: string): string {
+    const clock = this.app.clock as TestClock;
+    clock.advance(TOTP_PERIOD_SECONDS * 1000);
+    return currentTotp(totpSecret, clock.now());
+  }
+
+  /** Signs in completely: password, then the TOTP code. Returns the last response. */
+  async signIn(user: { email: string; password: string; totpSecret: string | null }): Promise<LightMyRequestResponse> {
+    const res = await this.login(user.email, user.password);
+    const location = String(res.headers.location ?? '');
+    if (!location.startsWith('/login/two-factor') || !user.totpSecret) {
+      return res;
+    }
+    await this.get(location);
+    return this.post('/login/two-factor', { code: this.nextCode(user.totpSecret), ...(location.includes('next=') ? { next: new URL(location, 'http://x').searchParams.get('next') ?? '/' } : {}) });
   }
 }

@@ -1,14 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role, User } from '../../src/db/database.ts';
+import { generateTotpSecret } from '../../src/features/two-factor/totp.ts';
+import { createTwoFactorKeys } from '../../src/features/two-factor/two-factor.service.ts';
+import { encrypt } from '../../src/lib/crypto.ts';
 
 let counter = 0;
 
 export const DEFAULT_TEST_PASSWORD = 'a long test passphrase 42';
 
+export type TestUser = User & { password: string; totpSecret: string | null };
+
+/** A user as the app would have them after signing up; by default verified and enrolled in TOTP. */
 export async function createUser(
   app: FastifyInstance,
-  overrides: { role?: Role; email?: string; password?: string; verified?: boolean; disabled?: boolean; passwordHash?: string } = {},
-): Promise<User & { password: string }> {
+  overrides: { role?: Role; email?: string; password?: string; verified?: boolean; disabled?: boolean; passwordHash?: string; twoFactor?: boolean } = {},
+): Promise<TestUser> {
   counter += 1;
   const now = app.clock.now();
   const password = overrides.password ?? DEFAULT_TEST_PASSWORD;
@@ -27,5 +33,15 @@ export async function createUser(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { ...user, password };
+  if (overrides.twoFactor === false) {
+    return { ...user, password, totpSecret: null };
+  }
+  const totpSecret = generateTotpSecret();
+  const enrolled = await app.db
+    .updateTable('users')
+    .set({ totp_secret_enc: encrypt(createTwoFactorKeys(app.config).secret, totpSecret, `user:${user.id}`), totp_enabled_at: now })
+    .where('id', '=', user.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { ...enrolled, password, totpSecret };
 }

@@ -15,9 +15,9 @@ for (const dialect of dialects()) {
       const { app, db } = await buildTestApp(t, dialect);
       const user = await createUser(app);
       const other = new TestClient(app);
-      await other.login(user.email, user.password);
+      await other.signIn(user);
       const client = new TestClient(app);
-      await client.login(user.email, user.password);
+      await client.signIn(user);
       const before = client.cookies.get('parapet_session');
       await client.get('/account');
 
@@ -38,7 +38,7 @@ for (const dialect of dialects()) {
       const { app, db } = await buildTestApp(t, dialect);
       const user = await createUser(app, { email: 'old@example.com' });
       const client = new TestClient(app);
-      await client.login(user.email, user.password);
+      await client.signIn(user);
       await client.get('/account');
 
       const noPassword = await client.post('/account/email', { email: 'new@example.com', current_password: 'wrong password here' });
@@ -64,7 +64,7 @@ for (const dialect of dialects()) {
       const { app, db } = await buildTestApp(t, dialect);
       const user = await createUser(app, { email: 'me@example.com' });
       const client = new TestClient(app);
-      await client.login(user.email, user.password);
+      await client.signIn(user);
       await client.get('/account');
       await client.post('/account/email', { email: 'wanted@example.com', current_password: user.password });
       await createUser(app, { email: 'wanted@example.com' });
@@ -79,11 +79,11 @@ for (const dialect of dialects()) {
       const user = await createUser(app);
       const stranger = await createUser(app);
       const phone = new TestClient(app, { headers: { 'user-agent': FIREFOX } });
-      await phone.login(user.email, user.password);
+      await phone.signIn(user);
       const laptop = new TestClient(app);
-      await laptop.login(user.email, user.password);
+      await laptop.signIn(user);
       const strangerClient = new TestClient(app);
-      await strangerClient.login(stranger.email, stranger.password);
+      await strangerClient.signIn(stranger);
 
       const page = await laptop.get('/account');
       assert.match(page.body, /Firefox on Linux/);
@@ -105,7 +105,7 @@ for (const dialect of dialects()) {
       assert.doesNotMatch((await phone.get('/')).body, /You are signed in/);
       assert.match((await laptop.get('/')).body, /You are signed in/);
 
-      await phone.login(user.email, user.password);
+      await phone.signIn(user);
       await laptop.get('/account');
       assert.equal((await laptop.post('/account/sessions/revoke-others')).statusCode, 303);
       assert.doesNotMatch((await phone.get('/')).body, /You are signed in/);
@@ -121,7 +121,7 @@ for (const dialect of dialects()) {
       assert.equal((await anonymous.post('/account/password', { current_password: 'x', password: 'y', password_confirm: 'y' })).statusCode, 401);
       const user = await createUser(app);
       const client = new TestClient(app);
-      await client.login(user.email, user.password);
+      await client.signIn(user);
       await client.get('/account');
       assert.equal((await client.post('/account/password', { current_password: user.password, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD, _csrf: null })).statusCode, 403);
       assert.equal((await client.post('/account/sessions/revoke-others', { _csrf: 'forged' })).statusCode, 403);

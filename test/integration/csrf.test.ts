@@ -60,7 +60,7 @@ for (const dialect of dialects()) {
       const client = new TestClient(app);
       await client.get('/login');
       const anonymousToken = client.csrfToken();
-      await client.post('/login', { email: user.email, password: user.password });
+      await client.signIn(user);
 
       assert.equal((await client.post('/logout', { _csrf: null })).statusCode, 403);
       assert.equal((await client.post('/logout', { _csrf: anonymousToken })).statusCode, 403);
@@ -83,7 +83,7 @@ for (const dialect of dialects()) {
       const { app } = await buildTestApp(t, dialect);
       const user = await createUser(app);
       const client = new TestClient(app);
-      await client.login(user.email, user.password);
+      await client.signIn(user);
       await client.get('/');
       const token = client.csrfToken();
       const res = await client.request({ method: 'POST', url: '/logout', headers: { 'x-csrf-token': token } });

@@ -13,8 +13,9 @@ const INVALID = 'Invalid email or password.';
 for (const dialect of dialects()) {
   describe(`login [${dialect}]`, () => {
     test('anonymous / shows the login form; a right password signs in and rotates the session token', async (t) => {
-      const { app, db } = await buildTestApp(t, dialect);
-      const user = await createUser(app, { role: 'administrator' });
+      // Password-only sign-in (REQUIRE_2FA=false); the two-factor tests cover the second step.
+      const { app, db } = await buildTestApp(t, dialect, { REQUIRE_2FA: 'false' });
+      const user = await createUser(app, { role: 'administrator', twoFactor: false });
       const client = new TestClient(app);
 
       const page = await client.get('/');
@@ -148,10 +149,15 @@ for (const dialect of dialects()) {
     test('next= only ever redirects within the site', async (t) => {
       const { app } = await buildTestApp(t, dialect);
       const user = await createUser(app);
+      // `next` survives the two-factor step and is checked again there.
       const go = async (next: string) => {
         const client = new TestClient(app);
         await client.get('/login');
-        return (await client.post('/login', { email: user.email, password: user.password, next })).headers.location;
+        const step = String((await client.post('/login', { email: user.email, password: user.password, next })).headers.location);
+        assert.match(step, /^\/login\/two-factor/);
+        await client.get(step);
+        const carried = new URL(step, 'http://x').searchParams.get('next') ?? '/';
+        return (await client.post('/login/two-factor', { code: client.nextCode(user.totpSecret ?? ''), next: carried })).headers.location;
       };
       assert.equal(await go('/some/page?x=1'), '/some/page?x=1');
       for (const evil of ['//evil.example', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)', '/\tevil']) {

@@ -70,7 +70,7 @@ for (const dialect of dialects()) {
       assert.doesNotMatch(anonymous.body, /Sign out|aria-label="Main"/);
       const admin = await createUser(app, { role: 'administrator' });
       const client = new TestClient(app);
-      await client.login(admin.email, admin.password);
+      await client.signIn(admin);
       const home = await client.get('/');
       assert.match(home.body, /<nav aria-label="Main"/);
       assert.match(home.body, /badge--administrator">Administrator</);

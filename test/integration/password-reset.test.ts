@@ -35,7 +35,7 @@ for (const dialect of dialects()) {
       const { app, db } = await buildTestApp(t, dialect);
       const user = await createUser(app);
       const earlier = new TestClient(app);
-      await earlier.login(user.email, user.password);
+      await earlier.signIn(user);
       assert.match((await earlier.get('/')).body, /You are signed in/);
 
       const client = new TestClient(app);

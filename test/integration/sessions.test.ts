@@ -14,7 +14,7 @@ for (const dialect of dialects()) {
       const { app, clock, db } = await buildTestApp(t, dialect, { SESSION_IDLE_MINUTES: '30' });
       const user = await createUser(app);
       const client = new TestClient(app);
-      await client.login(user.email, user.password);
+      await client.signIn(user);
 
       clock.advance(29 * MINUTE);
       assert.match((await client.get('/')).body, /You are signed in/);
@@ -32,7 +32,7 @@ for (const dialect of dialects()) {
       const { app, clock } = await buildTestApp(t, dialect, { SESSION_IDLE_MINUTES: '30', SESSION_ABSOLUTE_MINUTES: '120' });
       const user = await createUser(app);
       const client = new TestClient(app);
-      await client.login(user.email, user.password);
+      await client.signIn(user);
       for (let i = 0; i < 5; i++) {
         clock.advance(20 * MINUTE);
         assert.match((await client.get('/')).body, /You are signed in/);
@@ -45,7 +45,7 @@ for (const dialect of dialects()) {
       const { app, db, clock } = await buildTestApp(t, dialect);
       const user = await createUser(app);
       const client = new TestClient(app);
-      await client.login(user.email, user.password);
+      await client.signIn(user);
       await db.updateTable('users').set({ disabled_at: clock.now() }).where('id', '=', user.id).execute();
       assert.doesNotMatch((await client.get('/')).body, /You are signed in/);
       assert.equal((await db.selectFrom('sessions').selectAll().execute()).length, 0);
@@ -63,8 +63,8 @@ for (const dialect of dialects()) {
     test('expired sessions are purged from the table', async (t) => {
       const { app, db, clock } = await buildTestApp(t, dialect);
       const user = await createUser(app);
-      await new TestClient(app).login(user.email, user.password);
-      await new TestClient(app).login(user.email, user.password);
+      await new TestClient(app).signIn(user);
+      await new TestClient(app).signIn(user);
       assert.equal(await purgeExpiredSessions(app), 0);
       clock.advance(31 * MINUTE);
       assert.equal(await purgeExpiredSessions(app), 2);

@@ -58,11 +58,11 @@ export default function accountRoutes(app: FastifyInstance) {
     return reply.page((ctx) => AccountPage({ ctx, sessions: rows, errors, emailValue, minLength, pendingEmail: pending?.new_email ?? null }), status);
   }
 
-  app.get('/account', { config: { access: 'signed-in' } }, async (request, reply) => render(request, reply));
+  app.get('/account', { config: { access: 'signed-in', fresh: true } }, async (request, reply) => render(request, reply));
 
   app.post<{ Body: ChangePasswordBody }>(
     '/account/password',
-    { config: { access: 'signed-in' }, schema: { body: ChangePasswordBody }, attachValidation: true },
+    { config: { access: 'signed-in', fresh: true }, schema: { body: ChangePasswordBody }, attachValidation: true },
     async (request, reply) => {
       const user = request.user as User;
       if (request.validationError) {
@@ -99,7 +99,7 @@ export default function accountRoutes(app: FastifyInstance) {
 
   app.post<{ Body: ChangeEmailBody }>(
     '/account/email',
-    { config: { access: 'signed-in' }, schema: { body: ChangeEmailBody }, attachValidation: true },
+    { config: { access: 'signed-in', fresh: true }, schema: { body: ChangeEmailBody }, attachValidation: true },
     async (request, reply) => {
       const user = request.user as User;
       if (request.validationError) {
@@ -133,7 +133,7 @@ export default function accountRoutes(app: FastifyInstance) {
 
   app.post<{ Params: SessionParams }>(
     '/account/sessions/:ref/revoke',
-    { config: { access: 'signed-in' }, schema: { params: SessionParams, body: CsrfOnlyBody } },
+    { config: { access: 'signed-in', fresh: true }, schema: { params: SessionParams, body: CsrfOnlyBody } },
     async (request, reply) => {
       const user = request.user as User;
       const target = (await activeSessions(user)).find((s) => refOf(s) === request.params.ref && s.id !== request.session?.id);
@@ -146,7 +146,7 @@ export default function accountRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post('/account/sessions/revoke-others', { config: { access: 'signed-in' }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
+  app.post('/account/sessions/revoke-others', { config: { access: 'signed-in', fresh: true }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
     const user = request.user as User;
     const result = await db.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', request.session?.id ?? '').executeTakeFirst();
     await recordAudit(db, clock.now(), request, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count: Number(result.numDeletedRows) } });

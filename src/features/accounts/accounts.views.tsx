@@ -17,6 +17,7 @@ function PasswordFields({ minLength, errors, label = 'Password' }: { minLength: 
         hint={`At least ${minLength} characters. Long phrases are best; no special characters needed.`}
         error={errors.password}
         strength
+        strengthMinLength={minLength}
       />
       <Field label={`Confirm ${label.toLowerCase()}`} name="password_confirm" type="password" autocomplete="new-password" required maxLength={1024} error={errors.password_confirm} />
     </>

@@ -15,6 +15,11 @@ export type AuditEvent =
   | 'user.email_change_requested'
   | 'user.email_changed'
   | 'session.revoked'
+  | '2fa.enrolled'
+  | '2fa.reset'
+  | '2fa.recovery_code_used'
+  | '2fa.recovery_codes_regenerated'
+  | 'auth.reauthenticated'
   | 'mail.failed';
 
 export interface AuditEntry {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pendingStagePage } from '../../plugins/access.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { HomePage } from '../home/home.views.tsx';
 import { checkCredentials } from './login.service.ts';
@@ -20,8 +21,9 @@ export default function loginRoutes(app: FastifyInstance) {
   const { db, hasher, clock } = app;
 
   app.get('/', { config: { access: 'public' } }, async (request, reply) => {
-    if (request.session?.stage === 'unverified') {
-      return reply.redirect('/verify-email/pending', 303);
+    const pending = pendingStagePage(request);
+    if (pending) {
+      return reply.redirect(pending, 303);
     }
     return isSignedIn(request) ? reply.page((ctx) => HomePage({ ctx })) : renderLogin(reply, {});
   });
@@ -30,8 +32,9 @@ export default function loginRoutes(app: FastifyInstance) {
     if (isSignedIn(request)) {
       return reply.redirect(safeNextPath(request.query.next), 303);
     }
-    if (request.session?.stage === 'unverified') {
-      return reply.redirect('/verify-email/pending', 303);
+    const pending = pendingStagePage(request);
+    if (pending) {
+      return reply.redirect(pending, 303);
     }
     return renderLogin(reply, { next: safeNextPath(request.query.next) });
   });
@@ -70,8 +73,17 @@ export default function loginRoutes(app: FastifyInstance) {
         await recordAudit(db, now, request, { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id, details: { stage: 'unverified' } });
         return reply.redirect('/verify-email/pending', 303);
       }
+      if (result.user.totp_enabled_at !== null) {
+        // Password right; the code is next. This session reaches only the code page and sign-out.
+        await reply.startSession(result.user.id, 'mfa');
+        return reply.redirect(next === '/' ? '/login/two-factor' : `/login/two-factor?next=${encodeURIComponent(next)}`, 303);
+      }
+      if (app.config.env.REQUIRE_2FA) {
+        await reply.startSession(result.user.id, 'mfa_enrol');
+        return reply.redirect('/two-factor/setup', 303);
+      }
       await reply.startSession(result.user.id);
-      await recordAudit(db, now, request, { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id });
+      await recordAudit(db, now, request, { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id, details: { method: 'password' } });
       return reply.redirect(next, 303);
     },
   );

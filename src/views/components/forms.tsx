@@ -18,6 +18,8 @@ interface FieldProps {
   autofocus?: boolean;
   /** Show the strength meter (public/js/app.js) under a new-password field; the server still decides. */
   strength?: boolean;
+  /** The policy's minimum length, for the strength meter (data-min-length); not enforced by the browser. */
+  strengthMinLength?: number;
 }
 
 /** A labelled input; the hint and error are tied to it with aria-describedby. */
@@ -44,6 +46,7 @@ export function Field(props: FieldProps) {
         inputMode={props.inputMode}
         autofocus={props.autofocus}
         data-strength={props.strength ? '' : undefined}
+        data-min-length={props.strength && props.strengthMinLength ? String(props.strengthMinLength) : undefined}
         aria-invalid={props.error ? 'true' : undefined}
         aria-describedby={describedBy}
       />

@@ -1,0 +1,72 @@
+import { randomInt } from 'node:crypto';
+import type { DB } from '../../db/database.ts';
+import { hmac, safeEqual } from '../../lib/crypto.ts';
+
+export const RECOVERY_CODE_COUNT = 10;
+// Crockford-style alphabet without look-alikes (0/O, 1/I/L): 31 symbols, 10 per code ≈ 49.5 bits.
+const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+export function generateRecoveryCodes(): string[] {
+  return Array.from({ length: RECOVERY_CODE_COUNT }, () => {
+    const chars = Array.from({ length: 10 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+    return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+  });
+}
+
+/** Uppercase, without spaces or dashes; null when it cannot be a recovery code. */
+export function normaliseRecoveryCode(input: string): string | null {
+  const code = input.toUpperCase().replace(/[\s-]/g, '');
+  return /^[23456789A-HJKMNP-Z]{10}$/.test(code) ? code : null;
+}
+
+function hashCode(secretKey: string, normalised: string): string {
+  return hmac(secretKey, 'recovery-code', normalised);
+}
+
+/** Replaces the user's codes with a new set (the old set stops working) and returns the new codes. */
+export async function replaceRecoveryCodes(db: DB, secretKey: string, userId: number, now: number): Promise<string[]> {
+  const codes = generateRecoveryCodes();
+  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+  await db
+    .insertInto('recovery_codes')
+    .values(codes.map((code) => ({ user_id: userId, code_hash: hashCode(secretKey, normaliseRecoveryCode(code) ?? ''), created_at: now, used_at: null })))
+    .execute();
+  return codes;
+}
+
+/**
+ * Uses a recovery code up. Each unused code is compared in constant time; the UPDATE only succeeds once
+ * even if two requests race with the same code. Returns how many codes remain, or null when none matched.
+ */
+export async function consumeRecoveryCode(db: DB, secretKey: string, userId: number, input: string, now: number): Promise<number | null> {
+  const normalised = normaliseRecoveryCode(input);
+  if (!normalised) {
+    return null;
+  }
+  const candidate = hashCode(secretKey, normalised);
+  const unused = await db.selectFrom('recovery_codes').select(['id', 'code_hash']).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  let match: number | null = null;
+  for (const row of unused) {
+    if (safeEqual(row.code_hash, candidate)) {
+      match = row.id;
+    }
+  }
+  if (match === null) {
+    return null;
+  }
+  const used = await db.updateTable('recovery_codes').set({ used_at: now }).where('id', '=', match).where('used_at', 'is', null).executeTakeFirst();
+  if (Number(used.numUpdatedRows) !== 1) {
+    return null;
+  }
+  return unused.length - 1;
+}
+
+export async function countRecoveryCodes(db: DB, userId: number): Promise<number> {
+  const row = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
