@@ -10,6 +10,7 @@ import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
 import registrationRoutes from './features/accounts/registration.routes.ts';
 import verificationRoutes from './features/accounts/verification.routes.ts';
 import loginRoutes from './features/auth/login.routes.ts';
+import ticketRoutes from './features/tickets/ticket.routes.ts';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.ts';
 import { createArgon2Hasher, type PasswordHasher } from './features/auth/password-hasher.ts';
 import healthRoutes from './features/health/health.routes.ts';
@@ -23,6 +24,7 @@ import errors from './plugins/errors.ts';
 import mail from './plugins/mail.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import securityHeaders from './plugins/security-headers.ts';
+import uploads from './plugins/uploads.ts';
 import sessions from './plugins/sessions.ts';
 import { purgeExpired } from './plugins/purge.ts';
 import views from './plugins/views.ts';
@@ -76,6 +78,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(formbody, { bodyLimit: config.env.BODY_LIMIT_BYTES });
 
   await app.register(core, { config, conn: opts.conn, clock: opts.clock ?? systemClock, hasher: opts.hasher ?? createArgon2Hasher({ pepper: config.pepper, ...config.argon2 }) });
+  await app.register(uploads);
   await app.register(securityHeaders);
   await app.register(rateLimit);
   await app.register(mail, { transport: opts.mailTransport, startWorker: opts.startMailWorker ?? false });
@@ -93,6 +96,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(passwordResetRoutes);
   await app.register(accountRoutes);
   await app.register(twoFactorRoutes);
+  await app.register(ticketRoutes);
 
   let purgeTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {

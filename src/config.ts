@@ -25,6 +25,9 @@ export const EnvSchema = Type.Object({
   REQUIRE_2FA: Type.Boolean({ default: true }),
   TOTP_ISSUER: Type.String({ minLength: 1, maxLength: 60, default: 'Parapet' }),
   PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 8, maximum: 64, default: 12 }),
+  ATTACHMENT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 50 * 1024 * 1024, default: 10 * 1024 * 1024 }),
+  ATTACHMENT_MAX_FILES: Type.Integer({ minimum: 0, maximum: 20, default: 5 }),
+  TICKET_CATEGORIES: Type.String({ maxLength: 1000, default: 'General,Billing,Technical problem,Account,Feature request' }),
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19456, maximum: 1048576, default: 19456 }),
   ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 20, default: 2 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
@@ -53,6 +56,7 @@ export interface Config {
   pepper: string;
   session: { idleMs: number; absoluteMs: number };
   argon2: { memoryCost: number; timeCost: number };
+  ticketCategories: string[];
 }
 
 export class ConfigError extends Error {
@@ -163,6 +167,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn
     pepper: secrets.PEPPER,
     session: { idleMs: env.SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.SESSION_ABSOLUTE_MINUTES * 60_000 },
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST },
+    ticketCategories: [...new Set(env.TICKET_CATEGORIES.split(',').map((c) => c.trim().slice(0, 40)).filter(Boolean))],
   };
 }
 

@@ -22,6 +22,8 @@ export interface UsersTable {
   totp_enabled_at: Millis | null;
   /** The last 30-second step a code was accepted for: a code is never accepted twice (replay guard). */
   totp_last_step: number | null;
+  /** Ticket notification emails: 1 on, 0 off (an integer, as SQLite has no boolean). */
+  notify_tickets: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -110,6 +112,62 @@ export interface RecoveryCodesTable {
   used_at: Millis | null;
 }
 
+export const TICKET_STATUSES = ['awaiting_staff', 'awaiting_client', 'resolved'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export interface TicketsTable {
+  id: Generated<number>;
+  client_id: number;
+  created_by: number | null;
+  assignee_id: number | null;
+  subject: string;
+  status: TicketStatus;
+  priority: Priority;
+  category: string | null;
+  /** Client-visible messages, kept in step on insert so lists need no count per row. */
+  message_count: Generated<number>;
+  created_at: Millis;
+  updated_at: Millis;
+  resolved_at: Millis | null;
+}
+
+export type MessageKind = 'message' | 'note' | 'event';
+
+export interface TicketMessagesTable {
+  id: Generated<number>;
+  ticket_id: number;
+  author_id: number | null;
+  /** message: seen by the client; note: staff only; event: status/assignee/priority changes. */
+  kind: MessageKind;
+  body: string;
+  created_at: Millis;
+}
+
+export interface AttachmentsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  message_id: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: Millis;
+}
+
+export interface AttachmentBlobsTable {
+  attachment_id: number;
+  data: Buffer;
+}
+
+export interface TicketFtsTable {
+  rowid: number;
+  text: string;
+  ticket_id: number;
+  visible: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -119,6 +177,12 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   rate_limits: RateLimitsTable;
   recovery_codes: RecoveryCodesTable;
+  tickets: TicketsTable;
+  ticket_messages: TicketMessagesTable;
+  attachments: AttachmentsTable;
+  attachment_blobs: AttachmentBlobsTable;
+  /** SQLite only (FTS5); PostgreSQL searches generated tsvector columns instead. */
+  ticket_fts: TicketFtsTable;
 }
 
 export type DB = Kysely<Database>;
@@ -128,3 +192,6 @@ export type UserUpdate = Updateable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type UserToken = Selectable<UserTokensTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
+export type Ticket = Selectable<TicketsTable>;
+export type TicketMessage = Selectable<TicketMessagesTable>;
+export type Attachment = Selectable<AttachmentsTable>;

@@ -12,6 +12,7 @@ interface NavItem {
 /** Navigation shows only what the role may use; features add their entries here. */
 const NAV: NavItem[] = [
   { href: '/', label: 'Home', roles: ['client', 'agent', 'administrator'] },
+  { href: '/tickets', label: 'Tickets', roles: ['client', 'agent', 'administrator'] },
   { href: '/account', label: 'Account', roles: ['client', 'agent', 'administrator'] },
 ];
 

@@ -98,3 +98,17 @@ export class TestClient {
     return this.post('/login/two-factor', { code: this.nextCode(user.totpSecret), ...(location.includes('next=') ? { next: new URL(location, 'http://x').searchParams.get('next') ?? '/' } : {}) });
   }
 }
+
+export interface UploadFile {
+  field?: string;
+  name: string;
+  type?: string;
+  data: Buffer;
+}
+
+/** POSTs a multipart form (with files) and the CSRF token of the last page. */
+export async function postMultipart(client: TestClient, url: string, fields: Record<string, string>, files: UploadFile[] = []): Promise<LightMyRequestResponse> {
+  const { multipartBody } = await import('./multipart.ts');
+  const body = multipartBody({ _csrf: client.csrfToken(), ...fields }, files);
+  return client.request({ method: 'POST', url, payload: body.payload, headers: { 'content-type': body.contentType } });
+}

@@ -171,9 +171,12 @@ export interface SessionRow {
   current: boolean;
 }
 
+function formatWhen(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 function When({ ms }: { ms: number }) {
-  const iso = new Date(ms).toISOString();
-  return <time datetime={iso}>{iso.slice(0, 16).replace('T', ' ')} UTC</time>;
+  return <time datetime={new Date(ms).toISOString()}>{formatWhen(ms)}</time>;
 }
 
 export function AccountPage(props: { ctx: PageContext; sessions: SessionRow[]; errors: FieldErrors; emailValue: string; minLength: number; pendingEmail: string | null }) {
@@ -253,7 +256,8 @@ export function AccountPage(props: { ctx: PageContext; sessions: SessionRow[]; e
                       <form method="post" action={`/account/sessions/${s.ref}/revoke`} class="inline-form">
                         <CsrfField token={ctx.csrfToken} />
                         <button type="submit" class="button button--ghost">
-                          Sign out<span class="visually-hidden"> {s.device}</span>
+                          {/* Named in full for screen readers: several sessions can share a device name. */}
+                          Sign out<span class="visually-hidden"> {`${s.device}, signed in ${formatWhen(s.createdAt)}`}</span>
                         </button>
                       </form>
                     )}

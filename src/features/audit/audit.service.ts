@@ -20,6 +20,7 @@ export type AuditEvent =
   | '2fa.recovery_code_used'
   | '2fa.recovery_codes_regenerated'
   | 'auth.reauthenticated'
+  | 'ticket.deleted'
   | 'mail.failed';
 
 export interface AuditEntry {

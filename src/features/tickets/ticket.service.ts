@@ -1,0 +1,216 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { DB, Priority, Ticket, TicketStatus, User } from '../../db/database.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { AcceptedFile } from './attachments.ts';
+import { ticketNotificationMail } from './ticket.mail.tsx';
+import { isStaff } from './ticket.policy.ts';
+import { indexText, subjectRowId } from './ticket.repository.ts';
+import { formatTicketNumber } from './ticket.schemas.ts';
+
+export interface TicketEvent {
+  field: 'status' | 'assignee' | 'priority' | 'category';
+  from: string | null;
+  to: string | null;
+}
+
+type Trx = DB;
+
+async function insertEntry(app: FastifyInstance, trx: Trx, ticket: Pick<Ticket, 'id'>, author: User, kind: 'message' | 'note', body: string, files: AcceptedFile[], now: number) {
+  const message = await trx
+    .insertInto('ticket_messages')
+    .values({ ticket_id: ticket.id, author_id: author.id, kind, body, created_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (const file of files) {
+    const row = await trx
+      .insertInto('attachments')
+      .values({ ticket_id: ticket.id, message_id: message.id, file_name: file.fileName, content_type: file.contentType, size: file.data.length, sha256: file.sha256, created_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx.insertInto('attachment_blobs').values({ attachment_id: row.id, data: file.data }).execute();
+  }
+  await indexText(trx, app.conn.dialect, { rowid: message.id, ticketId: ticket.id, text: body, visible: kind === 'message' });
+  return message.id;
+}
+
+async function insertEvents(trx: Trx, ticketId: number, author: User, events: TicketEvent[], now: number) {
+  if (events.length > 0) {
+    await trx
+      .insertInto('ticket_messages')
+      .values(events.map((e) => ({ ticket_id: ticketId, author_id: author.id, kind: 'event' as const, body: JSON.stringify(e), created_at: now })))
+      .execute();
+  }
+}
+
+/** Everyone who should hear about a client's message: the assignee, or all active staff when unassigned. */
+async function staffRecipients(trx: Trx, ticket: Pick<Ticket, 'assignee_id'>, except: number): Promise<string[]> {
+  let query = trx.selectFrom('users').select('email').where('notify_tickets', '=', 1).where('disabled_at', 'is', null).where('id', '!=', except);
+  query = ticket.assignee_id ? query.where('id', '=', ticket.assignee_id) : query.where('role', 'in', ['agent', 'administrator']);
+  return (await query.limit(200).execute()).map((r) => r.email);
+}
+
+async function clientRecipient(trx: Trx, ticket: Pick<Ticket, 'client_id'>, except: number): Promise<string[]> {
+  const client = await trx.selectFrom('users').select('email').where('id', '=', ticket.client_id).where('id', '!=', except).where('notify_tickets', '=', 1).where('disabled_at', 'is', null).executeTakeFirst();
+  return client ? [client.email] : [];
+}
+
+export interface NewTicket {
+  client: User;
+  subject: string;
+  message: string;
+  category: string | null;
+  priority: Priority;
+  files: AcceptedFile[];
+}
+
+export async function createTicket(app: FastifyInstance, request: FastifyRequest, author: User, input: NewTicket): Promise<number> {
+  const now = app.clock.now();
+  const id = await app.db.transaction().execute(async (trx) => {
+    const ticket = await trx
+      .insertInto('tickets')
+      .values({
+        client_id: input.client.id,
+        created_by: author.id,
+        assignee_id: null,
+        subject: input.subject,
+        status: 'awaiting_staff',
+        priority: input.priority,
+        category: input.category,
+        message_count: 1,
+        created_at: now,
+        updated_at: now,
+        resolved_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await indexText(trx, app.conn.dialect, { rowid: subjectRowId(ticket.id), ticketId: ticket.id, text: input.subject, visible: true });
+    await insertEntry(app, trx, ticket, author, 'message', input.message, input.files, now);
+    const link = app.mail.link(`/tickets/${ticket.id}`);
+    const label = `${formatTicketNumber(ticket.id)} ${input.subject}`;
+    for (const to of await staffRecipients(trx, { assignee_id: null }, author.id)) {
+      await app.mail.enqueue(trx, to, ticketNotificationMail({ kind: 'ticket_opened', ticketLabel: label, link, body: input.message, by: input.client.email }));
+    }
+    if (isStaff(author)) {
+      for (const to of await clientRecipient(trx, { client_id: input.client.id }, author.id)) {
+        await app.mail.enqueue(trx, to, ticketNotificationMail({ kind: 'ticket_opened_for_you', ticketLabel: label, link, body: input.message, by: 'Support' }));
+      }
+    }
+    return ticket.id;
+  });
+  app.mail.deliverSoon();
+  request.log.info({ ticketId: id }, 'ticket opened');
+  return id;
+}
+
+/**
+ * A reply or an internal note. Replies move the status (client → awaiting staff, staff → awaiting client,
+ * reopening a resolved ticket) and notify the other side; notes change nothing and notify no one.
+ * Returns false when the ticket was deleted meanwhile.
+ */
+export async function addReply(app: FastifyInstance, author: User, ticketId: number, input: { message: string; internal: boolean; files: AcceptedFile[] }): Promise<boolean> {
+  const now = app.clock.now();
+  const staff = isStaff(author);
+  const done = await app.db.transaction().execute(async (trx) => {
+    const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
+    if (!ticket) {
+      return false;
+    }
+    const kind = input.internal && staff ? 'note' : 'message';
+    await insertEntry(app, trx, ticket, author, kind, input.message, input.files, now);
+    if (kind === 'note') {
+      await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
+      return true;
+    }
+    const status: TicketStatus = staff ? 'awaiting_client' : 'awaiting_staff';
+    if (status !== ticket.status) {
+      await insertEvents(trx, ticket.id, author, [{ field: 'status', from: ticket.status, to: status }], now);
+    }
+    await trx
+      .updateTable('tickets')
+      .set((eb) => ({ status, updated_at: now, resolved_at: null, message_count: eb('message_count', '+', 1) }))
+      .where('id', '=', ticket.id)
+      .execute();
+    const link = app.mail.link(`/tickets/${ticket.id}`);
+    const label = `${formatTicketNumber(ticket.id)} ${ticket.subject}`;
+    const recipients = staff ? await clientRecipient(trx, ticket, author.id) : await staffRecipients(trx, ticket, author.id);
+    for (const to of recipients) {
+      await app.mail.enqueue(trx, to, ticketNotificationMail({ kind: staff ? 'staff_replied' : 'client_replied', ticketLabel: label, link, body: input.message, by: staff ? 'Support' : author.email }));
+    }
+    return true;
+  });
+  app.mail.deliverSoon();
+  return done;
+}
+
+export async function resolveTicket(app: FastifyInstance, author: User, ticket: Ticket): Promise<void> {
+  if (ticket.status === 'resolved') {
+    return;
+  }
+  const now = app.clock.now();
+  await app.db.transaction().execute(async (trx) => {
+    await insertEvents(trx, ticket.id, author, [{ field: 'status', from: ticket.status, to: 'resolved' }], now);
+    await trx.updateTable('tickets').set({ status: 'resolved', resolved_at: now, updated_at: now }).where('id', '=', ticket.id).execute();
+    if (isStaff(author)) {
+      for (const to of await clientRecipient(trx, ticket, author.id)) {
+        await app.mail.enqueue(
+          trx,
+          to,
+          ticketNotificationMail({ kind: 'resolved', ticketLabel: `${formatTicketNumber(ticket.id)} ${ticket.subject}`, link: app.mail.link(`/tickets/${ticket.id}`), body: null, by: 'Support' }),
+        );
+      }
+    }
+  });
+  app.mail.deliverSoon();
+}
+
+export async function updateProperties(
+  app: FastifyInstance,
+  author: User,
+  ticket: Ticket,
+  changes: { assigneeId?: number | null; priority?: Priority; category?: string | null },
+  assigneeLabel: (id: number | null) => Promise<string | null>,
+): Promise<number> {
+  const events: TicketEvent[] = [];
+  const set: { assignee_id?: number | null; priority?: Priority; category?: string | null } = {};
+  if (changes.assigneeId !== undefined && changes.assigneeId !== ticket.assignee_id) {
+    events.push({ field: 'assignee', from: await assigneeLabel(ticket.assignee_id), to: await assigneeLabel(changes.assigneeId) });
+    set.assignee_id = changes.assigneeId;
+  }
+  if (changes.priority !== undefined && changes.priority !== ticket.priority) {
+    events.push({ field: 'priority', from: ticket.priority, to: changes.priority });
+    set.priority = changes.priority;
+  }
+  if (changes.category !== undefined && changes.category !== ticket.category) {
+    events.push({ field: 'category', from: ticket.category, to: changes.category });
+    set.category = changes.category;
+  }
+  if (events.length === 0) {
+    return 0;
+  }
+  const now = app.clock.now();
+  await app.db.transaction().execute(async (trx) => {
+    await insertEvents(trx, ticket.id, author, events, now);
+    await trx.updateTable('tickets').set({ ...set, updated_at: now }).where('id', '=', ticket.id).execute();
+  });
+  return events.length;
+}
+
+export async function deleteTicket(app: FastifyInstance, request: FastifyRequest, admin: User, ticket: Ticket): Promise<void> {
+  const now = app.clock.now();
+  await app.db.transaction().execute(async (trx) => {
+    if (app.conn.dialect === 'sqlite') {
+      const ids = await trx.selectFrom('ticket_messages').select('id').where('ticket_id', '=', ticket.id).execute();
+      const rowids = [subjectRowId(ticket.id), ...ids.map((r) => r.id)];
+      for (let i = 0; i < rowids.length; i += 500) {
+        await trx.deleteFrom('ticket_fts').where('rowid', 'in', rowids.slice(i, i + 500)).execute();
+      }
+    }
+    await trx.deleteFrom('tickets').where('id', '=', ticket.id).execute();
+    await recordAudit(trx, now, request, {
+      event: 'ticket.deleted',
+      actorUserId: admin.id,
+      targetUserId: ticket.client_id,
+      details: { ticketId: ticket.id, subject: ticket.subject.slice(0, 200) },
+    });
+  });
+}

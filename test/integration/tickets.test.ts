@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildTestApp } from '../helpers/build-app.ts';
+import { postMultipart, TestClient } from '../helpers/client.ts';
+import { dialects } from '../helpers/dialects.ts';
+import { createUser, type TestUser } from '../helpers/factories.ts';
+import { mailsTo } from '../helpers/mail.ts';
+import { PDF, PNG } from '../helpers/multipart.ts';
+import { openTicket } from '../helpers/tickets.ts';
+
+async function signedIn(app: Parameters<typeof createUser>[0], role: 'client' | 'agent' | 'administrator', email?: string) {
+  const user = await createUser(app, { role, ...(email ? { email } : {}) });
+  const client = new TestClient(app);
+  await client.signIn(user);
+  return { user, client };
+}
+
+for (const dialect of dialects()) {
+  describe(`tickets [${dialect}]`, () => {
+    test('a client opens a ticket, staff answer, the status follows the conversation, the client resolves it', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: carol } = await signedIn(app, 'client', 'carol@example.com');
+      const { user: agent, client: agentClient } = await signedIn(app, 'agent', 'agent@example.com');
+
+      const id = await openTicket(carol, { subject: 'Printer <b>on fire</b>', category: 'Technical problem', priority: 'high' });
+      const page = await carol.get(`/tickets/${id}`);
+      assert.equal(page.statusCode, 200);
+      assert.ok(page.body.includes(`#${String(id).padStart(6, '0')}`));
+      assert.ok(page.body.includes('Printer &lt;b>on fire&lt;/b>'), 'the subject is escaped');
+      assert.match(page.body, /It started smoking\nafter the update\./, 'line breaks are kept');
+      assert.match(page.body, /Awaiting staff reply/);
+      assert.match((await carol.get('/tickets')).body, new RegExp(`/tickets/${id}"`));
+
+      // Staff are told about a new ticket.
+      assert.ok((await mailsTo(db, 'agent@example.com')).some((m) => m.kind === 'ticket.ticket_opened'));
+
+      const staffList = await agentClient.get('/tickets');
+      assert.match(staffList.body, /carol@example\.com/);
+      await agentClient.get(`/tickets/${id}`);
+      assert.equal((await agentClient.post(`/tickets/${id}/messages`, { message: 'Please unplug it first.' })).statusCode, 303);
+      await agentClient.get(`/tickets/${id}`);
+      assert.equal((await agentClient.post(`/tickets/${id}/messages`, { message: 'Client seems careless', internal: '1' })).statusCode, 303);
+
+      const seen = await carol.get(`/tickets/${id}`);
+      assert.match(seen.body, /Please unplug it first\./);
+      assert.match(seen.body, /Awaiting client reply/);
+      assert.match(seen.body, /<strong>Support<\/strong>/, 'clients see staff as Support');
+      assert.doesNotMatch(seen.body, /agent@example\.com/);
+      assert.doesNotMatch(seen.body, /careless|Internal note/, 'internal notes never reach clients');
+      const carolMail = await mailsTo(db, 'carol@example.com');
+      assert.deepEqual(carolMail.map((m) => m.kind), ['ticket.staff_replied']);
+      assert.ok(carolMail.every((m) => !m.text_body.includes('careless') && !m.html_body.includes('careless')));
+
+      await carol.get(`/tickets/${id}`);
+      assert.equal((await carol.post(`/tickets/${id}/resolve`)).statusCode, 303);
+      assert.match((await carol.get(`/tickets/${id}`)).body, /status--resolved/);
+      await carol.get(`/tickets/${id}`);
+      await carol.post(`/tickets/${id}/messages`, { message: 'It is on fire again.' });
+      const reopened = await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(reopened.status, 'awaiting_staff', 'a message on a resolved ticket reopens it');
+      assert.equal(reopened.message_count, 3, 'notes and events are not counted');
+      assert.equal(reopened.priority, 'high');
+      assert.equal(reopened.category, 'Technical problem');
+      assert.ok((await mailsTo(db, 'agent@example.com')).some((m) => m.kind === 'ticket.client_replied'));
+      assert.equal(agent.role, 'agent');
+    });
+
+    test('every ticket route: anonymous, owner, another client, agent and administrator', async (t) => {
+      const { app } = await buildTestApp(t, dialect);
+      const { client: owner } = await signedIn(app, 'client');
+      const { client: other } = await signedIn(app, 'client');
+      const { client: agent } = await signedIn(app, 'agent');
+      const { client: admin } = await signedIn(app, 'administrator');
+      const id = await openTicket(owner, { subject: 'Secret subject 42' });
+      await postMultipart(owner, `/tickets/${id}/messages`, { message: 'with a file' }, [{ name: 'shot.png', type: 'image/png', data: PNG }]);
+      const attachment = /\/tickets\/\d+\/attachments\/(\d+)/.exec((await owner.get(`/tickets/${id}`)).body)?.[1];
+      assert.ok(attachment);
+      const anonymous = new TestClient(app);
+      await anonymous.get('/login');
+
+      const gets = [`/tickets/${id}`, `/tickets/${id}/attachments/${attachment}`];
+      for (const url of gets) {
+        assert.equal((await anonymous.get(url)).statusCode, 303, `anonymous ${url}`);
+        assert.equal((await owner.get(url)).statusCode, 200, `owner ${url}`);
+        const denied = await other.get(url);
+        assert.equal(denied.statusCode, 404, `other client ${url}`);
+        assert.doesNotMatch(denied.body, /Secret subject 42/);
+        assert.equal((await agent.get(url)).statusCode, 200, `agent ${url}`);
+        assert.equal((await admin.get(url)).statusCode, 200, `admin ${url}`);
+      }
+      assert.doesNotMatch((await other.get('/tickets')).body, /Secret subject 42/);
+      assert.doesNotMatch((await other.get('/tickets?q=Secret')).body, /Secret subject 42/);
+
+      await other.get('/tickets');
+      for (const [url, form] of [
+        [`/tickets/${id}/messages`, { message: 'hijack' }],
+        [`/tickets/${id}/resolve`, {}],
+        [`/tickets/${id}/properties`, { priority: 'low' }],
+        [`/tickets/${id}/delete`, {}],
+      ] as const) {
+        assert.equal((await other.post(url, form)).statusCode, 404, `other client POST ${url}`);
+        assert.equal((await anonymous.post(url, form)).statusCode, 401, `anonymous POST ${url}`);
+      }
+      await owner.get(`/tickets/${id}`);
+      assert.equal((await owner.post(`/tickets/${id}/properties`, { priority: 'urgent' })).statusCode, 404, 'clients cannot manage');
+      assert.equal((await owner.get(`/tickets/${id}/delete`)).statusCode, 404);
+      await agent.get(`/tickets/${id}`);
+      assert.equal((await agent.get(`/tickets/${id}/delete`)).statusCode, 404, 'agents cannot delete');
+      assert.equal((await agent.post(`/tickets/${id}/delete`)).statusCode, 404);
+      assert.equal((await owner.get(`/tickets/${id}`)).statusCode, 200, 'nothing was changed by the refused requests');
+      assert.doesNotMatch((await owner.get(`/tickets/${id}`)).body, /hijack/);
+      assert.equal((await owner.get('/tickets/abc')).statusCode, 400);
+      assert.equal((await owner.get('/tickets/999999')).statusCode, 404);
+    });
+
+    test('staff open tickets on behalf of clients, assign, change priority and category; changes are events', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { user: carol, client: carolClient } = await signedIn(app, 'client', 'carol@example.com');
+      const { user: agent, client: agentClient } = await signedIn(app, 'agent', 'agent@example.com');
+      const { client: admin } = await signedIn(app, 'administrator');
+
+      await agentClient.get('/tickets/new');
+      const notClient = await agentClient.post('/tickets', { client_email: 'agent@example.com', subject: 'x', message: 'y', priority: 'normal' });
+      assert.equal(notClient.statusCode, 400);
+      assert.match(notClient.body, /Only clients can be chosen/);
+      const id = await openTicket(agentClient, { client_email: 'Carol@Example.com', subject: 'Opened for Carol' });
+      const ticket = await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(ticket.client_id, carol.id);
+      assert.match((await carolClient.get('/tickets')).body, /Opened for Carol/);
+
+      await admin.get(`/tickets/${id}`);
+      assert.equal((await admin.post(`/tickets/${id}/properties`, { assignee: String(agent.id), priority: 'urgent', category: 'Billing' })).statusCode, 303);
+      assert.equal((await admin.post(`/tickets/${id}/properties`, { assignee: String(carol.id) })).statusCode, 303);
+      const after = await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(after.assignee_id, agent.id, 'a client cannot be the assignee');
+      assert.equal(after.priority, 'urgent');
+      assert.equal(after.category, 'Billing');
+      const staffView = (await admin.get(`/tickets/${id}`)).body;
+      assert.match(staffView, /Assignee changed from nobody to agent@example\.com/);
+      assert.match(staffView, /Priority changed from Normal to Urgent/);
+      const clientView = (await carolClient.get(`/tickets/${id}`)).body;
+      assert.match(clientView, /Priority changed from Normal to Urgent/);
+      assert.doesNotMatch(clientView, /Assignee changed/);
+
+      assert.match((await agentClient.get('/tickets?assignee=me')).body, /Opened for Carol/);
+      assert.doesNotMatch((await agentClient.get('/tickets?assignee=none')).body, /Opened for Carol/);
+      assert.match((await agentClient.get('/tickets?priority=urgent&category=Billing')).body, /Opened for Carol/);
+      assert.doesNotMatch((await agentClient.get('/tickets?priority=low')).body, /Opened for Carol/);
+      assert.equal((await agentClient.get('/tickets?priority=extreme')).statusCode, 400);
+      assert.equal((await agentClient.get('/tickets?status=bogus')).statusCode, 400);
+    });
+
+    test('search finds subjects and messages, never internal notes for clients', async (t) => {
+      const { app } = await buildTestApp(t, dialect);
+      const { client: carol } = await signedIn(app, 'client');
+      const { client: agent } = await signedIn(app, 'agent');
+      const a = await openTicket(carol, { subject: 'Invoice question', message: 'The amount looks wrong.' });
+      const b = await openTicket(carol, { subject: 'Login trouble', message: 'My keyboard layout is unusual.' });
+      await agent.get(`/tickets/${b}`);
+      await agent.post(`/tickets/${b}/messages`, { message: 'zebrafish internal remark', internal: '1' });
+
+      const has = (body: string, id: number) => body.includes(`href="/tickets/${id}"`);
+      const invoice = (await carol.get('/tickets?q=invoice')).body;
+      assert.ok(has(invoice, a) && !has(invoice, b));
+      const keyboard = (await carol.get('/tickets?q=keyboard+layout')).body;
+      assert.ok(has(keyboard, b) && !has(keyboard, a));
+      assert.ok(!has((await carol.get('/tickets?q=zebrafish')).body, b), 'clients never search notes');
+      assert.ok(has((await agent.get('/tickets?q=zebrafish')).body, b), 'staff do');
+      for (const q of ['"', "' OR 1=1 --", 'NEAR(a b)', '*', 'a AND', '%', '\\', '<script>']) {
+        const res = await carol.get(`/tickets?q=${encodeURIComponent(q)}`);
+        assert.equal(res.statusCode, 200, q);
+      }
+    });
+
+    test('lists are paginated by 25, newest activity first, with filters in the URL', async (t) => {
+      const { app, db, clock } = await buildTestApp(t, dialect);
+      const { user: carol, client } = await signedIn(app, 'client');
+      const now = clock.now();
+      await db
+        .insertInto('tickets')
+        .values(
+          Array.from({ length: 30 }, (_, i) => ({
+            client_id: carol.id,
+            created_by: carol.id,
+            assignee_id: null,
+            subject: `Bulk ticket ${i}`,
+            status: i % 2 === 0 ? ('awaiting_staff' as const) : ('resolved' as const),
+            priority: 'normal' as const,
+            category: null,
+            created_at: now - i * 1000,
+            updated_at: now - i * 1000,
+            resolved_at: null,
+          })),
+        )
+        .execute();
+      const first = (await client.get('/tickets')).body;
+      assert.match(first, /30 tickets/);
+      assert.match(first, /Bulk ticket 0</);
+      assert.doesNotMatch(first, /Bulk ticket 25</);
+      assert.match(first, /href="\/tickets\?page=2"/);
+      const second = (await client.get('/tickets?page=2')).body;
+      assert.match(second, /Bulk ticket 25</);
+      assert.doesNotMatch(second, /Bulk ticket 24</);
+      const open = (await client.get('/tickets?status=awaiting_staff')).body;
+      assert.match(open, /15 tickets/);
+      assert.equal((await client.get('/tickets?page=0')).statusCode, 400);
+      assert.equal((await client.get('/tickets?page=99999')).statusCode, 200);
+    });
+
+    test('attachments: allowed types only, checked by content, downloaded safely', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: carol } = await signedIn(app, 'client');
+      await carol.get('/tickets/new');
+      const ok = await postMultipart(carol, '/tickets', { subject: 'With files', message: 'See attached', priority: 'normal' }, [
+        { name: '../../etc/report.pdf', type: 'application/pdf', data: PDF },
+        { name: 'screen<shot>.png', type: 'image/png', data: PNG },
+      ]);
+      assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
+      const id = Number(String(ok.headers.location).split('/').pop());
+      const files = await db.selectFrom('attachments').selectAll().where('ticket_id', '=', id).orderBy('id').execute();
+      assert.deepEqual(files.map((f) => f.file_name), ['report.pdf', 'screenshot.png']);
+      const download = await carol.get(`/tickets/${id}/attachments/${files[0]?.id}`);
+      assert.equal(download.statusCode, 200);
+      assert.equal(download.headers['content-type'], 'application/pdf');
+      assert.equal(download.headers['x-content-type-options'], 'nosniff');
+      assert.match(String(download.headers['content-disposition']), /^attachment; filename="report\.pdf"/);
+      assert.deepEqual(download.rawPayload, PDF);
+
+      await carol.get('/tickets/new');
+      for (const file of [
+        { name: 'page.html', type: 'text/html', data: Buffer.from('<script>alert(1)</script>') },
+        { name: 'logo.svg', type: 'image/svg+xml', data: Buffer.from('<svg onload="alert(1)"/>') },
+        { name: 'fake.png', type: 'image/png', data: Buffer.from('<html><script>alert(1)</script></html>') },
+        { name: 'tool.exe', type: 'application/octet-stream', data: Buffer.from('MZ') },
+      ]) {
+        const res = await postMultipart(carol, '/tickets', { subject: 'Bad file', message: 'Keep this text', priority: 'normal' }, [file]);
+        assert.equal(res.statusCode, 400, file.name);
+        assert.match(res.body, /Keep this text/, 'the text is kept');
+      }
+      const tooMany = await postMultipart(carol, '/tickets', { subject: 'Many', message: 'm', priority: 'normal' }, Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.png`, data: PNG })));
+      assert.ok(tooMany.statusCode === 400 || tooMany.statusCode === 413, String(tooMany.statusCode));
+      assert.equal((await db.selectFrom('tickets').selectAll().execute()).length, 1, 'nothing half-saved');
+    });
+
+    test('bad input keeps the text and saves nothing', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: carol } = await signedIn(app, 'client');
+      await carol.get('/tickets/new');
+      const cases: Array<[Record<string, string>, RegExp]> = [
+        [{ subject: '', message: 'body text here', priority: 'normal' }, /Write a subject/],
+        [{ subject: 'x'.repeat(201), message: 'body text here', priority: 'normal' }, /up to 200 characters/],
+        [{ subject: 'ok', message: '   ', priority: 'normal' }, /Write a message/],
+        [{ subject: 'ok', message: 'y'.repeat(20_001), priority: 'normal' }, /up to 20,000 characters/],
+        [{ subject: 'ok', message: 'body text here', priority: 'extreme' }, /Choose a priority/],
+        [{ subject: 'ok', message: 'body text here', priority: 'normal', category: 'Nope' }, /Choose a category/],
+      ];
+      for (const [form, reason] of cases) {
+        const res = await carol.post('/tickets', form);
+        assert.equal(res.statusCode, 400, JSON.stringify(form).slice(0, 80));
+        assert.match(res.body, reason);
+      }
+      assert.equal((await db.selectFrom('tickets').selectAll().execute()).length, 0);
+      const id = await openTicket(carol);
+      await carol.get(`/tickets/${id}`);
+      const empty = await carol.post(`/tickets/${id}/messages`, { message: '' });
+      assert.equal(empty.statusCode, 400);
+      assert.match(empty.body, /Write a message/);
+    });
+
+    test('administrators delete tickets after a confirmation step; the deletion is audited; replies to it are 404', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: carol } = await signedIn(app, 'client');
+      const { user: admin, client: adminClient } = await signedIn(app, 'administrator');
+      const id = await openTicket(carol, { subject: 'Delete me' });
+      await postMultipart(carol, `/tickets/${id}/messages`, { message: 'file' }, [{ name: 'a.png', data: PNG }]);
+      const confirm = await adminClient.get(`/tickets/${id}/delete`);
+      assert.match(confirm.body, /cannot be undone/);
+      assert.equal((await adminClient.post(`/tickets/${id}/delete`)).statusCode, 303);
+      assert.equal((await db.selectFrom('tickets').selectAll().execute()).length, 0);
+      assert.equal((await db.selectFrom('attachments').selectAll().execute()).length, 0);
+      assert.equal((await db.selectFrom('attachment_blobs').selectAll().execute()).length, 0);
+      const audit = await db.selectFrom('audit_events').selectAll().where('event', '=', 'ticket.deleted').executeTakeFirstOrThrow();
+      assert.equal(audit.actor_user_id, admin.id);
+      await carol.get('/tickets');
+      assert.equal((await carol.post(`/tickets/${id}/messages`, { message: 'still there?' })).statusCode, 404);
+      assert.doesNotMatch((await carol.get('/tickets?q=delete')).body, /Delete me/);
+    });
+
+    test('ticket emails can be switched off', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: carol } = await signedIn(app, 'client');
+      const agent: TestUser = await createUser(app, { role: 'agent', email: 'quiet@example.com' });
+      await db.updateTable('users').set({ notify_tickets: 0 }).where('id', '=', agent.id).execute();
+      await openTicket(carol);
+      assert.equal((await mailsTo(db, 'quiet@example.com')).length, 0);
+    });
+  });
+}
