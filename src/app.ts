@@ -10,6 +10,8 @@ import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
 import registrationRoutes from './features/accounts/registration.routes.ts';
 import verificationRoutes from './features/accounts/verification.routes.ts';
 import loginRoutes from './features/auth/login.routes.ts';
+import adminSecurityRoutes from './features/admin/security.routes.ts';
+import adminUserRoutes from './features/admin/users.routes.ts';
 import ticketRoutes from './features/tickets/ticket.routes.ts';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.ts';
 import { createArgon2Hasher, type PasswordHasher } from './features/auth/password-hasher.ts';
@@ -97,6 +99,8 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(accountRoutes);
   await app.register(twoFactorRoutes);
   await app.register(ticketRoutes);
+  await app.register(adminUserRoutes);
+  await app.register(adminSecurityRoutes);
 
   let purgeTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {

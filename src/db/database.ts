@@ -62,7 +62,7 @@ export interface AuditEventsTable {
   details: string;
 }
 
-export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
+export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email' | 'invite';
 
 /** Single-use emailed tokens; only the SHA-256 of the token is stored. */
 export interface UserTokensTable {
@@ -168,6 +168,14 @@ export interface TicketFtsTable {
   visible: number;
 }
 
+export interface LoginThrottlesTable {
+  /** SHA-256 of the normalised email that was tried. */
+  key: string;
+  failures: number;
+  last_failure_at: Millis;
+  locked_until: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -183,6 +191,7 @@ export interface Database {
   attachment_blobs: AttachmentBlobsTable;
   /** SQLite only (FTS5); PostgreSQL searches generated tsvector columns instead. */
   ticket_fts: TicketFtsTable;
+  login_throttles: LoginThrottlesTable;
 }
 
 export type DB = Kysely<Database>;

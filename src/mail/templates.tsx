@@ -227,3 +227,16 @@ export function twoFactorResetMail(loginLink: string): RenderedMail {
     ]),
   };
 }
+
+export function invitationMail(link: string, role: string): RenderedMail {
+  return {
+    kind: 'invitation',
+    subject: `You have been invited to ${PRODUCT}`,
+    html: html(`You have been invited to ${PRODUCT}`, [
+      <p>An administrator created a {PRODUCT} account for you ({role}). Choose your password to start.</p>,
+      <Button href={link} label="Choose my password" />,
+      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 7 days.</p>,
+    ]),
+    text: text([`An administrator created a ${PRODUCT} account for you (${role}). Choose your password here:`, '', link, '', 'The link works once and expires in 7 days.']),
+  };
+}

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { Redis } from 'ioredis';
+import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { tooManyRequests } from '../lib/errors.ts';
 
 export interface LimitRule {
@@ -19,6 +20,10 @@ export interface Limiter {
   reset(key: string): Promise<void>;
   /** Throws a 429 when the key has no points left, without spending one: for counting failures only. */
   assertAllowed(key: string): Promise<void>;
+  /** When the key's lock ends (epoch ms), or null when it is not locked. */
+  lockedUntil(key: string): Promise<number | null>;
+  /** Counts a failure; the one that spends the last point starts the block. Returns whether the key is now locked. */
+  fail(key: string): Promise<{ locked: boolean }>;
 }
 
 declare module 'fastify' {
@@ -32,6 +37,12 @@ export default fp(
   (app: FastifyInstance) => {
     const raw = app.conn.raw;
     const cache = new Map<string, Limiter>();
+    // REDIS_URL moves the counters to Redis (shared by every process, and off the database's write path).
+    const redis = app.config.env.REDIS_URL ? new Redis(app.config.env.REDIS_URL, { maxRetriesPerRequest: 2 }) : null;
+    redis?.on('error', (err: Error) => app.log.warn({ err: err.message }, 'redis error'));
+    app.addHook('onClose', async () => {
+      redis?.disconnect();
+    });
 
     function store(name: string, rule: LimitRule): RateLimiterAbstract {
       const common = {
@@ -42,6 +53,9 @@ export default fp(
         tableName: 'rate_limits',
         tableCreated: true,
       };
+      if (redis) {
+        return new RateLimiterRedis({ ...common, storeClient: redis, keyPrefix: `parapet:${name}` });
+      }
       return raw.kind === 'sqlite'
         ? new RateLimiterSQLite({ ...common, storeClient: raw.sqlite, storeType: 'better-sqlite3' })
         : new RateLimiterPostgres({ ...common, storeClient: raw.pool, schemaName: raw.schema, clearExpiredByTimeout: false });
@@ -75,6 +89,27 @@ export default fp(
         tryConsume: async (key) => (await tryConsume(key)) === null,
         reset: async (key) => {
           await limiter.delete(key);
+        },
+        async lockedUntil(key) {
+          const state = await limiter.get(key);
+          return state && state.consumedPoints >= rule.points && state.msBeforeNext > 0 ? Date.now() + state.msBeforeNext : null;
+        },
+        async fail(key) {
+          try {
+            const res = await limiter.consume(key);
+            if (res.remainingPoints <= 0) {
+              if (rule.blockSeconds) {
+                await limiter.block(key, rule.blockSeconds);
+              }
+              return { locked: true };
+            }
+            return { locked: false };
+          } catch (error) {
+            if (error instanceof RateLimiterRes) {
+              return { locked: true };
+            }
+            throw error;
+          }
         },
         async assertAllowed(key) {
           const state = await limiter.get(key);

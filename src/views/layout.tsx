@@ -13,6 +13,9 @@ interface NavItem {
 const NAV: NavItem[] = [
   { href: '/', label: 'Home', roles: ['client', 'agent', 'administrator'] },
   { href: '/tickets', label: 'Tickets', roles: ['client', 'agent', 'administrator'] },
+  { href: '/admin/users', label: 'Users', roles: ['administrator'] },
+  { href: '/admin/failed-logins', label: 'Failed sign-ins', roles: ['administrator'] },
+  { href: '/admin/audit', label: 'Audit log', roles: ['administrator'] },
   { href: '/account', label: 'Account', roles: ['client', 'agent', 'administrator'] },
 ];
 

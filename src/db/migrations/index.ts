@@ -3,6 +3,7 @@ import * as createUsersSessionsAudit from './2026_11_28_1000_create_users_sessio
 import * as createTokensMailRateLimits from './2026_11_28_1100_create_tokens_mail_rate_limits.ts';
 import * as addTwoFactor from './2026_11_28_1200_add_two_factor.ts';
 import * as createTickets from './2026_11_28_1300_create_tickets.ts';
+import * as createLoginThrottles from './2026_11_28_1400_create_login_throttles.ts';
 
 /** Listed explicitly (not read from disk) so the same list works under tsx, a bundler or compiled output. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_1100_create_tokens_mail_rate_limits': createTokensMailRateLimits,
   '2026_11_28_1200_add_two_factor': addTwoFactor,
   '2026_11_28_1300_create_tickets': createTickets,
+  '2026_11_28_1400_create_login_throttles': createLoginThrottles,
 };

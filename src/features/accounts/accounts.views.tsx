@@ -216,7 +216,17 @@ export function AccountPage(props: { ctx: PageContext; sessions: SessionRow[]; e
           <form method="post" action="/account/email" class="stack" novalidate>
             <CsrfField token={ctx.csrfToken} />
             <Field label="New email address" name="email" type="email" value={props.emailValue} autocomplete="email" required maxLength={254} error={errors.email} />
-            <Field label="Current password" name="current_password" type="password" autocomplete="current-password" required maxLength={1024} error={errors.email_password} />
+            {/* Its own id: the password form above has a current_password field too. */}
+            <Field
+              label="Current password"
+              name="current_password"
+              id="f-email-current_password"
+              type="password"
+              autocomplete="current-password"
+              required
+              maxLength={1024}
+              error={errors.email_password}
+            />
             <button type="submit" class="button button--primary">
               Change email
             </button>

@@ -2,26 +2,37 @@ import type { FastifyRequest } from 'fastify';
 import type { DB } from '../../db/database.ts';
 
 /** Security events. Details must never hold a password, token, code or secret. */
-export type AuditEvent =
-  | 'login.success'
-  | 'login.failure'
-  | 'logout'
-  | 'user.bootstrap_admin'
-  | 'user.registered'
-  | 'user.email_verified'
-  | 'user.password_reset_requested'
-  | 'user.password_reset'
-  | 'user.password_changed'
-  | 'user.email_change_requested'
-  | 'user.email_changed'
-  | 'session.revoked'
-  | '2fa.enrolled'
-  | '2fa.reset'
-  | '2fa.recovery_code_used'
-  | '2fa.recovery_codes_regenerated'
-  | 'auth.reauthenticated'
-  | 'ticket.deleted'
-  | 'mail.failed';
+export const AUDIT_EVENTS = [
+  'login.success',
+  'login.failure',
+  'logout',
+  'user.bootstrap_admin',
+  'user.registered',
+  'user.email_verified',
+  'user.password_reset_requested',
+  'user.password_reset',
+  'user.password_changed',
+  'user.email_change_requested',
+  'user.email_changed',
+  'session.revoked',
+  '2fa.enrolled',
+  '2fa.reset',
+  '2fa.recovery_code_used',
+  '2fa.recovery_codes_regenerated',
+  'auth.reauthenticated',
+  'ticket.deleted',
+  'login.lockout',
+  'login.unlocked',
+  'user.created',
+  'user.updated',
+  'user.role_changed',
+  'user.disabled',
+  'user.enabled',
+  'user.deleted',
+  'user.verification_resent',
+  'mail.failed',
+] as const;
+export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
 export interface AuditEntry {
   event: AuditEvent;

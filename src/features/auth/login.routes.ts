@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pendingStagePage } from '../../plugins/access.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { HomePage } from '../home/home.views.tsx';
+import { tooManyRequests } from '../../lib/errors.ts';
+import { clearLoginFailures, lockedFor, recordLoginFailure, throttleKey } from './login-throttle.ts';
 import { checkCredentials } from './login.service.ts';
 import { LoginBody, LoginQuery, safeNextPath } from './login.schemas.ts';
 import { LoginPage, type LoginForm } from './login.views.tsx';
@@ -17,8 +19,14 @@ function isSignedIn(request: FastifyRequest): boolean {
   return request.user !== null && request.session?.stage === 'full';
 }
 
+/** The Flask portal's policy, now configurable: N failures from one IP in a window lock it out for a while. */
+export function loginIpRule(config: FastifyInstance['config']) {
+  return { points: config.env.LOGIN_MAX_ATTEMPTS, windowSeconds: config.env.LOGIN_WINDOW_MINUTES * 60, blockSeconds: config.env.LOGIN_LOCK_MINUTES * 60 };
+}
+
 export default function loginRoutes(app: FastifyInstance) {
   const { db, hasher, clock } = app;
+  const ipLimiter = app.limiter('login_ip', loginIpRule(app.config));
 
   app.get('/', { config: { access: 'public' } }, async (request, reply) => {
     const pending = pendingStagePage(request);
@@ -50,11 +58,25 @@ export default function loginRoutes(app: FastifyInstance) {
         return renderLogin(reply, { email, next, error: 'Enter your email and password (passwords can be up to 1,024 bytes).' }, 400);
       }
       const now = clock.now();
+      // Locked IPs and paused emails are refused before the password is even checked: a right password too.
+      const ipLockedUntil = await ipLimiter.lockedUntil(request.ip);
+      if (ipLockedUntil !== null) {
+        await db.insertInto('failed_logins').values({ ip: request.ip, email, user_id: null, reason: 'ip_locked', created_at: now }).execute();
+        throw tooManyRequests((ipLockedUntil - Date.now()) / 1000);
+      }
+      const key = throttleKey(email);
+      const pausedMs = await lockedFor(db, key, now);
+      if (pausedMs > 0) {
+        await db.insertInto('failed_logins').values({ ip: request.ip, email, user_id: null, reason: 'locked', created_at: now }).execute();
+        throw tooManyRequests(pausedMs / 1000);
+      }
       const result = await checkCredentials({ db, hasher, now }, body.email, body.password);
       if (!result.ok) {
         if (result.reason === 'invalid_input') {
           return renderLogin(reply, { email, next, error: 'Enter your email and password (passwords can be up to 1,024 bytes).' }, 400);
         }
+        const ipLock = await ipLimiter.fail(request.ip);
+        const { failures, pauseMs } = await recordLoginFailure(db, key, now);
         await db
           .insertInto('failed_logins')
           .values({ ip: request.ip, email, user_id: result.user?.id ?? null, reason: result.reason, created_at: now })
@@ -62,11 +84,19 @@ export default function loginRoutes(app: FastifyInstance) {
         await recordAudit(db, now, request, {
           event: 'login.failure',
           targetUserId: result.user?.id ?? null,
-          details: { reason: result.reason, email },
+          details: { reason: result.reason, email, consecutive: failures },
         });
+        if (ipLock.locked || pauseMs > 0) {
+          await recordAudit(db, now, request, {
+            event: 'login.lockout',
+            targetUserId: result.user?.id ?? null,
+            details: { scope: ipLock.locked ? 'ip' : 'email', email, pauseSeconds: Math.round((ipLock.locked ? app.config.env.LOGIN_LOCK_MINUTES * 60_000 : pauseMs) / 1000) },
+          });
+        }
         // One message, one status for every failure: the form never tells whether an account exists.
         return renderLogin(reply, { email, next, error: INVALID_CREDENTIALS }, 401);
       }
+      await clearLoginFailures(db, key);
       if (result.user.email_verified_at === null) {
         // Right password, unproven address: a session that reaches only the "verify your email" page.
         await reply.startSession(result.user.id, 'unverified');

@@ -214,3 +214,17 @@ export async function deleteTicket(app: FastifyInstance, request: FastifyRequest
     });
   });
 }
+
+/** Deletes every ticket a client owns (and, on SQLite, their search rows) inside the caller's transaction. */
+export async function deleteTicketsOfClient(trx: DB, dialect: 'sqlite' | 'postgres', clientId: number): Promise<number> {
+  if (dialect === 'sqlite') {
+    const owned = trx.selectFrom('tickets').select('id').where('client_id', '=', clientId);
+    await trx.deleteFrom('ticket_fts').where('rowid', 'in', trx.selectFrom('ticket_messages').select('id').where('ticket_id', 'in', owned)).execute();
+    await trx
+      .deleteFrom('ticket_fts')
+      .where('rowid', 'in', trx.selectFrom('tickets').select((eb) => eb.neg(eb.ref('id')).as('rid')).where('client_id', '=', clientId))
+      .execute();
+  }
+  const result = await trx.deleteFrom('tickets').where('client_id', '=', clientId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -52,8 +52,8 @@ export default function twoFactorRoutes(app: FastifyInstance) {
   /** Counts a wrong code like a failed login: both limiters, the failed-logins table and the audit log. */
   async function recordWrongCode(request: FastifyRequest, user: User, stage: string) {
     const now = clock.now();
-    await perAccount.tryConsume(String(user.id));
-    await perIp.tryConsume(request.ip);
+    await perAccount.fail(String(user.id));
+    await perIp.fail(request.ip);
     await db.insertInto('failed_logins').values({ ip: request.ip, email: user.email, user_id: user.id, reason: 'wrong_code', created_at: now }).execute();
     await recordAudit(db, now, request, { event: 'login.failure', targetUserId: user.id, details: { reason: 'wrong_code', stage } });
   }
@@ -255,7 +255,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
         await reply.endSession();
         return reply.flash('info', 'Your two-factor authentication was reset. Sign in to set it up again.').redirect('/login', 303);
       }
-      return reply.flash('success', `Two-factor authentication was reset for ${target.email}. They will set it up at their next sign-in.`).redirect('/', 303);
+      return reply.flash('success', `Two-factor authentication was reset for ${target.email}. They will set it up at their next sign-in.`).redirect(`/admin/users/${target.id}`, 303);
     },
   );
 }

@@ -7,6 +7,8 @@ export function CsrfField({ token }: { token: string }) {
 interface FieldProps {
   label: string;
   name: string;
+  /** Needed when two forms on one page have a field of the same name; defaults to f-<name>. */
+  id?: string;
   type?: 'text' | 'email' | 'password' | 'search';
   value?: string;
   autocomplete?: string;
@@ -24,7 +26,7 @@ interface FieldProps {
 
 /** A labelled input; the hint and error are tied to it with aria-describedby. */
 export function Field(props: FieldProps) {
-  const id = `f-${props.name}`;
+  const id = props.id ?? `f-${props.name}`;
   const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={`field${props.error ? ' field--error' : ''}`}>

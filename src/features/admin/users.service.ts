@@ -1,0 +1,69 @@
+import type { DB, Role, User } from '../../db/database.ts';
+import { randomToken } from '../../lib/crypto.ts';
+import type { PasswordHasher } from '../auth/password-hasher.ts';
+import { deleteTicketsOfClient } from '../tickets/ticket.service.ts';
+
+export const DELETED_USER_EMAIL = 'deleted-user@parapet.invalid';
+
+/** Active administrators other than `exceptId`: the last one may not be demoted, disabled or deleted. */
+export async function otherActiveAdministrators(db: DB, exceptId: number): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'administrator')
+    .where('disabled_at', 'is', null)
+    .where('id', '!=', exceptId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export function isLastActiveAdministrator(db: DB, user: User): Promise<boolean> {
+  if (user.role !== 'administrator' || user.disabled_at !== null) {
+    return Promise.resolve(false);
+  }
+  return otherActiveAdministrators(db, user.id).then((n) => n === 0);
+}
+
+/** A password nobody knows: invited users choose theirs through the emailed link. */
+export async function unusablePasswordHash(hasher: PasswordHasher): Promise<string> {
+  return hasher.hash(randomToken(32));
+}
+
+/** The anonymous owner of tickets whose client was deleted but whose tickets were kept. */
+export async function deletedUserPlaceholder(db: DB, hasher: PasswordHasher, now: number): Promise<number> {
+  const existing = await db.selectFrom('users').select('id').where('email', '=', DELETED_USER_EMAIL).executeTakeFirst();
+  if (existing) {
+    return existing.id;
+  }
+  const created = await db
+    .insertInto('users')
+    .values({
+      email: DELETED_USER_EMAIL,
+      name: 'Deleted user',
+      password_hash: await unusablePasswordHash(hasher),
+      role: 'client' as Role,
+      email_verified_at: null,
+      disabled_at: now,
+      created_at: now,
+      updated_at: now,
+      last_login_at: null,
+      notify_tickets: 0,
+    })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return created?.id ?? (await db.selectFrom('users').select('id').where('email', '=', DELETED_USER_EMAIL).executeTakeFirstOrThrow()).id;
+}
+
+/** Deletes a user; their tickets go with them or are kept under the anonymous placeholder. */
+export async function deleteUser(trx: DB, dialect: 'sqlite' | 'postgres', user: User, keepTickets: boolean, placeholderId: number | null): Promise<number> {
+  let affected: number;
+  if (keepTickets && placeholderId !== null) {
+    const moved = await trx.updateTable('tickets').set({ client_id: placeholderId }).where('client_id', '=', user.id).executeTakeFirst();
+    affected = Number(moved.numUpdatedRows);
+  } else {
+    affected = await deleteTicketsOfClient(trx, dialect, user.id);
+  }
+  await trx.deleteFrom('users').where('id', '=', user.id).execute();
+  return affected;
+}

@@ -1,0 +1,322 @@
+import type { Role, User } from '../../db/database.ts';
+import { ROLES } from '../../db/database.ts';
+import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import type { PageContext } from '../../views/context.ts';
+import { Layout } from '../../views/layout.tsx';
+import type { UsersQuery } from './admin.schemas.ts';
+
+export const ROLE_LABEL: Record<Role, string> = { client: 'Client', agent: 'Agent', administrator: 'Administrator' };
+const PAGE_SIZE = 25;
+
+export function When({ ms }: { ms: number | null }) {
+  if (ms === null) {
+    return <span class="muted">—</span>;
+  }
+  const iso = new Date(ms).toISOString();
+  return <time datetime={iso}>{`${iso.slice(0, 10)} ${iso.slice(11, 16)}`}</time>;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== '' && !(k === 'page' && v === 1)) {
+      qs.set(k, String(v));
+    }
+  }
+  const s = qs.toString();
+  return s ? `?${s}` : '';
+}
+
+export function Pagination({ base, params, page, hasNext }: { base: string; params: Record<string, string | number | undefined>; page: number; hasNext: boolean }) {
+  if (page === 1 && !hasNext) {
+    return null;
+  }
+  return (
+    <nav class="pagination" aria-label="Pages">
+      {page > 1 ? (
+        <a class="button" rel="prev" href={`${base}${query({ ...params, page: page - 1 })}`}>
+          ← Previous
+        </a>
+      ) : (
+        <span />
+      )}
+      <span class="muted">Page {page}</span>
+      {hasNext ? (
+        <a class="button" rel="next" href={`${base}${query({ ...params, page: page + 1 })}`}>
+          Next →
+        </a>
+      ) : (
+        <span />
+      )}
+    </nav>
+  );
+}
+
+export type UserRow = Pick<User, 'id' | 'email' | 'name' | 'role' | 'email_verified_at' | 'totp_enabled_at' | 'disabled_at' | 'created_at' | 'last_login_at'>;
+
+export function UsersPage({ ctx, rows, q, page, hasNext }: { ctx: PageContext; rows: UserRow[]; q: UsersQuery; page: number; hasNext: boolean }) {
+  return (
+    <Layout ctx={ctx} title="Users">
+      <div class="page-head">
+        <h1>Users</h1>
+        <a class="button button--primary" href="/admin/users/new">
+          Create account
+        </a>
+      </div>
+      <form method="get" action="/admin/users" class="filters card" role="search" aria-label="Find users">
+        <div class="filters__search">
+          <label for="q">Email or name</label>
+          <input id="q" name="q" type="search" value={q.q ?? ''} maxLength={254} />
+        </div>
+        <div>
+          <label for="role">Role</label>
+          <select id="role" name="role">
+            <option value="">Any</option>
+            {ROLES.map((r) => (
+              <option value={r} selected={q.role === r}>
+                {ROLE_LABEL[r]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="status">Status</label>
+          <select id="status" name="status">
+            <option value="">Any</option>
+            <option value="active" selected={q.status === 'active'}>
+              Active
+            </option>
+            <option value="disabled" selected={q.status === 'disabled'}>
+              Disabled
+            </option>
+            <option value="unverified" selected={q.status === 'unverified'}>
+              Email not verified
+            </option>
+          </select>
+        </div>
+        <div class="filters__actions">
+          <button type="submit" class="button">
+            Apply
+          </button>
+        </div>
+      </form>
+      {rows.length === 0 ? (
+        <p class="muted">No users match.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Verified</th>
+                <th scope="col">2FA</th>
+                <th scope="col">Status</th>
+                <th scope="col">Registered</th>
+                <th scope="col">Last sign-in</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((u) => (
+                <tr key={u.id}>
+                  <td data-label="Email">
+                    <a href={`/admin/users/${u.id}`}>{u.email}</a>
+                    {u.name && <span class="muted"> · {u.name}</span>}
+                  </td>
+                  <td data-label="Role">
+                    <span class={`badge badge--${u.role}`}>{ROLE_LABEL[u.role]}</span>
+                  </td>
+                  <td data-label="Verified">{u.email_verified_at ? 'Yes' : 'No'}</td>
+                  <td data-label="2FA">{u.totp_enabled_at ? 'On' : 'Off'}</td>
+                  <td data-label="Status">{u.disabled_at ? <span class="status status--disabled">Disabled</span> : 'Active'}</td>
+                  <td data-label="Registered">
+                    <When ms={u.created_at} />
+                  </td>
+                  <td data-label="Last sign-in">
+                    <When ms={u.last_login_at} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pagination base="/admin/users" params={{ q: q.q, role: q.role, status: q.status }} page={page} hasNext={hasNext} />
+    </Layout>
+  );
+}
+
+export { PAGE_SIZE as USERS_PAGE_SIZE };
+
+function RoleSelect({ value }: { value: string }) {
+  return (
+    <div class="field">
+      <label for="f-role">Role</label>
+      <select id="f-role" name="role">
+        {ROLES.map((r) => (
+          <option value={r} selected={value === r}>
+            {ROLE_LABEL[r]}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export function NewUserPage({ ctx, values, errors }: { ctx: PageContext; values: { email: string; name: string; role: string }; errors: Partial<Record<'email' | 'role' | 'form', string>> }) {
+  return (
+    <Layout ctx={ctx} title="Create account" narrow>
+      <section class="card auth-card" aria-labelledby="new-user-title">
+        <h1 id="new-user-title">Create an account</h1>
+        <p class="muted">The person receives an invitation email to choose their own password. Nobody else ever sees it.</p>
+        {errors.form && <Alert kind="error">{errors.form}</Alert>}
+        <form method="post" action="/admin/users" class="stack" novalidate>
+          <CsrfField token={ctx.csrfToken} />
+          <Field label="Email" name="email" type="email" value={values.email} required maxLength={254} error={errors.email} autofocus />
+          <Field label="Name (optional)" name="name" value={values.name} maxLength={200} />
+          <RoleSelect value={values.role || 'client'} />
+          <button type="submit" class="button button--primary button--block">
+            Create and send invitation
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+function ActionForm({ ctx, action, label, danger, confirm }: { ctx: PageContext; action: string; label: string; danger?: boolean; confirm?: string }) {
+  return (
+    <form method="post" action={action} class="inline-form" data-confirm={confirm}>
+      <CsrfField token={ctx.csrfToken} />
+      <button type="submit" class={danger ? 'button button--danger' : 'button'}>
+        {label}
+      </button>
+    </form>
+  );
+}
+
+export function UserPage(props: { ctx: PageContext; user: User; sessions: number; ticketCount: number; lastAdmin: boolean; errors: Partial<Record<'email' | 'form', string>>; values?: { email: string; name: string; role: string } }) {
+  const { ctx, user } = props;
+  const values = props.values ?? { email: user.email, name: user.name, role: user.role };
+  const base = `/admin/users/${user.id}`;
+  return (
+    <Layout ctx={ctx} title={user.email}>
+      <p class="breadcrumb">
+        <a href="/admin/users">Users</a>
+      </p>
+      <div class="page-head">
+        <h1>{user.email}</h1>
+        <span class={`badge badge--${user.role}`}>{ROLE_LABEL[user.role]}</span>
+      </div>
+      <div class="grid-2">
+        <section class="card" aria-labelledby="details-title">
+          <h2 id="details-title">Details</h2>
+          <dl class="details">
+            <dt>Status</dt>
+            <dd>{user.disabled_at ? 'Disabled' : 'Active'}</dd>
+            <dt>Email verified</dt>
+            <dd>{user.email_verified_at ? 'Yes' : 'No'}</dd>
+            <dt>Two-factor</dt>
+            <dd>{user.totp_enabled_at ? 'On' : 'Not set up'}</dd>
+            <dt>Registered</dt>
+            <dd>
+              <When ms={user.created_at} /> UTC
+            </dd>
+            <dt>Last sign-in</dt>
+            <dd>
+              <When ms={user.last_login_at} /> UTC
+            </dd>
+            <dt>Active sessions</dt>
+            <dd>{props.sessions}</dd>
+            <dt>Tickets opened as client</dt>
+            <dd>{props.ticketCount}</dd>
+          </dl>
+          {props.lastAdmin && <Alert kind="info">This is the last active administrator: it cannot be demoted, disabled or deleted.</Alert>}
+        </section>
+        <section class="card" aria-labelledby="edit-title">
+          <h2 id="edit-title">Edit</h2>
+          {props.errors.form && <Alert kind="error">{props.errors.form}</Alert>}
+          <form method="post" action={base} class="stack" novalidate>
+            <CsrfField token={ctx.csrfToken} />
+            <Field label="Email" name="email" type="email" value={values.email} required maxLength={254} error={props.errors.email} hint="A new address must be verified again." />
+            <Field label="Name" name="name" value={values.name} maxLength={200} />
+            <RoleSelect value={values.role} />
+            <button type="submit" class="button button--primary">
+              Save
+            </button>
+          </form>
+        </section>
+      </div>
+      <section class="card section" aria-labelledby="actions-title">
+        <h2 id="actions-title">Actions</h2>
+        <div class="action-row">
+          {user.disabled_at ? (
+            <ActionForm ctx={ctx} action={`${base}/enable`} label="Enable account" />
+          ) : (
+            <ActionForm ctx={ctx} action={`${base}/disable`} label="Disable account" danger confirm="Disable this account? Their sessions end at once." />
+          )}
+          <ActionForm ctx={ctx} action={`${base}/sessions/revoke`} label="End all sessions" />
+          {!user.email_verified_at && <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />}
+          {user.totp_enabled_at && <ActionForm ctx={ctx} action={`${base}/two-factor/reset`} label="Reset two-factor" danger confirm="Reset two-factor authentication? The user must set it up again." />}
+          <ActionForm ctx={ctx} action={`${base}/unlock`} label="Clear sign-in lock" />
+          <a class="button button--danger" href={`${base}/delete`}>
+            Delete…
+          </a>
+        </div>
+      </section>
+    </Layout>
+  );
+}
+
+export function DeleteUserPage({ ctx, user, ticketCount }: { ctx: PageContext; user: User; ticketCount: number }) {
+  return (
+    <Layout ctx={ctx} title="Delete user" narrow>
+      <section class="card auth-card" aria-labelledby="delete-user-title">
+        <h1 id="delete-user-title">Delete {user.email}?</h1>
+        <p>The account, its sessions and its settings are deleted. This cannot be undone.</p>
+        <form method="post" action={`/admin/users/${user.id}/delete`} class="stack">
+          <CsrfField token={ctx.csrfToken} />
+          <fieldset class="choices">
+            <legend>
+              Their {ticketCount} ticket{ticketCount === 1 ? '' : 's'}
+            </legend>
+            <div class="checkbox">
+              <input type="radio" id="t-keep" name="tickets" value="keep" checked />
+              <label for="t-keep">Keep them, owned by an anonymous “Deleted user”</label>
+            </div>
+            <div class="checkbox">
+              <input type="radio" id="t-delete" name="tickets" value="delete" />
+              <label for="t-delete">Delete them too</label>
+            </div>
+          </fieldset>
+          <button type="submit" class="button button--danger button--block">
+            Delete the account
+          </button>
+        </form>
+        <p class="auth-card__footer">
+          <a href={`/admin/users/${user.id}`}>Keep it</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export function InvitationPage({ ctx, token, error, minLength }: { ctx: PageContext; token: string; error?: string; minLength: number }) {
+  return (
+    <Layout ctx={ctx} title="Choose your password" narrow>
+      <section class="card auth-card" aria-labelledby="invite-title">
+        <h1 id="invite-title">Welcome! Choose your password</h1>
+        {error && <Alert kind="error">{error}</Alert>}
+        <form method="post" action="/invitation" class="stack" novalidate>
+          <CsrfField token={ctx.csrfToken} />
+          <input type="hidden" name="token" value={token} />
+          <Field label="Password" name="password" type="password" autocomplete="new-password" required maxLength={1024} hint={`At least ${minLength} characters. Long phrases are best.`} strength />
+          <Field label="Confirm password" name="password_confirm" type="password" autocomplete="new-password" required maxLength={1024} />
+          <button type="submit" class="button button--primary button--block">
+            Set password
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}

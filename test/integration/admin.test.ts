@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildApp } from '../../src/app.ts';
+import { connect } from '../../src/db/connect.ts';
+import { TestClock } from '../../src/lib/clock.ts';
+import { buildTestApp } from '../helpers/build-app.ts';
+import { TestClient } from '../helpers/client.ts';
+import { dialects } from '../helpers/dialects.ts';
+import { createUser } from '../helpers/factories.ts';
+import { linkIn, mailsTo } from '../helpers/mail.ts';
+import { openTicket } from '../helpers/tickets.ts';
+
+async function signedIn(app: Parameters<typeof createUser>[0], role: 'client' | 'agent' | 'administrator', email?: string) {
+  const user = await createUser(app, { role, ...(email ? { email } : {}) });
+  const client = new TestClient(app);
+  await client.signIn(user);
+  return { user, client };
+}
+
+const ADMIN_GETS = (id: number) => ['/admin/users', '/admin/users/new', `/admin/users/${id}`, `/admin/users/${id}/delete`, '/admin/failed-logins', '/admin/audit'];
+const ADMIN_POSTS = (id: number): Array<[string, Record<string, string>]> => [
+  ['/admin/users', { email: 'x@example.com', role: 'administrator' }],
+  [`/admin/users/${id}`, { email: 'x@example.com', role: 'client' }],
+  [`/admin/users/${id}/disable`, {}],
+  [`/admin/users/${id}/enable`, {}],
+  [`/admin/users/${id}/sessions/revoke`, {}],
+  [`/admin/users/${id}/resend-verification`, {}],
+  [`/admin/users/${id}/unlock`, {}],
+  [`/admin/users/${id}/two-factor/reset`, {}],
+  [`/admin/users/${id}/delete`, { tickets: 'delete' }],
+  ['/admin/failed-logins/unlock', { ip: '127.0.0.1' }],
+];
+
+for (const dialect of dialects()) {
+  describe(`administration [${dialect}]`, () => {
+    test('clients and agents get 404 on every admin page and action, and change nothing', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { user: adminUser } = await signedIn(app, 'administrator', 'boss@example.com');
+      const { client } = await signedIn(app, 'client');
+      const { client: agent } = await signedIn(app, 'agent');
+      for (const who of [client, agent]) {
+        for (const url of ADMIN_GETS(adminUser.id)) {
+          const res = await who.get(url);
+          assert.equal(res.statusCode, 404, url);
+          assert.doesNotMatch(res.body, /boss@example\.com/);
+        }
+        await who.get('/');
+        for (const [url, form] of ADMIN_POSTS(adminUser.id)) {
+          assert.equal((await who.post(url, form)).statusCode, 404, `POST ${url}`);
+        }
+      }
+      const admin = await db.selectFrom('users').selectAll().where('id', '=', adminUser.id).executeTakeFirstOrThrow();
+      assert.equal(admin.role, 'administrator');
+      assert.equal(admin.disabled_at, null);
+      assert.equal((await db.selectFrom('users').selectAll().where('email', '=', 'x@example.com').execute()).length, 0);
+      const anonymous = new TestClient(app);
+      assert.equal((await anonymous.get('/admin/users')).statusCode, 303);
+    });
+
+    test('the users page lists and finds accounts; creating one sends an invitation to choose a password', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: admin } = await signedIn(app, 'administrator');
+      await createUser(app, { email: 'registered.client@example.com' });
+      const list = await admin.get('/admin/users');
+      assert.match(list.body, /registered\.client@example\.com/);
+      assert.match((await admin.get('/admin/users?q=registered')).body, /registered\.client@example\.com/);
+      assert.doesNotMatch((await admin.get('/admin/users?q=nobody')).body, /registered\.client@example\.com/);
+      assert.match((await admin.get('/admin/users?q=%25')).body, /No users match|registered/, 'LIKE wildcards are literal');
+
+      await admin.get('/admin/users/new');
+      const created = await admin.post('/admin/users', { email: 'New.Agent@Example.com', name: 'Nora', role: 'agent' });
+      assert.equal(created.statusCode, 303);
+      const user = await db.selectFrom('users').selectAll().where('email', '=', 'new.agent@example.com').executeTakeFirstOrThrow();
+      assert.equal(user.role, 'agent');
+      const link = linkIn((await mailsTo(db, 'new.agent@example.com'))[0], '/invitation');
+      const invitee = new TestClient(app);
+      assert.match((await invitee.get(link)).body, /Choose your password/);
+      const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
+      assert.equal((await invitee.post('/invitation', { token, password: 'password1234', password_confirm: 'password1234' })).statusCode, 400);
+      assert.equal((await invitee.post('/invitation', { token, password: 'my own agent passphrase', password_confirm: 'my own agent passphrase' })).statusCode, 303);
+      assert.equal((await invitee.login('new.agent@example.com', 'my own agent passphrase')).headers.location, '/two-factor/setup');
+      const again = new TestClient(app);
+      await again.get('/login');
+      assert.equal((await again.post('/invitation', { token, password: 'another long passphrase', password_confirm: 'another long passphrase' })).statusCode, 400, 'single use');
+      const audit = await db.selectFrom('audit_events').select('event').where('event', '=', 'user.created').execute();
+      assert.equal(audit.length, 1);
+    });
+
+    test('edit, disable and enable; a role change and a disable end the user’s sessions at once', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: admin } = await signedIn(app, 'administrator');
+      const { user: target, client: targetClient } = await signedIn(app, 'client');
+      await admin.get(`/admin/users/${target.id}`);
+      assert.equal((await admin.post(`/admin/users/${target.id}`, { email: target.email, name: 'Promoted', role: 'agent' })).statusCode, 303);
+      assert.doesNotMatch((await targetClient.get('/')).body, /You are signed in/, 'the role change ended the session');
+      assert.equal((await db.selectFrom('users').select('role').where('id', '=', target.id).executeTakeFirstOrThrow()).role, 'agent');
+
+      await targetClient.signIn(target);
+      await admin.get(`/admin/users/${target.id}`);
+      assert.equal((await admin.post(`/admin/users/${target.id}/disable`)).statusCode, 303);
+      assert.doesNotMatch((await targetClient.get('/')).body, /You are signed in/);
+      assert.equal((await new TestClient(app).login(target.email, target.password)).statusCode, 401, 'a disabled user cannot sign in');
+      await admin.get(`/admin/users/${target.id}`);
+      assert.equal((await admin.post(`/admin/users/${target.id}/enable`)).statusCode, 303);
+      assert.equal((await new TestClient(app).login(target.email, target.password)).statusCode, 303);
+      const events = (await db.selectFrom('audit_events').select('event').execute()).map((e) => e.event);
+      for (const e of ['user.role_changed', 'user.updated', 'user.disabled', 'user.enabled']) {
+        assert.ok(events.includes(e), e);
+      }
+    });
+
+    test('the last active administrator cannot be demoted, disabled or deleted', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { user: only, client: admin } = await signedIn(app, 'administrator');
+      await admin.get(`/admin/users/${only.id}`);
+      assert.equal((await admin.post(`/admin/users/${only.id}`, { email: only.email, name: '', role: 'client' })).statusCode, 409);
+      await admin.get(`/admin/users/${only.id}`);
+      await admin.post(`/admin/users/${only.id}/disable`);
+      await admin.get(`/admin/users/${only.id}`);
+      assert.equal((await admin.get(`/admin/users/${only.id}/delete`)).statusCode, 303);
+      await admin.post(`/admin/users/${only.id}/delete`, { tickets: 'keep' });
+      const row = await db.selectFrom('users').selectAll().where('id', '=', only.id).executeTakeFirstOrThrow();
+      assert.equal(row.role, 'administrator');
+      assert.equal(row.disabled_at, null);
+      // With a second administrator, the first may step down.
+      await createUser(app, { role: 'administrator' });
+      await admin.get(`/admin/users/${only.id}`);
+      assert.equal((await admin.post(`/admin/users/${only.id}/disable`)).statusCode, 303);
+    });
+
+    test('deleting a user keeps their tickets under an anonymous owner, or deletes them', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: admin } = await signedIn(app, 'administrator');
+      const { user: keepUser, client: keepClient } = await signedIn(app, 'client', 'keep@example.com');
+      const { user: dropUser, client: dropClient } = await signedIn(app, 'client', 'drop@example.com');
+      const kept = await openTicket(keepClient, { subject: 'Kept ticket' });
+      await openTicket(dropClient, { subject: 'Dropped ticket' });
+
+      await admin.get(`/admin/users/${keepUser.id}/delete`);
+      assert.equal((await admin.post(`/admin/users/${keepUser.id}/delete`, { tickets: 'keep' })).statusCode, 303);
+      await admin.get(`/admin/users/${dropUser.id}/delete`);
+      assert.equal((await admin.post(`/admin/users/${dropUser.id}/delete`, { tickets: 'delete' })).statusCode, 303);
+
+      const tickets = await db.selectFrom('tickets').innerJoin('users', 'users.id', 'tickets.client_id').select(['tickets.id', 'users.email']).execute();
+      assert.deepEqual(tickets, [{ id: kept, email: 'deleted-user@parapet.invalid' }]);
+      const staffView = (await admin.get(`/tickets/${kept}`)).body;
+      assert.match(staffView, /Deleted user/);
+      assert.doesNotMatch(staffView, /keep@example\.com/);
+      assert.equal((await db.selectFrom('users').selectAll().where('email', 'in', ['keep@example.com', 'drop@example.com']).execute()).length, 0);
+      assert.doesNotMatch((await keepClient.get('/')).body, /You are signed in/);
+      const deleted = await db.selectFrom('audit_events').select('details').where('event', '=', 'user.deleted').execute();
+      assert.equal(deleted.length, 2);
+    });
+
+    test('five wrong passwords from one IP lock it for five minutes; a right password is refused too; X-Forwarded-For does not help', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const victim = await createUser(app);
+      for (let i = 0; i < 5; i++) {
+        const res = await new TestClient(app).login(`someone${i}@example.com`, 'wrong password guess');
+        assert.equal(res.statusCode, 401);
+      }
+      const locked = await new TestClient(app).login(victim.email, victim.password);
+      assert.equal(locked.statusCode, 429);
+      assert.ok(Number(locked.headers['retry-after']) > 240 && Number(locked.headers['retry-after']) <= 300, String(locked.headers['retry-after']));
+      assert.match(locked.body, /Too many attempts/);
+      const spoofed = await new TestClient(app, { headers: { 'x-forwarded-for': '203.0.113.77' } }).login(victim.email, victim.password);
+      assert.equal(spoofed.statusCode, 429, 'a spoofed X-Forwarded-For from an untrusted peer changes nothing');
+      assert.ok((await db.selectFrom('audit_events').select('event').where('event', '=', 'login.lockout').execute()).length >= 1);
+
+      // The administrator sees 127.0.0.1 with its count and the accounts tried, and can unlock it.
+      const adminUser = await createUser(app, { role: 'administrator' });
+      const admin = new TestClient(app, { remoteAddress: '10.0.0.5' });
+      await admin.signIn(adminUser);
+      const page = await admin.get('/admin/failed-logins');
+      assert.match(page.body, /<code>127\.0\.0\.1<\/code><\/td><td data-label="Attempts">7</);
+      assert.match(page.body, /someone0@example\.com/);
+      assert.match(page.body, /Unlock/);
+      assert.equal((await admin.post('/admin/failed-logins/unlock', { ip: '127.0.0.1' })).statusCode, 303);
+      assert.equal((await new TestClient(app).login(victim.email, victim.password)).statusCode, 303);
+      const audit = await admin.get('/admin/audit?event=login.failure');
+      assert.match(audit.body, /login\.failure/);
+      assert.match((await admin.get('/admin/audit?event=login.unlocked')).body, /unlockedIp/);
+      assert.equal((await admin.get('/admin/audit?from=2020-01-01&to=2099-12-31&ip=127.0.0.1')).statusCode, 200);
+      assert.equal((await admin.get('/admin/audit?from=yesterday')).statusCode, 400);
+    });
+
+    test('behind a trusted proxy each client IP counts separately, and one email is paused whatever the IP', async (t) => {
+      const { app, clock } = await buildTestApp(t, dialect, { TRUST_PROXY: 'loopback' });
+      const victim = await createUser(app);
+      const from = (ip: string) => new TestClient(app, { headers: { 'x-forwarded-for': ip } });
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await from(`198.51.100.${i + 1}`).login(victim.email, 'credential stuffing')).statusCode, 401);
+      }
+      const paused = await from('198.51.100.99').login(victim.email, victim.password);
+      assert.equal(paused.statusCode, 429, 'the email is paused after five failures, from any IP');
+      assert.ok(Number(paused.headers['retry-after']) <= 30);
+      assert.equal((await from('198.51.100.99').login('unknown.person@example.com', 'x-password-123')).statusCode, 401, 'other emails are unaffected');
+      clock.advance(31_000);
+      assert.equal((await from('198.51.100.98').login(victim.email, victim.password)).statusCode, 303, 'the pause is short and bounded');
+    });
+
+    test('a lock holds across two app processes sharing the database', async (t) => {
+      const first = await buildTestApp(t, dialect);
+      const conn = connect(first.config.database, { poolSize: 2 });
+      const second = await buildApp(first.config, { conn, clock: new TestClock(first.clock.now()), logger: false });
+      t.after(async () => {
+        await second.close();
+        await conn.close();
+      });
+      const victim = await createUser(first.app);
+      for (let i = 0; i < 5; i++) {
+        await new TestClient(first.app).login(victim.email, 'wrong on process one');
+      }
+      assert.equal((await new TestClient(second).login(victim.email, victim.password)).statusCode, 429);
+      // A session made by one process is valid on the other.
+      await first.app.db.deleteFrom('rate_limits').execute();
+      await first.app.db.deleteFrom('login_throttles').execute();
+      const client = new TestClient(first.app);
+      await client.signIn(victim);
+      const elsewhere = await second.inject({ url: '/', headers: { cookie: client.cookieHeader() } });
+      assert.match(elsewhere.body, /You are signed in/);
+    });
+
+    test('admin actions need a recent sign-in', async (t) => {
+      const { app, clock } = await buildTestApp(t, dialect);
+      const { client: admin } = await signedIn(app, 'administrator');
+      const target = await createUser(app);
+      await admin.get(`/admin/users/${target.id}`);
+      clock.advance(16 * 60_000);
+      const res = await admin.post(`/admin/users/${target.id}/disable`);
+      assert.match(String(res.headers.location), /^\/reauth/);
+      assert.equal((await app.db.selectFrom('users').select('disabled_at').where('id', '=', target.id).executeTakeFirstOrThrow()).disabled_at, null);
+    });
+  });
+}
