@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { createConnection } from 'node:net';
+import { describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { buildTestApp } from '../helpers/build-app.ts';
+import { TestClient } from '../helpers/client.ts';
+import { createUser } from '../helpers/factories.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisReachable(): Promise<boolean> {
+  const url = new URL(REDIS_URL);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: url.hostname, port: Number(url.port || 6379) });
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('rate limits in Redis (REDIS_URL)', async () => {
+  const reachable = await redisReachable();
+  test('login lockouts are counted in Redis when REDIS_URL is set', { skip: !reachable && `no Redis at ${REDIS_URL}` }, async (t) => {
+    const redis = new Redis(REDIS_URL);
+    const clear = async () => {
+      const keys = await redis.keys('parapet:login_ip*');
+      if (keys.length > 0) {
+        await redis.del(...keys);
+      }
+    };
+    await clear();
+    t.after(async () => {
+      await clear();
+      redis.disconnect();
+    });
+    const { app, db } = await buildTestApp(t, 'sqlite', { REDIS_URL });
+    const user = await createUser(app);
+    for (let i = 0; i < 5; i++) {
+      await new TestClient(app).login(`guess${i}@example.com`, 'not the password');
+    }
+    assert.equal((await new TestClient(app).login(user.email, user.password)).statusCode, 429);
+    assert.ok((await redis.keys('parapet:login_ip*')).length > 0, 'the counter lives in Redis');
+    assert.equal((await db.selectFrom('rate_limits').selectAll().execute()).filter((r) => r.key.startsWith('login_ip')).length, 0, 'not in the database');
+  });
+});
