@@ -15,7 +15,18 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
  */
 export type Access = 'public' | 'signed-in' | 'staff' | 'administrator' | 'unverified' | 'mfa' | 'mfa-enrol' | 'session';
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access;
+  fresh: boolean;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route with its declared policy, for the security suite and reviewers. */
+    routeTable: RouteEntry[];
+  }
   interface FastifyContextConfig {
     access?: Access;
     /** The route changes security settings: the last full sign-in must be recent (re-authentication). */
@@ -62,9 +73,15 @@ function denyAnonymous(request: FastifyRequest, reply: FastifyReply) {
 
 export default fp(
   (app: FastifyInstance) => {
+    const table: RouteEntry[] = [];
+    app.decorate('routeTable', table);
     app.addHook('onRoute', (route) => {
-      if (route.config?.access === undefined && !route.url.startsWith('*')) {
+      const access = route.config?.access;
+      if (access === undefined) {
         throw new Error(`Route ${String(route.method)} ${route.url} declares no config.access policy`);
+      }
+      for (const method of [route.method].flat()) {
+        table.push({ method: String(method), url: route.url, access, fresh: Boolean(route.config?.fresh) });
       }
     });
 
