@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
 import type { Connection } from './db/connect.ts';
@@ -23,6 +22,7 @@ import assets from './plugins/assets.ts';
 import core from './plugins/core.ts';
 import csrf from './plugins/csrf.ts';
 import errors from './plugins/errors.ts';
+import formBody from './plugins/form-body.ts';
 import mail from './plugins/mail.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import securityHeaders from './plugins/security-headers.ts';
@@ -77,7 +77,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
 
   // External plugins first, then the app's own, then the features (the fastify/demo order).
   await app.register(cookie, { secret: config.secretKey, hook: 'onRequest' });
-  await app.register(formbody, { bodyLimit: config.env.BODY_LIMIT_BYTES });
+  await app.register(formBody, { bodyLimit: config.env.BODY_LIMIT_BYTES });
 
   await app.register(core, { config, conn: opts.conn, clock: opts.clock ?? systemClock, hasher: opts.hasher ?? createArgon2Hasher({ pepper: config.pepper, ...config.argon2 }) });
   await app.register(uploads);

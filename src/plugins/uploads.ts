@@ -1,7 +1,8 @@
-import multipart, { type MultipartFile } from '@fastify/multipart';
+import multipart from '@fastify/multipart';
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Upload } from '../features/tickets/attachments.ts';
+import { badRequest } from '../lib/errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,9 +11,12 @@ declare module 'fastify' {
   }
 }
 
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
- * multipart/form-data for forms with attachments. Fields land in request.body like any form (so CSRF and
- * schemas work unchanged); files are buffered with hard limits on size and count.
+ * multipart/form-data for forms with attachments. Parsed here, before CSRF and schema validation run, into
+ * request.body like any form (file fields carry the file's name) and request.uploads (the bytes), with hard
+ * limits on sizes and counts. A malformed body is a 400, never a 500.
  */
 export default fp(
   async (app: FastifyInstance) => {
@@ -22,16 +26,42 @@ export default fp(
       request.uploads = [];
     });
     await app.register(multipart, {
-      attachFieldsToBody: 'keyValues',
       limits: { fileSize: ATTACHMENT_MAX_BYTES, files: ATTACHMENT_MAX_FILES, fields: 30, fieldSize: 200_000, parts: ATTACHMENT_MAX_FILES + 30, headerPairs: 200 },
-      async onFile(this: FastifyRequest, part: MultipartFile & { value?: unknown }) {
-        const data = await part.toBuffer();
-        // A file input left empty still sends a part with no name and no bytes.
-        if (part.filename || data.length > 0) {
-          this.uploads.push({ fileName: part.filename, data });
+    });
+
+    app.addHook('preValidation', async (request) => {
+      if (!request.isMultipart()) {
+        return;
+      }
+      const body: Record<string, string | string[]> = {};
+      const add = (name: string, value: string) => {
+        if (FORBIDDEN_KEYS.has(name)) {
+          return;
         }
-        part.value = part.filename;
-      },
+        const existing = body[name];
+        body[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+      };
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            const data = await part.toBuffer();
+            // A file input left empty still sends a part with no name and no bytes.
+            if (part.filename || data.length > 0) {
+              request.uploads.push({ fileName: part.filename, data });
+              add(part.fieldname, part.filename);
+            }
+          } else {
+            add(part.fieldname, typeof part.value === 'string' ? part.value : String(part.value));
+          }
+        }
+      } catch (error) {
+        const status = (error as { statusCode?: number }).statusCode;
+        if (typeof status === 'number' && status >= 400 && status < 500) {
+          throw error;
+        }
+        throw badRequest('The form data could not be read (a malformed or truncated upload).');
+      }
+      request.body = body;
     });
   },
   { name: 'uploads', dependencies: ['core'] },
