@@ -126,5 +126,22 @@ for (const dialect of dialects()) {
       assert.equal((await client.post('/account/password', { current_password: user.password, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD, _csrf: null })).statusCode, 403);
       assert.equal((await client.post('/account/sessions/revoke-others', { _csrf: 'forged' })).statusCode, 403);
     });
+    test('ticket emails can be switched off and on from the account page', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const user = await createUser(app);
+      const client = new TestClient(app);
+      await client.signIn(user);
+      const page = await client.get('/account');
+      assert.match(page.body, /Turn ticket emails off/);
+      assert.match(page.body, /Manage two-factor authentication/);
+      assert.equal((await client.post('/account/notifications', { notify_tickets: '0' })).statusCode, 303);
+      assert.equal((await db.selectFrom('users').select('notify_tickets').where('id', '=', user.id).executeTakeFirstOrThrow()).notify_tickets, 0);
+      assert.match((await client.get('/account')).body, /Turn ticket emails on/);
+      assert.equal((await client.post('/account/notifications', { notify_tickets: 'yes' })).statusCode, 400);
+      assert.equal((await client.post('/account/notifications', { notify_tickets: '1', _csrf: null })).statusCode, 403);
+      await client.get('/account');
+      assert.equal((await client.post('/account/notifications', { notify_tickets: '1' })).statusCode, 303);
+      assert.equal((await db.selectFrom('users').select('notify_tickets').where('id', '=', user.id).executeTakeFirstOrThrow()).notify_tickets, 1);
+    });
   });
 }

@@ -5,9 +5,10 @@ import { hmac } from '../../lib/crypto.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
 import { recordAudit } from '../audit/audit.service.ts';
 import { normaliseEmail } from '../auth/user.repository.ts';
-import { ChangeEmailBody, ChangePasswordBody, CsrfOnlyBody, isValidEmail, SessionParams } from './accounts.schemas.ts';
+import { ChangeEmailBody, ChangePasswordBody, CsrfOnlyBody, isValidEmail, NotificationsBody, SessionParams } from './accounts.schemas.ts';
 import { AccountPage, type FieldErrors, type SessionRow } from './accounts.views.tsx';
 import { checkPassword } from './password-policy.ts';
+import { countRecoveryCodes } from '../two-factor/recovery-codes.ts';
 import { issueToken } from './tokens.ts';
 
 export function describeDevice(userAgent: string): string {
@@ -55,7 +56,8 @@ export default function accountRoutes(app: FastifyInstance) {
       .where('used_at', 'is', null)
       .where('expires_at', '>', clock.now())
       .executeTakeFirst();
-    return reply.page((ctx) => AccountPage({ ctx, sessions: rows, errors, emailValue, minLength, pendingEmail: pending?.new_email ?? null }), status);
+    const recoveryCodesLeft = await countRecoveryCodes(db, user.id);
+    return reply.page((ctx) => AccountPage({ ctx, sessions: rows, errors, emailValue, minLength, pendingEmail: pending?.new_email ?? null, recoveryCodesLeft }), status);
   }
 
   app.get('/account', { config: { access: 'signed-in', fresh: true } }, async (request, reply) => render(request, reply));
@@ -151,5 +153,12 @@ export default function accountRoutes(app: FastifyInstance) {
     const result = await db.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', request.session?.id ?? '').executeTakeFirst();
     await recordAudit(db, clock.now(), request, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count: Number(result.numDeletedRows) } });
     return reply.flash('success', 'Every other session has been signed out.').redirect('/account', 303);
+  });
+
+  app.post<{ Body: NotificationsBody }>('/account/notifications', { config: { access: 'signed-in' }, schema: { body: NotificationsBody } }, async (request, reply) => {
+    const user = request.user as User;
+    const on = request.body.notify_tickets === '1';
+    await db.updateTable('users').set({ notify_tickets: on ? 1 : 0, updated_at: clock.now() }).where('id', '=', user.id).execute();
+    return reply.flash('success', on ? 'Ticket emails are on.' : 'Ticket emails are off.').redirect('/account', 303);
   });
 }

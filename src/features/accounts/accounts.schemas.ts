@@ -33,6 +33,9 @@ export type ChangeEmailBody = Static<typeof ChangeEmailBody>;
 export const SessionParams = Type.Object({ ref: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }) });
 export type SessionParams = Static<typeof SessionParams>;
 
+export const NotificationsBody = Type.Object({ ...Csrf, notify_tickets: Type.Union([Type.Literal('0'), Type.Literal('1')]) }, { additionalProperties: false });
+export type NotificationsBody = Static<typeof NotificationsBody>;
+
 export const CsrfOnlyBody = Type.Object({ ...Csrf }, { additionalProperties: false });
 
 const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;

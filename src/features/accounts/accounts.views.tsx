@@ -179,7 +179,15 @@ function When({ ms }: { ms: number }) {
   return <time datetime={new Date(ms).toISOString()}>{formatWhen(ms)}</time>;
 }
 
-export function AccountPage(props: { ctx: PageContext; sessions: SessionRow[]; errors: FieldErrors; emailValue: string; minLength: number; pendingEmail: string | null }) {
+export function AccountPage(props: {
+  ctx: PageContext;
+  sessions: SessionRow[];
+  errors: FieldErrors;
+  emailValue: string;
+  minLength: number;
+  pendingEmail: string | null;
+  recoveryCodesLeft: number;
+}) {
   const { ctx, errors } = props;
   const user = ctx.user;
   if (!user) {
@@ -229,6 +237,36 @@ export function AccountPage(props: { ctx: PageContext; sessions: SessionRow[]; e
             />
             <button type="submit" class="button button--primary">
               Change email
+            </button>
+          </form>
+        </section>
+      </div>
+      <div class="grid-2 section">
+        <section class="card" aria-labelledby="tfa-title">
+          <h2 id="tfa-title">Two-factor authentication</h2>
+          <p>
+            {user.totp_enabled_at ? (
+              <>
+                On, with <strong>{props.recoveryCodesLeft}</strong> unused recovery code{props.recoveryCodesLeft === 1 ? '' : 's'}.
+              </>
+            ) : (
+              'Not set up yet.'
+            )}
+          </p>
+          <p>
+            <a class="button" href="/account/two-factor">
+              Manage two-factor authentication
+            </a>
+          </p>
+        </section>
+        <section class="card" aria-labelledby="notify-title">
+          <h2 id="notify-title">Ticket emails</h2>
+          <p class="muted">{user.notify_tickets ? 'You get an email when there is news on your tickets.' : 'You do not get emails about tickets.'}</p>
+          <form method="post" action="/account/notifications">
+            <CsrfField token={ctx.csrfToken} />
+            <input type="hidden" name="notify_tickets" value={user.notify_tickets ? '0' : '1'} />
+            <button type="submit" class="button">
+              {user.notify_tickets ? 'Turn ticket emails off' : 'Turn ticket emails on'}
             </button>
           </form>
         </section>
