@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { SMTPServer } from 'smtp-server';
+import { createTestDatabase } from '../helpers/build-app.ts';
+
+const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
+const ADMIN = { email: 'admin@example.test', password: 'multi process admin passphrase' };
+
+/** Fetch with a cookie jar, like one browser talking to whichever process the proxy picks. */
+class Browser {
+  cookies = new Map<string, string>();
+  token = '';
+  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; location: string | null; body: string }> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) {
+      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    }
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const [name = '', value = ''] = pair.split('=');
+      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line) || value === '') {
+        this.cookies.delete(name);
+      } else {
+        this.cookies.set(name, value);
+      }
+    }
+    const body = await res.text();
+    this.token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.token;
+    return { status: res.status, location: res.headers.get('location'), body };
+  }
+  post(url: string, form: Record<string, string>) {
+    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });
+  }
+}
+
+function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match?.[1]) {
+        resolve({ child, url: match[1] });
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+}
+
+describe('several processes on one PostgreSQL', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, () => {
+  test('sessions, CSRF tokens, lockouts and the mail outbox are shared; every email is sent exactly once', async (t) => {
+    const received: string[] = [];
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, session, callback) {
+        stream.resume();
+        stream.on('end', () => {
+          received.push(...session.envelope.rcptTo.map((r) => r.address));
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+
+    const db = await createTestDatabase('postgres');
+    t.after(() => db.cleanup());
+    const url = db.database.kind === 'postgres' ? `${db.database.url}?options=${encodeURIComponent(`-c search_path=${db.database.schema ?? 'public'}`)}` : '';
+    const env = {
+      DATABASE_URL: url,
+      DATA_DIR: db.dataDir,
+      SECRET_KEY: 'multi-process-secret-key-0123456789abcdef',
+      PEPPER: 'multi-process-pepper-0123456789abcdefghij',
+      DEFAULT_USER: ADMIN.email,
+      DEFAULT_PASSWORD: ADMIN.password,
+      REQUIRE_2FA: 'false',
+      SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+    };
+    // Both start together: migrations and the first administrator must cope.
+    const [a, b] = await Promise.all([startProcess(env), startProcess(env)]);
+    t.after(() => {
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+    });
+
+    // Signed in on A, signed in on B; a CSRF token from A's page works on B.
+    const browser = new Browser();
+    await browser.fetch(`${a.url}/login`);
+    const login = await browser.post(`${a.url}/login`, ADMIN);
+    assert.equal(login.status, 303, login.body.slice(0, 300));
+    assert.match((await browser.fetch(`${b.url}/`)).body, /You are signed in as/);
+    await browser.fetch(`${a.url}/account`);
+    const onB = await browser.post(`${b.url}/account/notifications`, { notify_tickets: '0' });
+    assert.equal(onB.status, 303, 'a token issued by A is accepted by B');
+
+    // A lockout counted on A holds on B.
+    for (let i = 0; i < 5; i++) {
+      const attacker = new Browser();
+      await attacker.fetch(`${a.url}/login`);
+      assert.equal((await attacker.post(`${a.url}/login`, { email: `nobody${i}@example.com`, password: 'wrong password' })).status, 401);
+    }
+    const late = new Browser();
+    await late.fetch(`${b.url}/login`);
+    assert.equal((await late.post(`${b.url}/login`, ADMIN)).status, 429, 'locked on B by failures on A');
+
+    // Registrations on both processes: each queued email is delivered once, by whichever worker claims it.
+    const addresses = Array.from({ length: 8 }, (_, i) => `multi${i}@example.com`);
+    await Promise.all(
+      addresses.map(async (email, i) => {
+        const visitor = new Browser();
+        const base = i % 2 === 0 ? a.url : b.url;
+        await visitor.fetch(`${base}/register`);
+        const res = await visitor.post(`${base}/register`, { email, password: 'a long registration passphrase', password_confirm: 'a long registration passphrase' });
+        assert.equal(res.status, 200);
+      }),
+    );
+    const deadline = Date.now() + 20_000;
+    while (received.filter((r) => r.startsWith('multi')).length < addresses.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 6000)); // past a worker poll, so a duplicate would have arrived
+    assert.deepEqual(received.filter((r) => r.startsWith('multi')).sort(), addresses.sort(), 'each email exactly once');
+  });
+});
