@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -84,7 +85,7 @@ describe('mail transports', () => {
   });
 
   test('the development outbox prints subject and links and keeps the whole message', async () => {
-    const dir = path.join(loadConfig(TEST_ENV).dataDir, `mail-test-${process.pid}-${Date.now()}`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'parapet-mail-'));
     const lines: string[] = [];
     const mail = verifyEmailMail('http://127.0.0.1:3000/verify-email?token=abc');
     await createDevOutboxTransport(dir, (l) => lines.push(l)).send({ from: 'a@b.c', to: 'x@example.com', subject: mail.subject, text: mail.text, html: mail.html, messageId: '<1@x>' });
