@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -66,14 +66,14 @@ export interface TestApp {
 }
 
 /** Builds the real app (same factory as the server) on a fresh database; closed with the test. */
-export async function buildTestApp(t: TestContext, dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(t: TestContext, dialect: Dialect, env: Record<string, string> = {}, opts: { logger?: FastifyServerOptions['logger'] } = {}): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect);
   const config = loadConfig({ ...TEST_ENV, DATA_DIR: testDb.dataDir, ...env });
   config.database = testDb.database;
   const conn = connect(config.database, { poolSize: 4 });
   await migrateToLatest(conn);
   const clock = new TestClock();
-  const app = await buildApp(config, { conn, clock, logger: false });
+  const app = await buildApp(config, { conn, clock, logger: opts.logger ?? false });
   t.after(async () => {
     await app.close();
     await conn.close();
