@@ -1,10 +1,14 @@
 // Full-page screenshots of every page state at phone and desktop widths, light and dark, for visual review:
 //   npm run screenshots   →   test-results/screenshots/<page>-<width>-<scheme>.png
+//   npm run screenshots -- account register   →   only the states whose name contains one of the words
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContextOptions } from 'playwright-core';
-import { PAGE_STATES, watchContext } from '../test/e2e/helpers/browser.ts';
+import { ADMIN_PAGE_STATES } from '../test/e2e/helpers/admin.ts';
+import { ACCOUNT_PAGE_STATES, inParallel, PAGE_STATES, type PageState, watchContext } from '../test/e2e/helpers/browser.ts';
 import { launchBrowser, startServer } from '../test/e2e/helpers/server.ts';
+import { TICKET_PAGE_STATES } from '../test/e2e/helpers/tickets.ts';
+import { TWO_FACTOR_PAGE_STATES } from '../test/e2e/helpers/two-factor.ts';
 
 const OUT_DIR = path.resolve(import.meta.dirname, '../test-results/screenshots');
 
@@ -16,34 +20,44 @@ const SCHEMES = ['light', 'dark'] as const;
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const filters = process.argv.slice(2);
+  const all = [...PAGE_STATES, ...ACCOUNT_PAGE_STATES, ...TWO_FACTOR_PAGE_STATES, ...TICKET_PAGE_STATES, ...ADMIN_PAGE_STATES];
+  const states = all.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
+  if (states.length === 0) {
+    throw new Error(`no page state matches ${filters.join(', ')}`);
+  }
   mkdirSync(OUT_DIR, { recursive: true });
-  const [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  // A real SMTP server behind the app, so states can follow emailed links (verification, password reset).
+  const [server, browser] = await Promise.all([startServer({ smtp: true }), launchBrowser()]);
   const problems: string[] = [];
   let count = 0;
   try {
-    for (const viewport of VIEWPORTS) {
-      for (const colorScheme of SCHEMES) {
-        for (const state of PAGE_STATES) {
-          // A fresh context per shot: every state starts signed out, as a new visitor would.
-          const context = await browser.newContext({ ...viewport.options, viewport: { width: viewport.width, height: viewport.height }, colorScheme });
-          context.setDefaultTimeout(10_000);
-          const watched = await watchContext(context);
-          try {
-            const page = await context.newPage();
-            await state.open(page, server);
-            // Screenshots show the page at rest: no autofocus ring, no caret.
-            await page.evaluate('document.activeElement && document.activeElement.blur()');
-            const file = path.join(OUT_DIR, `${state.name}-${viewport.width}-${colorScheme}.png`);
-            await page.screenshot({ path: file, fullPage: true, caret: 'hide', animations: 'disabled' });
-            count += 1;
-            console.log(path.relative(process.cwd(), file));
-          } finally {
-            problems.push(...watched.problems);
-            await context.close();
-          }
+    // Each state is opened once per width (a fresh context: it starts signed out, as a new visitor would) and
+    // shot in both schemes; two at a time, since opening a state mostly waits on the server.
+    const jobs = VIEWPORTS.flatMap((viewport) => states.map((state): [typeof viewport, PageState] => [viewport, state]));
+    await inParallel(jobs, async ([viewport, state]) => {
+      const context = await browser.newContext({ ...viewport.options, viewport: { width: viewport.width, height: viewport.height } });
+      context.setDefaultTimeout(10_000);
+      const watched = await watchContext(context);
+      try {
+        const page = await context.newPage();
+        await state.open(page, server);
+        // Screenshots show the page at rest: no autofocus ring, no caret.
+        await page.evaluate('document.activeElement && document.activeElement.blur()');
+        for (const colorScheme of SCHEMES) {
+          await page.emulateMedia({ colorScheme });
+          const file = path.join(OUT_DIR, `${state.name}-${viewport.width}-${colorScheme}.png`);
+          await page.screenshot({ path: file, fullPage: true, caret: 'hide', animations: 'disabled' });
+          count += 1;
+          console.log(path.relative(process.cwd(), file));
         }
+      } catch (error) {
+        problems.push(`${state.name} at ${viewport.width}px: ${(error as Error).message}`);
+      } finally {
+        problems.push(...watched.problems);
+        await context.close();
       }
-    }
+    });
   } finally {
     await browser.close();
     await server.close();

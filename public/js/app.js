@@ -115,6 +115,29 @@
     });
   });
 
+  // A table wider than its box scrolls sideways inside it (the audit log on a laptop): such a box must be
+  // reachable by keyboard to be scrolled without a mouse, and be named when it receives focus. Only while it
+  // really scrolls, so a table that fits adds no stop to the tab order.
+  function markScrollingTables() {
+    document.querySelectorAll('.table-wrap').forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute('tabindex')) {
+        var heading = document.querySelector('main h1');
+        wrap.setAttribute('tabindex', '0');
+        wrap.setAttribute('role', 'region');
+        wrap.setAttribute('aria-label', (heading ? heading.textContent.trim() + ': ' : '') + 'table, scrolls sideways');
+        wrap.setAttribute('data-scrolls', '');
+      } else if (!scrolls && wrap.hasAttribute('data-scrolls')) {
+        wrap.removeAttribute('tabindex');
+        wrap.removeAttribute('role');
+        wrap.removeAttribute('aria-label');
+        wrap.removeAttribute('data-scrolls');
+      }
+    });
+  }
+  markScrollingTables();
+  window.addEventListener('resize', markScrollingTables);
+
   // A form that came back with errors: start at the first field to fix (its error is part of its description).
   var firstInvalid = document.querySelector('input[aria-invalid="true"]');
   if (firstInvalid && !document.querySelector('[autofocus]')) {

@@ -75,6 +75,10 @@ export default fp(
           await trx.deleteFrom('sessions').where('id', '=', request.session.id).execute();
         }
         await trx.insertInto('sessions').values(session).execute();
+        if (stage === 'full') {
+          // Only a complete sign-in (password, verified email, code) counts as the user's last sign-in.
+          await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', userId).execute();
+        }
       });
       request.session = session;
       request.user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();

@@ -224,7 +224,8 @@ export function UserPage(props: { ctx: PageContext; user: User; sessions: number
             </dd>
             <dt>Last sign-in</dt>
             <dd>
-              <When ms={user.last_login_at} /> UTC
+              <When ms={user.last_login_at} />
+              {user.last_login_at !== null && ' UTC'}
             </dd>
             <dt>Active sessions</dt>
             <dd>{props.sessions}</dd>

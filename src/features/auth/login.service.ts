@@ -30,6 +30,5 @@ export async function checkCredentials(deps: { db: DB; hasher: PasswordHasher; n
     const upgraded = await deps.hasher.hash(password);
     await deps.db.updateTable('users').set({ password_hash: upgraded, updated_at: deps.now }).where('id', '=', user.id).execute();
   }
-  await deps.db.updateTable('users').set({ last_login_at: deps.now }).where('id', '=', user.id).execute();
   return { ok: true, user };
 }

@@ -505,7 +505,9 @@ export function TicketPage(props: TicketPageProps) {
                 }
                 return (
                   <li class="thread__event" key={entry.id}>
-                    {describeEvent(event, !staff)} · <When ms={entry.created_at} />
+                    <span>
+                      {describeEvent(event, !staff)} · <When ms={entry.created_at} />
+                    </span>
                   </li>
                 );
               }
@@ -514,7 +516,8 @@ export function TicketPage(props: TicketPageProps) {
                 <li class={`message${entry.kind === 'note' ? ' message--note' : ''}${author.badge === 'Support' || author.badge === 'Staff' ? ' message--staff' : ''}`} key={entry.id}>
                   <div class="message__head">
                     <strong>{author.name}</strong>
-                    {author.badge && <span class="badge">{author.badge}</span>}
+                    {/* A client sees staff as "Support": the name says it already, a badge would repeat it. */}
+                    {author.badge && author.badge !== author.name && <span class="badge">{author.badge}</span>}
                     {entry.kind === 'note' && <span class="badge badge--note">Internal note</span>}
                     <span class="muted">
                       <When ms={entry.created_at} />

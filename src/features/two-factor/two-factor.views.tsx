@@ -176,38 +176,43 @@ export function TwoFactorAccountPage(props: { ctx: PageContext; enabledAt: numbe
   const { ctx } = props;
   return (
     <Layout ctx={ctx} title="Two-factor authentication">
+      <p class="breadcrumb">
+        <a href="/account">Account</a>
+      </p>
       <h1>Two-factor authentication</h1>
-      <section class="card section" aria-labelledby="status-title">
-        <h2 id="status-title">Authenticator app</h2>
-        {props.enabledAt ? (
+      <div class="grid-2">
+        <section class="card" aria-labelledby="status-title">
+          <h2 id="status-title">Authenticator app</h2>
+          {props.enabledAt ? (
+            <p>
+              On since <time datetime={new Date(props.enabledAt).toISOString()}>{new Date(props.enabledAt).toISOString().slice(0, 10)}</time>. You have{' '}
+              <strong>{props.remaining}</strong> unused recovery code{props.remaining === 1 ? '' : 's'}.
+            </p>
+          ) : (
+            <p>Not set up yet.</p>
+          )}
           <p>
-            On since <time datetime={new Date(props.enabledAt).toISOString()}>{new Date(props.enabledAt).toISOString().slice(0, 10)}</time>. You have{' '}
-            <strong>{props.remaining}</strong> unused recovery code{props.remaining === 1 ? '' : 's'}.
+            <a class="button" href="/account/two-factor/setup">
+              {props.enabledAt ? 'Set up a new authenticator' : 'Set up an authenticator'}
+            </a>
           </p>
-        ) : (
-          <p>Not set up yet.</p>
-        )}
-        <p>
-          <a class="button" href="/account/two-factor/setup">
-            {props.enabledAt ? 'Set up a new authenticator' : 'Set up an authenticator'}
-          </a>
-        </p>
-      </section>
-      {props.enabledAt && (
-        <section class="card section" aria-labelledby="codes-title">
-          <h2 id="codes-title">New recovery codes</h2>
-          <p class="muted">Makes ten new codes and voids every old one.</p>
-          {props.error && <Alert kind="error">{props.error}</Alert>}
-          <form method="post" action="/account/two-factor/recovery-codes" class="stack" novalidate>
-            <CsrfField token={ctx.csrfToken} />
-            <Field label="Current password" name="current_password" type="password" autocomplete="current-password" required maxLength={1024} error={props.passwordError} />
-            <CodeField error={props.codeError} autofocus={false} />
-            <button type="submit" class="button button--primary">
-              Make new recovery codes
-            </button>
-          </form>
         </section>
-      )}
+        {props.enabledAt && (
+          <section class="card" aria-labelledby="codes-title">
+            <h2 id="codes-title">New recovery codes</h2>
+            <p class="muted">Makes ten new codes and voids every old one.</p>
+            {props.error && <Alert kind="error">{props.error}</Alert>}
+            <form method="post" action="/account/two-factor/recovery-codes" class="stack" novalidate>
+              <CsrfField token={ctx.csrfToken} />
+              <Field label="Current password" name="current_password" type="password" autocomplete="current-password" required maxLength={1024} error={props.passwordError} />
+              <CodeField error={props.codeError} autofocus={false} />
+              <button type="submit" class="button button--primary">
+                Make new recovery codes
+              </button>
+            </form>
+          </section>
+        )}
+      </div>
     </Layout>
   );
 }

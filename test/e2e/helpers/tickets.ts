@@ -1,0 +1,192 @@
+import type { Page } from 'playwright-core';
+import type { TestUser } from '../../helpers/factories.ts';
+import { freshUser, type PageState, signIn } from './browser.ts';
+import { asUser, type FormFile, type HttpSession } from './http.ts';
+import { tinyPng } from './png.ts';
+import type { E2eServer } from './server.ts';
+
+export interface NewTicket {
+  subject: string;
+  message: string;
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
+  category?: string;
+  attachment?: FormFile;
+}
+
+/** A screenshot a client might attach: a real PNG. */
+export function pngFile(name = 'screenshot.png'): FormFile {
+  return { name, mimeType: 'image/png', buffer: tinyPng(24) };
+}
+
+/** Submits the new-ticket form; returns the id of the ticket it opened. */
+export async function openTicketOver(session: HttpSession, input: NewTicket): Promise<number> {
+  await session.get('/tickets/new');
+  const res = await session.submit(
+    '/tickets',
+    { subject: input.subject, message: input.message, priority: input.priority ?? 'normal', category: input.category ?? '' },
+    input.attachment ? { attachments: input.attachment } : {},
+  );
+  const id = Number(/^\/tickets\/(\d+)$/.exec(new URL(res.url()).pathname)?.[1]);
+  if (!id) {
+    throw new Error(`opening "${input.subject}" ended on ${res.url()}`);
+  }
+  return id;
+}
+
+/** A reply (or, for staff, an internal note) through the ticket page's form. */
+export async function replyOver(session: HttpSession, ticketId: number, message: string, internal = false): Promise<void> {
+  await session.get(`/tickets/${ticketId}`);
+  await session.submit(`/tickets/${ticketId}/messages`, { message, ...(internal ? { internal: '1' } : {}) });
+}
+
+/** The staff "Manage" form. */
+export async function manageOver(session: HttpSession, ticketId: number, fields: { assignee: string; priority: string; category: string }): Promise<void> {
+  await session.get(`/tickets/${ticketId}`);
+  await session.submit(`/tickets/${ticketId}/properties`, fields);
+}
+
+export async function resolveOver(session: HttpSession, ticketId: number): Promise<void> {
+  await session.get(`/tickets/${ticketId}`);
+  await session.submit(`/tickets/${ticketId}/resolve`, {});
+}
+
+export const PRINTER_SUBJECT = 'Printer smokes after the firmware update';
+
+export interface Conversation {
+  client: TestUser;
+  agent: TestUser;
+  ticketId: number;
+  subject: string;
+}
+
+/**
+ * A ticket with a bit of everything, all through the forms: a client's message over several lines with an
+ * attachment; an agent who assigns it to themself and raises the priority (events), adds an internal note and
+ * replies (so it awaits the client).
+ */
+export async function seedConversation(server: E2eServer): Promise<Conversation> {
+  const [client, agent] = await Promise.all([freshUser(server, 'carol.client'), freshUser(server, 'sam.agent', { role: 'agent' })]);
+  const subject = PRINTER_SUBJECT;
+  const ticketId = await asUser(server, client, (s) =>
+    openTicketOver(s, {
+      subject,
+      message: 'Since this morning’s update the printer in room 4 smokes for a few seconds when it starts.\nIt still prints, but the smell is strong.\n\nModel: LaserJet 4200, serial CNB-2241-77',
+      category: 'Technical problem',
+      attachment: pngFile('printer-display.png'),
+    }),
+  );
+  await asUser(server, agent, async (s) => {
+    await manageOver(s, ticketId, { assignee: String(agent.id), priority: 'high', category: 'Technical problem' });
+    await replyOver(s, ticketId, 'Legacy plan customer: the 4200 firmware 2.1 had a fan-control bug. Check the version before sending anyone.', true);
+    await replyOver(s, ticketId, 'Thank you for the details — please unplug the printer for now.\n\nCould you tell us the firmware version? You find it under Settings → About → Firmware.');
+  });
+  return { client, agent, ticketId, subject };
+}
+
+/** Three tickets of one client in three different states; returns the client. */
+async function clientWithTickets(server: E2eServer): Promise<TestUser> {
+  const [client, agent] = await Promise.all([freshUser(server, 'carol.client'), freshUser(server, 'sam.agent', { role: 'agent' })]);
+  const [invoice, vpn, login] = await asUser(server, client, async (s) => [
+    await openTicketOver(s, { subject: 'Invoice 2024-118 charged twice', message: 'My card was charged twice for the March invoice.', category: 'Billing' }),
+    await openTicketOver(s, { subject: 'VPN drops every few minutes', message: 'The VPN disconnects every 5–10 minutes since Monday.', category: 'Technical problem', priority: 'urgent' }),
+    await openTicketOver(s, { subject: 'Cannot change my display name', message: 'The save button does nothing.', priority: 'low' }),
+  ]);
+  await asUser(server, agent, async (s) => {
+    await replyOver(s, invoice, 'We refunded the second charge; it shows within 3 working days.');
+    await resolveOver(s, login);
+  });
+  void vpn;
+  return client;
+}
+
+async function goToTickets(page: Page, heading: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tickets' }).click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+async function openNewTicket(page: Page, server: E2eServer): Promise<void> {
+  await signIn(page, server, await freshUser(server, 'carol.client'));
+  await goToTickets(page, 'Your tickets');
+  await page.getByRole('link', { name: 'New ticket' }).click();
+  await page.getByRole('heading', { level: 1, name: 'New ticket' }).waitFor();
+}
+
+async function staffOnTicketList(page: Page, server: E2eServer): Promise<void> {
+  await seedConversation(server);
+  await signIn(page, server, await freshUser(server, 'ada.admin', { role: 'administrator' }));
+  await goToTickets(page, 'All tickets');
+}
+
+async function openTicketAsStaff(page: Page, server: E2eServer): Promise<Conversation> {
+  const conversation = await seedConversation(server);
+  await signIn(page, server, await freshUser(server, 'ada.admin', { role: 'administrator' }));
+  await page.goto(`${server.baseUrl}/tickets/${conversation.ticketId}`);
+  await page.getByRole('heading', { level: 2, name: 'Manage' }).waitFor();
+  return conversation;
+}
+
+/** The ticket pages, for clients and staff. */
+export const TICKET_PAGE_STATES: readonly PageState[] = [
+  {
+    name: 'tickets-empty',
+    open: async (page, server) => {
+      await signIn(page, server, await freshUser(server, 'carol.client'));
+      await goToTickets(page, 'Your tickets');
+    },
+  },
+  {
+    name: 'tickets-client',
+    open: async (page, server) => {
+      await signIn(page, server, await clientWithTickets(server));
+      await goToTickets(page, 'Your tickets');
+    },
+  },
+  { name: 'tickets-staff', open: staffOnTicketList },
+  {
+    name: 'tickets-filtered',
+    open: async (page, server) => {
+      await staffOnTicketList(page, server);
+      await page.getByLabel('Search').fill('printer');
+      await page.getByLabel('Status').selectOption('awaiting_client');
+      await page.getByLabel('Priority').selectOption('high');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.waitForURL(/[?&]q=printer/);
+      await page.getByRole('link', { name: 'Clear' }).waitFor();
+    },
+  },
+  {
+    name: 'tickets-no-match',
+    open: async (page, server) => {
+      await signIn(page, server, await freshUser(server, 'carol.client'));
+      await page.goto(`${server.baseUrl}/tickets?q=xylophone&status=resolved`);
+      await page.getByText('No tickets match these filters.').waitFor();
+    },
+  },
+  { name: 'ticket-new', open: openNewTicket },
+  {
+    name: 'ticket-new-errors',
+    open: async (page, server) => {
+      await openNewTicket(page, server);
+      await page.getByRole('button', { name: 'Open ticket' }).click();
+      await page.getByText('Write a subject.').waitFor();
+    },
+  },
+  {
+    name: 'ticket-client',
+    open: async (page, server) => {
+      const { client, ticketId } = await seedConversation(server);
+      await signIn(page, server, client);
+      await page.goto(`${server.baseUrl}/tickets/${ticketId}`);
+      await page.getByRole('heading', { level: 1, name: PRINTER_SUBJECT }).waitFor();
+    },
+  },
+  { name: 'ticket-staff', open: async (page, server) => void (await openTicketAsStaff(page, server)) },
+  {
+    name: 'ticket-delete',
+    open: async (page, server) => {
+      await openTicketAsStaff(page, server);
+      await page.getByRole('link', { name: 'Delete ticket…' }).click();
+      await page.getByRole('heading', { level: 1, name: /^Delete #\d{6}\?$/ }).waitFor();
+    },
+  },
+];
