@@ -44,6 +44,19 @@ export interface AppOptions {
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 
+/** TLS 1.3 suites and TLS 1.2 with forward secrecy and AEAD only: no CBC (LUCKY13) and no RSA key exchange. */
+const TLS_CIPHERS = [
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+].join(':');
+
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.env.LOG_LEVEL,
@@ -59,7 +72,7 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 export async function buildApp(config: Config, opts: AppOptions): Promise<FastifyInstance> {
   const https =
     config.env.TLS_CERT_FILE && config.env.TLS_KEY_FILE
-      ? { cert: readFileSync(config.env.TLS_CERT_FILE), key: readFileSync(config.env.TLS_KEY_FILE), minVersion: 'TLSv1.2' as const }
+      ? { cert: readFileSync(config.env.TLS_CERT_FILE), key: readFileSync(config.env.TLS_KEY_FILE), minVersion: 'TLSv1.2' as const, ciphers: TLS_CIPHERS, honorCipherOrder: true }
       : null;
   const app = Fastify({
     ...(https ? { https } : {}),

@@ -63,7 +63,8 @@ export function retryDelayMs(attempts: number): number {
 }
 
 export async function markSent(db: DB, id: number, now: number): Promise<void> {
-  await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: now, locked_until: null, last_error: null }).where('id', '=', id).execute();
+  // Bodies hold one-time links; once delivered they are dropped, so a database backup carries no live link.
+  await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: now, locked_until: null, last_error: null, text_body: '', html_body: '' }).where('id', '=', id).execute();
 }
 
 /** Returns true when the email has now failed for good. */

@@ -35,7 +35,10 @@ export default fp(
     }
 
     app.addHook('onSend', async (request, reply, payload) => {
-      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      if (!reply.hasHeader('content-security-policy')) {
+        // Attachment downloads set a stricter, sandboxing policy of their own.
+        reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      }
       reply.header('x-content-type-options', 'nosniff');
       reply.header('x-frame-options', 'DENY');
       if (!reply.hasHeader('referrer-policy')) {

@@ -223,6 +223,7 @@ for (const dialect of dialects()) {
       assert.equal(download.statusCode, 200);
       assert.equal(download.headers['content-type'], 'application/pdf');
       assert.equal(download.headers['x-content-type-options'], 'nosniff');
+      assert.equal(download.headers['content-security-policy'], "default-src 'none'; sandbox", 'the download keeps its sandboxing policy');
       assert.match(String(download.headers['content-disposition']), /^attachment; filename="report\.pdf"/);
       assert.deepEqual(download.rawPayload, PDF);
 
