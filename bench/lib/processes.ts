@@ -1,0 +1,173 @@
+// Child processes of the benchmark: the app (with the probe preloaded), the ceiling server, load generators.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { openSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import type { ProbeReport, ProbeRequest } from '../probe.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+/** `--import tsx`, resolved here so children can run with another working directory. */
+export const TSX = import.meta.resolve('tsx');
+const PROBE = new URL('../probe.ts', import.meta.url).href;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Polls until `url` answers 200: the time from `since` to that answer, in ms. */
+async function waitFor200(url: string, child: ChildProcess, since: number, timeoutMs: number, what: string, logFile?: string): Promise<number> {
+  let childExit: number | null | undefined;
+  void exited(child).then((code) => (childExit = code));
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.status === 200) {
+        return performance.now() - since;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (childExit !== undefined) {
+      throw new Error(`${what} exited with code ${childExit} before answering${logFile ? `; see ${logFile}` : ''}`);
+    }
+    if (performance.now() - since > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms${logFile ? `; see ${logFile}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return child.exitCode;
+  }
+  const done = exited(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const code = await done;
+  clearTimeout(timer);
+  return code;
+}
+
+export interface AppProcess {
+  url: string;
+  pid: number;
+  /** Spawn → first 200 from /readyz. */
+  startupMs: number;
+  probe(reset?: boolean): Promise<ProbeReport>;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `node --import tsx [--import bench/probe.ts] src/server.ts` in `cwd` with exactly `env`, output to `logFile`. */
+export async function startApp(opts: { env: NodeJS.ProcessEnv; cwd: string; logFile: string; probe: boolean; nodeArgs?: string[] }): Promise<AppProcess> {
+  const port = Number(opts.env.PORT);
+  const log = openSync(opts.logFile, 'a');
+  const args = [...(opts.nodeArgs ?? []), '--import', TSX, ...(opts.probe ? ['--import', PROBE] : []), path.join(ROOT, 'src/server.ts')];
+  const started = performance.now();
+  // tsx looks for tsconfig.json from the working directory up; the app runs in its data folder, so name it.
+  const env = { TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json'), ...opts.env };
+  const child = spawn(process.execPath, args, { cwd: opts.cwd, env, stdio: ['ignore', log, log, ...(opts.probe ? (['ipc'] as const) : [])] });
+  closeSync(log);
+  const url = `http://127.0.0.1:${port}`;
+  const startupMs = await waitFor200(`${url}/readyz`, child, started, 60_000, 'The app', opts.logFile);
+  let nextId = 1;
+  const pending = new Map<number, (report: ProbeReport) => void>();
+  child.on('message', (message: ProbeReport) => {
+    pending.get(message.id)?.(message);
+    pending.delete(message.id);
+  });
+  return {
+    url,
+    pid: child.pid ?? 0,
+    startupMs,
+    probe(reset = false) {
+      if (!opts.probe || !child.send) {
+        return Promise.reject(new Error('the app was started without the probe'));
+      }
+      const id = nextId++;
+      return new Promise<ProbeReport>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the probe did not answer')), 10_000);
+        pending.set(id, (report) => {
+          clearTimeout(timer);
+          resolve(report);
+        });
+        child.send({ type: 'probe', id, reset } satisfies ProbeRequest);
+      });
+    },
+    stop: () => stop(child),
+  };
+}
+
+export interface CeilingProcess {
+  url: string;
+  stop(): Promise<number | null>;
+}
+
+export async function startCeiling(bodyFile: string): Promise<CeilingProcess> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'bench/ceiling.ts'), bodyFile, String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor200(`${url}/`, child, started, 30_000, 'The ceiling server');
+  return { url, stop: () => stop(child) };
+}
+
+/**
+ * Runs a TypeScript file of bench/ in its own process and parses the JSON line it prints. `onLine` sees its stderr
+ * lines (the load generator announces the end of its warm-up there).
+ */
+export function runJsonChild<T>(file: string, arg: unknown, onLine?: (line: string) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, file), JSON.stringify(arg)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+      let newline: number;
+      while ((newline = err.indexOf('\n')) >= 0) {
+        const line = err.slice(0, newline);
+        err = err.slice(newline + 1);
+        if (onLine) {
+          onLine(line);
+        } else {
+          process.stderr.write(`${line}\n`);
+        }
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`${file} exited with ${code}: ${err.trim()}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as T);
+      } catch (error) {
+        reject(new Error(`${file} printed no result: ${String(error)}; ${err.trim()}`));
+      }
+    });
+  });
+}
+
+/** Runs a command with inherited output (the seed script's progress shows through). */
+export function runInherited(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', process.stderr, 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${[command, ...args].join(' ')} exited with code ${code}`))));
+  });
+}
