@@ -5,7 +5,7 @@
 //   npm run bench -- [--tickets 1000000] [--messages-per-ticket 5] [--db sqlite|postgres] [--database-url URL]
 //                    [--duration 10] [--warmup 2] [--connections 50] [--reuse] [--quick] [--out bench/results.json]
 //                    [--search WORD]
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -161,7 +161,10 @@ async function main(): Promise<void> {
   await cleanUp(conn, [admin.id, replier.id, users.client.id]);
   await conn.close();
 
+  // The development mail outbox keeps every email in DATA_DIR/mail: start each run with an empty one, and a new log.
+  rmSync(path.join(dataset.dataDir, 'mail'), { recursive: true, force: true });
   const logFile = path.join(dataset.dataDir, 'app.log');
+  writeFileSync(logFile, '');
   const appEnv = async (): Promise<NodeJS.ProcessEnv> => ({
     ...dataset.env,
     HOST: '127.0.0.1',
