@@ -7,6 +7,7 @@ import { createUser, type TestUser } from '../helpers/factories.ts';
 import { mailsTo } from '../helpers/mail.ts';
 import { PDF, PNG } from '../helpers/multipart.ts';
 import { openTicket } from '../helpers/tickets.ts';
+import { COUNT_CAP } from '../../src/features/tickets/ticket.repository.ts';
 
 async function signedIn(app: Parameters<typeof createUser>[0], role: 'client' | 'agent' | 'administrator', email?: string) {
   const user = await createUser(app, { role, ...(email ? { email } : {}) });
@@ -203,8 +204,47 @@ for (const dialect of dialects()) {
       assert.doesNotMatch(second, /Bulk ticket 24</);
       const open = (await client.get('/tickets?status=awaiting_staff')).body;
       assert.match(open, /15 tickets/);
+      assert.match(second, /30 tickets/);
       assert.equal((await client.get('/tickets?page=0')).statusCode, 400);
-      assert.equal((await client.get('/tickets?page=99999')).statusCode, 200);
+      const beyond = await client.get('/tickets?page=99999');
+      assert.equal(beyond.statusCode, 200);
+      assert.match(beyond.body, /past the last one/);
+    });
+
+    test('counts stop 1,000 rows past the page, and every page still knows whether an older one exists', async (t) => {
+      const { app, db, clock } = await buildTestApp(t, dialect);
+      const { user: carol, client } = await signedIn(app, 'client');
+      const now = clock.now();
+      const total = COUNT_CAP + 30;
+      await db
+        .insertInto('tickets')
+        .values(
+          Array.from({ length: total }, (_, i) => ({
+            client_id: carol.id,
+            created_by: carol.id,
+            assignee_id: null,
+            subject: `Bulk ticket ${i}`,
+            status: 'awaiting_staff' as const,
+            priority: 'normal' as const,
+            category: null,
+            created_at: now - i * 1000,
+            updated_at: now - i * 1000,
+            resolved_at: null,
+          })),
+        )
+        .execute();
+      const first = (await client.get('/tickets')).body;
+      assert.match(first, /More than 1,000 tickets/);
+      assert.match(first, /Page 1 of 40\+/);
+      // Page 41 starts at row 1,001: from there 30 rows remain, so the exact total is known.
+      const deep = (await client.get('/tickets?page=41')).body;
+      assert.match(deep, /1,030 tickets/);
+      assert.match(deep, /Page 41 of 42</);
+      assert.match(deep, /href="\/tickets\?page=42"/);
+      assert.match(deep, new RegExp(`Bulk ticket ${25 * 40}<`));
+      const last = (await client.get('/tickets?page=42')).body;
+      assert.match(last, new RegExp(`Bulk ticket ${total - 1}<`));
+      assert.doesNotMatch(last, /rel="next"/);
     });
 
     test('attachments: allowed types only, checked by content, downloaded safely', async (t) => {

@@ -136,13 +136,15 @@ export function TicketListPage(props: ListPageProps) {
       </form>
 
       <p class="muted" aria-live="polite">
-        {props.total === 0
-          ? filtered
-            ? 'No tickets match these filters.'
-            : staff
-              ? 'There are no tickets yet.'
-              : 'You have no tickets yet. Open one when you need help.'
-          : `${props.capped ? `More than ${props.total.toLocaleString('en')}` : props.total.toLocaleString('en')} ticket${props.total === 1 ? '' : 's'}, newest activity first.`}
+        {props.total === 0 && props.page > 1
+          ? 'There are no tickets on this page: it is past the last one.'
+          : props.total === 0
+            ? filtered
+              ? 'No tickets match these filters.'
+              : staff
+                ? 'There are no tickets yet.'
+                : 'You have no tickets yet. Open one when you need help.'
+            : `${props.capped ? `More than ${props.total.toLocaleString('en')}` : props.total.toLocaleString('en')} ticket${props.total === 1 ? '' : 's'}, newest activity first.`}
       </p>
 
       {rows.length > 0 && (

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { withStatementCache } from '../../src/db/sqlite-statements.ts';
+
+test('statements are prepared once and reused, least recently used evicted first', () => {
+  const sqlite = new SQLite(':memory:');
+  const cached = withStatementCache(sqlite, 2);
+  const a = cached.prepare('select 1 as n');
+  assert.equal(cached.prepare('select 1 as n'), a);
+  const b = cached.prepare('select 2 as n');
+  cached.prepare('select 1 as n'); // a is now the most recent
+  cached.prepare('select 3 as n'); // evicts b
+  assert.equal(cached.prepare('select 1 as n'), a);
+  assert.notEqual(cached.prepare('select 2 as n'), b);
+  cached.close();
+});
+
+test('a statement being iterated is not handed out again', () => {
+  const sqlite = new SQLite(':memory:');
+  const cached = withStatementCache(sqlite);
+  const first = cached.prepare('select value from json_each(?)');
+  const iterator = first.iterate(['[1,2,3]']);
+  iterator.next();
+  const second = cached.prepare('select value from json_each(?)');
+  assert.notEqual(second, first);
+  assert.deepEqual(second.all(['[4,5]']), [{ value: 4 }, { value: 5 }]);
+  iterator.return?.();
+  cached.close();
+});
+
+test('Kysely over the cache: same results with new parameters, and after the schema changes', async () => {
+  const sqlite = new SQLite(':memory:');
+  const db = new Kysely<{ t: { id: number; name: string } }>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  await sql`create table t (id integer primary key, name text)`.execute(db);
+  await db.insertInto('t').values({ id: 1, name: 'a' }).execute();
+  await db.insertInto('t').values({ id: 2, name: 'b' }).execute();
+  assert.deepEqual(await db.selectFrom('t').selectAll().where('id', '=', 1).execute(), [{ id: 1, name: 'a' }]);
+  assert.deepEqual(await db.selectFrom('t').selectAll().where('id', '=', 2).execute(), [{ id: 2, name: 'b' }]);
+  await sql`alter table t add column extra text default 'x'`.execute(db);
+  const rows = await db.selectFrom('t').selectAll().where('id', '=', 2).execute();
+  assert.deepEqual(rows, [{ id: 2, name: 'b', extra: 'x' }]);
+  await db.destroy();
+});
