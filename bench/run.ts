@@ -28,6 +28,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --connections C           concurrent connections per scenario (default 50)
   --search WORD             the full-text search term (default "payment", in ~6% of tickets)
   --uv-threadpool N         UV_THREADPOOL_SIZE for the app and the argon2 baseline (default: Node's, 4)
+  --workers N               app processes (WORKERS, node:cluster; default 1); the ceiling runs as many
   --out FILE                JSON results (default bench/results.json)`;
 
 function count(name: string, value: string | undefined, fallback: number): number {
@@ -56,6 +57,7 @@ function options() {
       connections: { type: 'string' },
       search: { type: 'string', default: 'payment' },
       'uv-threadpool': { type: 'string' },
+      workers: { type: 'string' },
       out: { type: 'string', default: path.join(ROOT, 'bench/results.json') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -80,6 +82,7 @@ function options() {
     connections: Math.round(count('connections', values.connections, 50)),
     search: values.search,
     uvThreadpool: values['uv-threadpool'] === undefined ? undefined : Math.round(count('uv-threadpool', values['uv-threadpool'], 4)),
+    workers: Math.round(count('workers', values.workers, 1)),
     out: path.resolve(values.out),
   };
 }
@@ -170,6 +173,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
     LOGIN_MAX_ATTEMPTS: '1000',
+    WORKERS: String(opts.workers),
     ...(opts.uvThreadpool !== undefined ? { UV_THREADPOOL_SIZE: String(opts.uvThreadpool) } : {}),
   });
 
@@ -231,7 +235,7 @@ async function main(): Promise<void> {
     writeFileSync(pageFile, listPage.body);
     const pageBytes = Buffer.byteLength(listPage.body);
     const base = { connections: opts.connections, duration: opts.duration, warmup: opts.warmup };
-    const ceiling = await startCeiling(pageFile);
+    const ceiling = await startCeiling(pageFile, opts.workers);
     let ceilingRps: number;
     try {
       log(`Scenario: ceiling (bare Fastify, ${pageBytes.toLocaleString('en')}-byte response)`);
@@ -368,6 +372,7 @@ async function main(): Promise<void> {
       warmupS: opts.warmup,
       search: opts.search,
       uvThreadpoolSize: opts.uvThreadpool ?? null,
+      workers: opts.workers,
       quick: opts.quick,
     },
     loadAverage: { start: loadAtStart, end: loadAtEnd },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -12,6 +13,7 @@ export const EnvSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  WORKERS: Type.String({ pattern: '^(auto|[1-9][0-9]?)$', default: '1', description: 'a number of processes from 1 to 99, or auto' }),
   APP_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$', description: 'absolute http(s) URL' })),
   TRUST_PROXY: Type.Optional(Type.String()),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
@@ -53,6 +55,8 @@ export type TrustProxy = false | number | string[];
 export interface Config {
   env: Env;
   isProduction: boolean;
+  /** HTTP worker processes (node:cluster) sharing the port; 1 serves from this process. */
+  workers: number;
   appUrl: URL;
   trustProxy: TrustProxy;
   dataDir: string;
@@ -164,6 +168,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn
   return {
     env,
     isProduction,
+    workers: env.WORKERS === 'auto' ? availableParallelism() : Number(env.WORKERS),
     appUrl,
     trustProxy: trustProxy as TrustProxy,
     dataDir,

@@ -116,10 +116,13 @@ export interface CeilingProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startCeiling(bodyFile: string): Promise<CeilingProcess> {
+export async function startCeiling(bodyFile: string, workers = 1): Promise<CeilingProcess> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'bench/ceiling.ts'), bodyFile, String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'bench/ceiling.ts'), bodyFile, String(port), String(workers)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/`, child, started, 30_000, 'The ceiling server');
   return { url, stop: () => stop(child) };

@@ -1,5 +1,28 @@
 import type SQLite from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
+
+/**
+ * Transactions take SQLite's write lock when they begin (`begin immediate`). With the default deferred `begin`, a
+ * transaction that reads and then writes while another process (WORKERS > 1) has written since its read cannot
+ * upgrade its lock: SQLite answers "database is locked" at once, without waiting for busy_timeout. Every
+ * transaction here writes, so nothing is lost by starting as a writer; a second process now waits its turn.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+export class ParapetSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.#config);
+  }
+}
 
 /**
  * better-sqlite3 for Kysely with its prepared statements kept. Kysely's SQLite driver calls `prepare()` for every

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { withStatementCache } from '../../src/db/sqlite-statements.ts';
+import { ParapetSqliteDialect, withStatementCache } from '../../src/db/sqlite-statements.ts';
 
 test('statements are prepared once and reused, least recently used evicted first', () => {
   const sqlite = new SQLite(':memory:');
@@ -42,4 +45,35 @@ test('Kysely over the cache: same results with new parameters, and after the sch
   const rows = await db.selectFrom('t').selectAll().where('id', '=', 2).execute();
   assert.deepEqual(rows, [{ id: 2, name: 'b', extra: 'x' }]);
   await db.destroy();
+});
+
+test('a transaction takes the write lock when it begins, so a write by another process cannot make it fail later', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'parapet-sqlite-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'db.sqlite');
+  const open = () => {
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 50');
+    return { sqlite, db: new Kysely<{ t: { id: number; name: string } }>({ dialect: new ParapetSqliteDialect({ database: withStatementCache(sqlite) }) }) };
+  };
+  const a = open();
+  const b = open();
+  await sql`create table t (id integer primary key, name text)`.execute(a.db);
+  let otherWrite: unknown;
+  await a.db.transaction().execute(async (trx) => {
+    await trx.selectFrom('t').selectAll().execute();
+    // Another process writes between this transaction's read and its write. With a deferred `begin` that write
+    // would succeed and this transaction's insert would fail with "database is locked"; now the other one waits.
+    try {
+      b.sqlite.prepare("insert into t (name) values ('other')").run();
+    } catch (error) {
+      otherWrite = error;
+    }
+    await trx.insertInto('t').values({ id: 1, name: 'mine' }).execute();
+  });
+  assert.match(String(otherWrite), /database is locked/);
+  assert.deepEqual(await b.db.selectFrom('t').selectAll().execute(), [{ id: 1, name: 'mine' }]);
+  await a.db.destroy();
+  await b.db.destroy();
 });
