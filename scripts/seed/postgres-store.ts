@@ -12,9 +12,9 @@ const INSERT_TICKETS = `insert into tickets (id, client_id, created_by, assignee
   overriding system value
   select * from unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int8[], $11::int8[], $12::int8[])`;
 
-const INSERT_MESSAGES = `insert into ticket_messages (id, ticket_id, author_id, kind, body, created_at)
+const INSERT_MESSAGES = `insert into ticket_messages (id, ticket_id, author_id, kind, body, created_at, client_id)
   overriding system value
-  select * from unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int8[])`;
+  select * from unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int8[], $7::int[])`;
 
 const TABLES = ['users', 'tickets', 'ticket_messages'] as const;
 
@@ -55,7 +55,7 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
     const t = { id: [] as number[], client: [] as number[], by: [] as Array<number | null>, assignee: [] as Array<number | null>, subject: [] as string[],
       status: [] as string[], priority: [] as string[], category: [] as Array<string | null>, count: [] as number[], created: [] as number[], updated: [] as number[],
       resolved: [] as Array<number | null> };
-    let m = { id: [] as number[], ticket: [] as number[], author: [] as Array<number | null>, kind: [] as string[], body: [] as string[], created: [] as number[] };
+    let m = { id: [] as number[], ticket: [] as number[], author: [] as Array<number | null>, kind: [] as string[], body: [] as string[], created: [] as number[], client: [] as number[] };
     const chunks: Array<typeof m> = [m];
     for (const ticket of batch) {
       t.id.push(ticket.id);
@@ -72,7 +72,7 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
       t.resolved.push(ticket.resolvedAt);
       for (const message of ticket.messages) {
         if (m.id.length >= MESSAGE_CHUNK) {
-          m = { id: [], ticket: [], author: [], kind: [], body: [], created: [] };
+          m = { id: [], ticket: [], author: [], kind: [], body: [], created: [], client: [] };
           chunks.push(m);
         }
         m.id.push(message.id);
@@ -81,6 +81,7 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
         m.kind.push(message.kind);
         m.body.push(message.body);
         m.created.push(message.createdAt);
+        m.client.push(ticket.clientId);
       }
     }
     await client.query('begin');
@@ -88,7 +89,7 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
       await client.query(INSERT_TICKETS, [t.id, t.client, t.by, t.assignee, t.subject, t.status, t.priority, t.category, t.count, t.created, t.updated, t.resolved]);
       for (const c of chunks) {
         if (c.id.length > 0) {
-          await client.query(INSERT_MESSAGES, [c.id, c.ticket, c.author, c.kind, c.body, c.created]);
+          await client.query(INSERT_MESSAGES, [c.id, c.ticket, c.author, c.kind, c.body, c.created, c.client]);
         }
       }
       await client.query('commit');

@@ -1,6 +1,8 @@
 // SQLite: the raw better-sqlite3 handle, prepared statements, one transaction per batch, and the FTS5 rows
-// written in the same loop (rowid = message id, or minus the ticket id for the subject), as the app does.
+// written in the same loop (rowid = message id, or minus the ticket id for the subject; owner 'c<client id>' on what
+// the client may find), as the app does.
 import type SQLite from 'better-sqlite3';
+import { ownerToken } from '../../src/features/tickets/ticket.repository.ts';
 import type { GenTicket } from './generate.ts';
 import type { ResetCounts, Store } from './store.ts';
 
@@ -21,16 +23,17 @@ export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: numbe
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const message = db.prepare(`insert into ticket_messages (id, ticket_id, author_id, kind, body, created_at) values (?, ?, ?, ?, ?, ?)`);
-    const fts = db.prepare(`insert into ticket_fts (rowid, text, ticket_id, visible) values (?, ?, ?, ?)`);
+    const fts = db.prepare(`insert into ticket_fts (rowid, text, owner) values (?, ?, ?)`);
     const write = db.transaction((batch: GenTicket[]) => {
       for (const t of batch) {
         ticket.run(t.id, t.clientId, t.createdBy, t.assigneeId, t.subject, t.status, t.priority, t.category, t.messageCount, t.createdAt, t.updatedAt, t.resolvedAt);
-        fts.run(-t.id, t.subject, t.id, 1);
+        const owner = ownerToken(t.clientId);
+        fts.run(-t.id, t.subject, owner);
         for (const m of t.messages) {
           message.run(m.id, t.id, m.authorId, m.kind, m.body, m.createdAt);
-          // Events are not searchable; notes are, for staff only (visible = 0).
+          // Events are not searchable; notes are, for staff only (no owner).
           if (m.kind !== 'event') {
-            fts.run(m.id, m.body, t.id, m.kind === 'message' ? 1 : 0);
+            fts.run(m.id, m.body, m.kind === 'message' ? owner : '');
           }
         }
       }
@@ -71,8 +74,16 @@ export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: numbe
           // Emptying a 6-million-row FTS5 table row by row takes minutes: recreate it from its own definition.
           const fts = db.prepare(`select sql from sqlite_master where type = 'table' and name = 'ticket_fts'`).get() as { sql: string } | undefined;
           if (fts) {
+            // Its settings (such as pgsz) live in ticket_fts_config, which goes with it: set them again.
+            const settings = db.prepare(`select k, v from ticket_fts_config where k <> 'version'`).all() as Array<{ k: string; v: unknown }>;
             db.exec('drop table ticket_fts');
             db.exec(fts.sql);
+            for (const { k, v } of settings) {
+              // FTS5 takes these commands as literals only (bound values fail); they are its own numeric settings.
+              if (/^[a-z-]+$/.test(k) && typeof v === 'number') {
+                db.exec(`insert into ticket_fts (ticket_fts, rank) values ('${k}', ${v})`);
+              }
+            }
           }
         })();
       } finally {
@@ -131,6 +142,9 @@ export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: numbe
 
     async endLoad(analyze) {
       if (saved) {
+        // Merge the index's segments into one b-tree, as the migration that builds it does: searches that combine
+        // words (a client's words and its owner token) are about 3 times faster than over a bulk load's segments.
+        db.exec(`insert into ticket_fts (ticket_fts) values ('optimize')`);
         db.pragma(`synchronous = ${saved.synchronous}`);
         db.pragma(`foreign_keys = ${saved.foreignKeys}`);
         db.pragma(`cache_size = ${saved.cacheSize}`);

@@ -78,12 +78,12 @@ try {
     const fts = await sql<{ n: number }>`select count(*) as n from ticket_fts`.execute(db);
     const expected = await sql<{ n: number }>`select (select count(*) from tickets) + (select count(*) from ticket_messages where kind <> 'event') as n`.execute(db);
     check('one FTS row per subject and per message/note', Number(fts.rows[0]?.n) === Number(expected.rows[0]?.n), `${Number(fts.rows[0]?.n)} rows, expected ${Number(expected.rows[0]?.n)}`);
-    const hits = await sql<{ n: number }>`select count(*) as n from ticket_fts where ticket_fts match 'invoice'`.execute(db);
-    const rare = await sql<{ n: number }>`select count(*) as n from ticket_fts where ticket_fts match 'okta'`.execute(db);
+    const hits = await sql<{ n: number }>`select count(*) as n from ticket_fts where ticket_fts match 'text : invoice'`.execute(db);
+    const rare = await sql<{ n: number }>`select count(*) as n from ticket_fts where ticket_fts match 'text : okta'`.execute(db);
     check(`FTS match 'invoice'`, Number(hits.rows[0]?.n) > 0, `${Number(hits.rows[0]?.n)} rows ('okta', a rare word: ${Number(rare.rows[0]?.n)})`);
   } else {
-    const hits = await sql<{ n: number }>`select count(*) as n from ticket_messages where search @@ websearch_to_tsquery('simple', 'invoice')`.execute(db);
-    const rare = await sql<{ n: number }>`select count(*) as n from ticket_messages where search @@ websearch_to_tsquery('simple', 'okta')`.execute(db);
+    const hits = await sql<{ n: number }>`select count(*) as n from ticket_messages where search @@ 'invoice'::tsquery`.execute(db);
+    const rare = await sql<{ n: number }>`select count(*) as n from ticket_messages where search @@ 'okta'::tsquery`.execute(db);
     check(`tsvector match 'invoice'`, Number(hits.rows[0]?.n) > 0, `${Number(hits.rows[0]?.n)} messages ('okta', a rare word: ${Number(rare.rows[0]?.n)})`);
   }
 
@@ -117,7 +117,8 @@ try {
     ['q=okta (rare word)', { q: 'okta' }],
     ['q=zurich (diacritics folded)', { q: 'zurich' }],
     ['q=webhook disabled', { q: 'webhook disabled' }],
-    ['q=i (one letter: prefix of everything)', { q: 'i' }],
+    ['q=pay* (prefix)', { q: 'pay*' }],
+    ['q=i* (too short for a prefix: the word i)', { q: 'i*' }],
     ['q=the', { q: 'the' }],
     ['q=invoice + status=open + priority=high', { q: 'invoice', status: 'open', priority: 'high' }],
   ];

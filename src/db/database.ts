@@ -143,6 +143,8 @@ export interface TicketMessagesTable {
   kind: MessageKind;
   body: string;
   created_at: Millis;
+  /** PostgreSQL only: the ticket's client, copied so that the search index knows who may find the message. */
+  client_id?: number;
 }
 
 export interface AttachmentsTable {
@@ -161,11 +163,12 @@ export interface AttachmentBlobsTable {
   data: Buffer;
 }
 
+/** Contentless FTS5: rows are matched, never read back. rowid: the message id, or minus the ticket id for its subject. */
 export interface TicketFtsTable {
   rowid: number;
   text: string;
-  ticket_id: number;
-  visible: number;
+  /** 'c' and the client id on rows that client may find (subjects, messages); empty on internal notes. */
+  owner: string;
 }
 
 export interface LoginThrottlesTable {

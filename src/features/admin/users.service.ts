@@ -1,7 +1,7 @@
 import type { DB, Role, User } from '../../db/database.ts';
 import { randomToken } from '../../lib/crypto.ts';
 import type { PasswordHasher } from '../auth/password-hasher.ts';
-import { deleteTicketsOfClient } from '../tickets/ticket.service.ts';
+import { deleteTicketsOfClient, moveTicketsOfClient } from '../tickets/ticket.service.ts';
 
 export const DELETED_USER_EMAIL = 'deleted-user@parapet.invalid';
 
@@ -59,8 +59,7 @@ export async function deletedUserPlaceholder(db: DB, hasher: PasswordHasher, now
 export async function deleteUser(trx: DB, dialect: 'sqlite' | 'postgres', user: User, keepTickets: boolean, placeholderId: number | null): Promise<number> {
   let affected: number;
   if (keepTickets && placeholderId !== null) {
-    const moved = await trx.updateTable('tickets').set({ client_id: placeholderId }).where('client_id', '=', user.id).executeTakeFirst();
-    affected = Number(moved.numUpdatedRows);
+    affected = await moveTicketsOfClient(trx, dialect, user.id, placeholderId);
   } else {
     affected = await deleteTicketsOfClient(trx, dialect, user.id);
   }

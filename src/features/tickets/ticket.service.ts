@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Dialect } from '../../db/connect.ts';
 import type { DB, Priority, Ticket, TicketStatus, User } from '../../db/database.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { AcceptedFile } from './attachments.ts';
 import { ticketNotificationMail } from './ticket.mail.tsx';
 import { isStaff } from './ticket.policy.ts';
-import { indexText, subjectRowId } from './ticket.repository.ts';
+import { indexText, ownerToken, subjectRowId } from './ticket.repository.ts';
 import { formatTicketNumber } from './ticket.schemas.ts';
 
 export interface TicketEvent {
@@ -14,11 +15,15 @@ export interface TicketEvent {
 }
 
 type Trx = DB;
+type Owned = Pick<Ticket, 'id' | 'client_id'>;
 
-async function insertEntry(app: FastifyInstance, trx: Trx, ticket: Pick<Ticket, 'id'>, author: User, kind: 'message' | 'note', body: string, files: AcceptedFile[], now: number) {
+/** On PostgreSQL every thread entry carries its ticket's client, which the search index holds for the messages. */
+const entryOwner = (dialect: Dialect, ticket: Owned) => (dialect === 'postgres' ? { client_id: ticket.client_id } : {});
+
+async function insertEntry(app: FastifyInstance, trx: Trx, ticket: Owned, author: User, kind: 'message' | 'note', body: string, files: AcceptedFile[], now: number) {
   const message = await trx
     .insertInto('ticket_messages')
-    .values({ ticket_id: ticket.id, author_id: author.id, kind, body, created_at: now })
+    .values({ ticket_id: ticket.id, author_id: author.id, kind, body, created_at: now, ...entryOwner(app.conn.dialect, ticket) })
     .returning('id')
     .executeTakeFirstOrThrow();
   for (const file of files) {
@@ -29,15 +34,16 @@ async function insertEntry(app: FastifyInstance, trx: Trx, ticket: Pick<Ticket, 
       .executeTakeFirstOrThrow();
     await trx.insertInto('attachment_blobs').values({ attachment_id: row.id, data: file.data }).execute();
   }
-  await indexText(trx, app.conn.dialect, { rowid: message.id, ticketId: ticket.id, text: body, visible: kind === 'message' });
+  await indexText(trx, app.conn.dialect, { rowid: message.id, text: body, clientId: kind === 'message' ? ticket.client_id : null });
   return message.id;
 }
 
-async function insertEvents(trx: Trx, ticketId: number, author: User, events: TicketEvent[], now: number) {
+async function insertEvents(app: FastifyInstance, trx: Trx, ticket: Owned, author: User, events: TicketEvent[], now: number) {
   if (events.length > 0) {
+    const owner = entryOwner(app.conn.dialect, ticket);
     await trx
       .insertInto('ticket_messages')
-      .values(events.map((e) => ({ ticket_id: ticketId, author_id: author.id, kind: 'event' as const, body: JSON.stringify(e), created_at: now })))
+      .values(events.map((e) => ({ ticket_id: ticket.id, author_id: author.id, kind: 'event' as const, body: JSON.stringify(e), created_at: now, ...owner })))
       .execute();
   }
 }
@@ -83,8 +89,9 @@ export async function createTicket(app: FastifyInstance, request: FastifyRequest
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await indexText(trx, app.conn.dialect, { rowid: subjectRowId(ticket.id), ticketId: ticket.id, text: input.subject, visible: true });
-    await insertEntry(app, trx, ticket, author, 'message', input.message, input.files, now);
+    const owned = { id: ticket.id, client_id: input.client.id };
+    await indexText(trx, app.conn.dialect, { rowid: subjectRowId(ticket.id), text: input.subject, clientId: input.client.id });
+    await insertEntry(app, trx, owned, author, 'message', input.message, input.files, now);
     const link = app.mail.link(`/tickets/${ticket.id}`);
     const label = `${formatTicketNumber(ticket.id)} ${input.subject}`;
     for (const to of await staffRecipients(trx, { assignee_id: null }, author.id)) {
@@ -123,7 +130,7 @@ export async function addReply(app: FastifyInstance, author: User, ticketId: num
     }
     const status: TicketStatus = staff ? 'awaiting_client' : 'awaiting_staff';
     if (status !== ticket.status) {
-      await insertEvents(trx, ticket.id, author, [{ field: 'status', from: ticket.status, to: status }], now);
+      await insertEvents(app, trx, ticket, author, [{ field: 'status', from: ticket.status, to: status }], now);
     }
     await trx
       .updateTable('tickets')
@@ -148,7 +155,7 @@ export async function resolveTicket(app: FastifyInstance, author: User, ticket: 
   }
   const now = app.clock.now();
   await app.db.transaction().execute(async (trx) => {
-    await insertEvents(trx, ticket.id, author, [{ field: 'status', from: ticket.status, to: 'resolved' }], now);
+    await insertEvents(app, trx, ticket, author, [{ field: 'status', from: ticket.status, to: 'resolved' }], now);
     await trx.updateTable('tickets').set({ status: 'resolved', resolved_at: now, updated_at: now }).where('id', '=', ticket.id).execute();
     if (isStaff(author)) {
       for (const to of await clientRecipient(trx, ticket, author.id)) {
@@ -189,7 +196,7 @@ export async function updateProperties(
   }
   const now = app.clock.now();
   await app.db.transaction().execute(async (trx) => {
-    await insertEvents(trx, ticket.id, author, events, now);
+    await insertEvents(app, trx, ticket, author, events, now);
     await trx.updateTable('tickets').set({ ...set, updated_at: now }).where('id', '=', ticket.id).execute();
   });
   return events.length;
@@ -227,4 +234,38 @@ export async function deleteTicketsOfClient(trx: DB, dialect: 'sqlite' | 'postgr
   }
   const result = await trx.deleteFrom('tickets').where('client_id', '=', clientId).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * Gives every ticket of one client to another (the placeholder that keeps a deleted user's tickets) inside the
+ * caller's transaction, and the search index's owner of their subjects and messages with them.
+ */
+export async function moveTicketsOfClient(trx: DB, dialect: Dialect, fromId: number, toId: number): Promise<number> {
+  const owned = trx.selectFrom('tickets').select('id').where('client_id', '=', fromId);
+  if (dialect === 'sqlite') {
+    // A contentless FTS5 row cannot be changed in part: the rows are written again, their text read from the tables.
+    const owner = ownerToken(toId);
+    await trx
+      .insertInto('ticket_fts')
+      .orReplace()
+      .columns(['rowid', 'text', 'owner'])
+      .expression(trx.selectFrom('tickets').select((eb) => [eb.neg(eb.ref('id')).as('rowid'), 'subject as text', eb.val(owner).as('owner')]).where('client_id', '=', fromId))
+      .execute();
+    await trx
+      .insertInto('ticket_fts')
+      .orReplace()
+      .columns(['rowid', 'text', 'owner'])
+      .expression(
+        trx
+          .selectFrom('ticket_messages')
+          .select((eb) => ['id as rowid', 'body as text', eb.val(owner).as('owner')])
+          .where('ticket_id', 'in', owned)
+          .where('kind', '=', 'message'),
+      )
+      .execute();
+  } else {
+    await trx.updateTable('ticket_messages').set({ client_id: toId }).where('ticket_id', 'in', owned).execute();
+  }
+  const moved = await trx.updateTable('tickets').set({ client_id: toId }).where('client_id', '=', fromId).executeTakeFirst();
+  return Number(moved.numUpdatedRows);
 }

@@ -68,7 +68,10 @@ export function TicketListPage(props: ListPageProps) {
       <form method="get" action="/tickets" class="filters card" role="search" aria-label="Filter tickets">
         <div class="filters__search">
           <label for="q">Search</label>
-          <input id="q" name="q" type="search" value={query.q ?? ''} maxLength={200} placeholder="Words in subjects and messages" />
+          <p class="field__hint" id="q-hint">
+            Whole words in subjects and messages, all of them; end a word with * for words that begin with it (pay* finds payment).
+          </p>
+          <input id="q" name="q" type="search" value={query.q ?? ''} maxLength={200} aria-describedby="q-hint" />
         </div>
         <div>
           <label for="status">Status</label>
