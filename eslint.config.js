@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'public/js/vendor/', 'test-results/', 'bench/results*.json', 'bench/.scratch/', 'bench/.data*/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'public/js/vendor/', 'test-results/', 'bench/results*.json', 'bench/.scratch/', 'bench/.data*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -20,7 +20,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --tickets N               tickets in the dataset (default 1000000; 100k and 1e6 work too)
   --messages-per-ticket M   average thread entries per ticket for the seed script (default 5)
   --db sqlite|postgres      database (default sqlite)
-  --database-url URL        PostgreSQL database to use (default postgres://postgres@127.0.0.1:5432/parapet_bench)
+  --database-url URL        PostgreSQL database to use (default postgres://postgres@127.0.0.1:5432/parapet_bench_<tickets>)
   --reuse                   do not seed when the dataset already has N tickets
   --duration S              seconds measured per scenario (default 10)
   --warmup S                seconds of warm-up before each scenario (default 2)

@@ -4,7 +4,7 @@
 //   npx tsx bench/search-timing.ts [--db sqlite|postgres] [--tickets 100000] [--iterations 200] [--words "payment,okta,pay*"]
 //                                  [--database-url URL]
 //
-// The dataset is the benchmark's (bench/.data-sqlite-<tickets>, or parapet_bench), seeded first when it does not have
+// The dataset is the benchmark's (bench/.data-sqlite-<tickets>, or parapet_bench_<tickets>), seeded first when it does not have
 // that many tickets, exactly as `npm run bench -- --reuse` would. Migrations are applied first (and timed).
 // "cpu/call" is this process's CPU time (on SQLite the whole cost); "server" the PostgreSQL backends' (from /proc).
 import { readFile } from 'node:fs/promises';

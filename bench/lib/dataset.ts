@@ -1,5 +1,5 @@
 // The benchmark's dataset: a dedicated SQLite DATA_DIR (bench/.data-sqlite-<tickets>) or PostgreSQL database
-// (parapet_bench), seeded with scripts/seed-demo.ts under fixed benchmark secrets, or reused when it already has
+// (parapet_bench_<tickets>), seeded with scripts/seed-demo.ts under fixed benchmark secrets, or reused when it already has
 // the requested number of tickets.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -23,7 +23,7 @@ export interface DatasetOptions {
   tickets: number;
   messagesPerTicket: number;
   reuse: boolean;
-  /** PostgreSQL only; default postgres://postgres@127.0.0.1:5432/parapet_bench */
+  /** PostgreSQL only; default postgres://postgres@127.0.0.1:5432/parapet_bench_<tickets> (one database per size) */
   databaseUrl?: string | undefined;
 }
 
@@ -80,7 +80,7 @@ async function countTickets(conn: Connection): Promise<{ tickets: number; messag
 export async function prepareDataset(opts: DatasetOptions): Promise<Dataset> {
   const dataDir = path.join(ROOT, 'bench', `.data-${opts.db}-${opts.tickets}`);
   mkdirSync(dataDir, { recursive: true });
-  const databaseUrl = opts.db === 'sqlite' ? `sqlite:${path.join(dataDir, 'parapet.sqlite')}` : (opts.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/parapet_bench');
+  const databaseUrl = opts.db === 'sqlite' ? `sqlite:${path.join(dataDir, 'parapet.sqlite')}` : (opts.databaseUrl ?? `postgres://postgres@127.0.0.1:5432/parapet_bench_${opts.tickets}`);
   if (opts.db === 'postgres') {
     ensurePostgresDatabase(databaseUrl);
   }

@@ -3,12 +3,26 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build as esbuild } from 'esbuild';
+import { DIST, build } from '../../scripts/build.ts';
 import type { ProbeReport, ProbeRequest } from '../probe.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** `--import tsx`, resolved here so children can run with another working directory. */
 export const TSX = import.meta.resolve('tsx');
-const PROBE = new URL('../probe.ts', import.meta.url).href;
+/** The probe, compiled like the app so that the app's process loads no tsx (its loader thread costs ~35 MB). */
+const PROBE = path.join(ROOT, 'bench/.scratch/probe.js');
+let built: Promise<void> | undefined;
+
+/** The app as `npm start` runs it: dist/, rebuilt once per benchmark process (so never stale), and the probe. */
+export function compileApp(): Promise<void> {
+  built ??= Promise.all([
+    build(),
+    esbuild({ entryPoints: [path.join(ROOT, 'bench/probe.ts')], outfile: PROBE, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' }),
+  ]).then(() => undefined);
+  return built;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -71,15 +85,17 @@ export interface AppProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `node --import tsx [--import bench/probe.ts] src/server.ts` in `cwd` with exactly `env`, output to `logFile`. */
+/**
+ * Starts `node [--import bench/probe.ts, compiled] dist/server.js` (compiled first, see compileApp) in `cwd` with exactly
+ * `env`, output to `logFile`. Start-up is timed from the spawn, without the build.
+ */
 export async function startApp(opts: { env: NodeJS.ProcessEnv; cwd: string; logFile: string; probe: boolean; nodeArgs?: string[] }): Promise<AppProcess> {
+  await compileApp();
   const port = Number(opts.env.PORT);
   const log = openSync(opts.logFile, 'a');
-  const args = [...(opts.nodeArgs ?? []), '--import', TSX, ...(opts.probe ? ['--import', PROBE] : []), path.join(ROOT, 'src/server.ts')];
+  const args = [...(opts.nodeArgs ?? []), ...(opts.probe ? ['--import', pathToFileURL(PROBE).href] : []), path.join(DIST, 'server.js')];
   const started = performance.now();
-  // tsx looks for tsconfig.json from the working directory up; the app runs in its data folder, so name it.
-  const env = { TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json'), ...opts.env };
-  const child = spawn(process.execPath, args, { cwd: opts.cwd, env, stdio: ['ignore', log, log, ...(opts.probe ? (['ipc'] as const) : [])] });
+  const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', log, log, ...(opts.probe ? (['ipc'] as const) : [])] });
   closeSync(log);
   const url = `http://127.0.0.1:${port}`;
   const startupMs = await waitFor200(`${url}/readyz`, child, started, 60_000, 'The app', opts.logFile);

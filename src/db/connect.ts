@@ -1,14 +1,24 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, DB } from './database.ts';
 import { ParapetSqliteDialect, withStatementCache } from './sqlite-statements.ts';
 
-// int8 (bigint: epoch-millisecond timestamps, count(*)) would arrive as strings; every value we store fits in 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+let pgModule: typeof pg | undefined;
+
+/** pg (about 15 MB of memory) is loaded only for a PostgreSQL database; synchronously, as connect() is. */
+function loadPg(): typeof pg {
+  if (!pgModule) {
+    pgModule = createRequire(import.meta.url)('pg') as typeof pg;
+    // int8 (bigint: epoch-millisecond timestamps, count(*)) would arrive as strings; every value we store fits in 2^53.
+    pgModule.types.setTypeParser(pgModule.types.builtins.INT8, (value) => Number(value));
+  }
+  return pgModule;
+}
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -41,7 +51,7 @@ export function connect(database: Config['database'], opts: { poolSize?: number 
       close: () => db.destroy(),
     };
   }
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: database.url,
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: 5000,

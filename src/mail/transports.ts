@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type Nodemailer from 'nodemailer';
 import type { Config } from '../config.ts';
 
 export interface OutgoingMail {
@@ -58,6 +59,8 @@ export function createMailgunTransport(opts: { baseUrl: string; domain: string; 
 }
 
 export function createSmtpTransport(smtpUrl: string): MailTransport {
+  // nodemailer costs about 15 MB of memory even unused: it is loaded only for SMTP (synchronously, as this function is).
+  const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
   const transporter = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: SEND_TIMEOUT_MS, greetingTimeout: SEND_TIMEOUT_MS, socketTimeout: SEND_TIMEOUT_MS });
   return {
     name: 'smtp',

@@ -40,6 +40,38 @@ describe('the server process', () => {
     assert.doesNotMatch(output().stdout, /listening/);
   });
 
+  test('the compiled build that `npm start` runs serves pages and assets from any working directory', async (t) => {
+    const { build, DIST } = await import('../../scripts/build.ts');
+    await build();
+    const testDb = await createTestDatabase('sqlite');
+    t.after(() => testDb.cleanup());
+    const child = spawn(process.execPath, [path.join(DIST, 'server.js')], {
+      cwd: testDb.dataDir,
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', DATA_DIR: testDb.dataDir, DEFAULT_USER: 'admin@example.test', DEFAULT_PASSWORD: 'compiled build passphrase' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.after(() => child.kill('SIGKILL'));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 30_000;
+    while (!/Server listening at/.test(out)) {
+      assert.ok(Date.now() < deadline && child.exitCode === null, out);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+    const page = await fetch(`${base}/login`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /Sign in/);
+    const stylesheet = /<link[^>]+href="(\/assets\/[^"]+\.css)"/.exec(html)?.[1];
+    assert.ok(stylesheet, 'the page links its stylesheet');
+    assert.equal((await fetch(`${base}${stylesheet}`)).status, 200);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 0, out);
+  });
+
   for (const dialect of dialects()) {
     test(`starts, serves the login page, creates the administrator, and stops cleanly on SIGTERM [${dialect}]`, async (t) => {
       const testDb = await createTestDatabase(dialect);
