@@ -1,4 +1,4 @@
-// Preloaded into the app process by the benchmark (`node --import tsx --import bench/probe.ts src/server.ts`),
+// Preloaded into the app process by the benchmark (`node --import <this file, compiled> dist/server.js`),
 // so the app is measured from inside without a public route: event-loop delay (perf_hooks), RSS and CPU time,
 // answered over the IPC channel the benchmark opens when it spawns the server. Without that channel it does nothing.
 // With WORKERS > 1 the probe is preloaded into the primary and (through execArgv) into every worker: the primary

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { connect } from './db/connect.ts';
@@ -40,9 +41,24 @@ async function main(): Promise<void> {
   }
   const app = await buildApp(config, { conn, startMailWorker: true });
   await ensureAdministrator({ db: conn.db, hasher: app.hasher, config, now: Date.now() }, app.log);
-  app.addHook('onClose', () => conn.close());
+  // onClose hooks run last-registered first, after the server has stopped and its requests have finished: the mail
+  // worker (perhaps delivering what those requests queued) stops before the database it writes to is closed.
+  app.addHook('onClose', async () => {
+    await app.mail.worker.stop();
+    await conn.close();
+  });
 
   let closing = false;
+  // Responses still to be written when shutdown begins, so that they can close their connection (see below).
+  const unanswered = new Set<ServerResponse>();
+  app.server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (closing) {
+      response.setHeader('connection', 'close');
+      return;
+    }
+    unanswered.add(response);
+    response.once('close', () => unanswered.delete(response));
+  });
   const shutdown = (signal: string) => {
     if (closing) {
       return;
@@ -53,12 +69,28 @@ async function main(): Promise<void> {
       app.log.error('shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
+    // server.close() closes only the keep-alive connections idle at that moment; one whose request was still running
+    // then stayed open after its answer and held the process until the grace ran out (exit 1). Every answer from now
+    // on closes its connection, and connections that still become idle are closed as they do.
+    for (const response of unanswered) {
+      if (!response.headersSent) {
+        response.setHeader('connection', 'close');
+      }
+    }
+    // Requests sent before the signal may still sit unread in socket buffers, on connections that server.close()
+    // would count as idle and reset. The event loop reads them in this turn (or, if they arrived during it, in the
+    // next), so closing starts two turns later: they are answered, with Connection: close, instead.
+    setImmediate(() =>
+      setImmediate(() => {
+        setInterval(() => app.server.closeIdleConnections(), 100).unref();
+        app.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            app.log.error({ err }, 'error during shutdown');
+            process.exit(1);
+          },
+        );
+      }),
     );
   };
   // `on`, not `once`: a second signal (a worker gets one from its primary and one from the terminal) must not kill it.

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, DB } from './database.ts';
@@ -55,18 +55,85 @@ export function connect(database: Config['database'], opts: { poolSize?: number 
     connectionString: database.url,
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
+    // Notices a server that vanished without closing the connection (host down, network partition).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(database.schema ? { options: `-c search_path=${database.schema}` } : {}),
   });
   // An idle client that loses its server (restart, failover) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // A checked-out client emits 'error' too, and pg-pool listens only while a client is idle: without this, PostgreSQL
+  // going away during a query crashed the process. The query still rejects; the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: reportingUnavailable(pool) }) });
+  // Readiness asks on a connection of its own: behind a queue of busy requests in the shared pool, a loaded but
+  // healthy process would look unready. Opened at the first check.
+  const pingPool = new (loadPg().Pool)({
+    connectionString: database.url,
+    max: 1,
+    connectionTimeoutMillis: 2000,
+    keepAlive: true,
+    ...(database.schema ? { options: `-c search_path=${database.schema}` } : {}),
+  });
+  pingPool.on('error', () => {});
+  pingPool.on('connect', (client) => client.on('error', () => {}));
   return {
     db,
     dialect: 'postgres',
     raw: { kind: 'postgres', pool, schema: database.schema },
     ping: async () => {
-      await sql`select 1`.execute(db);
+      await pingPool.query('select 1');
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await Promise.all([db.destroy(), pingPool.end()]);
+    },
+  };
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// SQLSTATE: admin/crash shutdown, cannot connect now (starting up or shutting down), too many connections.
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+/**
+ * Whether an error means the database cannot be reached right now (down, restarting, unreachable, no free
+ * connection in time) rather than that a query was wrong: those are a 503 (try again), not a 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) {
+    return false;
+  }
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || UNAVAILABLE_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) {
+    return true;
+  }
+  return typeof message === 'string' && /^Connection terminated|timeout exceeded when trying to connect|is not queryable/.test(message);
+}
+
+/** Gives database-unavailable errors `statusCode: 503`, which the error handler turns into a 503 page. */
+export function markUnavailable(error: unknown): unknown {
+  return isDatabaseUnavailable(error) ? Object.assign(error as Error, { statusCode: 503 }) : error;
+}
+
+/** The pool as Kysely sees it, with connection failures (at connect or during a query) marked as 503. */
+function reportingUnavailable(pool: pg.Pool): PostgresPool {
+  const rethrow = (error: unknown): never => {
+    throw markUnavailable(error) as Error;
+  };
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      const client = await pool.connect().catch(rethrow);
+      let wrapped = clients.get(client);
+      if (!wrapped) {
+        wrapped = {
+          // Kysely calls only query(sql, parameters) without a cursor.
+          query: ((text: string, parameters: readonly unknown[]) => client.query(text, [...parameters]).catch(rethrow)) as unknown as PostgresPoolClient['query'],
+          release: (destroy?: boolean) => client.release(destroy),
+        };
+        clients.set(client, wrapped);
+      }
+      return wrapped;
+    },
+    end: () => pool.end(),
   };
 }

@@ -16,6 +16,7 @@ export class MailWorker {
   private running: Promise<number> | null = null;
   private again = false;
   private stopped = true;
+  private stopping: Promise<void> | null = null;
 
   constructor(
     private readonly deps: { conn: Connection; transport: MailTransport; clock: Clock; log: FastifyBaseLogger; from: string },
@@ -27,11 +28,15 @@ export class MailWorker {
     this.kick();
   }
 
-  async stop(): Promise<void> {
+  /** Ends the current pass after its batch, then closes the transport. Safe to call more than once. */
+  stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
-    this.deps.transport.close?.();
+    this.stopping ??= (async () => {
+      await this.running;
+      this.deps.transport.close?.();
+    })();
+    return this.stopping;
   }
 
   /** Look for due mail now (after a request queued some), without waiting for the next poll. */
@@ -61,7 +66,8 @@ export class MailWorker {
   async runOnce(): Promise<number> {
     const { conn, transport, clock, log, from } = this.deps;
     let sent = 0;
-    for (;;) {
+    // A stopping worker finishes the batch it claimed (the rest waits for the next process) so shutdown stays short.
+    while (!this.stopping) {
       const batch = await claimDueMail(conn, clock.now());
       if (batch.length === 0) {
         return sent;
@@ -69,9 +75,6 @@ export class MailWorker {
       for (const mail of batch) {
         try {
           await transport.send({ from, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body, messageId: mail.message_id });
-          await markSent(conn.db, mail.id, clock.now());
-          sent += 1;
-          log.info({ mailId: mail.id, kind: mail.kind, transport: transport.name }, 'mail sent');
         } catch (error) {
           const message = error instanceof Error ? error.message : 'unknown error';
           const final = await markFailedAttempt(conn.db, mail, clock.now(), message);
@@ -79,8 +82,15 @@ export class MailWorker {
           if (final) {
             await recordAudit(conn.db, clock.now(), null, { event: 'mail.failed', details: { mailId: mail.id, kind: mail.kind, attempts: mail.attempts } });
           }
+          continue;
         }
+        // Only a transport error is a failed delivery. A database error here (an outage) ends the pass: the mail went
+        // out, and marking it for a retry would send it again a minute later; its lease expiring can still do that.
+        await markSent(conn.db, mail.id, clock.now());
+        sent += 1;
+        log.info({ mailId: mail.id, kind: mail.kind, transport: transport.name }, 'mail sent');
       }
     }
+    return sent;
   }
 }

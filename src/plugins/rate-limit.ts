@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { markUnavailable } from '../db/connect.ts';
 import { tooManyRequests } from '../lib/errors.ts';
 
 export interface LimitRule {
@@ -70,6 +71,10 @@ export default fp(
         return existing;
       }
       const limiter = store(name, rule);
+      // While the database holding the counters is unreachable, limited routes answer 503, not 500.
+      const unavailable = (error: unknown): never => {
+        throw markUnavailable(error) as Error;
+      };
       const tryConsume = async (key: string): Promise<number | null> => {
         try {
           await limiter.consume(key);
@@ -78,7 +83,7 @@ export default fp(
           if (error instanceof RateLimiterRes) {
             return error.msBeforeNext / 1000;
           }
-          throw error;
+          return unavailable(error);
         }
       };
       const made: Limiter = {
@@ -90,10 +95,10 @@ export default fp(
         },
         tryConsume: async (key) => (await tryConsume(key)) === null,
         reset: async (key) => {
-          await limiter.delete(key);
+          await limiter.delete(key).catch(unavailable);
         },
         async lockedUntil(key) {
-          const state = await limiter.get(key);
+          const state = await limiter.get(key).catch(unavailable);
           return state && state.consumedPoints >= rule.points && state.msBeforeNext > 0 ? Date.now() + state.msBeforeNext : null;
         },
         async fail(key) {
@@ -101,7 +106,7 @@ export default fp(
             const res = await limiter.consume(key);
             if (res.remainingPoints <= 0) {
               if (rule.blockSeconds) {
-                await limiter.block(key, rule.blockSeconds);
+                await limiter.block(key, rule.blockSeconds).catch(unavailable);
               }
               return { locked: true };
             }
@@ -110,11 +115,11 @@ export default fp(
             if (error instanceof RateLimiterRes) {
               return { locked: true };
             }
-            throw error;
+            return unavailable(error);
           }
         },
         async assertAllowed(key) {
-          const state = await limiter.get(key);
+          const state = await limiter.get(key).catch(unavailable);
           if (state && state.consumedPoints >= rule.points && state.msBeforeNext > 0) {
             throw tooManyRequests(state.msBeforeNext / 1000);
           }
