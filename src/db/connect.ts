@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClien
 import type pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, DB } from './database.ts';
+import { statement } from './pg-statements.ts';
 import { ParapetSqliteDialect, withStatementCache } from './sqlite-statements.ts';
 
 let pgModule: typeof pg | undefined;
@@ -127,7 +128,7 @@ function reportingUnavailable(pool: pg.Pool): PostgresPool {
       if (!wrapped) {
         wrapped = {
           // Kysely calls only query(sql, parameters) without a cursor.
-          query: ((text: string, parameters: readonly unknown[]) => client.query(text, [...parameters]).catch(rethrow)) as unknown as PostgresPoolClient['query'],
+          query: ((text: string, parameters: readonly unknown[]) => client.query(statement(text, [...parameters])).catch(rethrow)) as unknown as PostgresPoolClient['query'],
           release: (destroy?: boolean) => client.release(destroy),
         };
         clients.set(client, wrapped);
