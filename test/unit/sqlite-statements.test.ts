@@ -77,3 +77,20 @@ test('a transaction takes the write lock when it begins, so a write by another p
   await a.db.destroy();
   await b.db.destroy();
 });
+
+test('a long queue of queries lets the event loop turn, so new requests and connections are not starved', async () => {
+  const sqlite = new SQLite(':memory:');
+  const db = new Kysely<{ t: { id: number; v: string } }>({ dialect: new ParapetSqliteDialect({ database: withStatementCache(sqlite) }) });
+  await sql`create table t (id integer primary key, v text)`.execute(db);
+  sqlite.prepare("with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000) insert into t select i, hex(randomblob(16)) from n").run();
+  const started = performance.now();
+  let turnedAfter = Number.POSITIVE_INFINITY;
+  const queries = Array.from({ length: 200 }, () => sql`select count(*) as n from t where v like '%AB%'`.execute(db));
+  setImmediate(() => (turnedAfter = performance.now() - started));
+  await Promise.all(queries);
+  const total = performance.now() - started;
+  assert.ok(total > 60, `the queue should take a while (${total.toFixed(0)} ms)`);
+  // Without the yield the immediate ran only after the whole queue (turnedAfter ≈ total).
+  assert.ok(turnedAfter < total / 3, `the loop turned after ${turnedAfter.toFixed(0)} of ${total.toFixed(0)} ms`);
+  await db.destroy();
+});
