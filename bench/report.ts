@@ -13,7 +13,7 @@ interface Scenario {
   app?: { cpuPercent: number; eventLoopDelayP99Ms: number; peakRssMb: number };
 }
 interface Results {
-  settings: { db: string; tickets: number };
+  settings: { db: string; tickets: number; workers?: number };
   loadAverage: { start: number[]; end: number[] };
   scenarios: Scenario[];
   loginSaturation: { login: Scenario; list: Scenario; eventLoopDelayMs: { p50: number; p99: number; max: number } } | null;
@@ -27,7 +27,8 @@ interface Results {
 
 const files = process.argv.slice(2);
 const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Results);
-const label = (r: Results) => `${r.settings.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${r.settings.tickets >= 1e6 ? `${r.settings.tickets / 1e6}M` : `${r.settings.tickets / 1e3}k`}`;
+const label = (r: Results) =>
+  `${r.settings.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${r.settings.tickets >= 1e6 ? `${r.settings.tickets / 1e6}M` : `${r.settings.tickets / 1e3}k`}${(r.settings.workers ?? 1) > 1 ? `, ${r.settings.workers} workers` : ''}`;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const names = new Map<string, string>();
