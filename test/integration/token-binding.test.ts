@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { connect } from '../../src/db/connect.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import * as tokenBinding from '../../src/db/migrations/2026_12_04_1200_token_binding.ts';
 import { consumeToken, issueToken, peekToken } from '../../src/features/accounts/tokens.ts';
-import { buildTestApp } from '../helpers/build-app.ts';
+import { buildTestApp, createTestDatabase } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
@@ -155,6 +158,47 @@ for (const dialect of dialects()) {
         const responses = await atOnce(20, (i) => clients[i]!.post(path, { token, password: `parallel passphrase ${i}`, password_confirm: `parallel passphrase ${i}` }));
         assert.deepEqual(statusCounts(responses), { 303: 1, 400: 19 }, path);
       }
+    });
+
+    test('the migration keeps unused tokens issued since the account last changed and voids the others', async (t) => {
+      const testDb = await createTestDatabase(dialect);
+      const conn = connect(testDb.database, { poolSize: 2 });
+      t.after(async () => {
+        await conn.close();
+        await testDb.cleanup();
+      });
+      await migrateToLatest(conn);
+      await tokenBinding.down(conn.db);
+      const user = (email: string, updatedAt: number, disabledAt: number | null) =>
+        conn.db
+          .insertInto('users')
+          .values({ email, name: '', password_hash: 'x', role: 'client', email_verified_at: null, disabled_at: disabledAt, created_at: 0, updated_at: updatedAt, last_login_at: null })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+      const steady = await user('steady@example.com', 1000, null);
+      const disabled = await user('disabled@example.com', 1000, 1000);
+      // Inserted as they were before the column existed (the typed builder knows today's columns; these omit it).
+      const token = async (userId: number, hash: string, createdAt: number, usedAt: number | null) => {
+        await conn.db
+          .insertInto('user_tokens')
+          .values({ user_id: userId, purpose: 'reset_password', token_hash: hash.padEnd(64, '0'), new_email: null, created_at: createdAt, expires_at: 10_000_000, used_at: usedAt } as never)
+          .execute();
+      };
+      await token(steady.id, 'a', 2000, null);
+      await token(steady.id, 'b', 500, null);
+      await token(steady.id, 'c', 2000, 2500);
+      await token(disabled.id, 'd', 2000, null);
+      await tokenBinding.up(conn.db);
+      const rows = await conn.db.selectFrom('user_tokens').select(['token_hash', 'account_email', 'used_at']).orderBy('token_hash').execute();
+      assert.deepEqual(
+        rows.map((r) => [r.token_hash[0], r.account_email, r.used_at === null ? null : Number(r.used_at)]),
+        [
+          ['a', 'steady@example.com', null],
+          ['b', null, 500],
+          ['c', null, 2500],
+          ['d', null, 2000],
+        ],
+      );
     });
   });
 }
