@@ -3,6 +3,7 @@ import { UAParser } from 'ua-parser-js';
 import type { Session, User } from '../../db/database.ts';
 import { hmac } from '../../lib/crypto.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
+import { endSessionsOfUser } from '../../plugins/sessions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { normaliseEmail } from '../auth/user.repository.ts';
 import { ChangeEmailBody, ChangePasswordBody, CsrfOnlyBody, isValidEmail, NotificationsBody, SessionParams } from './accounts.schemas.ts';
@@ -151,8 +152,8 @@ export default function accountRoutes(app: FastifyInstance) {
 
   app.post('/account/sessions/revoke-others', { config: { access: 'signed-in', fresh: true }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
     const user = request.user as User;
-    const result = await db.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', request.session?.id ?? '').executeTakeFirst();
-    await recordAudit(db, clock.now(), request, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count: Number(result.numDeletedRows) } });
+    const count = await endSessionsOfUser(db, user.id, request.session?.id ?? null);
+    await recordAudit(db, clock.now(), request, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count } });
     return reply.flash('success', 'Every other session has been signed out.').redirect('/account', 303);
   });
 

@@ -93,9 +93,10 @@ export default function verificationRoutes(app: FastifyInstance) {
       if (taken) {
         return 'taken' as const;
       }
-      await trx.updateTable('users').set({ email: used.new_email, email_verified_at: now, updated_at: now }).where('id', '=', used.user_id).execute();
-      // Links mailed to the old address die with it; so do the user's other sessions (a credential changed).
+      // Links mailed to the old address die with it (voided before the user row is locked, the order a
+      // concurrent token use takes too); so do the user's other sessions, as a credential changed.
       await voidTokensOfUser(trx, used.user_id, now);
+      await trx.updateTable('users').set({ email: used.new_email, email_verified_at: now, updated_at: now }).where('id', '=', used.user_id).execute();
       const keep = request.session?.user_id === used.user_id ? request.session.id : null;
       await endUserSessions(trx, now, request, { userId: used.user_id, actorUserId: used.user_id, keep, reason: 'email_changed' });
       await recordAudit(trx, now, request, { event: 'user.email_changed', actorUserId: used.user_id, targetUserId: used.user_id, details: { from: used.account_email, to: used.new_email } });

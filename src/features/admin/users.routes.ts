@@ -7,6 +7,7 @@ import { checkPassword } from '../accounts/password-policy.ts';
 import { consumeToken, issueToken, peekToken, voidTokensOfUser } from '../accounts/tokens.ts';
 import { TokenQuery } from '../accounts/accounts.schemas.ts';
 import { InvalidLinkPage } from '../accounts/accounts.views.tsx';
+import { endSessionsOfUser } from '../../plugins/sessions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { clearLoginFailures, throttleKey } from '../auth/login-throttle.ts';
 import { endUserSessions } from '../auth/session.service.ts';
@@ -142,6 +143,11 @@ export default function adminUserRoutes(app: FastifyInstance) {
         if (checked !== 'ok') {
           return checked;
         }
+        if (emailChanged) {
+          // Links mailed to the old address (an invitation to a mistyped one) die with it. Tokens are voided
+          // before the user row is written: a concurrent token use locks them in that order too (no deadlock).
+          await voidTokensOfUser(trx, user.id, now);
+        }
         await trx
           .updateTable('users')
           .set({ email: values.email, name: values.name, role, updated_at: now, ...(emailChanged ? { email_verified_at: null } : {}) })
@@ -151,8 +157,6 @@ export default function adminUserRoutes(app: FastifyInstance) {
           await recordAudit(trx, now, request, { event: 'user.role_changed', actorUserId: actor.id, targetUserId: user.id, details: { from: user.role, to: role } });
         }
         if (emailChanged) {
-          // Links mailed to the old address (an invitation to a mistyped one) die with it.
-          await voidTokensOfUser(trx, user.id, now);
           const token = await issueToken(trx, now, user.id, 'verify_email', null, values.email);
           await app.mail.enqueue(trx, values.email, verifyEmailMail(app.mail.link('/verify-email', { token })));
         }
@@ -190,8 +194,8 @@ export default function adminUserRoutes(app: FastifyInstance) {
       if (checked !== 'ok') {
         return checked;
       }
-      await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', user.id).execute();
       await voidTokensOfUser(trx, user.id, now);
+      await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', user.id).execute();
       await endUserSessions(trx, now, request, { userId: user.id, actorUserId: actor.id, keep: null, reason: 'disabled' });
       await recordAudit(trx, now, request, { event: 'user.disabled', actorUserId: actor.id, targetUserId: user.id });
       return 'ok' as const;
@@ -230,8 +234,8 @@ export default function adminUserRoutes(app: FastifyInstance) {
       return reply.callNotFound();
     }
     const now = clock.now();
-    const result = await db.deleteFrom('sessions').where('user_id', '=', user.id).executeTakeFirst();
-    await recordAudit(db, now, request, { event: 'session.revoked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'all', count: Number(result.numDeletedRows) } });
+    const count = await endSessionsOfUser(db, user.id);
+    await recordAudit(db, now, request, { event: 'session.revoked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'all', count } });
     if (user.id === actor.id) {
       await reply.endSession();
       return reply.redirect('/login', 303);
