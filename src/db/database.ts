@@ -72,6 +72,11 @@ export interface UserTokensTable {
   token_hash: string;
   /** The address being verified, for change_email. */
   new_email: string | null;
+  /**
+   * The account's address the token was issued for: the address it was mailed to (change_email: the address
+   * being replaced; the link goes to new_email). The token works only while the account still has it.
+   */
+  account_email: string | null;
   created_at: Millis;
   expires_at: Millis;
   used_at: Millis | null;

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Session, User } from '../db/database.ts';
+import type { DB, Session, User } from '../db/database.ts';
 import { randomToken, sha256Hex } from '../lib/crypto.ts';
 import { cookieSettings } from './cookies.ts';
 
@@ -13,6 +13,8 @@ declare module 'fastify' {
     /** Starts a fresh session (new token) for `userId`, ending the current one: use at login and privilege changes. */
     startSession(userId: number, stage?: string): Promise<void>;
     endSession(): Promise<void>;
+    /** Gives the current session a new token (same user, stage and sign-in time): use after a credential change. */
+    rotateSession(): Promise<void>;
   }
 }
 
@@ -85,6 +87,33 @@ export default fp(
       this.setCookie(names.session, token, { ...options, maxAge: Math.floor(config.session.absoluteMs / 1000) });
     });
 
+    app.decorateReply('rotateSession', async function (this: FastifyReply) {
+      const request = this.request;
+      const current = request.session;
+      if (!current) {
+        return;
+      }
+      const token = randomToken(32);
+      const session: Session = { ...current, id: sha256Hex(token) };
+      const replaced = await db.transaction().execute(async (trx) => {
+        // Only if the old one still exists: a session ended meanwhile is not brought back under a new name.
+        const removed = await trx.deleteFrom('sessions').where('id', '=', current.id).executeTakeFirst();
+        if (Number(removed.numDeletedRows) !== 1) {
+          return false;
+        }
+        await trx.insertInto('sessions').values(session).execute();
+        return true;
+      });
+      if (!replaced) {
+        request.session = null;
+        request.user = null;
+        this.clearCookie(names.session, options);
+        return;
+      }
+      request.session = session;
+      this.setCookie(names.session, token, { ...options, maxAge: Math.max(0, Math.floor((session.expires_at - clock.now()) / 1000)) });
+    });
+
     app.decorateReply('endSession', async function (this: FastifyReply) {
       const request = this.request;
       if (request.session) {
@@ -133,6 +162,20 @@ async function findSession(app: FastifyInstance, id: string): Promise<{ session:
       user_agent: s_user_agent,
     },
   };
+}
+
+/**
+ * Ends the user's sessions: all of them, or all but `keepSessionId` (the session making a credential change,
+ * which then gets a new token through reply.rotateSession()). Returns how many ended. Every credential change
+ * and every administrator action on a user goes through here (see features/auth/session.service.ts).
+ */
+export async function endSessionsOfUser(db: DB, userId: number, keepSessionId: string | null = null): Promise<number> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (keepSessionId !== null) {
+    query = query.where('id', '!=', keepSessionId);
+  }
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** Deletes sessions that have passed their absolute or idle limit. */

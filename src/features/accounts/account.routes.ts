@@ -3,12 +3,14 @@ import { UAParser } from 'ua-parser-js';
 import type { Session, User } from '../../db/database.ts';
 import { hmac } from '../../lib/crypto.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
+import { endSessionsOfUser } from '../../plugins/sessions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { normaliseEmail } from '../auth/user.repository.ts';
 import { ChangeEmailBody, ChangePasswordBody, CsrfOnlyBody, isValidEmail, NotificationsBody, SessionParams } from './accounts.schemas.ts';
 import { AccountPage, type FieldErrors, type SessionRow } from './accounts.views.tsx';
 import { checkPassword } from './password-policy.ts';
 import { countRecoveryCodes } from '../two-factor/recovery-codes.ts';
+import { endUserSessions } from '../auth/session.service.ts';
 import { issueToken } from './tokens.ts';
 
 export function describeDevice(userAgent: string): string {
@@ -88,13 +90,13 @@ export default function accountRoutes(app: FastifyInstance) {
       const passwordHash = await hasher.hash(password);
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', user.id).execute();
-        await trx.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', request.session?.id ?? '').execute();
+        await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: 'password_changed' });
         await app.mail.enqueue(trx, user.email, passwordChangedMail(app.mail.link('/forgot-password')));
         await recordAudit(trx, now, request, { event: 'user.password_changed', actorUserId: user.id, targetUserId: user.id });
       });
       app.mail.deliverSoon();
       // A credential change is a privilege change: this browser gets a fresh session token too.
-      await reply.startSession(user.id);
+      await reply.rotateSession();
       return reply.flash('success', 'Your password has been changed. Every other session was signed out.').redirect('/account', 303);
     },
   );
@@ -123,7 +125,7 @@ export default function accountRoutes(app: FastifyInstance) {
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
         // Whether the new address is free is checked when it is confirmed, so this answer reveals nothing.
-        const token = await issueToken(trx, now, user.id, 'change_email', email);
+        const token = await issueToken(trx, now, user.id, 'change_email', email, user.email);
         await app.mail.enqueue(trx, email, verifyNewEmailMail(app.mail.link('/confirm-email-change', { token })));
         await app.mail.enqueue(trx, user.email, emailChangeNoticeMail(email));
         await recordAudit(trx, now, request, { event: 'user.email_change_requested', actorUserId: user.id, targetUserId: user.id, details: { to: email } });
@@ -150,8 +152,8 @@ export default function accountRoutes(app: FastifyInstance) {
 
   app.post('/account/sessions/revoke-others', { config: { access: 'signed-in', fresh: true }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
     const user = request.user as User;
-    const result = await db.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', request.session?.id ?? '').executeTakeFirst();
-    await recordAudit(db, clock.now(), request, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count: Number(result.numDeletedRows) } });
+    const count = await endSessionsOfUser(db, user.id, request.session?.id ?? null);
+    await recordAudit(db, clock.now(), request, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count } });
     return reply.flash('success', 'Every other session has been signed out.').redirect('/account', 303);
   });
 

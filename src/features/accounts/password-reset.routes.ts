@@ -6,6 +6,7 @@ import { findUserByEmail, normaliseEmail } from '../auth/user.repository.ts';
 import { ForgotBody, isValidEmail, ResetBody, TokenQuery } from './accounts.schemas.ts';
 import { CheckEmailPage, ForgotPasswordPage, InvalidLinkPage, ResetPasswordPage, type FieldErrors } from './accounts.views.tsx';
 import { checkPassword } from './password-policy.ts';
+import { endUserSessions } from '../auth/session.service.ts';
 import { consumeToken, issueToken, peekToken } from './tokens.ts';
 
 export const RESET_SENT_MESSAGE = 'If an account exists for that address, we have sent it a link to choose a new password. The link expires in 1 hour.';
@@ -38,7 +39,7 @@ export default function passwordResetRoutes(app: FastifyInstance) {
       if (user && user.disabled_at === null) {
         const now = clock.now();
         await db.transaction().execute(async (trx) => {
-          const token = await issueToken(trx, now, user.id, 'reset_password');
+          const token = await issueToken(trx, now, user.id, 'reset_password', null, user.email);
           await app.mail.enqueue(trx, user.email, passwordResetMail(app.mail.link('/reset-password', { token })));
           await recordAudit(trx, now, request, { event: 'user.password_reset_requested', targetUserId: user.id });
         });
@@ -91,7 +92,7 @@ export default function passwordResetRoutes(app: FastifyInstance) {
         .set((eb) => ({ password_hash: passwordHash, updated_at: now, email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(now)) }))
         .where('id', '=', user.id)
         .execute();
-      await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+      await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_reset' });
       await app.mail.enqueue(trx, user.email, passwordChangedMail(app.mail.link('/forgot-password')));
       await recordAudit(trx, now, request, { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id });
       return true;

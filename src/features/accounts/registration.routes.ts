@@ -66,7 +66,7 @@ export default function registrationRoutes(app: FastifyInstance) {
               last_login_at: null,
             });
         if (created) {
-          const token = await issueToken(trx, now, created.id, 'verify_email');
+          const token = await issueToken(trx, now, created.id, 'verify_email', null, email);
           await app.mail.enqueue(trx, email, verifyEmailMail(app.mail.link('/verify-email', { token })));
           await recordAudit(trx, now, request, { event: 'user.registered', actorUserId: created.id, targetUserId: created.id });
         } else {

@@ -1,4 +1,5 @@
-import type { DB, TokenPurpose, UserToken } from '../../db/database.ts';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, DB, TokenPurpose, UserToken } from '../../db/database.ts';
 import { randomToken, sha256Hex } from '../../lib/crypto.ts';
 
 export const TOKEN_TTL_MS: Record<TokenPurpose, number> = {
@@ -13,8 +14,17 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /**
  * Issues a single-use token (256 random bits) and voids the user's earlier unused ones for the same
  * purpose. Only its SHA-256 is stored; the raw token goes into the email link and nowhere else.
+ * The token is bound to `accountEmail`, the account address the link is mailed to (for change_email, the
+ * address being replaced); left out, it is the account's address in the database at this moment.
  */
-export async function issueToken(db: DB, now: number, userId: number, purpose: TokenPurpose, newEmail: string | null = null): Promise<string> {
+export async function issueToken(
+  db: DB,
+  now: number,
+  userId: number,
+  purpose: TokenPurpose,
+  newEmail: string | null = null,
+  accountEmail: string | null = null,
+): Promise<string> {
   const token = randomToken(32);
   await db
     .updateTable('user_tokens')
@@ -25,9 +35,42 @@ export async function issueToken(db: DB, now: number, userId: number, purpose: T
     .execute();
   await db
     .insertInto('user_tokens')
-    .values({ user_id: userId, purpose, token_hash: sha256Hex(token), new_email: newEmail, created_at: now, expires_at: now + TOKEN_TTL_MS[purpose], used_at: null })
+    .columns(['user_id', 'purpose', 'token_hash', 'new_email', 'account_email', 'created_at', 'expires_at', 'used_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('users')
+        .select((s) => [
+          s.val(userId).as('user_id'),
+          s.val(purpose).as('purpose'),
+          s.val(sha256Hex(token)).as('token_hash'),
+          s.val(newEmail).as('new_email'),
+          (accountEmail === null ? s.ref('users.email') : s.val(accountEmail)).as('account_email'),
+          s.val(now).as('created_at'),
+          s.val(now + TOKEN_TTL_MS[purpose]).as('expires_at'),
+          s.val(null).as('used_at'),
+        ])
+        .where('users.id', '=', userId),
+    )
     .execute();
   return token;
+}
+
+/** Voids every unused token of the account (its address changed, or it was disabled). */
+export async function voidTokensOfUser(db: DB, userId: number, now: number): Promise<number> {
+  const result = await db.updateTable('user_tokens').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The token's account still has the address the token was issued for and is not disabled. */
+function accountStillMatches(eb: ExpressionBuilder<Database, 'user_tokens'>) {
+  return eb.exists(
+    eb
+      .selectFrom('users')
+      .select('users.id')
+      .whereRef('users.id', '=', 'user_tokens.user_id')
+      .whereRef('users.email', '=', 'user_tokens.account_email')
+      .where('users.disabled_at', 'is', null),
+  );
 }
 
 /** The token's row if it is valid right now, without using it up (for showing the confirmation form). */
@@ -42,12 +85,14 @@ export async function peekToken(db: DB, token: string, purpose: TokenPurpose, no
     .where('purpose', '=', purpose)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
+    .where(accountStillMatches)
     .executeTakeFirst();
 }
 
 /**
  * Uses the token up. A single conditional UPDATE, so of two requests racing with the same token exactly
- * one gets the row back.
+ * one gets the row back; the same statement checks that the account still has the token's address and is
+ * active, so nothing can change between that check and the use.
  */
 export async function consumeToken(db: DB, token: string, purpose: TokenPurpose, now: number): Promise<UserToken | undefined> {
   if (!TOKEN_PATTERN.test(token)) {
@@ -60,6 +105,7 @@ export async function consumeToken(db: DB, token: string, purpose: TokenPurpose,
     .where('purpose', '=', purpose)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
+    .where(accountStillMatches)
     .returningAll()
     .executeTakeFirst();
 }

@@ -3,7 +3,8 @@ import { verifyEmailMail } from '../../mail/templates.tsx';
 import { recordAudit } from '../audit/audit.service.ts';
 import { CsrfOnlyBody, TokenBody, TokenQuery } from './accounts.schemas.ts';
 import { ConfirmTokenPage, InvalidLinkPage, VerifyPendingPage } from './accounts.views.tsx';
-import { consumeToken, countTokensSince, issueToken, peekToken } from './tokens.ts';
+import { endUserSessions } from '../auth/session.service.ts';
+import { consumeToken, countTokensSince, issueToken, peekToken, voidTokensOfUser } from './tokens.ts';
 
 const RESEND_WINDOW_MS = 15 * 60_000;
 const RESENDS_PER_WINDOW = 3;
@@ -28,7 +29,7 @@ export default function verificationRoutes(app: FastifyInstance) {
       return reply.flash('error', 'We have sent several links already. Please wait a few minutes, and check your spam folder.').redirect('/verify-email/pending', 303);
     }
     await db.transaction().execute(async (trx) => {
-      const token = await issueToken(trx, now, user.id, 'verify_email');
+      const token = await issueToken(trx, now, user.id, 'verify_email', null, user.email);
       await app.mail.enqueue(trx, user.email, verifyEmailMail(app.mail.link('/verify-email', { token })));
     });
     app.mail.deliverSoon();
@@ -92,16 +93,23 @@ export default function verificationRoutes(app: FastifyInstance) {
       if (taken) {
         return 'taken' as const;
       }
-      const before = await trx.selectFrom('users').select('email').where('id', '=', used.user_id).executeTakeFirstOrThrow();
+      // Links mailed to the old address die with it (voided before the user row is locked, the order a
+      // concurrent token use takes too); so do the user's other sessions, as a credential changed.
+      await voidTokensOfUser(trx, used.user_id, now);
       await trx.updateTable('users').set({ email: used.new_email, email_verified_at: now, updated_at: now }).where('id', '=', used.user_id).execute();
-      await recordAudit(trx, now, request, { event: 'user.email_changed', actorUserId: used.user_id, targetUserId: used.user_id, details: { from: before.email, to: used.new_email } });
-      return 'changed' as const;
+      const keep = request.session?.user_id === used.user_id ? request.session.id : null;
+      await endUserSessions(trx, now, request, { userId: used.user_id, actorUserId: used.user_id, keep, reason: 'email_changed' });
+      await recordAudit(trx, now, request, { event: 'user.email_changed', actorUserId: used.user_id, targetUserId: used.user_id, details: { from: used.account_email, to: used.new_email } });
+      return keep ? ('rotate' as const) : ('changed' as const);
     });
     if (outcome === 'invalid') {
       return reply.page((ctx) => InvalidLinkPage({ ctx, message: INVALID_CHANGE, actionHref: '/account', actionLabel: 'Go to your account' }), 400);
     }
     if (outcome === 'taken') {
       return reply.page((ctx) => InvalidLinkPage({ ctx, message: 'That address now belongs to another account, so your address was not changed.', actionHref: '/account', actionLabel: 'Go to your account' }), 409);
+    }
+    if (outcome === 'rotate') {
+      await reply.rotateSession();
     }
     return reply.flash('success', 'Your email address has been changed.').redirect(request.session?.stage === 'full' ? '/account' : '/login', 303);
   });

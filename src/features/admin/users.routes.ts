@@ -4,14 +4,16 @@ import { ROLES } from '../../db/database.ts';
 import { invitationMail, passwordChangedMail, verifyEmailMail } from '../../mail/templates.tsx';
 import { isValidEmail } from '../accounts/accounts.schemas.ts';
 import { checkPassword } from '../accounts/password-policy.ts';
-import { consumeToken, issueToken, peekToken } from '../accounts/tokens.ts';
+import { consumeToken, issueToken, peekToken, voidTokensOfUser } from '../accounts/tokens.ts';
 import { TokenQuery } from '../accounts/accounts.schemas.ts';
 import { InvalidLinkPage } from '../accounts/accounts.views.tsx';
+import { endSessionsOfUser } from '../../plugins/sessions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { clearLoginFailures, throttleKey } from '../auth/login-throttle.ts';
+import { endUserSessions } from '../auth/session.service.ts';
 import { normaliseEmail } from '../auth/user.repository.ts';
 import { CreateUserBody, CsrfBody, DeleteUserBody, UpdateUserBody, UserIdParams, UsersQuery } from './admin.schemas.ts';
-import { deletedUserPlaceholder, deleteUser, isLastActiveAdministrator, unusablePasswordHash } from './users.service.ts';
+import { checkAdministratorChange, deletedUserPlaceholder, deleteUser, isLastActiveAdministrator, unusablePasswordHash } from './users.service.ts';
 import { DeleteUserPage, InvitationPage, NewUserPage, ROLE_LABEL, UserPage, UsersPage, USERS_PAGE_SIZE } from './users.views.tsx';
 import { Type, type Static } from '@sinclair/typebox';
 
@@ -95,7 +97,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
       if (!user) {
         return null;
       }
-      const token = await issueToken(trx, now, user.id, 'invite');
+      const token = await issueToken(trx, now, user.id, 'invite', null, user.email);
       await app.mail.enqueue(trx, user.email, invitationMail(app.mail.link('/invitation', { token }), ROLE_LABEL[user.role]));
       await recordAudit(trx, now, request, { event: 'user.created', actorUserId: actor.id, targetUserId: user.id, details: { email: user.email, role: user.role } });
       return user;
@@ -130,36 +132,51 @@ export default function adminUserRoutes(app: FastifyInstance) {
         return userPage(request, reply, user, { form: 'Choose a role from the list.' }, values, 400);
       }
       const role = values.role as Role;
-      if (role !== user.role && user.role === 'administrator' && (await isLastActiveAdministrator(db, user))) {
-        return userPage(request, reply, user, { form: 'This is the last active administrator: make someone else an administrator first.' }, values, 409);
-      }
       if (values.email !== user.email && (await db.selectFrom('users').select('id').where('email', '=', values.email).executeTakeFirst())) {
         return userPage(request, reply, user, { email: 'Another account already uses this email.' }, values, 409);
       }
       const now = clock.now();
       const emailChanged = values.email !== user.email;
       const roleChanged = role !== user.role;
-      await db.transaction().execute(async (trx) => {
+      const check = await db.transaction().execute(async (trx) => {
+        const checked = role === 'administrator' ? 'ok' : await checkAdministratorChange(trx, app.conn.dialect, actor.id, user.id);
+        if (checked !== 'ok') {
+          return checked;
+        }
+        if (emailChanged) {
+          // Links mailed to the old address (an invitation to a mistyped one) die with it. Tokens are voided
+          // before the user row is written: a concurrent token use locks them in that order too (no deadlock).
+          await voidTokensOfUser(trx, user.id, now);
+        }
         await trx
           .updateTable('users')
           .set({ email: values.email, name: values.name, role, updated_at: now, ...(emailChanged ? { email_verified_at: null } : {}) })
           .where('id', '=', user.id)
           .execute();
         if (roleChanged) {
-          // A change of privilege ends the user's sessions: the next sign-in carries the new role.
-          await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
           await recordAudit(trx, now, request, { event: 'user.role_changed', actorUserId: actor.id, targetUserId: user.id, details: { from: user.role, to: role } });
         }
         if (emailChanged) {
-          const token = await issueToken(trx, now, user.id, 'verify_email');
+          const token = await issueToken(trx, now, user.id, 'verify_email', null, values.email);
           await app.mail.enqueue(trx, values.email, verifyEmailMail(app.mail.link('/verify-email', { token })));
         }
+        if (roleChanged || emailChanged) {
+          // A change of privilege or address ends every session of the user: the next sign-in carries it.
+          await endUserSessions(trx, now, request, { userId: user.id, actorUserId: actor.id, keep: null, reason: roleChanged ? 'role_changed' : 'email_changed' });
+        }
         await recordAudit(trx, now, request, { event: 'user.updated', actorUserId: actor.id, targetUserId: user.id, details: { emailFrom: emailChanged ? user.email : null, emailTo: emailChanged ? values.email : null } });
+        return 'ok' as const;
       });
+      if (check === 'last') {
+        return userPage(request, reply, user, { form: 'This is the last active administrator: make someone else an administrator first.' }, values, 409);
+      }
+      if (check === 'actor_not_admin') {
+        return reply.callNotFound();
+      }
       app.mail.deliverSoon();
-      if (roleChanged && user.id === actor.id) {
+      if ((roleChanged || emailChanged) && user.id === actor.id) {
         await reply.endSession();
-        return reply.flash('info', 'Your role changed. Sign in again.').redirect('/login', 303);
+        return reply.flash('info', roleChanged ? 'Your role changed. Sign in again.' : 'Your address changed. Confirm it from the email we sent, then sign in again.').redirect('/login', 303);
       }
       return done(reply, user, 'Changes saved.');
     },
@@ -171,15 +188,24 @@ export default function adminUserRoutes(app: FastifyInstance) {
     if (!user) {
       return reply.callNotFound();
     }
-    if (await isLastActiveAdministrator(db, user)) {
+    const now = clock.now();
+    const check = await db.transaction().execute(async (trx) => {
+      const checked = await checkAdministratorChange(trx, app.conn.dialect, actor.id, user.id);
+      if (checked !== 'ok') {
+        return checked;
+      }
+      await voidTokensOfUser(trx, user.id, now);
+      await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', user.id).execute();
+      await endUserSessions(trx, now, request, { userId: user.id, actorUserId: actor.id, keep: null, reason: 'disabled' });
+      await recordAudit(trx, now, request, { event: 'user.disabled', actorUserId: actor.id, targetUserId: user.id });
+      return 'ok' as const;
+    });
+    if (check === 'last') {
       return refuse(reply, user, 'The last active administrator cannot be disabled.');
     }
-    const now = clock.now();
-    await db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', user.id).execute();
-      await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
-      await recordAudit(trx, now, request, { event: 'user.disabled', actorUserId: actor.id, targetUserId: user.id });
-    });
+    if (check === 'actor_not_admin') {
+      return reply.callNotFound();
+    }
     if (user.id === actor.id) {
       await reply.endSession();
       return reply.redirect('/login', 303);
@@ -208,8 +234,8 @@ export default function adminUserRoutes(app: FastifyInstance) {
       return reply.callNotFound();
     }
     const now = clock.now();
-    const result = await db.deleteFrom('sessions').where('user_id', '=', user.id).executeTakeFirst();
-    await recordAudit(db, now, request, { event: 'session.revoked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'all', count: Number(result.numDeletedRows) } });
+    const count = await endSessionsOfUser(db, user.id);
+    await recordAudit(db, now, request, { event: 'session.revoked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'all', count } });
     if (user.id === actor.id) {
       await reply.endSession();
       return reply.redirect('/login', 303);
@@ -228,7 +254,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
     }
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
-      const token = await issueToken(trx, now, user.id, 'verify_email');
+      const token = await issueToken(trx, now, user.id, 'verify_email', null, user.email);
       await app.mail.enqueue(trx, user.email, verifyEmailMail(app.mail.link('/verify-email', { token })));
       await recordAudit(trx, now, request, { event: 'user.verification_resent', actorUserId: actor.id, targetUserId: user.id });
     });
@@ -268,17 +294,24 @@ export default function adminUserRoutes(app: FastifyInstance) {
       if (!user) {
         return reply.callNotFound();
       }
-      if (await isLastActiveAdministrator(db, user)) {
-        return refuse(reply, user, 'The last active administrator cannot be deleted.');
-      }
       const now = clock.now();
       const keep = request.body.tickets === 'keep';
       const placeholder = keep ? await deletedUserPlaceholder(db, hasher, now) : null;
       const affected = await db.transaction().execute(async (trx) => {
+        const checked = await checkAdministratorChange(trx, app.conn.dialect, actor.id, user.id);
+        if (checked !== 'ok') {
+          return checked;
+        }
         const count = await deleteUser(trx, app.conn.dialect, user, keep, placeholder);
         await recordAudit(trx, now, request, { event: 'user.deleted', actorUserId: actor.id === user.id ? null : actor.id, details: { email: user.email, role: user.role, tickets: keep ? 'kept' : 'deleted', ticketCount: count } });
         return count;
       });
+      if (affected === 'last') {
+        return refuse(reply, user, 'The last active administrator cannot be deleted.');
+      }
+      if (affected === 'actor_not_admin') {
+        return reply.callNotFound();
+      }
       if (user.id === actor.id) {
         await reply.endSession();
         return reply.redirect('/login', 303);
@@ -317,6 +350,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
         return false;
       }
       await trx.updateTable('users').set({ password_hash: passwordHash, email_verified_at: now, updated_at: now }).where('id', '=', user.id).execute();
+      await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_set' });
       await app.mail.enqueue(trx, user.email, passwordChangedMail(app.mail.link('/forgot-password')));
       await recordAudit(trx, now, request, { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id, details: { via: 'invitation' } });
       return true;

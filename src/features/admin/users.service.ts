@@ -29,6 +29,27 @@ export async function unusablePasswordHash(hasher: PasswordHasher): Promise<stri
   return hasher.hash(randomToken(32));
 }
 
+export type AdministratorCheck = 'ok' | 'last' | 'actor_not_admin';
+
+/**
+ * Run inside the transaction that demotes, disables or deletes `targetId`, before that write: 'last' when it
+ * would leave no active administrator, 'actor_not_admin' when the acting administrator was demoted or
+ * disabled meanwhile. On PostgreSQL the active administrators' rows are locked (FOR UPDATE, in id order), so
+ * administrators acting on each other at the same moment take turns and each sees the others' result; on
+ * SQLite the transaction already holds the database's write lock (`begin immediate`, src/db/sqlite-statements.ts).
+ */
+export async function checkAdministratorChange(trx: DB, dialect: 'sqlite' | 'postgres', actorId: number, targetId: number): Promise<AdministratorCheck> {
+  let query = trx.selectFrom('users').select('id').where('role', '=', 'administrator').where('disabled_at', 'is', null).orderBy('id');
+  if (dialect === 'postgres') {
+    query = query.forUpdate();
+  }
+  const ids = (await query.execute()).map((row) => row.id);
+  if (!ids.includes(actorId)) {
+    return 'actor_not_admin';
+  }
+  return ids.includes(targetId) && ids.length === 1 ? 'last' : 'ok';
+}
+
 /** The anonymous owner of tickets whose client was deleted but whose tickets were kept. */
 export async function deletedUserPlaceholder(db: DB, hasher: PasswordHasher, now: number): Promise<number> {
   const existing = await db.selectFrom('users').select('id').where('email', '=', DELETED_USER_EMAIL).executeTakeFirst();

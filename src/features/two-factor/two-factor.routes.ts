@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../db/database.ts';
 import { recoveryCodeUsedMail, twoFactorEnabledMail, twoFactorResetMail } from '../../mail/templates.tsx';
 import { recordAudit } from '../audit/audit.service.ts';
+import { endUserSessions } from '../auth/session.service.ts';
 import { safeNextPath } from '../auth/login.schemas.ts';
 import { CsrfOnlyBody } from '../accounts/accounts.schemas.ts';
 import { countRecoveryCodes, replaceRecoveryCodes } from './recovery-codes.ts';
@@ -89,6 +90,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
     }
     const codes = await db.transaction().execute(async (trx) => {
       const made = await enrolTotp(trx, keys, config.secretKey, user.id, secret, step, now);
+      await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: '2fa_enrolled' });
       await app.mail.enqueue(trx, user.email, twoFactorEnabledMail(app.mail.link('/account/two-factor')));
       await recordAudit(trx, now, request, { event: '2fa.enrolled', actorUserId: user.id, targetUserId: user.id });
       await recordAudit(trx, now, request, { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details: { method: 'totp_enrolment' } });
@@ -193,12 +195,13 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       }
       const codes = await db.transaction().execute(async (trx) => {
         const made = await enrolTotp(trx, keys, config.secretKey, user.id, secret, step, now);
+        await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: '2fa_enrolled' });
         await app.mail.enqueue(trx, user.email, twoFactorEnabledMail(app.mail.link('/account/two-factor')));
         await recordAudit(trx, now, request, { event: '2fa.enrolled', actorUserId: user.id, targetUserId: user.id, details: { replaced: replacing } });
         return made;
       });
       app.mail.deliverSoon();
-      await reply.startSession(user.id);
+      await reply.rotateSession();
       return reply.page((ctx) => RecoveryCodesPage({ ctx, codes, continueHref: '/account/two-factor' }));
     },
   );
@@ -226,9 +229,11 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       }
       const codes = await db.transaction().execute(async (trx) => {
         const made = await replaceRecoveryCodes(trx, config.secretKey, user.id, now);
+        await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: 'recovery_codes_regenerated' });
         await recordAudit(trx, now, request, { event: '2fa.recovery_codes_regenerated', actorUserId: user.id, targetUserId: user.id });
         return made;
       });
+      await reply.rotateSession();
       return reply.page((ctx) => RecoveryCodesPage({ ctx, codes, continueHref: '/account/two-factor' }));
     },
   );
@@ -246,6 +251,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
         await clearTwoFactor(trx, target.id, now);
+        await endUserSessions(trx, now, request, { userId: target.id, actorUserId: admin.id, keep: null, reason: '2fa_reset' });
         await app.mail.enqueue(trx, target.email, twoFactorResetMail(app.mail.link('/login')));
         await recordAudit(trx, now, request, { event: '2fa.reset', actorUserId: admin.id, targetUserId: target.id });
       });

@@ -73,9 +73,8 @@ export async function enrolTotp(db: DB, keys: TwoFactorKeys, secretKey: string, 
   return replaceRecoveryCodes(db, secretKey, userId, now);
 }
 
-/** Removes the factor, its recovery codes and every session: the next sign-in enrols again. */
+/** Removes the factor and its recovery codes (the caller ends the sessions): the next sign-in enrols again. */
 export async function clearTwoFactor(db: DB, userId: number, now: number): Promise<void> {
   await db.updateTable('users').set({ totp_secret_enc: null, totp_enabled_at: null, totp_last_step: null, updated_at: now }).where('id', '=', userId).execute();
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
