@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Priority, Ticket, User } from '../../db/database.ts';
+import { uploadBodyLimit } from '../../plugins/uploads.ts';
 import { PRIORITIES } from '../../db/database.ts';
 import { normaliseEmail } from '../auth/user.repository.ts';
 import { checkUpload, contentDisposition, type AcceptedFile } from './attachments.ts';
@@ -46,6 +47,7 @@ export default function ticketRoutes(app: FastifyInstance) {
   const maxFiles = config.env.ATTACHMENT_MAX_FILES;
   const maxBytes = config.env.ATTACHMENT_MAX_BYTES;
   const maxMb = Math.floor(maxBytes / 1024 / 1024);
+  const uploadLimit = uploadBodyLimit(config.env);
 
   /** Checks every uploaded file; one refused file refuses the whole submission, so nothing is half-saved. */
   function acceptUploads(request: FastifyRequest): { files: AcceptedFile[]; error?: string } {
@@ -122,7 +124,7 @@ export default function ticketRoutes(app: FastifyInstance) {
 
   app.post<{ Body: NewTicketBody }>(
     '/tickets',
-    { config: { access: 'signed-in' }, schema: { body: NewTicketBody }, attachValidation: true },
+    { config: { access: 'signed-in', uploads: true }, bodyLimit: uploadLimit, schema: { body: NewTicketBody }, attachValidation: true },
     async (request, reply) => {
       const user = request.user as User;
       const staff = isStaff(user);
@@ -186,7 +188,7 @@ export default function ticketRoutes(app: FastifyInstance) {
 
   app.post<{ Params: TicketIdParams; Body: ReplyBody }>(
     '/tickets/:id/messages',
-    { config: { access: 'signed-in' }, schema: { params: TicketIdParams, body: ReplyBody }, attachValidation: true },
+    { config: { access: 'signed-in', uploads: true }, bodyLimit: uploadLimit, schema: { params: TicketIdParams, body: ReplyBody }, attachValidation: true },
     async (request, reply) => {
       const user = request.user as User;
       const ticket = await visibleOr404(request);
