@@ -84,7 +84,8 @@ export default fp(
     });
 
     app.addHook('preParsing', async (request, _reply, payload) => {
-      if (request.is404) {
+      // Fastify reads no body for GET and HEAD, nor for its own 404.
+      if (request.is404 || request.method === 'GET' || request.method === 'HEAD') {
         return payload;
       }
       if (!isMultipartType(request)) {

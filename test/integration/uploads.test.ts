@@ -182,6 +182,8 @@ for (const dialect of dialects()) {
       }
       const ticket = await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       assert.equal(ticket.status, 'awaiting_staff', 'resolve did not run');
+      const get = await client.request({ method: 'GET', url: '/tickets', headers: { 'content-type': 'multipart/form-data; boundary=x' } });
+      assert.equal(get.statusCode, 200, 'a GET carries no body to refuse');
     });
 
     test('the token in the x-csrf-token header works; a token that is not the first part is refused; the forms put it first', async (t) => {
