@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createConnection } from 'node:net';
 import { describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../helpers/build-app.ts';
 import { postMultipart, TestClient } from '../helpers/client.ts';
@@ -31,6 +33,7 @@ for (const dialect of dialects()) {
       const results = await atOnce(50, (i) => client.post('/tickets', { subject: `Flood ${i}`, message, priority: 'normal' }));
       assert.deepEqual(statusCounts(results), { 303: 5, 429: 45 });
       assert.equal((await db.selectFrom('tickets').selectAll().where('client_id', '=', user.id).execute()).length, 5);
+      assert.ok((await db.selectFrom('rate_limits').select('key').execute()).some((r) => r.key.startsWith('quota-tickets')), 'counted in the shared database');
       const refused = results.find((r) => r.statusCode === 429);
       assert.match(refused?.body ?? '', /You have opened 5 tickets in the last hour/);
       assert.match(refused?.body ?? '', /value="Flood \d+"/, 'the subject is kept in the form');
@@ -118,3 +121,42 @@ for (const dialect of dialects()) {
     });
   });
 }
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function redisReachable(): Promise<boolean> {
+  const url = new URL(REDIS_URL);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: url.hostname, port: Number(url.port || 6379) });
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('abuse quotas in Redis (REDIS_URL)', async () => {
+  const reachable = await redisReachable();
+  test('50 parallel tickets from one client: at most TICKETS_PER_HOUR, counted in Redis', { skip: !reachable && `no Redis at ${REDIS_URL}` }, async (t) => {
+    const redis = new Redis(REDIS_URL);
+    const clear = async () => {
+      const keys = await redis.keys('parapet:quota-*');
+      if (keys.length > 0) {
+        await redis.del(...keys);
+      }
+    };
+    await clear();
+    t.after(async () => {
+      await clear();
+      redis.disconnect();
+    });
+    const { app, db } = await buildTestApp(t, 'sqlite', { REDIS_URL, TICKETS_PER_HOUR: '5' });
+    const { client } = await signedIn(app, 'client');
+    await client.get('/tickets/new');
+    const results = await atOnce(50, (i) => client.post('/tickets', { subject: `Flood ${i}`, message: 'm', priority: 'normal' }));
+    assert.deepEqual(statusCounts(results), { 303: 5, 429: 45 });
+    assert.ok((await redis.keys('parapet:quota-tickets*')).length > 0, 'the counter lives in Redis');
+    assert.equal((await db.selectFrom('rate_limits').selectAll().execute()).filter((r) => r.key.startsWith('quota-tickets')).length, 0, 'not in the database');
+  });
+});
