@@ -47,6 +47,6 @@ export function ticketNotificationMail(input: { kind: Kind; ticketLabel: string;
     kind: `ticket.${input.kind}`,
     subject: `[${input.ticketLabel.slice(0, 120)}] ${headline}`,
     html: `<!doctype html>${html}`,
-    text: [headline, input.ticketLabel, '', ...(quote ? [quote, ''] : []), `Open the ticket: ${input.link}`, '', '-- ', 'Parapet (turn ticket emails off on your account page)', ''].join('\n'),
+    text: [headline, input.ticketLabel, '', ...(quote ? [quote, ''] : []), `${input.kind === 'client_quieted' ? 'Open the tickets awaiting staff' : 'Open the ticket'}: ${input.link}`, '', '-- ', 'Parapet (turn ticket emails off on your account page)', ''].join('\n'),
   };
 }
