@@ -184,6 +184,12 @@ export interface LoginThrottlesTable {
   locked_until: Millis;
 }
 
+export interface UserQuotasTable {
+  user_id: number;
+  /** Bytes of attachments the user has stored; counts what the user's row was created with, then every upload and deletion. */
+  attachment_bytes: Generated<number>;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -200,6 +206,7 @@ export interface Database {
   /** SQLite only (FTS5); PostgreSQL searches generated tsvector columns instead. */
   ticket_fts: TicketFtsTable;
   login_throttles: LoginThrottlesTable;
+  user_quotas: UserQuotasTable;
 }
 
 export type DB = Kysely<Database>;

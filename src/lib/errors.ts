@@ -22,3 +22,7 @@ export const tooManyRequests = (retryAfterSeconds: number) =>
     'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
   });
 export const serviceUnavailable = () => new AppError(503, 'service_unavailable', 'The service is temporarily unavailable.');
+export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
+export const unsupportedMediaType = () =>
+  new AppError(415, 'unsupported_media_type', 'This address does not accept files or multipart forms. Send the form again from its page.');
+export const lengthRequired = () => new AppError(411, 'length_required', 'Forms with files must be sent with their length (Content-Length).');

@@ -1,37 +1,125 @@
+import { pipeline, Transform, type Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Env } from '../config.ts';
 import type { Upload } from '../features/tickets/attachments.ts';
-import { badRequest } from '../lib/errors.ts';
+import { AppError, badRequest, csrfError, lengthRequired, payloadTooLarge, unsupportedMediaType } from '../lib/errors.ts';
+import { isCsrfValid } from './csrf.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Files from a multipart form, in memory and size-checked; the form's file fields carry just their names. */
     uploads: Upload[];
   }
+  interface FastifyContextConfig {
+    /** The route takes file attachments. Only such routes accept multipart/form-data; every other route answers 415. */
+    uploads?: boolean;
+  }
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_FIELDS = 30;
+const MAX_FIELD_BYTES = 200_000;
+/** Room for the form's text fields and the parts' headers next to the files, in the whole-request cap. */
+export const FIELDS_MARGIN_BYTES = 512 * 1024;
+
+/** The most an upload route reads of one request, files and fields together: its Fastify `bodyLimit`. */
+export function uploadBodyLimit(env: Pick<Env, 'ATTACHMENT_MAX_BYTES' | 'ATTACHMENT_MAX_FILES'>): number {
+  return env.ATTACHMENT_MAX_FILES * env.ATTACHMENT_MAX_BYTES + FIELDS_MARGIN_BYTES;
+}
+
+function isMultipartType(request: FastifyRequest): boolean {
+  return /^\s*multipart\//i.test(request.headers['content-type'] ?? '');
+}
+
+/** Errors (413) once more than `limit` bytes have come through, and before, when the declared length says so. */
+function capStream(request: FastifyRequest, payload: Readable, limit: number): Readable {
+  if (Number(request.headers['content-length']) > limit) {
+    throw payloadTooLarge('The form is too large.');
+  }
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > limit ? payloadTooLarge('The form is too large.') : null, chunk);
+    },
+  });
+  pipeline(payload, counter, () => {});
+  return counter;
+}
+
+const megabytes = (bytes: number) => Math.floor(bytes / 1024 / 1024);
 
 /**
- * multipart/form-data for forms with attachments. Parsed here, before CSRF and schema validation run, into
- * request.body like any form (file fields carry the file's name) and request.uploads (the bytes), with hard
- * limits on sizes and counts. A malformed body is a 400, never a 500.
+ * multipart/form-data, only on the routes marked `config.uploads`, and nothing read before the guard:
+ * - every other route answers 415 in preParsing, before a byte of the body is read;
+ * - onRequest has already checked the session and the route's access (anonymous: 401, wrong role: 404);
+ * - upload routes need a Content-Length no larger than the route's bodyLimit (else 411/413, body unread);
+ *   Node's parser never delivers more than the declared length, so that is the cap on what is read;
+ * - the CSRF token must come in the x-csrf-token header or as the form's FIRST part (the hidden `_csrf`
+ *   input first in the form); otherwise 403 before any file part is read;
+ * - each file is read into memory up to ATTACHMENT_MAX_BYTES and refused (413) at the first byte beyond.
+ * Refused requests get `Connection: close`, so the socket stops being read. A malformed body is a 4xx, never a 5xx.
  */
 export default fp(
   async (app: FastifyInstance) => {
-    const { ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_FILES } = app.config.env;
+    const { config } = app;
+    const { ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_FILES } = config.env;
     app.decorateRequest('uploads', null as unknown as Upload[]);
     app.addHook('onRequest', async (request) => {
       request.uploads = [];
     });
     await app.register(multipart, {
-      limits: { fileSize: ATTACHMENT_MAX_BYTES, files: ATTACHMENT_MAX_FILES, fields: 30, fieldSize: 200_000, parts: ATTACHMENT_MAX_FILES + 30, headerPairs: 200 },
+      throwFileSizeLimit: false,
+      limits: {
+        // One byte more than allowed, so the reader below sees that a file is too large and stops there.
+        fileSize: ATTACHMENT_MAX_BYTES + 1,
+        files: ATTACHMENT_MAX_FILES,
+        fields: MAX_FIELDS,
+        fieldSize: MAX_FIELD_BYTES,
+        parts: ATTACHMENT_MAX_FILES + MAX_FIELDS,
+        headerPairs: 200,
+      },
     });
 
+    app.addHook('preParsing', async (request, _reply, payload) => {
+      // Fastify reads no body for GET and HEAD, nor for its own 404.
+      if (request.is404 || request.method === 'GET' || request.method === 'HEAD') {
+        return payload;
+      }
+      if (!isMultipartType(request)) {
+        // The route's bodyLimit is sized for files: its plain forms keep the app-wide limit.
+        return request.routeOptions.config.uploads ? capStream(request, payload, config.env.BODY_LIMIT_BYTES) : payload;
+      }
+      if (!request.routeOptions.config.uploads) {
+        throw unsupportedMediaType();
+      }
+      const declared = request.headers['content-length'];
+      if (declared === undefined) {
+        throw lengthRequired();
+      }
+      const limit = request.routeOptions.bodyLimit;
+      if (Number(declared) > limit) {
+        throw payloadTooLarge(`The form with its files is too large: at most ${ATTACHMENT_MAX_FILES} files of up to ${megabytes(ATTACHMENT_MAX_BYTES)} MB each.`);
+      }
+      return payload;
+    });
+
+    // Registered before the csrf plugin, so this runs before its preValidation hook, which then finds the
+    // verified token in the body.
     app.addHook('preValidation', async (request) => {
-      if (!request.isMultipart()) {
+      if (!request.routeOptions.config.uploads || !request.isMultipart()) {
         return;
+      }
+      const header = request.headers['x-csrf-token'];
+      let verified = false;
+      if (header !== undefined) {
+        if (!isCsrfValid(config, request, header)) {
+          request.log.warn({ event: 'csrf.rejected' }, 'CSRF check failed (upload header)');
+          throw csrfError();
+        }
+        verified = true;
       }
       const body: Record<string, string | string[]> = {};
       const add = (name: string, value: string) => {
@@ -43,11 +131,27 @@ export default fp(
       };
       try {
         for await (const part of request.parts()) {
+          if (!verified) {
+            // Without the header, the first part must be the token: nothing after it is read unless it is valid.
+            if (part.type !== 'field' || part.fieldname !== '_csrf' || !isCsrfValid(config, request, part.value)) {
+              request.log.warn({ event: 'csrf.rejected' }, 'CSRF check failed (upload without a leading token)');
+              throw csrfError();
+            }
+            verified = true;
+          }
           if (part.type === 'file') {
-            const data = await part.toBuffer();
+            const chunks: Buffer[] = [];
+            let size = 0;
+            for await (const chunk of part.file as AsyncIterable<Buffer>) {
+              size += chunk.length;
+              if (size > ATTACHMENT_MAX_BYTES) {
+                throw payloadTooLarge(`“${part.filename}” is larger than ${megabytes(ATTACHMENT_MAX_BYTES)} MB. Go back and choose a smaller file.`);
+              }
+              chunks.push(chunk);
+            }
             // A file input left empty still sends a part with no name and no bytes.
-            if (part.filename || data.length > 0) {
-              request.uploads.push({ fileName: part.filename, data });
+            if (part.filename || size > 0) {
+              request.uploads.push({ fileName: part.filename, data: Buffer.concat(chunks, size) });
               add(part.fieldname, part.filename);
             }
           } else {
@@ -55,13 +159,26 @@ export default fp(
           }
         }
       } catch (error) {
+        if (error instanceof AppError) {
+          throw error;
+        }
         const status = (error as { statusCode?: number }).statusCode;
         if (typeof status === 'number' && status >= 400 && status < 500) {
           throw error;
         }
         throw badRequest('The form data could not be read (a malformed or truncated upload).');
       }
+      if (!verified) {
+        throw csrfError();
+      }
       request.body = body;
+    });
+
+    // A request refused before its body was read: close the connection rather than read the rest of it.
+    app.addHook('onSend', async (request, reply) => {
+      if (isMultipartType(request) && !request.raw.complete) {
+        reply.header('connection', 'close');
+      }
     });
   },
   { name: 'uploads', dependencies: ['core'] },

@@ -163,7 +163,8 @@ for (const dialect of dialects()) {
           res = await caller.request({ method: 'POST', url, payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
         } else if (mode < 0.9) {
           const files = rand() < 0.5 ? [{ name: value().slice(0, 40) || 'f', data: rand() < 0.5 ? PNG : Buffer.from(value()) }] : [];
-          const body = multipartBody(fields, files);
+          // As a browser sends the forms: the token is the first part (a later one is refused unread).
+          const body = multipartBody({ _csrf: fields._csrf, ...fields }, files);
           res = await caller.request({ method: 'POST', url, payload: body.payload, headers: { 'content-type': body.contentType } });
         } else {
           res = await caller.request({ method: 'POST', url, payload: JSON.stringify(rand() < 0.5 ? fields : [fields, value()]), headers: { 'content-type': 'application/json' } });

@@ -52,6 +52,9 @@ const SCAN_ENV: Record<string, string> = {
   LOGIN_MAX_ATTEMPTS: '1000',
   LOGIN_WINDOW_MINUTES: '1',
   LOGIN_LOCK_MINUTES: '1',
+  // Likewise the per-client hourly quotas on tickets and messages (tested in test/integration/quotas.test.ts).
+  TICKETS_PER_HOUR: '100000',
+  MESSAGES_PER_HOUR: '100000',
 };
 
 async function freePort(): Promise<number> {

@@ -6,6 +6,7 @@ import * as createTickets from './2026_11_28_1300_create_tickets.ts';
 import * as createLoginThrottles from './2026_11_28_1400_create_login_throttles.ts';
 import * as searchWordsAndOwner from './2026_11_28_1500_search_words_and_owner.ts';
 import * as tokenBinding from './2026_12_04_1200_token_binding.ts';
+import * as quotas from './2026_12_04_1300_quotas.ts';
 
 /** Listed explicitly (not read from disk) so the same list works under tsx, a bundler or compiled output. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_1400_create_login_throttles': createLoginThrottles,
   '2026_11_28_1500_search_words_and_owner': searchWordsAndOwner,
   '2026_12_04_1200_token_binding': tokenBinding,
+  '2026_12_04_1300_quotas': quotas,
 };

@@ -1,7 +1,7 @@
 import type { RenderedMail } from '../../mail/templates.tsx';
 import { renderToString } from 'preact-render-to-string';
 
-type Kind = 'ticket_opened' | 'ticket_opened_for_you' | 'client_replied' | 'staff_replied' | 'resolved';
+type Kind = 'ticket_opened' | 'ticket_opened_for_you' | 'client_replied' | 'staff_replied' | 'resolved' | 'client_quieted';
 
 const HEADLINE: Record<Kind, (by: string) => string> = {
   ticket_opened: (by) => `New ticket from ${by}`,
@@ -9,6 +9,7 @@ const HEADLINE: Record<Kind, (by: string) => string> = {
   client_replied: (by) => `${by} replied`,
   staff_replied: () => 'Support replied to your ticket',
   resolved: () => 'Your ticket was resolved',
+  client_quieted: () => 'A very active client: their further updates this hour are not emailed',
 };
 
 const MAX_QUOTE = 4000;
@@ -34,7 +35,7 @@ export function ticketNotificationMail(input: { kind: Kind; ticketLabel: string;
           {quote && <div style="white-space:pre-wrap;border-left:3px solid #d3dae6;padding:4px 12px;margin:0 0 16px">{quote}</div>}
           <p>
             <a href={input.link} style="display:inline-block;background:#2b59c3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">
-              Open the ticket
+              {input.kind === 'client_quieted' ? 'Open the tickets awaiting staff' : 'Open the ticket'}
             </a>
           </p>
         </div>
@@ -46,6 +47,6 @@ export function ticketNotificationMail(input: { kind: Kind; ticketLabel: string;
     kind: `ticket.${input.kind}`,
     subject: `[${input.ticketLabel.slice(0, 120)}] ${headline}`,
     html: `<!doctype html>${html}`,
-    text: [headline, input.ticketLabel, '', ...(quote ? [quote, ''] : []), `Open the ticket: ${input.link}`, '', '-- ', 'Parapet (turn ticket emails off on your account page)', ''].join('\n'),
+    text: [headline, input.ticketLabel, '', ...(quote ? [quote, ''] : []), `${input.kind === 'client_quieted' ? 'Open the tickets awaiting staff' : 'Open the ticket'}: ${input.link}`, '', '-- ', 'Parapet (turn ticket emails off on your account page)', ''].join('\n'),
   };
 }

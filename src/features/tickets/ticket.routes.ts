@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Priority, Ticket, User } from '../../db/database.ts';
+import { uploadBodyLimit } from '../../plugins/uploads.ts';
 import { PRIORITIES } from '../../db/database.ts';
 import { normaliseEmail } from '../auth/user.repository.ts';
 import { checkUpload, contentDisposition, type AcceptedFile } from './attachments.ts';
@@ -17,7 +18,7 @@ import {
   TicketIdParams,
   type TicketIdParams as TicketIdParamsType,
 } from './ticket.schemas.ts';
-import { addReply, createTicket, deleteTicket, resolveTicket, updateProperties } from './ticket.service.ts';
+import { addReply, createTicket, deleteTicket, quotaLimiters, resolveTicket, StorageQuotaExceeded, updateProperties } from './ticket.service.ts';
 import { DeleteTicketPage, NewTicketPage, TicketListPage, TicketPage, type TicketFormValues } from './ticket.views.tsx';
 
 /** One line, no control characters, single spaces. */
@@ -46,6 +47,9 @@ export default function ticketRoutes(app: FastifyInstance) {
   const maxFiles = config.env.ATTACHMENT_MAX_FILES;
   const maxBytes = config.env.ATTACHMENT_MAX_BYTES;
   const maxMb = Math.floor(maxBytes / 1024 / 1024);
+  const uploadLimit = uploadBodyLimit(config.env);
+  const limits = quotaLimiters(app);
+  const storageFull = `Your attachments would pass your storage allowance of ${Math.floor(config.env.ATTACHMENT_QUOTA_BYTES / 1024 / 1024)} MB. Your text is kept: send it without the files, or ask support to remove old ones.`;
 
   /** Checks every uploaded file; one refused file refuses the whole submission, so nothing is half-saved. */
   function acceptUploads(request: FastifyRequest): { files: AcceptedFile[]; error?: string } {
@@ -122,7 +126,7 @@ export default function ticketRoutes(app: FastifyInstance) {
 
   app.post<{ Body: NewTicketBody }>(
     '/tickets',
-    { config: { access: 'signed-in' }, schema: { body: NewTicketBody }, attachValidation: true },
+    { config: { access: 'signed-in', uploads: true }, bodyLimit: uploadLimit, schema: { body: NewTicketBody }, attachValidation: true },
     async (request, reply) => {
       const user = request.user as User;
       const staff = isStaff(user);
@@ -167,14 +171,28 @@ export default function ticketRoutes(app: FastifyInstance) {
       if (Object.keys(errors).length > 0 || !client) {
         return reply.page((ctx) => NewTicketPage({ ctx, staff, values, errors, categories, maxFiles, maxMb }), 400);
       }
-      const id = await createTicket(app, request, user, {
-        client,
-        subject: values.subject,
-        message: values.message,
-        category: values.category || null,
-        priority: values.priority as Priority,
-        files: uploads.files,
-      });
+      // Counted before the ticket is written; staff are exempt.
+      if (!staff && !(await limits.tickets.tryConsume(`user:${user.id}`))) {
+        errors.form = `You have opened ${config.env.TICKETS_PER_HOUR} tickets in the last hour, the most we accept. Your text is kept below: please send it again later, or add it to one of your open tickets.`;
+        return reply.page((ctx) => NewTicketPage({ ctx, staff, values, errors, categories, maxFiles, maxMb }), 429);
+      }
+      let id: number;
+      try {
+        id = await createTicket(app, request, user, {
+          client,
+          subject: values.subject,
+          message: values.message,
+          category: values.category || null,
+          priority: values.priority as Priority,
+          files: uploads.files,
+        });
+      } catch (error) {
+        if (!(error instanceof StorageQuotaExceeded)) {
+          throw error;
+        }
+        errors.attachments = storageFull;
+        return reply.page((ctx) => NewTicketPage({ ctx, staff, values, errors, categories, maxFiles, maxMb }), 413);
+      }
       return reply.flash('success', 'Your ticket is open. We will reply here and by email.').redirect(`/tickets/${id}`, 303);
     },
   );
@@ -186,7 +204,7 @@ export default function ticketRoutes(app: FastifyInstance) {
 
   app.post<{ Params: TicketIdParams; Body: ReplyBody }>(
     '/tickets/:id/messages',
-    { config: { access: 'signed-in' }, schema: { params: TicketIdParams, body: ReplyBody }, attachValidation: true },
+    { config: { access: 'signed-in', uploads: true }, bodyLimit: uploadLimit, schema: { params: TicketIdParams, body: ReplyBody }, attachValidation: true },
     async (request, reply) => {
       const user = request.user as User;
       const ticket = await visibleOr404(request);
@@ -201,7 +219,21 @@ export default function ticketRoutes(app: FastifyInstance) {
       if (error || uploads.error) {
         return renderTicket(request, reply, ticket, { message, internal, error: error ?? 'A file could not be attached.', attachmentsError: uploads.error }, 400);
       }
-      if (!(await addReply(app, user, ticket.id, { message, internal, files: uploads.files }))) {
+      // Counted before the message is written; staff are exempt.
+      if (!isStaff(user) && !(await limits.messages.tryConsume(`user:${user.id}`))) {
+        const quota = `You have sent ${config.env.MESSAGES_PER_HOUR} messages in the last hour, the most we accept. Your text is kept below: please send it again later.`;
+        return renderTicket(request, reply, ticket, { message, internal, error: quota }, 429);
+      }
+      let added: boolean;
+      try {
+        added = await addReply(app, user, ticket.id, { message, internal, files: uploads.files });
+      } catch (failure) {
+        if (!(failure instanceof StorageQuotaExceeded)) {
+          throw failure;
+        }
+        return renderTicket(request, reply, ticket, { message, internal, error: 'A file could not be attached.', attachmentsError: storageFull }, 413);
+      }
+      if (!added) {
         return reply.callNotFound();
       }
       return reply.flash('success', internal ? 'Internal note added.' : 'Your reply was sent.').redirect(`/tickets/${ticket.id}`, 303);

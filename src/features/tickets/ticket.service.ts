@@ -2,9 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Dialect } from '../../db/connect.ts';
 import type { DB, Priority, Ticket, TicketStatus, User } from '../../db/database.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import type { RenderedMail } from '../../mail/templates.tsx';
 import type { AcceptedFile } from './attachments.ts';
 import { ticketNotificationMail } from './ticket.mail.tsx';
 import { isStaff } from './ticket.policy.ts';
+import { releaseAttachmentBytes, reserveAttachmentBytes } from './quota.repository.ts';
 import { indexText, ownerToken, subjectRowId } from './ticket.repository.ts';
 import { formatTicketNumber } from './ticket.schemas.ts';
 
@@ -15,6 +17,74 @@ export interface TicketEvent {
 }
 
 type Trx = DB;
+
+/** The user's attachment storage (ATTACHMENT_QUOTA_BYTES) has no room for these files; nothing was saved. */
+export class StorageQuotaExceeded extends Error {
+  constructor() {
+    super('attachment storage quota exceeded');
+    this.name = 'StorageQuotaExceeded';
+  }
+}
+
+const HOUR_SECONDS = 3600;
+
+/**
+ * Per-user hourly quotas, counted before the work (a limiter consume is one atomic statement in the shared
+ * store: the database or Redis). Staff are exempt from the ticket and message quotas; the notification cap
+ * counts what a client's activity sends to staff.
+ */
+export function quotaLimiters(app: FastifyInstance) {
+  const env = app.config.env;
+  return {
+    tickets: app.limiter('quota-tickets', { points: env.TICKETS_PER_HOUR, windowSeconds: HOUR_SECONDS }),
+    messages: app.limiter('quota-messages', { points: env.MESSAGES_PER_HOUR, windowSeconds: HOUR_SECONDS }),
+    staffMail: app.limiter('quota-staff-mail', { points: env.STAFF_NOTIFICATIONS_PER_HOUR, windowSeconds: HOUR_SECONDS }),
+    staffMailNotice: app.limiter('quota-staff-mail-notice', { points: 1, windowSeconds: HOUR_SECONDS }),
+  };
+}
+
+/**
+ * Whether this event may email staff: always for staff authors; for a client, the first
+ * STAFF_NOTIFICATIONS_PER_HOUR events of the hour are mailed, the next one sends one "further updates are
+ * not emailed" notice, and later ones send nothing (they are in the portal, awaiting staff, as always).
+ */
+async function staffMailAllowance(app: FastifyInstance, author: User): Promise<'send' | 'notice' | 'none'> {
+  if (isStaff(author)) {
+    return 'send';
+  }
+  const limits = quotaLimiters(app);
+  const key = `user:${author.id}`;
+  if (await limits.staffMail.tryConsume(key)) {
+    return 'send';
+  }
+  return (await limits.staffMailNotice.tryConsume(key)) ? 'notice' : 'none';
+}
+
+async function reserveStorage(app: FastifyInstance, trx: Trx, author: User, files: AcceptedFile[]): Promise<void> {
+  const bytes = files.reduce((sum, f) => sum + f.data.length, 0);
+  if (bytes > 0 && !(await reserveAttachmentBytes(trx, author.id, bytes, app.config.env.ATTACHMENT_QUOTA_BYTES))) {
+    throw new StorageQuotaExceeded();
+  }
+}
+
+async function mailStaff(app: FastifyInstance, trx: Trx, allowance: 'send' | 'notice' | 'none', recipients: string[], author: User, mail: () => RenderedMail): Promise<void> {
+  if (allowance === 'none') {
+    return;
+  }
+  const rendered =
+    allowance === 'send'
+      ? mail()
+      : ticketNotificationMail({
+          kind: 'client_quieted',
+          ticketLabel: `More than ${app.config.env.STAFF_NOTIFICATIONS_PER_HOUR} updates from ${author.email} in an hour`,
+          link: app.mail.link('/tickets', { status: 'awaiting_staff' }),
+          body: `${author.email} has opened or replied to tickets more than ${app.config.env.STAFF_NOTIFICATIONS_PER_HOUR} times in the last hour. Their further updates this hour are not emailed one by one; they are all in the portal, awaiting staff.`,
+          by: author.email,
+        });
+  for (const to of recipients) {
+    await app.mail.enqueue(trx, to, rendered);
+  }
+}
 type Owned = Pick<Ticket, 'id' | 'client_id'>;
 
 /** On PostgreSQL every thread entry carries its ticket's client, which the search index holds for the messages. */
@@ -71,7 +141,9 @@ export interface NewTicket {
 
 export async function createTicket(app: FastifyInstance, request: FastifyRequest, author: User, input: NewTicket): Promise<number> {
   const now = app.clock.now();
+  const allowance = await staffMailAllowance(app, author);
   const id = await app.db.transaction().execute(async (trx) => {
+    await reserveStorage(app, trx, author, input.files);
     const ticket = await trx
       .insertInto('tickets')
       .values({
@@ -94,9 +166,9 @@ export async function createTicket(app: FastifyInstance, request: FastifyRequest
     await insertEntry(app, trx, owned, author, 'message', input.message, input.files, now);
     const link = app.mail.link(`/tickets/${ticket.id}`);
     const label = `${formatTicketNumber(ticket.id)} ${input.subject}`;
-    for (const to of await staffRecipients(trx, { assignee_id: null }, author.id)) {
-      await app.mail.enqueue(trx, to, ticketNotificationMail({ kind: 'ticket_opened', ticketLabel: label, link, body: input.message, by: input.client.email }));
-    }
+    await mailStaff(app, trx, allowance, await staffRecipients(trx, { assignee_id: null }, author.id), author, () =>
+      ticketNotificationMail({ kind: 'ticket_opened', ticketLabel: label, link, body: input.message, by: input.client.email }),
+    );
     if (isStaff(author)) {
       for (const to of await clientRecipient(trx, { client_id: input.client.id }, author.id)) {
         await app.mail.enqueue(trx, to, ticketNotificationMail({ kind: 'ticket_opened_for_you', ticketLabel: label, link, body: input.message, by: 'Support' }));
@@ -117,10 +189,14 @@ export async function createTicket(app: FastifyInstance, request: FastifyRequest
 export async function addReply(app: FastifyInstance, author: User, ticketId: number, input: { message: string; internal: boolean; files: AcceptedFile[] }): Promise<boolean> {
   const now = app.clock.now();
   const staff = isStaff(author);
+  const allowance = input.internal && staff ? 'none' : await staffMailAllowance(app, author);
+  const gone = new Error('ticket deleted meanwhile');
   const done = await app.db.transaction().execute(async (trx) => {
+    await reserveStorage(app, trx, author, input.files);
     const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
     if (!ticket) {
-      return false;
+      // Rolls the storage reservation back with the rest.
+      throw gone;
     }
     const kind = input.internal && staff ? 'note' : 'message';
     await insertEntry(app, trx, ticket, author, kind, input.message, input.files, now);
@@ -140,10 +216,15 @@ export async function addReply(app: FastifyInstance, author: User, ticketId: num
     const link = app.mail.link(`/tickets/${ticket.id}`);
     const label = `${formatTicketNumber(ticket.id)} ${ticket.subject}`;
     const recipients = staff ? await clientRecipient(trx, ticket, author.id) : await staffRecipients(trx, ticket, author.id);
-    for (const to of recipients) {
-      await app.mail.enqueue(trx, to, ticketNotificationMail({ kind: staff ? 'staff_replied' : 'client_replied', ticketLabel: label, link, body: input.message, by: staff ? 'Support' : author.email }));
-    }
+    await mailStaff(app, trx, allowance, recipients, author, () =>
+      ticketNotificationMail({ kind: staff ? 'staff_replied' : 'client_replied', ticketLabel: label, link, body: input.message, by: staff ? 'Support' : author.email }),
+    );
     return true;
+  }).catch((error: unknown) => {
+    if (error === gone) {
+      return false;
+    }
+    throw error;
   });
   app.mail.deliverSoon();
   return done;
@@ -212,6 +293,7 @@ export async function deleteTicket(app: FastifyInstance, request: FastifyRequest
         await trx.deleteFrom('ticket_fts').where('rowid', 'in', rowids.slice(i, i + 500)).execute();
       }
     }
+    await releaseAttachmentBytes(trx, { ticketId: ticket.id });
     await trx.deleteFrom('tickets').where('id', '=', ticket.id).execute();
     await recordAudit(trx, now, request, {
       event: 'ticket.deleted',
@@ -232,6 +314,7 @@ export async function deleteTicketsOfClient(trx: DB, dialect: 'sqlite' | 'postgr
       .where('rowid', 'in', trx.selectFrom('tickets').select((eb) => eb.neg(eb.ref('id')).as('rid')).where('client_id', '=', clientId))
       .execute();
   }
+  await releaseAttachmentBytes(trx, { clientId });
   const result = await trx.deleteFrom('tickets').where('client_id', '=', clientId).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
