@@ -262,10 +262,12 @@ for (const dialect of dialects()) {
       const owner = await createUser(app, { twoFactor: false });
       const other = await createUser(app, { twoFactor: false });
       const browser = stranger(app);
-      assert.equal((await browser.login(owner.email, owner.password)).statusCode, 303);
+      const signedIn = await browser.login(owner.email, owner.password);
+      assert.equal(signedIn.statusCode, 303);
+      assert.equal(signedIn.headers.location, '/');
       const cookie = browser.cookies.get(name) ?? '';
       assert.match(cookie, /^v1\.\d+\.[A-Za-z0-9_-]{22}\.\d+\.[A-Za-z0-9_-]{43}$/);
-      assert.match(String((await browser.login(owner.email, owner.password)).headers['set-cookie']), new RegExp(`${name}=[^;]+; Max-Age=15552000; Path=/; HttpOnly; SameSite=Lax`));
+      assert.match(String(signedIn.headers['set-cookie']), new RegExp(`${name}=[^;]+; Max-Age=15552000; Path=/; HttpOnly; SameSite=Lax`));
       await attack(app, owner.email, 10);
       await attack(app, other.email, 10);
 
@@ -281,6 +283,7 @@ for (const dialect of dialects()) {
 
       // Wrong passwords from the trusted device are counted on the device's own counter, with the same pauses.
       const device = withCookie(browser.cookies.get(name) ?? '');
+      await device.get('/login');
       const fromDevice = await atOnce(20, async () => device.post('/login', { email: owner.email, password: WRONG }));
       assert.deepEqual(statusCounts(fromDevice), { 401: 5, 429: 15 });
 
