@@ -3,14 +3,13 @@ import { createConnection } from 'node:net';
 import { describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
-import type { Dialect } from '../../src/db/connect.ts';
 import { deviceCookieName } from '../../src/features/auth/device-cookie.ts';
 import { MAX_PAUSE_MS, throttleKey } from '../../src/features/auth/login-throttle.ts';
 import { CODE_LIMITS } from '../../src/features/two-factor/two-factor.routes.ts';
 import { buildTestApp, type TestApp } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
-import { createUser, type TestUser } from '../helpers/factories.ts';
+import { createUser } from '../helpers/factories.ts';
 import { linkIn, mailsTo } from '../helpers/mail.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
 
@@ -315,7 +314,7 @@ async function redisReachable(): Promise<boolean> {
 
 describe('account lockout with REDIS_URL set', async () => {
   const reachable = await redisReachable();
-  for (const dialect of dialects() as Dialect[]) {
+  for (const dialect of dialects()) {
     test(`[${dialect}] the reproduction holds and a reset restores access`, { skip: !reachable && `no Redis at ${REDIS_URL}` }, async (t) => {
       const redis = new Redis(REDIS_URL);
       // The per-user limiters (unlock mail, codes) are keyed by user id, which every fresh test database reuses.
@@ -343,7 +342,7 @@ describe('account lockout with REDIS_URL set', async () => {
       await client.get(link);
       const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
       assert.equal((await client.post('/reset-password', { token, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD })).statusCode, 303);
-      assert.equal((await stranger(app).signIn({ ...(owner as TestUser), password: NEW_PASSWORD })).headers.location, '/');
+      assert.equal((await stranger(app).signIn({ ...(owner), password: NEW_PASSWORD })).headers.location, '/');
     });
   }
 });
