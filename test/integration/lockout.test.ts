@@ -6,6 +6,9 @@ import { Redis } from 'ioredis';
 import { deviceCookieName } from '../../src/features/auth/device-cookie.ts';
 import { MAX_PAUSE_MS, throttleKey } from '../../src/features/auth/login-throttle.ts';
 import { CODE_LIMITS } from '../../src/features/two-factor/two-factor.routes.ts';
+import { buildApp } from '../../src/app.ts';
+import { connect } from '../../src/db/connect.ts';
+import { TestClock } from '../../src/lib/clock.ts';
 import { buildTestApp, type TestApp } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
@@ -36,10 +39,11 @@ function countVerifications(app: FastifyInstance): () => number {
 }
 
 /** `n` sign-in attempts at the same moment, each from its own IP with its own login page and CSRF token. */
-async function attack(app: FastifyInstance, email: string, n: number, password = WRONG): Promise<LightMyRequestResponse[]> {
+async function attack(app: FastifyInstance | FastifyInstance[], email: string, n: number, password = WRONG): Promise<LightMyRequestResponse[]> {
+  const apps = Array.isArray(app) ? app : [app];
   const clients: TestClient[] = [];
   for (let i = 0; i < n; i++) {
-    const client = new TestClient(app, { remoteAddress: nextIp() });
+    const client = new TestClient(apps[i % apps.length] as FastifyInstance, { remoteAddress: nextIp() });
     await client.get('/login');
     clients.push(client);
   }
@@ -126,6 +130,41 @@ for (const dialect of dialects()) {
       assert.equal(strip(first(unknown, 429), ghost), strip(first(responses, 429), owner));
       assert.equal(first(unknown, 429)?.headers['retry-after'] !== undefined, true);
       assert.equal((await mailsTo(db, ghost)).length, 0);
+    });
+
+    test('two app processes sharing the database admit five attempts between them, however many arrive at once', async (t) => {
+      const first = await buildTestApp(t, dialect);
+      const conn = connect(first.config.database, { poolSize: 2 });
+      const second = await buildApp(first.config, { conn, clock: new TestClock(first.clock.now()), logger: false });
+      t.after(async () => {
+        await second.close();
+        await conn.close();
+      });
+      const victim = await createUser(first.app);
+      const verifications = [countVerifications(first.app), countVerifications(second)];
+      assert.deepEqual(statusCounts(await attack([first.app, second], victim.email, 100)), { 401: 5, 429: 95 });
+      assert.equal(verifications.reduce((sum, count) => sum + count(), 0), 5);
+      assert.equal((await throttleRow(first, victim.email))?.failures, 5);
+    });
+
+    test('an attempt counted first that turns out right leaves nothing paused', async (t) => {
+      const testApp = await buildTestApp(t, dialect);
+      const { app } = testApp;
+      const owner = await createUser(app, { twoFactor: false });
+      // Five attempts at once, all admitted: four wrong, one right. Whichever number the right one got (even
+      // the fifth, which starts a pause), its success clears the counter.
+      const clients: TestClient[] = [];
+      for (let i = 0; i < 5; i++) {
+        const client = stranger(app);
+        await client.get('/login');
+        clients.push(client);
+      }
+      const results = await atOnce(5, (i) => (clients[i] as TestClient).post('/login', { email: owner.email, password: i === 4 ? owner.password : WRONG }));
+      assert.deepEqual(statusCounts(results), { 303: 1, 401: 4 });
+      // (A wrong attempt counted after the success, under heavy load, may start a fresh count, never a pause.)
+      const row = await throttleRow(testApp, owner.email);
+      assert.ok(!row || (row.failures < 5 && row.locked_until <= testApp.clock.now()), `still paused: ${JSON.stringify(row)}`);
+      assert.equal((await stranger(app).login(owner.email, owner.password)).statusCode, 303, 'not paused');
     });
 
     test('pauses double up to the cap: the guesses per hour are bounded and nothing locks for good', async (t) => {
