@@ -9,6 +9,7 @@ import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
 import registrationRoutes from './features/accounts/registration.routes.ts';
 import verificationRoutes from './features/accounts/verification.routes.ts';
 import loginRoutes from './features/auth/login.routes.ts';
+import unlockRoutes from './features/auth/unlock.routes.ts';
 import adminSecurityRoutes from './features/admin/security.routes.ts';
 import adminUserRoutes from './features/admin/users.routes.ts';
 import ticketRoutes from './features/tickets/ticket.routes.ts';
@@ -109,6 +110,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(registrationRoutes);
   await app.register(verificationRoutes);
   await app.register(passwordResetRoutes);
+  await app.register(unlockRoutes);
   await app.register(accountRoutes);
   await app.register(twoFactorRoutes);
   await app.register(ticketRoutes);

@@ -62,7 +62,7 @@ export interface AuditEventsTable {
   details: string;
 }
 
-export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email' | 'invite';
+export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email' | 'invite' | 'unlock';
 
 /** Single-use emailed tokens; only the SHA-256 of the token is stored. */
 export interface UserTokensTable {
@@ -177,7 +177,7 @@ export interface TicketFtsTable {
 }
 
 export interface LoginThrottlesTable {
-  /** SHA-256 of the normalised email that was tried. */
+  /** SHA-256 of the normalised email that was tried (or of a trusted device's user and id). */
   key: string;
   failures: number;
   last_failure_at: Millis;

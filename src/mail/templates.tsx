@@ -96,6 +96,29 @@ export function registrationAttemptMail(loginLink: string, resetLink: string): R
   };
 }
 
+/** Sent when sign-in to the account is paused after failed attempts: one click lifts the pause. */
+export function unlockAccountMail(link: string, minutes: number): RenderedMail {
+  return {
+    kind: 'unlock_account',
+    subject: `Sign-in to your ${PRODUCT} account was paused`,
+    html: html('Sign-in was paused', [
+      <p>Several wrong passwords were entered for your {PRODUCT} account, so new sign-in attempts are paused for up to {minutes} minutes at a time.</p>,
+      <p>Your usual browser can still sign in. To lift the pause everywhere now, use this link:</p>,
+      <Button href={link} label="Unlock sign-in" />,
+      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 24 hours. If the wrong passwords were not yours, someone may be guessing: use a strong, unique password and two-factor authentication.</p>,
+    ]),
+    text: text([
+      `Several wrong passwords were entered for your ${PRODUCT} account, so new sign-in attempts are paused for up to ${minutes} minutes at a time.`,
+      'Your usual browser can still sign in. To lift the pause everywhere now, open this link:',
+      '',
+      link,
+      '',
+      'The link works once and expires in 24 hours.',
+      'If the wrong passwords were not yours, someone may be guessing: use a strong, unique password and two-factor authentication.',
+    ]),
+  };
+}
+
 export function passwordResetMail(link: string): RenderedMail {
   return {
     kind: 'reset_password',

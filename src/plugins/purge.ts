@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { HARD_LOCK_FAILURES } from '../features/auth/login-throttle.ts';
 import { purgeExpiredSessions } from './sessions.ts';
 
 const DAY = 24 * 3_600_000;
@@ -11,7 +10,7 @@ export async function purgeExpired(app: FastifyInstance): Promise<void> {
   await app.db.deleteFrom('user_tokens').where('expires_at', '<', now - DAY).execute();
   await app.db.deleteFrom('rate_limits').where('expire', '<', Date.now() - 3_600_000).execute();
   await app.db.deleteFrom('failed_logins').where('created_at', '<', now - 30 * DAY).execute();
-  await app.db.deleteFrom('login_throttles').where('last_failure_at', '<', now - DAY).where('failures', '<', HARD_LOCK_FAILURES).execute();
+  await app.db.deleteFrom('login_throttles').where('last_failure_at', '<', now - DAY).execute();
   await app.db.deleteFrom('audit_events').where('created_at', '<', now - app.config.env.AUDIT_RETENTION_DAYS * DAY).execute();
   await app.db.deleteFrom('mail_outbox').where('status', '=', 'sent').where('sent_at', '<', now - 30 * DAY).execute();
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DB, Session, User } from '../db/database.ts';
 import { randomToken, sha256Hex } from '../lib/crypto.ts';
 import { cookieSettings } from './cookies.ts';
+import { issueDeviceCookie } from '../features/auth/device-cookie.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -85,6 +86,9 @@ export default fp(
       request.session = session;
       request.user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
       this.setCookie(names.session, token, { ...options, maxAge: Math.floor(config.session.absoluteMs / 1000) });
+      if (stage === 'full') {
+        issueDeviceCookie(this, config, request.user, now);
+      }
     });
 
     app.decorateReply('rotateSession', async function (this: FastifyReply) {

@@ -35,6 +35,8 @@ const PUBLIC_ROUTES = [
   'POST /reset-password',
   'GET /invitation',
   'POST /invitation',
+  'GET /unlock/:token',
+  'POST /unlock/:token',
 ].sort();
 
 const TABLES = ['users', 'sessions', 'failed_logins', 'audit_events', 'user_tokens', 'mail_outbox', 'rate_limits', 'recovery_codes', 'tickets', 'ticket_messages', 'attachments', 'login_throttles'];

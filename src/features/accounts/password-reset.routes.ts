@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { passwordChangedMail, passwordResetMail } from '../../mail/templates.tsx';
 import { sha256Hex } from '../../lib/crypto.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { clearAccountCounters } from '../auth/lockout.service.ts';
 import { findUserByEmail, normaliseEmail } from '../auth/user.repository.ts';
 import { ForgotBody, isValidEmail, ResetBody, TokenQuery } from './accounts.schemas.ts';
 import { CheckEmailPage, ForgotPasswordPage, InvalidLinkPage, ResetPasswordPage, type FieldErrors } from './accounts.views.tsx';
@@ -101,6 +102,8 @@ export default function passwordResetRoutes(app: FastifyInstance) {
       return invalid(reply);
     }
     app.mail.deliverSoon();
+    // The owner proved control of the mailbox: every per-account counter starts again from zero.
+    await clearAccountCounters(app, db, user);
     if (request.session?.user_id === user.id) {
       await reply.endSession();
     }

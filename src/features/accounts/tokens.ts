@@ -7,6 +7,7 @@ export const TOKEN_TTL_MS: Record<TokenPurpose, number> = {
   change_email: 24 * 3_600_000,
   reset_password: 3_600_000,
   invite: 7 * 24 * 3_600_000,
+  unlock: 24 * 3_600_000,
 };
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

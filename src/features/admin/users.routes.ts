@@ -9,7 +9,8 @@ import { TokenQuery } from '../accounts/accounts.schemas.ts';
 import { InvalidLinkPage } from '../accounts/accounts.views.tsx';
 import { endSessionsOfUser } from '../../plugins/sessions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { clearLoginFailures, throttleKey } from '../auth/login-throttle.ts';
+import { clearAccountCounters } from '../auth/lockout.service.ts';
+import { throttleKey, throttleState } from '../auth/login-throttle.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { normaliseEmail } from '../auth/user.repository.ts';
 import { CreateUserBody, CsrfBody, DeleteUserBody, UpdateUserBody, UserIdParams, UsersQuery } from './admin.schemas.ts';
@@ -37,12 +38,13 @@ export default function adminUserRoutes(app: FastifyInstance) {
   }
 
   async function userPage(request: FastifyRequest, reply: FastifyReply, user: User, errors: Partial<Record<'email' | 'form', string>> = {}, values?: { email: string; name: string; role: string }, status = 200) {
-    const [sessions, tickets, lastAdmin] = await Promise.all([
+    const [sessions, tickets, lastAdmin, signIn] = await Promise.all([
       db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', user.id).where('expires_at', '>', clock.now()).executeTakeFirstOrThrow(),
       db.selectFrom('tickets').select((eb) => eb.fn.countAll<number>().as('n')).where('client_id', '=', user.id).executeTakeFirstOrThrow(),
       isLastActiveAdministrator(db, user),
+      throttleState(db, throttleKey(user.email), clock.now()),
     ]);
-    return reply.page((ctx) => UserPage({ ctx, user, sessions: Number(sessions.n), ticketCount: Number(tickets.n), lastAdmin, errors, ...(values ? { values } : {}) }), status);
+    return reply.page((ctx) => UserPage({ ctx, user, sessions: Number(sessions.n), ticketCount: Number(tickets.n), lastAdmin, signIn, errors, ...(values ? { values } : {}) }), status);
   }
 
   const done = (reply: FastifyReply, user: User, message: string) => reply.flash('success', message).redirect(`/admin/users/${user.id}`, 303);
@@ -268,9 +270,9 @@ export default function adminUserRoutes(app: FastifyInstance) {
     if (!user) {
       return reply.callNotFound();
     }
-    await clearLoginFailures(db, throttleKey(user.email));
-    await recordAudit(db, clock.now(), request, { event: 'login.unlocked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'account' } });
-    return done(reply, user, 'Failed sign-ins for this account were cleared.');
+    await clearAccountCounters(app, db, user);
+    await recordAudit(db, clock.now(), request, { event: 'login.unlocked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'account', via: 'administrator' } });
+    return done(reply, user, 'Sign-in is unlocked: failed sign-ins and code attempts for this account were cleared.');
   });
 
   app.get<{ Params: UserIdParams }>('/admin/users/:id/delete', { config: admin, schema: { params: UserIdParams } }, async (request, reply) => {

@@ -195,7 +195,7 @@ function ActionForm({ ctx, action, label, danger, confirm }: { ctx: PageContext;
   );
 }
 
-export function UserPage(props: { ctx: PageContext; user: User; sessions: number; ticketCount: number; lastAdmin: boolean; errors: Partial<Record<'email' | 'form', string>>; values?: { email: string; name: string; role: string } }) {
+export function UserPage(props: { ctx: PageContext; user: User; sessions: number; ticketCount: number; lastAdmin: boolean; signIn?: { failures: number; pausedMs: number } | null; errors: Partial<Record<'email' | 'form', string>>; values?: { email: string; name: string; role: string } }) {
   const { ctx, user } = props;
   const values = props.values ?? { email: user.email, name: user.name, role: user.role };
   const base = `/admin/users/${user.id}`;
@@ -231,6 +231,14 @@ export function UserPage(props: { ctx: PageContext; user: User; sessions: number
             <dd>{props.sessions}</dd>
             <dt>Tickets opened as client</dt>
             <dd>{props.ticketCount}</dd>
+            <dt>Sign-in</dt>
+            <dd>
+              {!props.signIn
+                ? 'No recent failed attempts'
+                : props.signIn.pausedMs > 0
+                  ? `Paused for ${Math.ceil(props.signIn.pausedMs / 60_000)} more minute(s) after ${props.signIn.failures} failed attempts`
+                  : `${props.signIn.failures} recent failed attempt(s), not paused`}
+            </dd>
           </dl>
           {props.lastAdmin && <Alert kind="info">This is the last active administrator: it cannot be demoted, disabled or deleted.</Alert>}
         </section>
@@ -259,7 +267,7 @@ export function UserPage(props: { ctx: PageContext; user: User; sessions: number
           <ActionForm ctx={ctx} action={`${base}/sessions/revoke`} label="End all sessions" />
           {!user.email_verified_at && <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />}
           {user.totp_enabled_at && <ActionForm ctx={ctx} action={`${base}/two-factor/reset`} label="Reset two-factor" danger confirm="Reset two-factor authentication? The user must set it up again." />}
-          <ActionForm ctx={ctx} action={`${base}/unlock`} label="Clear sign-in lock" />
+          {props.signIn && <ActionForm ctx={ctx} action={`${base}/unlock`} label={props.signIn.pausedMs > 0 ? 'Unlock sign-in' : 'Clear failed sign-ins'} />}
           <a class="button button--danger" href={`${base}/delete`}>
             Delete…
           </a>

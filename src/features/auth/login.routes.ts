@@ -3,11 +3,13 @@ import { pendingStagePage } from '../../plugins/access.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { HomePage } from '../home/home.views.tsx';
 import { tooManyRequests } from '../../lib/errors.ts';
-import { clearLoginFailures, lockedFor, recordLoginFailure, throttleKey } from './login-throttle.ts';
+import { deviceCookieName, trustedDevice } from './device-cookie.ts';
+import { sendUnlockMail } from './lockout.service.ts';
+import { clearLoginFailures, countAttempt, deviceThrottleKey, throttleKey } from './login-throttle.ts';
 import { checkCredentials } from './login.service.ts';
 import { LoginBody, LoginQuery, safeNextPath } from './login.schemas.ts';
 import { LoginPage, type LoginForm } from './login.views.tsx';
-import { normaliseEmail } from './user.repository.ts';
+import { findUserByEmail, normaliseEmail } from './user.repository.ts';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password.';
 
@@ -64,11 +66,15 @@ export default function loginRoutes(app: FastifyInstance) {
         await db.insertInto('failed_logins').values({ ip: request.ip, email, user_id: null, reason: 'ip_locked', created_at: now }).execute();
         throw tooManyRequests((ipLockedUntil - Date.now()) / 1000);
       }
-      const key = throttleKey(email);
-      const pausedMs = await lockedFor(db, key, now);
-      if (pausedMs > 0) {
+      // Per account: the attempt is counted first (login-throttle.ts), on the account's counter, or on the
+      // device's own counter when it carries a valid device cookie for this account (device-cookie.ts).
+      const owner = request.cookies[deviceCookieName(app.config)] ? await findUserByEmail(db, email) : undefined;
+      const device = trustedDevice(request, app.config, owner, now);
+      const key = owner && device ? deviceThrottleKey(owner.id, device) : throttleKey(email);
+      const attempt = await countAttempt(db, key, now);
+      if (!attempt.admitted) {
         await db.insertInto('failed_logins').values({ ip: request.ip, email, user_id: null, reason: 'locked', created_at: now }).execute();
-        throw tooManyRequests(pausedMs / 1000);
+        throw tooManyRequests(attempt.retryMs / 1000);
       }
       const result = await checkCredentials({ db, hasher, now }, body.email, body.password);
       if (!result.ok) {
@@ -76,7 +82,7 @@ export default function loginRoutes(app: FastifyInstance) {
           return renderLogin(reply, { email, next, error: 'Enter your email and password (passwords can be up to 1,024 bytes).' }, 400);
         }
         const ipLock = await ipLimiter.fail(request.ip);
-        const { failures, pauseMs } = await recordLoginFailure(db, key, now);
+        const { count: failures, pauseMs } = attempt;
         await db
           .insertInto('failed_logins')
           .values({ ip: request.ip, email, user_id: result.user?.id ?? null, reason: result.reason, created_at: now })
@@ -90,8 +96,11 @@ export default function loginRoutes(app: FastifyInstance) {
           await recordAudit(db, now, request, {
             event: 'login.lockout',
             targetUserId: result.user?.id ?? null,
-            details: { scope: ipLock.locked ? 'ip' : 'email', email, pauseSeconds: Math.round((ipLock.locked ? app.config.env.LOGIN_LOCK_MINUTES * 60_000 : pauseMs) / 1000) },
+            details: { scope: ipLock.locked ? 'ip' : device ? 'device' : 'email', email, pauseSeconds: Math.round((ipLock.locked ? app.config.env.LOGIN_LOCK_MINUTES * 60_000 : pauseMs) / 1000) },
           });
+        }
+        if (pauseMs > 0 && !device && result.user) {
+          await sendUnlockMail(app, request, result.user, now);
         }
         // One message, one status for every failure: the form never tells whether an account exists.
         return renderLogin(reply, { email, next, error: INVALID_CREDENTIALS }, 401);

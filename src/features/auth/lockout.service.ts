@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { DB, User } from '../../db/database.ts';
+import { unlockAccountMail } from '../../mail/templates.tsx';
+import { issueToken } from '../accounts/tokens.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { CODE_LIMITS } from '../two-factor/two-factor.routes.ts';
+import { clearLoginFailures, MAX_PAUSE_MS, throttleKey } from './login-throttle.ts';
+
+/** At most this many "unlock my account" emails per account per hour, however long an attack lasts. */
+export const UNLOCK_MAIL_RULE = { points: 1, windowSeconds: 3600 };
+
+/**
+ * Clears every per-account counter of a user: the sign-in pause of their email and the per-account
+ * limiter of two-factor and recovery codes. Used by a completed password reset, the emailed unlock link and
+ * an administrator's "Unlock sign-in". (Per-device counters are keyed by device and end on their own;
+ * a password change voids the device cookies they belong to.)
+ */
+export async function clearAccountCounters(app: FastifyInstance, db: DB, user: Pick<User, 'id' | 'email'>): Promise<void> {
+  await clearLoginFailures(db, throttleKey(user.email));
+  await app.limiter('code_account', CODE_LIMITS.perAccount).reset(String(user.id));
+}
+
+/**
+ * Queues an "unlock my account" email with a single-use link to the owner of an account whose sign-in was
+ * just paused. Called only for existing, active accounts and after the same work as for unknown ones, so
+ * the response says nothing about whether the address has an account. Returns whether a mail was queued.
+ */
+export async function sendUnlockMail(app: FastifyInstance, request: FastifyRequest, user: User, now: number): Promise<boolean> {
+  if (user.disabled_at !== null || !(await app.limiter('unlock_mail', UNLOCK_MAIL_RULE).tryConsume(String(user.id)))) {
+    return false;
+  }
+  await app.db.transaction().execute(async (trx) => {
+    const token = await issueToken(trx, now, user.id, 'unlock');
+    await app.mail.enqueue(trx, user.email, unlockAccountMail(app.mail.link(`/unlock/${token}`), MAX_PAUSE_MS / 60_000));
+    await recordAudit(trx, now, request, { event: 'login.lockout', targetUserId: user.id, details: { scope: 'email', unlockMailSent: true } });
+  });
+  app.mail.deliverSoon();
+  return true;
+}
