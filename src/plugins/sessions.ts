@@ -116,6 +116,11 @@ export default fp(
       }
       request.session = session;
       this.setCookie(names.session, token, { ...options, maxAge: Math.max(0, Math.floor((session.expires_at - clock.now()) / 1000)) });
+      if (session.stage === 'full') {
+        // A rotation follows a credential change: the device cookie is bound to the password, so this browser gets a fresh one.
+        request.user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirstOrThrow();
+        issueDeviceCookie(this, config, request.user, clock.now());
+      }
     });
 
     app.decorateReply('endSession', async function (this: FastifyReply) {
