@@ -168,5 +168,18 @@ for (const dialect of dialects()) {
         assert.equal(await isSignedIn(clients[admins.findIndex((a) => a.id === row.id)]!), false);
       }
     });
+
+    test('two administrators giving two accounts the same new address at once: one wins, the other is told it is taken (never a 500)', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const first = await signedIn(app, await createUser(app, { role: 'administrator' }));
+      const second = await signedIn(app, await createUser(app, { role: 'administrator' }));
+      const targets = [await createUser(app), await createUser(app)];
+      await first.get(`/admin/users/${targets[0]!.id}`);
+      await second.get(`/admin/users/${targets[1]!.id}`);
+      const editors = [first, second];
+      const results = await atOnce(2, (i) => editors[i]!.post(`/admin/users/${targets[i]!.id}`, { email: 'same.new@example.com', name: 'Renamed', role: 'client' }));
+      assert.deepEqual(results.map((r) => r.statusCode).sort(), [303, 409]);
+      assert.equal((await db.selectFrom('users').select('id').where('email', '=', 'same.new@example.com').execute()).length, 1);
+    });
   });
 }

@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../db/errors.ts';
 import type { FastifyInstance } from 'fastify';
 import { verifyEmailMail } from '../../mail/templates.tsx';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -101,6 +102,12 @@ export default function verificationRoutes(app: FastifyInstance) {
       await endUserSessions(trx, now, request, { userId: used.user_id, actorUserId: used.user_id, keep, reason: 'email_changed' });
       await recordAudit(trx, now, request, { event: 'user.email_changed', actorUserId: used.user_id, targetUserId: used.user_id, details: { from: used.account_email, to: used.new_email } });
       return keep ? ('rotate' as const) : ('changed' as const);
+    }).catch((error: unknown) => {
+      // Another account took the address between the check above and the write (PostgreSQL): the constraint decides.
+      if (isUniqueViolation(error)) {
+        return 'taken' as const;
+      }
+      throw error;
     });
     if (outcome === 'invalid') {
       return reply.page((ctx) => InvalidLinkPage({ ctx, message: INVALID_CHANGE, actionHref: '/account', actionLabel: 'Go to your account' }), 400);

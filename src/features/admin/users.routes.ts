@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../../db/errors.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Role, User } from '../../db/database.ts';
 import { ROLES } from '../../db/database.ts';
@@ -168,7 +169,16 @@ export default function adminUserRoutes(app: FastifyInstance) {
         }
         await recordAudit(trx, now, request, { event: 'user.updated', actorUserId: actor.id, targetUserId: user.id, details: { emailFrom: emailChanged ? user.email : null, emailTo: emailChanged ? values.email : null } });
         return 'ok' as const;
+      }).catch((error: unknown) => {
+        // Another account took the address after the check above (a parallel edit on PostgreSQL): the constraint decides.
+        if (isUniqueViolation(error)) {
+          return 'taken' as const;
+        }
+        throw error;
       });
+      if (check === 'taken') {
+        return userPage(request, reply, user, { email: 'Another account already uses this email.' }, values, 409);
+      }
       if (check === 'last') {
         return userPage(request, reply, user, { form: 'This is the last active administrator: make someone else an administrator first.' }, values, 409);
       }
