@@ -156,6 +156,33 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
     },
   },
   {
+    limit: 'code_ip',
+    target: 'TOTP codes of 8 accounts (passwords known), each IP cycling through them',
+    run: async (app, ips) => {
+      const users = await Promise.all(Array.from({ length: 8 }, () => createUser(app)));
+      return runHour(
+        await Promise.all(
+          Array.from({ length: ips }, async (_, k) => {
+            const clients = await Promise.all(users.map((user) => signedIn(app, user, ipOf(k), false)));
+            return {
+              next: clock.now(),
+              attempt: async (i: number) => {
+                const u = i % users.length;
+                const user = users[u] as TestUser;
+                if (!(await (clients[u] as TestClient).get('/login/two-factor')).statusCode.toString().startsWith('2')) {
+                  clients[u] = await signedIn(app, user, ipOf(k), false);
+                  await (clients[u]).get('/login/two-factor');
+                }
+                const res = await (clients[u] as TestClient).post('/login/two-factor', { code: wrongCode(user, i) });
+                return { res, checked: wrong(res, 401, /That code is not valid/) };
+              },
+            };
+          }),
+        ),
+      );
+    },
+  },
+  {
     limit: 'password_check_account',
     target: "one account's password from a stolen session (/reauth; /account/password and /account/email share the budget)",
     // A password-only account, so that signing in again after a lapsed session needs no code.
