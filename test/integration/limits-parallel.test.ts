@@ -9,6 +9,7 @@ import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
+import { linkIn, mailsTo } from '../helpers/mail.ts';
 import { redisReachable, redisTestEnv } from '../helpers/redis.ts';
 
 const N = 100;
@@ -172,6 +173,30 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
         assert.equal((await post(client, route, fields(user.password))).statusCode, 429, 'the budget is spent for the right password too');
       });
     }
+
+    test(`a completed password reset clears the spent current-password budget [${setup.label}]`, async (t) => {
+      const { app, db } = await build(t, setup);
+      const user = await createUser(app);
+      const client = new TestClient(app);
+      await client.signIn(user);
+      await client.get('/account');
+      const points = app.limits.currentPassword.rule.points;
+      for (let i = 0; i <= points; i++) {
+        await post(client, '/account/email', { current_password: `wrong password ${i}`, email: 'new.address@example.com' });
+      }
+      assert.equal((await post(client, '/account/email', { current_password: user.password, email: 'new.address@example.com' })).statusCode, 429);
+      const resetter = new TestClient(app);
+      await resetter.get('/forgot-password');
+      await resetter.post('/forgot-password', { email: user.email });
+      const token = new URL(linkIn((await mailsTo(db, user.email)).at(-1), '/reset-password'), 'http://x').searchParams.get('token') ?? '';
+      await resetter.get(`/reset-password?token=${token}`);
+      const password = 'a fresh passphrase after reset';
+      assert.equal((await resetter.post('/reset-password', { token, password, password_confirm: password })).statusCode, 303);
+      const again = new TestClient(app);
+      await again.signIn({ ...user, password });
+      await again.get('/account');
+      assert.equal((await post(again, '/account/email', { current_password: password, email: 'new.address@example.com' })).statusCode, 303);
+    });
 
     test(`password reset per IP: 100 requests at once, at most 20 answered [${setup.label}]`, async (t) => {
       const { app } = await build(t, setup);
