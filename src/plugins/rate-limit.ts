@@ -4,40 +4,51 @@ import type { Redis } from 'ioredis';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { markUnavailable } from '../db/connect.ts';
 import { tooManyRequests } from '../lib/errors.ts';
+import { ipLimitKey } from '../lib/ip-key.ts';
+import { limitRules, type LimitName, type LimitRule } from '../lib/limits.ts';
 
-export interface LimitRule {
-  /** Attempts allowed per window. */
-  points: number;
-  windowSeconds: number;
-  /** Once the points are spent, refuse for this long (default: the rest of the window). */
-  blockSeconds?: number;
+/** One admitted attempt: its point is already spent. */
+export interface Attempt {
+  /** Points left in the window after this attempt. */
+  remaining: number;
+  /** Gives the point back: call it when the check succeeded, so that only failures accumulate. */
+  refund(): Promise<void>;
 }
 
+export type Admission = ({ admitted: true } & Attempt) | { admitted: false; retryAfterSeconds: number };
+
+/**
+ * A limit that can only be used count-first: a point is spent atomically in the store (one upsert on
+ * SQLite/PostgreSQL, one Lua script in Redis) before the caller runs the check it guards, so however many
+ * requests arrive at once, at most `points` of them get past it per window. There is deliberately no
+ * "is it allowed?" query and no "count a failure afterwards": both let parallel requests through together.
+ */
 export interface Limiter {
-  /** Counts one attempt; throws a 429 AppError (with Retry-After) when over the limit. */
-  consume(key: string): Promise<void>;
-  /** Counts one attempt; returns false instead of throwing when over the limit. */
-  tryConsume(key: string): Promise<boolean>;
-  reset(key: string): Promise<void>;
-  /** Throws a 429 when the key has no points left, without spending one: for counting failures only. */
-  assertAllowed(key: string): Promise<void>;
-  /** When the key's lock ends (epoch ms), or null when it is not locked. */
-  lockedUntil(key: string): Promise<number | null>;
-  /** Counts a failure; the one that spends the last point starts the block. Returns whether the key is now locked. */
-  fail(key: string): Promise<{ locked: boolean }>;
+  readonly rule: LimitRule;
+  /** Spends a point; refused attempts get `admitted: false` and the seconds until the next one may try. */
+  admit(key: string | number): Promise<Admission>;
+  /** Spends a point; a refused attempt throws a 429 AppError with Retry-After. */
+  consume(key: string | number): Promise<Attempt>;
+  /** Spends a point (429 when none is left), then runs the check, and gives the point back when it passed. */
+  guard(key: string | number, check: () => Promise<boolean>): Promise<boolean>;
+  /** Forgets the key's count and block (an administrator's unlock, a completed password reset). */
+  reset(key: string | number): Promise<void>;
+  /** When the key's block ends (epoch ms), or null: for showing to administrators, never for deciding to admit. */
+  lockedUntil(key: string | number): Promise<number | null>;
 }
+
+export type Limits = Record<LimitName, Limiter>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** A limiter whose counters live in the shared database, so every app process sees the same counts. */
-    limiter(name: string, rule: LimitRule): Limiter;
+    /** Every limit of the application (rules in src/lib/limits.ts), counted in the shared database or Redis. */
+    limits: Limits;
   }
 }
 
 export default fp(
   async (app: FastifyInstance) => {
     const raw = app.conn.raw;
-    const cache = new Map<string, Limiter>();
     // REDIS_URL moves the counters to Redis (shared by every process, and off the database's write path).
     // ioredis is imported only then: it costs about 20 MB of memory even unused.
     const url = app.config.env.REDIS_URL;
@@ -46,10 +57,11 @@ export default fp(
     app.addHook('onClose', async () => {
       redis?.disconnect();
     });
+    const redisPrefix = app.config.env.REDIS_KEY_PREFIX;
 
-    function store(name: string, rule: LimitRule): RateLimiterAbstract {
+    function store(rule: LimitRule): RateLimiterAbstract {
       const common = {
-        keyPrefix: name,
+        keyPrefix: rule.name,
         points: rule.points,
         duration: rule.windowSeconds,
         blockDuration: rule.blockSeconds ?? 0,
@@ -57,77 +69,81 @@ export default fp(
         tableCreated: true,
       };
       if (redis) {
-        return new RateLimiterRedis({ ...common, storeClient: redis, keyPrefix: `parapet:${name}` });
+        return new RateLimiterRedis({ ...common, storeClient: redis, keyPrefix: `${redisPrefix}${rule.name}` });
       }
       return raw.kind === 'sqlite'
         ? new RateLimiterSQLite({ ...common, storeClient: raw.sqlite, storeType: 'better-sqlite3' })
         : new RateLimiterPostgres({ ...common, storeClient: raw.pool, schemaName: raw.schema, clearExpiredByTimeout: false });
     }
 
-    app.decorate('limiter', (name: string, rule: LimitRule): Limiter => {
-      const cacheKey = `${name}:${rule.points}:${rule.windowSeconds}:${rule.blockSeconds ?? 0}`;
-      const existing = cache.get(cacheKey);
-      if (existing) {
-        return existing;
-      }
-      const limiter = store(name, rule);
-      // While the database holding the counters is unreachable, limited routes answer 503, not 500.
-      const unavailable = (error: unknown): never => {
-        throw markUnavailable(error) as Error;
-      };
-      const tryConsume = async (key: string): Promise<number | null> => {
+    // While the store holding the counters is unreachable, limited routes answer 503, not 500.
+    const unavailable = (error: unknown): never => {
+      throw markUnavailable(error) as Error;
+    };
+
+    function makeLimiter(rule: LimitRule): Limiter {
+      const limiter = store(rule);
+      const keyOf = (key: string | number) => (rule.per === 'ip' ? ipLimitKey(String(key)) : String(key));
+      const admit = async (rawKey: string | number): Promise<Admission> => {
+        const key = keyOf(rawKey);
+        let res: RateLimiterRes;
         try {
-          await limiter.consume(key);
-          return null;
+          res = await limiter.consume(key);
         } catch (error) {
           if (error instanceof RateLimiterRes) {
-            return error.msBeforeNext / 1000;
+            return { admitted: false, retryAfterSeconds: error.msBeforeNext / 1000 };
           }
           return unavailable(error);
         }
+        let refunded = false;
+        return {
+          admitted: true,
+          remaining: res.remainingPoints,
+          refund: async () => {
+            if (refunded) {
+              return;
+            }
+            refunded = true;
+            const after = await limiter.reward(key, 1).catch(unavailable);
+            // The window ended meanwhile, so the reward opened a new one at -1: put that bonus point back.
+            if (after.consumedPoints < 0) {
+              await limiter.penalty(key, 1).catch(unavailable);
+            }
+          },
+        };
       };
-      const made: Limiter = {
-        async consume(key) {
-          const retryAfter = await tryConsume(key);
-          if (retryAfter !== null) {
-            throw tooManyRequests(retryAfter);
+      const consume = async (key: string | number): Promise<Attempt> => {
+        const admission = await admit(key);
+        if (!admission.admitted) {
+          throw tooManyRequests(admission.retryAfterSeconds);
+        }
+        return admission;
+      };
+      return {
+        rule,
+        admit,
+        consume,
+        async guard(key, check) {
+          const attempt = await consume(key);
+          const passed = await check();
+          if (passed) {
+            await attempt.refund();
           }
+          return passed;
         },
-        tryConsume: async (key) => (await tryConsume(key)) === null,
         reset: async (key) => {
-          await limiter.delete(key).catch(unavailable);
+          await limiter.delete(keyOf(key)).catch(unavailable);
         },
         async lockedUntil(key) {
-          const state = await limiter.get(key).catch(unavailable);
+          const state = await limiter.get(keyOf(key)).catch(unavailable);
           return state && state.consumedPoints >= rule.points && state.msBeforeNext > 0 ? Date.now() + state.msBeforeNext : null;
         },
-        async fail(key) {
-          try {
-            const res = await limiter.consume(key);
-            if (res.remainingPoints <= 0) {
-              if (rule.blockSeconds) {
-                await limiter.block(key, rule.blockSeconds).catch(unavailable);
-              }
-              return { locked: true };
-            }
-            return { locked: false };
-          } catch (error) {
-            if (error instanceof RateLimiterRes) {
-              return { locked: true };
-            }
-            return unavailable(error);
-          }
-        },
-        async assertAllowed(key) {
-          const state = await limiter.get(key).catch(unavailable);
-          if (state && state.consumedPoints >= rule.points && state.msBeforeNext > 0) {
-            throw tooManyRequests(state.msBeforeNext / 1000);
-          }
-        },
       };
-      cache.set(cacheKey, made);
-      return made;
-    });
+    }
+
+    const rules = limitRules(app.config.env);
+    const limits = Object.fromEntries(Object.entries(rules).map(([name, rule]) => [name, makeLimiter(rule)])) as Limits;
+    app.decorate('limits', limits);
   },
   { name: 'rate-limit', dependencies: ['core'] },
 );

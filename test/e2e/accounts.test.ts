@@ -26,7 +26,7 @@ import {
 } from './helpers/browser.ts';
 import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
 
-// Registration allows 10 per IP an hour (REGISTRATION_LIMIT) and every browser here is 127.0.0.1: this file
+// Registration allows 10 per IP an hour (registrationIp in src/lib/limits.ts) and every browser here is 127.0.0.1: this file
 // registers 6 times in all (4 in the flows and the no-JavaScript check, 2 for the check-email page state).
 
 describe('accounts in a real browser, with a real SMTP server', () => {

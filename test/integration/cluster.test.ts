@@ -1,43 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestDatabase } from '../helpers/build-app.ts';
+import { Browser, startCluster } from '../helpers/cluster.ts';
 import { dialects } from '../helpers/dialects.ts';
 
-const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
 const ADMIN = { email: 'admin@example.test', password: 'cluster test admin passphrase' };
-
-/** One browser: a cookie jar and the last CSRF token seen. */
-class Browser {
-  cookies = new Map<string, string>();
-  token = '';
-  constructor(private readonly base: string) {}
-  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    }
-    const res = await fetch(`${this.base}${url}`, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      if (/Max-Age=0/i.test(line) || value === '') {
-        this.cookies.delete(name);
-      } else {
-        this.cookies.set(name, value);
-      }
-    }
-    const body = await res.text();
-    this.token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.token;
-    return { status: res.status, body };
-  }
-  post(url: string, form: Record<string, string>) {
-    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });
-  }
-}
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
@@ -46,40 +16,13 @@ describe('WORKERS=2: one port, two worker processes under a primary', () => {
     test(`workers share sessions, CSRF tokens and the mail outbox, write concurrently without errors, and all stop on SIGTERM [${dialect}]`, async (t) => {
       const testDb = await createTestDatabase(dialect);
       t.after(() => testDb.cleanup());
-      const databaseUrl =
-        testDb.database.kind === 'sqlite'
-          ? `sqlite:${testDb.database.file}`
-          : `${testDb.database.url}${testDb.database.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${testDb.database.schema ?? 'public'}`)}`;
-      const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOST: '127.0.0.1',
-          PORT: '0',
-          LOG_LEVEL: 'info',
-          WORKERS: '2',
-          DATA_DIR: testDb.dataDir,
-          DATABASE_URL: databaseUrl,
-          SECRET_KEY: 'cluster-test-secret-key-0123456789abcdef',
-          PEPPER: 'cluster-test-pepper-0123456789abcdefghij',
-          DEFAULT_USER: ADMIN.email,
-          DEFAULT_PASSWORD: ADMIN.password,
-          REQUIRE_2FA: 'false',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const { child, base, workerPids: pids, output, servedBy } = await startCluster(t, testDb, {
+        DEFAULT_USER: ADMIN.email,
+        DEFAULT_PASSWORD: ADMIN.password,
+        REQUIRE_2FA: 'false',
+        // Eight browsers on one IP sign in at the same moment: attempts in flight count until their password is checked.
+        LOGIN_MAX_ATTEMPTS: '20',
       });
-      t.after(() => child.kill('SIGKILL'));
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      const workerPids = () => [...out.matchAll(/"pid":\d+,"hostname":"[^"]*","worker":\d+,"pid":(\d+),"msg":"worker is listening"/g)].map((m) => Number(m[1]));
-      const deadline = Date.now() + 60_000;
-      while (workerPids().length < 2) {
-        assert.ok(Date.now() < deadline && child.exitCode === null, `two workers did not start:\n${out}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      const base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      assert.ok(base, out);
-      const pids = workerPids();
       assert.equal(new Set(pids).size, 2);
       assert.ok(!pids.includes(child.pid ?? 0), 'the primary serves nothing itself');
 
@@ -107,13 +50,12 @@ describe('WORKERS=2: one port, two worker processes under a primary', () => {
       assert.deepEqual(
         statuses.filter((s) => s >= 400),
         [],
-        `no request failed:\n${out
+        `no request failed:\n${output()
           .split('\n')
           .filter((l) => /"level":50/.test(l))
           .join('\n')}`,
       );
-      const servedBy = new Set([...out.matchAll(/"pid":(\d+)[^\n]*"msg":"request completed"/g)].map((m) => Number(m[1])));
-      assert.deepEqual([...servedBy].sort(), [...pids].sort(), 'both workers served requests');
+      assert.deepEqual([...servedBy()].sort(), [...pids].sort(), 'both workers served requests');
 
       // The verification emails are delivered by whichever worker claims them, once each (the development
       // transport writes one .eml file per delivery).
@@ -128,7 +70,7 @@ describe('WORKERS=2: one port, two worker processes under a primary', () => {
 
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number];
-      assert.equal(code, 0, out);
+      assert.equal(code, 0, output());
       for (const pid of pids) {
         assert.ok(!alive(pid), `worker ${pid} stopped with its primary`);
       }

@@ -5,7 +5,6 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { deviceCookieName } from '../../src/features/auth/device-cookie.ts';
 import { MAX_PAUSE_MS, throttleKey } from '../../src/features/auth/login-throttle.ts';
-import { CODE_LIMITS } from '../../src/features/two-factor/two-factor.routes.ts';
 import { buildApp } from '../../src/app.ts';
 import { connect } from '../../src/db/connect.ts';
 import { TestClock } from '../../src/lib/clock.ts';
@@ -202,7 +201,7 @@ for (const dialect of dialects()) {
       const halfway = stranger(app);
       const step = await halfway.login(victim.email, victim.password);
       await halfway.get(String(step.headers.location));
-      for (let i = 0; i < CODE_LIMITS.perAccount.points; i++) {
+      for (let i = 0; i < app.limits.secondFactorAccount.rule.points; i++) {
         await halfway.post('/login/two-factor', { code: '000000' });
       }
       assert.equal((await halfway.post('/login/two-factor', { code: halfway.nextCode(victim.totpSecret ?? '') })).statusCode, 429);

@@ -1,24 +1,10 @@
 import assert from 'node:assert/strict';
-import { createConnection } from 'node:net';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { buildTestApp } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { createUser } from '../helpers/factories.ts';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisReachable(): Promise<boolean> {
-  const url = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: url.hostname, port: Number(url.port || 6379) });
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { redisReachable, TEST_REDIS_URL as REDIS_URL } from '../helpers/redis.ts';
 
 describe('rate limits in Redis (REDIS_URL)', async () => {
   const reachable = await redisReachable();

@@ -27,6 +27,9 @@ export default function accountRoutes(app: FastifyInstance) {
   /** Sessions are named in pages by an HMAC of their id, never by the id (a token hash) itself. */
   const refOf = (session: Session) => hmac(config.secretKey, 'session-ref', session.id).slice(0, 22);
 
+  /** The current password, counted against the account's limit before it is checked (429 once spent). */
+  const checkCurrentPassword = (user: User, password: string) => app.limits.currentPassword.guard(user.id, () => hasher.verify(user.password_hash, password));
+
   async function activeSessions(user: User): Promise<Session[]> {
     const now = clock.now();
     return db
@@ -74,7 +77,7 @@ export default function accountRoutes(app: FastifyInstance) {
       }
       const { current_password, password, password_confirm } = request.body;
       const errors: FieldErrors = {};
-      if (!(await hasher.verify(user.password_hash, current_password))) {
+      if (!(await checkCurrentPassword(user, current_password))) {
         errors.current_password = 'Your current password is not correct.';
       }
       const weakness = checkPassword({ minLength }, password, user.email);
@@ -116,7 +119,7 @@ export default function accountRoutes(app: FastifyInstance) {
       } else if (email === user.email) {
         errors.email = 'That is already your address.';
       }
-      if (!(await hasher.verify(user.password_hash, request.body.current_password))) {
+      if (!(await checkCurrentPassword(user, request.body.current_password))) {
         errors.email_password = 'Your current password is not correct.';
       }
       if (Object.keys(errors).length > 0) {

@@ -11,17 +11,12 @@ import { endUserSessions } from '../auth/session.service.ts';
 import { consumeToken, issueToken, peekToken } from './tokens.ts';
 
 export const RESET_SENT_MESSAGE = 'If an account exists for that address, we have sent it a link to choose a new password. The link expires in 1 hour.';
-export const RESET_LIMITS = {
-  perIp: { points: 20, windowSeconds: 3600 },
-  perAddress: { points: 3, windowSeconds: 3600 },
-};
 const INVALID_RESET = 'This password reset link is invalid, has already been used, or has expired. You can ask for a new one.';
 
 export default function passwordResetRoutes(app: FastifyInstance) {
   const { db, hasher, clock, config } = app;
   const minLength = config.env.PASSWORD_MIN_LENGTH;
-  const perIp = app.limiter('reset_ip', RESET_LIMITS.perIp);
-  const perAddress = app.limiter('reset_address', RESET_LIMITS.perAddress);
+  const { resetIp, resetAddress } = app.limits;
 
   const invalid = (reply: FastifyReply) =>
     reply.page((ctx) => InvalidLinkPage({ ctx, message: INVALID_RESET, actionHref: '/forgot-password', actionLabel: 'Ask for a new link' }), 400);
@@ -33,9 +28,9 @@ export default function passwordResetRoutes(app: FastifyInstance) {
     if (!isValidEmail(email)) {
       return reply.page((ctx) => ForgotPasswordPage({ ctx, email: email.slice(0, 254), error: 'Enter an email address like name@example.com.' }), 400);
     }
-    await perIp.consume(request.ip);
+    await resetIp.consume(request.ip);
     // Over the per-address limit the answer looks the same; the mailbox owner is just not flooded.
-    if (await perAddress.tryConsume(sha256Hex(email))) {
+    if ((await resetAddress.admit(sha256Hex(email))).admitted) {
       const user = await findUserByEmail(db, email);
       if (user && user.disabled_at === null) {
         const now = clock.now();
@@ -101,6 +96,8 @@ export default function passwordResetRoutes(app: FastifyInstance) {
     if (!changed) {
       return invalid(reply);
     }
+    // Failed current-password checks counted against the old password mean nothing now.
+    await app.limits.currentPassword.reset(user.id);
     app.mail.deliverSoon();
     // The owner proved control of the mailbox: every per-account counter starts again from zero.
     await clearAccountCounters(app, db, user);

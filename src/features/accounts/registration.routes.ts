@@ -9,13 +9,10 @@ import { issueToken } from './tokens.ts';
 
 export const CHECK_EMAIL_MESSAGE = 'Check your email to finish creating your account. We sent a message to the address you entered.';
 
-/** Per client IP: enough for a family or an office behind one address, too few for bulk sign-ups. */
-export const REGISTRATION_LIMIT = { points: 10, windowSeconds: 3600 };
-
 export default function registrationRoutes(app: FastifyInstance) {
   const { db, hasher, clock, config } = app;
   const minLength = config.env.PASSWORD_MIN_LENGTH;
-  const limiter = app.limiter('register_ip', REGISTRATION_LIMIT);
+  const limit = app.limits.registrationIp;
 
   const form = (reply: FastifyReply, email: string, errors: FieldErrors, status = 400) =>
     reply.page((ctx) => RegisterPage({ ctx, email, errors, minLength }), status);
@@ -46,7 +43,7 @@ export default function registrationRoutes(app: FastifyInstance) {
       if (Object.keys(errors).length > 0) {
         return form(reply, email.slice(0, 254), errors);
       }
-      await limiter.consume(request.ip);
+      await limit.consume(request.ip);
 
       // Both paths hash once, so a registered address costs the same time as a new one.
       const passwordHash = await hasher.hash(password);

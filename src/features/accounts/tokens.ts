@@ -110,15 +110,3 @@ export async function consumeToken(db: DB, token: string, purpose: TokenPurpose,
     .returningAll()
     .executeTakeFirst();
 }
-
-/** How many tokens of this purpose the user was sent since `since` (for limiting resends). */
-export async function countTokensSince(db: DB, userId: number, purpose: TokenPurpose, since: number): Promise<number> {
-  const row = await db
-    .selectFrom('user_tokens')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('purpose', '=', purpose)
-    .where('created_at', '>=', since)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}

@@ -5,10 +5,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { CsrfOnlyBody, TokenBody, TokenQuery } from './accounts.schemas.ts';
 import { ConfirmTokenPage, InvalidLinkPage, VerifyPendingPage } from './accounts.views.tsx';
 import { endUserSessions } from '../auth/session.service.ts';
-import { consumeToken, countTokensSince, issueToken, peekToken, voidTokensOfUser } from './tokens.ts';
-
-const RESEND_WINDOW_MS = 15 * 60_000;
-const RESENDS_PER_WINDOW = 3;
+import { consumeToken, issueToken, peekToken, voidTokensOfUser } from './tokens.ts';
 
 const INVALID_VERIFY = 'This verification link is invalid, has already been used, or has expired. Sign in to get a new one.';
 const INVALID_CHANGE = 'This confirmation link is invalid, has already been used, or has expired. Request the change again from your account page.';
@@ -26,7 +23,8 @@ export default function verificationRoutes(app: FastifyInstance) {
       return reply.redirect('/login', 303);
     }
     const now = clock.now();
-    if ((await countTokensSince(db, user.id, 'verify_email', now - RESEND_WINDOW_MS)) >= RESENDS_PER_WINDOW) {
+    // Counted in the limit's store before the email is queued: counting sent tokens first would let parallel requests all pass.
+    if (!(await app.limits.verificationResend.admit(user.id)).admitted) {
       return reply.flash('error', 'We have sent several links already. Please wait a few minutes, and check your spam folder.').redirect('/verify-email/pending', 303);
     }
     await db.transaction().execute(async (trx) => {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { User } from '../../db/database.ts';
 import { recordAudit, AUDIT_EVENTS } from '../audit/audit.service.ts';
-import { loginIpRule } from '../auth/login.routes.ts';
 import { AuditQuery, FailedLoginsQuery, UnlockBody } from './admin.schemas.ts';
 import { AuditPage, FailedLoginsPage, type FailedIpRow } from './security.views.tsx';
 
@@ -11,7 +10,7 @@ const DAY = 24 * 3_600_000;
 
 export default function adminSecurityRoutes(app: FastifyInstance) {
   const { db, clock, config } = app;
-  const ipLimiter = app.limiter('login_ip', loginIpRule(config));
+  const ipLimiter = app.limits.loginIp;
   const admin = { access: 'administrator', fresh: true } as const;
 
   app.get<{ Querystring: FailedLoginsQuery }>('/admin/failed-logins', { config: admin, schema: { querystring: FailedLoginsQuery } }, async (request, reply) => {

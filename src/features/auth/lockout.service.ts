@@ -3,11 +3,7 @@ import type { DB, User } from '../../db/database.ts';
 import { unlockAccountMail } from '../../mail/templates.tsx';
 import { issueToken } from '../accounts/tokens.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { CODE_LIMITS } from '../two-factor/two-factor.routes.ts';
 import { clearLoginFailures, MAX_PAUSE_MS, throttleKey } from './login-throttle.ts';
-
-/** At most this many "unlock my account" emails per account per hour, however long an attack lasts. */
-export const UNLOCK_MAIL_RULE = { points: 1, windowSeconds: 3600 };
 
 /**
  * Clears every per-account counter of a user: the sign-in pause of their email and the per-account
@@ -17,7 +13,7 @@ export const UNLOCK_MAIL_RULE = { points: 1, windowSeconds: 3600 };
  */
 export async function clearAccountCounters(app: FastifyInstance, db: DB, user: Pick<User, 'id' | 'email'>): Promise<void> {
   await clearLoginFailures(db, throttleKey(user.email));
-  await app.limiter('code_account', CODE_LIMITS.perAccount).reset(String(user.id));
+  await app.limits.secondFactorAccount.reset(user.id);
 }
 
 /**
@@ -26,7 +22,7 @@ export async function clearAccountCounters(app: FastifyInstance, db: DB, user: P
  * the response says nothing about whether the address has an account. Returns whether a mail was queued.
  */
 export async function sendUnlockMail(app: FastifyInstance, request: FastifyRequest, user: User, now: number): Promise<boolean> {
-  if (user.disabled_at !== null || !(await app.limiter('unlock_mail', UNLOCK_MAIL_RULE).tryConsume(String(user.id)))) {
+  if (user.disabled_at !== null || !(await app.limits.unlockMail.admit(user.id)).admitted) {
     return false;
   }
   await app.db.transaction().execute(async (trx) => {

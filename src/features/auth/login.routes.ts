@@ -21,14 +21,9 @@ function isSignedIn(request: FastifyRequest): boolean {
   return request.user !== null && request.session?.stage === 'full';
 }
 
-/** The Flask portal's policy, now configurable: N failures from one IP in a window lock it out for a while. */
-export function loginIpRule(config: FastifyInstance['config']) {
-  return { points: config.env.LOGIN_MAX_ATTEMPTS, windowSeconds: config.env.LOGIN_WINDOW_MINUTES * 60, blockSeconds: config.env.LOGIN_LOCK_MINUTES * 60 };
-}
-
 export default function loginRoutes(app: FastifyInstance) {
   const { db, hasher, clock } = app;
-  const ipLimiter = app.limiter('login_ip', loginIpRule(app.config));
+  const ipLimit = app.limits.loginIp;
 
   app.get('/', { config: { access: 'public' } }, async (request, reply) => {
     const pending = pendingStagePage(request);
@@ -61,10 +56,11 @@ export default function loginRoutes(app: FastifyInstance) {
       }
       const now = clock.now();
       // Locked IPs and paused emails are refused before the password is even checked: a right password too.
-      const ipLockedUntil = await ipLimiter.lockedUntil(request.ip);
-      if (ipLockedUntil !== null) {
+      // The IP's point is spent first (atomically), so parallel attempts cannot all pass a check made before counting.
+      const ipAttempt = await ipLimit.admit(request.ip);
+      if (!ipAttempt.admitted) {
         await db.insertInto('failed_logins').values({ ip: request.ip, email, user_id: null, reason: 'ip_locked', created_at: now }).execute();
-        throw tooManyRequests((ipLockedUntil - Date.now()) / 1000);
+        throw tooManyRequests(ipAttempt.retryAfterSeconds);
       }
       // Per account: the attempt is counted first (login-throttle.ts), on the account's counter, or on the
       // device's own counter when it carries a valid device cookie for this account (device-cookie.ts).
@@ -79,9 +75,10 @@ export default function loginRoutes(app: FastifyInstance) {
       const result = await checkCredentials({ db, hasher, now }, body.email, body.password);
       if (!result.ok) {
         if (result.reason === 'invalid_input') {
+          await ipAttempt.refund();
           return renderLogin(reply, { email, next, error: 'Enter your email and password (passwords can be up to 1,024 bytes).' }, 400);
         }
-        const ipLock = await ipLimiter.fail(request.ip);
+        const ipLock = { locked: ipAttempt.remaining === 0 };
         const { count: failures, pauseMs } = attempt;
         await db
           .insertInto('failed_logins')
@@ -105,6 +102,7 @@ export default function loginRoutes(app: FastifyInstance) {
         // One message, one status for every failure: the form never tells whether an account exists.
         return renderLogin(reply, { email, next, error: INVALID_CREDENTIALS }, 401);
       }
+      await ipAttempt.refund();
       await clearLoginFailures(db, key);
       if (result.user.email_verified_at === null) {
         // Right password, unproven address: a session that reaches only the "verify your email" page.

@@ -18,7 +18,7 @@ import {
   TicketIdParams,
   type TicketIdParams as TicketIdParamsType,
 } from './ticket.schemas.ts';
-import { addReply, createTicket, deleteTicket, quotaLimiters, resolveTicket, StorageQuotaExceeded, updateProperties } from './ticket.service.ts';
+import { addReply, createTicket, deleteTicket, resolveTicket, StorageQuotaExceeded, updateProperties } from './ticket.service.ts';
 import { DeleteTicketPage, NewTicketPage, TicketListPage, TicketPage, type TicketFormValues } from './ticket.views.tsx';
 
 /** One line, no control characters, single spaces. */
@@ -48,7 +48,6 @@ export default function ticketRoutes(app: FastifyInstance) {
   const maxBytes = config.env.ATTACHMENT_MAX_BYTES;
   const maxMb = Math.floor(maxBytes / 1024 / 1024);
   const uploadLimit = uploadBodyLimit(config.env);
-  const limits = quotaLimiters(app);
   const storageFull = `Your attachments would pass your storage allowance of ${Math.floor(config.env.ATTACHMENT_QUOTA_BYTES / 1024 / 1024)} MB. Your text is kept: send it without the files, or ask support to remove old ones.`;
 
   /** Checks every uploaded file; one refused file refuses the whole submission, so nothing is half-saved. */
@@ -172,7 +171,7 @@ export default function ticketRoutes(app: FastifyInstance) {
         return reply.page((ctx) => NewTicketPage({ ctx, staff, values, errors, categories, maxFiles, maxMb }), 400);
       }
       // Counted before the ticket is written; staff are exempt.
-      if (!staff && !(await limits.tickets.tryConsume(`user:${user.id}`))) {
+      if (!staff && !(await app.limits.ticketsPerClient.admit(`user:${user.id}`)).admitted) {
         errors.form = `You have opened ${config.env.TICKETS_PER_HOUR} tickets in the last hour, the most we accept. Your text is kept below: please send it again later, or add it to one of your open tickets.`;
         return reply.page((ctx) => NewTicketPage({ ctx, staff, values, errors, categories, maxFiles, maxMb }), 429);
       }
@@ -220,7 +219,7 @@ export default function ticketRoutes(app: FastifyInstance) {
         return renderTicket(request, reply, ticket, { message, internal, error: error ?? 'A file could not be attached.', attachmentsError: uploads.error }, 400);
       }
       // Counted before the message is written; staff are exempt.
-      if (!isStaff(user) && !(await limits.messages.tryConsume(`user:${user.id}`))) {
+      if (!isStaff(user) && !(await app.limits.messagesPerClient.admit(`user:${user.id}`)).admitted) {
         const quota = `You have sent ${config.env.MESSAGES_PER_HOUR} messages in the last hour, the most we accept. Your text is kept below: please send it again later.`;
         return renderTicket(request, reply, ticket, { message, internal, error: quota }, 429);
       }

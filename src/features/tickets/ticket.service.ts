@@ -26,23 +26,6 @@ export class StorageQuotaExceeded extends Error {
   }
 }
 
-const HOUR_SECONDS = 3600;
-
-/**
- * Per-user hourly quotas, counted before the work (a limiter consume is one atomic statement in the shared
- * store: the database or Redis). Staff are exempt from the ticket and message quotas; the notification cap
- * counts what a client's activity sends to staff.
- */
-export function quotaLimiters(app: FastifyInstance) {
-  const env = app.config.env;
-  return {
-    tickets: app.limiter('quota-tickets', { points: env.TICKETS_PER_HOUR, windowSeconds: HOUR_SECONDS }),
-    messages: app.limiter('quota-messages', { points: env.MESSAGES_PER_HOUR, windowSeconds: HOUR_SECONDS }),
-    staffMail: app.limiter('quota-staff-mail', { points: env.STAFF_NOTIFICATIONS_PER_HOUR, windowSeconds: HOUR_SECONDS }),
-    staffMailNotice: app.limiter('quota-staff-mail-notice', { points: 1, windowSeconds: HOUR_SECONDS }),
-  };
-}
-
 /**
  * Whether this event may email staff: always for staff authors; for a client, the first
  * STAFF_NOTIFICATIONS_PER_HOUR events of the hour are mailed, the next one sends one "further updates are
@@ -52,12 +35,12 @@ async function staffMailAllowance(app: FastifyInstance, author: User): Promise<'
   if (isStaff(author)) {
     return 'send';
   }
-  const limits = quotaLimiters(app);
+  // Per-user hourly quotas: each is a limiter admit, one atomic statement in the shared store (database or Redis).
   const key = `user:${author.id}`;
-  if (await limits.staffMail.tryConsume(key)) {
+  if ((await app.limits.staffMailPerClient.admit(key)).admitted) {
     return 'send';
   }
-  return (await limits.staffMailNotice.tryConsume(key)) ? 'notice' : 'none';
+  return (await app.limits.staffMailNotice.admit(key)).admitted ? 'notice' : 'none';
 }
 
 async function reserveStorage(app: FastifyInstance, trx: Trx, author: User, files: AcceptedFile[]): Promise<void> {

@@ -20,17 +20,10 @@ import { ReauthPage, RecoveryCodesPage, TwoFactorAccountPage, TwoFactorCodePage,
 
 const WRONG_CODE = 'That code is not valid. Codes change every 30 seconds, and each one works only once.';
 
-/** Per account: code guesses are few before a pause; per IP: a bound on one machine trying many accounts. */
-export const CODE_LIMITS = {
-  perAccount: { points: 5, windowSeconds: 15 * 60, blockSeconds: 15 * 60 },
-  perIp: { points: 30, windowSeconds: 15 * 60, blockSeconds: 15 * 60 },
-};
-
 export default function twoFactorRoutes(app: FastifyInstance) {
   const { db, clock, config, hasher } = app;
   const keys = createTwoFactorKeys(config);
-  const perAccount = app.limiter('code_account', CODE_LIMITS.perAccount);
-  const perIp = app.limiter('code_ip', CODE_LIMITS.perIp);
+  const { secondFactorAccount, secondFactorIp, currentPassword } = app.limits;
 
   async function setupPage(request: FastifyRequest, reply: FastifyReply, replacing: boolean, errors: Partial<SetupProps> = {}, keepSealed?: string) {
     const user = request.user as User;
@@ -50,19 +43,28 @@ export default function twoFactorRoutes(app: FastifyInstance) {
     return reply.page((ctx) => TwoFactorSetupPage({ ctx, ...props }), errors.error || errors.passwordError || errors.oldCodeError ? 400 : 200);
   }
 
-  /** Counts a wrong code like a failed login: both limiters, the failed-logins table and the audit log. */
+  /** Records a wrong password or code like a failed login (the limits counted it before the check). */
   async function recordWrongCode(request: FastifyRequest, user: User, stage: string) {
     const now = clock.now();
-    await perAccount.fail(String(user.id));
-    await perIp.fail(request.ip);
     await db.insertInto('failed_logins').values({ ip: request.ip, email: user.email, user_id: user.id, reason: 'wrong_code', created_at: now }).execute();
     await recordAudit(db, now, request, { event: 'login.failure', targetUserId: user.id, details: { reason: 'wrong_code', stage } });
   }
 
-  async function checkCodeAllowed(request: FastifyRequest, user: User) {
-    await perIp.assertAllowed(request.ip);
-    await perAccount.assertAllowed(String(user.id));
+  /**
+   * Checks a TOTP or recovery code, count first: a point of the IP's and of the account's code limits is
+   * spent before the check (429 when none is left), and given back when the code was right.
+   */
+  async function checkCode(request: FastifyRequest, user: User, code: string, now: number) {
+    const ipAttempt = await secondFactorIp.consume(request.ip);
+    const accountAttempt = await secondFactorAccount.consume(user.id);
+    const result = await verifySecondFactor(db, keys, config.secretKey, user, code, now);
+    if (result.ok) {
+      await Promise.all([ipAttempt.refund(), accountAttempt.refund()]);
+    }
+    return result;
   }
+
+  const checkPassword = (user: User, password: string) => currentPassword.guard(user.id, () => hasher.verify(user.password_hash, password));
 
   async function afterRecoveryCode(request: FastifyRequest, user: User, remaining: number) {
     const now = clock.now();
@@ -108,13 +110,11 @@ export default function twoFactorRoutes(app: FastifyInstance) {
   app.post<{ Body: CodeBody }>('/login/two-factor', { config: { access: 'mfa' }, schema: { body: CodeBody }, attachValidation: true }, async (request, reply) => {
     const user = request.user as User;
     const next = safeNextPath(request.validationError ? undefined : request.body.next);
-    await checkCodeAllowed(request, user);
-    const result = request.validationError ? ({ ok: false } as const) : await verifySecondFactor(db, keys, config.secretKey, user, request.body.code, clock.now());
+    const result = request.validationError ? ({ ok: false } as const) : await checkCode(request, user, request.body.code, clock.now());
     if (!result.ok) {
       await recordWrongCode(request, user, 'mfa');
       return reply.page((ctx) => TwoFactorCodePage({ ctx, next, error: WRONG_CODE }), 401);
     }
-    await perAccount.reset(String(user.id));
     // The half-signed-in token is replaced: the session before and after the code never share one.
     await reply.startSession(user.id);
     await recordAudit(db, clock.now(), request, { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details: { method: result.method } });
@@ -134,15 +134,12 @@ export default function twoFactorRoutes(app: FastifyInstance) {
     const user = request.user as User;
     const next = safeNextPath(request.validationError ? undefined : request.body.next);
     const needsCode = Boolean(user.totp_enabled_at);
-    await checkCodeAllowed(request, user);
-    const passwordOk = !request.validationError && (await hasher.verify(user.password_hash, request.body.password));
-    const codeOk =
-      !needsCode || (passwordOk && (await verifySecondFactor(db, keys, config.secretKey, user, request.body.code ?? '', clock.now())).ok);
+    const passwordOk = !request.validationError && (await checkPassword(user, request.body.password));
+    const codeOk = !needsCode || (passwordOk && (await checkCode(request, user, request.body.code ?? '', clock.now())).ok);
     if (!passwordOk || !codeOk) {
       await recordWrongCode(request, user, 'reauth');
       return reply.page((ctx) => ReauthPage({ ctx, needsCode, next, error: needsCode ? 'The password or the code is not correct.' : 'The password is not correct.' }), 401);
     }
-    await perAccount.reset(String(user.id));
     await reply.startSession(user.id);
     await recordAudit(db, clock.now(), request, { event: 'auth.reauthenticated', actorUserId: user.id, targetUserId: user.id });
     return reply.redirect(next, 303);
@@ -176,9 +173,8 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       if (!secret) {
         return setupPage(request, reply, replacing, { error: 'The setup expired. Scan this new code and try again.' });
       }
-      await checkCodeAllowed(request, user);
-      const passwordOk = await hasher.verify(user.password_hash, current_password);
-      const oldOk = !replacing || (passwordOk && (await verifySecondFactor(db, keys, config.secretKey, user, old_code, now)).ok);
+      const passwordOk = await checkPassword(user, current_password);
+      const oldOk = !replacing || (passwordOk && (await checkCode(request, user, old_code, now)).ok);
       if (!passwordOk || !oldOk) {
         await recordWrongCode(request, user, 'reenrol');
         return setupPage(
@@ -214,10 +210,9 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       if (request.validationError || !user.totp_enabled_at) {
         return accountPage(request, reply, { error: 'Please enter your password and a code.' }, 400);
       }
-      await checkCodeAllowed(request, user);
       const now = clock.now();
-      const passwordOk = await hasher.verify(user.password_hash, request.body.current_password);
-      const codeOk = passwordOk && (await verifySecondFactor(db, keys, config.secretKey, user, request.body.code, now)).ok;
+      const passwordOk = await checkPassword(user, request.body.current_password);
+      const codeOk = passwordOk && (await checkCode(request, user, request.body.code, now)).ok;
       if (!passwordOk || !codeOk) {
         await recordWrongCode(request, user, 'recovery_codes');
         return accountPage(

@@ -1,0 +1,320 @@
+// Measures, per limit, how many guesses an attacker gets in one hour: from one IP and from many.
+// Runs the real app in-process on a temporary SQLite database (PostgreSQL when TEST_DATABASE_URL is set and
+// --postgres is given), with simulated time: every attacker sends an attempt, waits Retry-After when refused,
+// and tries again a second after an answered one. Only password hashing is swapped for a cheap stand-in, so
+// that thousands of attempts take seconds (the limits count the same either way).
+//   node --import tsx scripts/measure-limits.ts [--postgres]
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { connect } from '../src/db/connect.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import type { PasswordHasher } from '../src/features/auth/password-hasher.ts';
+import { currentTotp } from '../src/features/two-factor/totp.ts';
+import { TestClock } from '../src/lib/clock.ts';
+import { createTestDatabase, TEST_ENV } from '../test/helpers/build-app.ts';
+import { TestClient } from '../test/helpers/client.ts';
+import { createUser, type TestUser } from '../test/helpers/factories.ts';
+
+const HOUR_MS = 3_600_000;
+const MANY = 20;
+
+const clock = new TestClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+// rate-limiter-flexible reads Date.now(): the whole process runs on the simulated clock.
+Date.now = () => clock.now();
+
+const cheapHasher: PasswordHasher = {
+  hash: async (password) => `plain:${password}`,
+  verify: async (stored, password) => stored === `plain:${password}`,
+  needsRehash: () => false,
+};
+
+async function freshApp(env: Record<string, string>): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
+  const testDb = await createTestDatabase(process.argv.includes('--postgres') ? 'postgres' : 'sqlite');
+  const config = loadConfig({ ...TEST_ENV, DATA_DIR: testDb.dataDir, ...env });
+  config.database = testDb.database;
+  const conn = connect(config.database, { poolSize: 4 });
+  await migrateToLatest(conn);
+  const app = await buildApp(config, { conn, clock, hasher: cheapHasher, logger: false });
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await conn.close();
+      await testDb.cleanup();
+    },
+  };
+}
+
+interface Attacker {
+  /** Sends one attempt; returns the response and whether a guess was actually checked. */
+  attempt(i: number): Promise<{ res: LightMyRequestResponse; checked: boolean }>;
+  next: number;
+}
+
+/** Runs the attackers for one simulated hour; returns the number of guesses checked. */
+async function runHour(attackers: Attacker[]): Promise<number> {
+  const end = clock.now() + HOUR_MS;
+  let checked = 0;
+  for (let i = 0; ; i++) {
+    const attacker = attackers.reduce((a, b) => (b.next < a.next ? b : a));
+    if (attacker.next >= end) {
+      break;
+    }
+    clock.advance(Math.max(0, attacker.next - clock.now()));
+    const { res, checked: wasChecked } = await attacker.attempt(i);
+    checked += wasChecked ? 1 : 0;
+    const retryAfter = res.statusCode === 429 ? Number(res.headers['retry-after'] ?? 1) : 1;
+    attacker.next = clock.now() + retryAfter * 1000;
+  }
+  return checked;
+}
+
+const ipOf = (k: number) => `2001:db8:${(k + 1).toString(16)}::1`;
+/** A guess was checked (and was wrong): the answer has this status and says so. */
+const wrong = (res: LightMyRequestResponse, code: number, says: RegExp) => res.statusCode === code && says.test(res.body);
+
+function wrongCode(user: TestUser, i: number): string {
+  const right = currentTotp(user.totpSecret ?? '', clock.now());
+  const code = String((i * 7919) % 1_000_000).padStart(6, '0');
+  return code === right ? String((Number(code) + 1) % 1_000_000).padStart(6, '0') : code;
+}
+
+/** A client at `ip` signed in up to the code step (or completely), signing in again whenever the session lapsed. */
+async function signedIn(app: FastifyInstance, user: TestUser, ip: string, full: boolean): Promise<TestClient> {
+  const client = new TestClient(app, { remoteAddress: ip });
+  if (full) {
+    await client.signIn(user);
+  } else {
+    await client.login(user.email, user.password);
+  }
+  return client;
+}
+
+type Scenario = (app: FastifyInstance, ips: number) => Promise<number>;
+
+const scenarios: Array<{ limit: string; target: string; env?: Record<string, string>; run: Scenario }> = [
+  {
+    limit: 'login_ip',
+    target: 'passwords of many accounts (credential stuffing)',
+    run: async (app, ips) =>
+      runHour(
+        Array.from({ length: ips }, (_, k) => {
+          const client = new TestClient(app, { remoteAddress: ipOf(k) });
+          return {
+            next: clock.now(),
+            attempt: async (i) => {
+              const res = await client.login(`victim${i}@example.com`, 'a wrong password guess');
+              return { res, checked: wrong(res, 401, /Invalid email or password/) };
+            },
+          };
+        }),
+      ),
+  },
+  {
+    limit: 'login_ip + per-account throttle',
+    target: "one account's password",
+    run: async (app, ips) => {
+      const user = await createUser(app);
+      return runHour(
+        Array.from({ length: ips }, (_, k) => {
+          const client = new TestClient(app, { remoteAddress: ipOf(k) });
+          return {
+            next: clock.now(),
+            attempt: async () => {
+              const res = await client.login(user.email, 'a wrong password guess');
+              return { res, checked: wrong(res, 401, /Invalid email or password/) };
+            },
+          };
+        }),
+      );
+    },
+  },
+  {
+    limit: 'code_account + code_ip',
+    target: "one account's TOTP or recovery codes (password known)",
+    run: async (app, ips) => {
+      const user = await createUser(app);
+      return runHour(
+        await Promise.all(
+          Array.from({ length: ips }, async (_, k) => {
+            let client = await signedIn(app, user, ipOf(k), false);
+            return {
+              next: clock.now(),
+              attempt: async (i: number) => {
+                if (!client.cookies.size || !(await client.get('/login/two-factor')).statusCode.toString().startsWith('2')) {
+                  client = await signedIn(app, user, ipOf(k), false);
+                  await client.get('/login/two-factor');
+                }
+                const res = await client.post('/login/two-factor', { code: wrongCode(user, i) });
+                return { res, checked: wrong(res, 401, /That code is not valid/) };
+              },
+            };
+          }),
+        ),
+      );
+    },
+  },
+  {
+    limit: 'code_ip',
+    target: 'TOTP codes of 8 accounts (passwords known), each IP cycling through them',
+    run: async (app, ips) => {
+      const users = await Promise.all(Array.from({ length: 8 }, () => createUser(app)));
+      return runHour(
+        await Promise.all(
+          Array.from({ length: ips }, async (_, k) => {
+            const clients = await Promise.all(users.map((user) => signedIn(app, user, ipOf(k), false)));
+            return {
+              next: clock.now(),
+              attempt: async (i: number) => {
+                const u = i % users.length;
+                const user = users[u] as TestUser;
+                if (!(await (clients[u] as TestClient).get('/login/two-factor')).statusCode.toString().startsWith('2')) {
+                  clients[u] = await signedIn(app, user, ipOf(k), false);
+                  await (clients[u]).get('/login/two-factor');
+                }
+                const res = await (clients[u] as TestClient).post('/login/two-factor', { code: wrongCode(user, i) });
+                return { res, checked: wrong(res, 401, /That code is not valid/) };
+              },
+            };
+          }),
+        ),
+      );
+    },
+  },
+  {
+    limit: 'password_check_account',
+    target: "one account's password from a stolen session (/reauth; /account/password and /account/email share the budget)",
+    // A password-only account, so that signing in again after a lapsed session needs no code.
+    env: { REQUIRE_2FA: 'false' },
+    run: async (app, ips) => {
+      const user = await createUser(app, { twoFactor: false });
+      return runHour(
+        await Promise.all(
+          Array.from({ length: ips }, async (_, k) => {
+            let client = await signedIn(app, user, ipOf(k), true);
+            return {
+              next: clock.now(),
+              attempt: async (i: number) => {
+                if (!(await client.get('/reauth')).statusCode.toString().startsWith('2')) {
+                  client = await signedIn(app, user, ipOf(k), true);
+                  await client.get('/reauth');
+                }
+                const res = await client.post('/reauth', { password: `wrong password ${i}` });
+                return { res, checked: wrong(res, 401, /password is not correct/) };
+              },
+            };
+          }),
+        ),
+      );
+    },
+  },
+  {
+    limit: 'reset_ip',
+    target: 'reset requests for many addresses',
+    run: async (app, ips) =>
+      runHour(
+        Array.from({ length: ips }, (_, k) => {
+          const client = new TestClient(app, { remoteAddress: ipOf(k) });
+          return {
+            next: clock.now(),
+            attempt: async (i) => {
+              await client.get('/forgot-password');
+              const res = await client.post('/forgot-password', { email: `someone${i}@example.com` });
+              return { res, checked: wrong(res, 200, /If an account exists/) };
+            },
+          };
+        }),
+      ),
+  },
+  {
+    limit: 'reset_address',
+    target: 'reset emails to one address',
+    run: async (app, ips) => {
+      const user = await createUser(app);
+      const before = await countTokens(app, user.id, 'reset_password');
+      await runHour(
+        Array.from({ length: ips }, (_, k) => {
+          const client = new TestClient(app, { remoteAddress: ipOf(k) });
+          return {
+            next: clock.now(),
+            attempt: async () => {
+              await client.get('/forgot-password');
+              const res = await client.post('/forgot-password', { email: user.email });
+              return { res, checked: false };
+            },
+          };
+        }),
+      );
+      return (await countTokens(app, user.id, 'reset_password')) - before;
+    },
+  },
+  {
+    limit: 'register_ip',
+    target: 'new accounts',
+    run: async (app, ips) => {
+      let n = 0;
+      return runHour(
+        Array.from({ length: ips }, (_, k) => {
+          const client = new TestClient(app, { remoteAddress: ipOf(k) });
+          return {
+            next: clock.now(),
+            attempt: async () => {
+              await client.get('/register');
+              n += 1;
+              const password = 'a long registration passphrase';
+              const res = await client.post('/register', { email: `newcomer${n}@example.com`, password, password_confirm: password });
+              return { res, checked: wrong(res, 200, /Check your email to finish/) };
+            },
+          };
+        }),
+      );
+    },
+  },
+  {
+    limit: 'verify_resend',
+    target: "verification emails to one unverified account's address",
+    run: async (app, ips) => {
+      const user = await createUser(app, { verified: false });
+      await runHour(
+        await Promise.all(
+          Array.from({ length: ips }, async (_, k) => {
+            let client = await signedIn(app, user, ipOf(k), false);
+            return {
+              next: clock.now(),
+              attempt: async () => {
+                if (!(await client.get('/verify-email/pending')).statusCode.toString().startsWith('2')) {
+                  client = await signedIn(app, user, ipOf(k), false);
+                  await client.get('/verify-email/pending');
+                }
+                const res = await client.post('/verify-email/resend', {});
+                return { res, checked: false };
+              },
+            };
+          }),
+        ),
+      );
+      return countTokens(app, user.id, 'verify_email');
+    },
+  },
+];
+
+async function countTokens(app: FastifyInstance, userId: number, purpose: 'reset_password' | 'verify_email'): Promise<number> {
+  const rows = await app.db.selectFrom('user_tokens').select('id').where('user_id', '=', userId).where('purpose', '=', purpose).execute();
+  return rows.length;
+}
+
+console.log(`| Limit | Attacker guesses at | From one IP, per hour | From ${MANY} IPs (/64s), per hour |`);
+console.log('| --- | --- | --- | --- |');
+for (const scenario of scenarios) {
+  const figures: number[] = [];
+  for (const ips of [1, MANY]) {
+    const { app, close } = await freshApp(scenario.env ?? {});
+    try {
+      figures.push(await scenario.run(app, ips));
+    } finally {
+      await close();
+    }
+  }
+  console.log(`| \`${scenario.limit}\` | ${scenario.target} | ${figures[0]} | ${figures[1]} |`);
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import type { TestDatabase } from './build-app.ts';
+
+const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
+
+/** One browser over real HTTP: a cookie jar and the last CSRF token seen. */
+export class Browser {
+  cookies = new Map<string, string>();
+  token = '';
+  constructor(private readonly base: string) {}
+  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) {
+      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    }
+    const res = await fetch(`${this.base}${url}`, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const [name = '', value = ''] = pair.split('=');
+      if (/Max-Age=0/i.test(line) || value === '') {
+        this.cookies.delete(name);
+      } else {
+        this.cookies.set(name, value);
+      }
+    }
+    const body = await res.text();
+    this.token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.token;
+    return { status: res.status, body };
+  }
+  post(url: string, form: Record<string, string>) {
+    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });
+  }
+}
+
+/** The DATABASE_URL a server process needs for a test database (PostgreSQL: with the test schema on its search path). */
+export function databaseUrlOf(testDb: TestDatabase): string {
+  const db = testDb.database;
+  return db.kind === 'sqlite' ? `sqlite:${db.file}` : `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.schema ?? 'public'}`)}`;
+}
+
+export interface Cluster {
+  child: ChildProcess;
+  base: string;
+  /** Pids of the worker processes (the primary serves nothing itself). */
+  workerPids: number[];
+  /** Everything the processes logged so far. */
+  output(): string;
+  /** Pids of the processes that logged a completed request (in the output after `from` characters). */
+  servedBy(from?: number): Set<number>;
+}
+
+/** Starts `src/server.ts` with WORKERS=2 on the test database and waits until both workers listen; killed with the test. */
+export async function startCluster(t: TestContext, testDb: TestDatabase, env: Record<string, string>): Promise<Cluster> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      WORKERS: '2',
+      DATA_DIR: testDb.dataDir,
+      DATABASE_URL: databaseUrlOf(testDb),
+      SECRET_KEY: 'cluster-test-secret-key-0123456789abcdef',
+      PEPPER: 'cluster-test-pepper-0123456789abcdefghij',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const workerPids = () => [...out.matchAll(/"pid":\d+,"hostname":"[^"]*","worker":\d+,"pid":(\d+),"msg":"worker is listening"/g)].map((m) => Number(m[1]));
+  const deadline = Date.now() + 60_000;
+  while (workerPids().length < 2) {
+    assert.ok(Date.now() < deadline && child.exitCode === null, `two workers did not start:\n${out}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+  assert.ok(base, out);
+  return {
+    child,
+    base,
+    workerPids: workerPids(),
+    output: () => out,
+    servedBy: (from = 0) => new Set([...out.slice(from).matchAll(/"pid":(\d+)[^\n]*"msg":"request completed"/g)].map((m) => Number(m[1]))),
+  };
+}
