@@ -44,6 +44,7 @@ export const EnvSchema = Type.Object({
   MAILGUN_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
   MAILGUN_DOMAIN_REGION: Type.Union([Type.Literal('us'), Type.Literal('eu')], { default: 'us' }),
   MAILGUN_API_URL: Type.Optional(Type.String({ pattern: '^https?://.+' })),
+  MAIL_TRANSPORT: Type.Union([Type.Literal('auto'), Type.Literal('disabled')], { default: 'auto', description: 'auto or disabled' }),
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
@@ -144,6 +145,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn
   }
   if (Boolean(env.MAILGUN_API_KEY) !== Boolean(env.MAILGUN_DOMAIN)) {
     problems.push('MAILGUN_API_KEY and MAILGUN_DOMAIN must be set together');
+  }
+  const hasMailTransport = Boolean(env.SMTP_URL || (env.MAILGUN_API_KEY && env.MAILGUN_DOMAIN));
+  if (env.MAIL_TRANSPORT === 'disabled' && hasMailTransport) {
+    problems.push('MAIL_TRANSPORT=disabled contradicts SMTP_URL / MAILGUN_*: remove one or the other');
+  }
+  // The development outbox prints every link (password resets included) to stdout: never in production.
+  if (isProduction && env.MAIL_TRANSPORT === 'auto' && !hasMailTransport) {
+    problems.push(
+      'No mail transport: NODE_ENV=production needs SMTP_URL or MAILGUN_API_KEY + MAILGUN_DOMAIN, or MAIL_TRANSPORT=disabled to run without email (no reset, verification or notification mail is then sent)',
+    );
   }
   if (env.DEFAULT_PASSWORD && !env.DEFAULT_USER) {
     problems.push('DEFAULT_USER is missing: DEFAULT_PASSWORD needs the administrator email it belongs to');

@@ -77,7 +77,8 @@ export interface UserTokensTable {
   used_at: Millis | null;
 }
 
-export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
+/** discarded: never sent because MAIL_TRANSPORT=disabled (bodies blanked). */
+export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'discarded';
 
 /** The durable outbox: written in the transaction that causes the email, delivered by the worker. */
 export interface MailOutboxTable {

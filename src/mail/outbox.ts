@@ -67,6 +67,15 @@ export async function markSent(db: DB, id: number, now: number): Promise<void> {
   await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: now, locked_until: null, last_error: null, text_body: '', html_body: '' }).where('id', '=', id).execute();
 }
 
+/** MAIL_TRANSPORT=disabled: the email is not sent, and its bodies (with any one-time link) are dropped at once. */
+export async function markDiscarded(db: DB, id: number, now: number): Promise<void> {
+  await db
+    .updateTable('mail_outbox')
+    .set({ status: 'discarded', sent_at: null, next_attempt_at: now, locked_until: null, last_error: 'not sent: MAIL_TRANSPORT=disabled', text_body: '', html_body: '' })
+    .where('id', '=', id)
+    .execute();
+}
+
 /** Returns true when the email has now failed for good. */
 export async function markFailedAttempt(db: DB, mail: OutboxMail, now: number, error: string): Promise<boolean> {
   const final = mail.attempts >= MAX_ATTEMPTS;

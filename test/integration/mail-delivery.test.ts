@@ -140,6 +140,32 @@ for (const dialect of dialects()) {
       assert.match(request?.form.get('h:Message-Id') ?? '', /^<[0-9a-f-]+@127\.0\.0\.1>$/);
     });
 
+    test('MAIL_TRANSPORT=disabled: queued mail is discarded with its bodies, logged, never printed or sent', async (t) => {
+      const lines: string[] = [];
+      const logger = { level: 'warn', stream: { write: (line: string) => lines.push(line) } };
+      const printed: string[] = [];
+      const original = console.log;
+      console.log = (...args: unknown[]) => printed.push(args.join(' '));
+      t.after(() => (console.log = original));
+      const { app, db } = await buildTestApp(t, dialect, { MAIL_TRANSPORT: 'disabled' }, { logger });
+      assert.equal(app.mail.transport.name, 'disabled');
+      const res = await registerVia(app, 'nomail@example.com');
+      assert.ok(res.statusCode < 500);
+      const queued = await db.selectFrom('mail_outbox').selectAll().execute();
+      assert.equal(queued.length, 1);
+      assert.equal(await app.mail.worker.runOnce(), 0, 'nothing is sent');
+      const row = await db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
+      assert.equal(row.status, 'discarded');
+      assert.equal(row.sent_at, null);
+      assert.equal(row.text_body + row.html_body, '', 'the one-time link is not kept');
+      assert.match(row.last_error ?? '', /MAIL_TRANSPORT=disabled/);
+      assert.equal(await app.mail.worker.runOnce(), 0, 'a discarded email is not picked up again');
+      assert.ok(lines.some((l) => l.includes('mail not sent: MAIL_TRANSPORT=disabled')), lines.join(''));
+      assert.ok(!lines.join('').includes('verify-email?token'), 'no link in the log');
+      assert.ok(!printed.join('').includes('verify-email'), 'no link on stdout');
+      assert.deepEqual(readdirSync(app.config.dataDir).filter((f) => f === 'mail'), [], 'no dev outbox files');
+    });
+
     test('a provider outage delays mail, loses none, and never fails the request', async (t) => {
       const flaky = new FlakyTransport();
       const { app, db, clock } = await buildTestApp(t, dialect);

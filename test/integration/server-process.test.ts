@@ -40,6 +40,14 @@ describe('the server process', () => {
     assert.doesNotMatch(output().stdout, /listening/);
   });
 
+  test('NODE_ENV=production without SMTP_URL or MAILGUN_* exits non-zero instead of printing links to stdout', async () => {
+    const { child, output } = startServer({ NODE_ENV: 'production', SECRET_KEY: 's'.repeat(40), PEPPER: 'p'.repeat(40) });
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.notEqual(code, 0);
+    assert.match(output().stderr, /No mail transport: NODE_ENV=production needs SMTP_URL or MAILGUN_API_KEY/);
+    assert.doesNotMatch(output().stdout, /listening/);
+  });
+
   test('the compiled build that `npm start` runs serves pages and assets from any working directory', async (t) => {
     const { build, DIST } = await import('../../scripts/build.ts');
     await build();
