@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
@@ -204,9 +204,11 @@ function developmentSecrets(dataDir: string, env: Env, warn = (msg: string) => c
     PEPPER: env.PEPPER ?? stored.PEPPER ?? randomBytes(48).toString('base64url'),
   };
   if (stored.SECRET_KEY !== secrets.SECRET_KEY || stored.PEPPER !== secrets.PEPPER) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify({ SECRET_KEY: secrets.SECRET_KEY, PEPPER: secrets.PEPPER }, null, 2), { mode: 0o600 });
   }
+  // `mode` applies only when the file is created: one written by an older version may be readable by others.
+  chmodSync(file, 0o600);
   warn(
     [
       '!'.repeat(78),

@@ -79,7 +79,7 @@ export function createDevOutboxTransport(dir: string, print: (line: string) => v
   return {
     name: 'dev-outbox',
     async send(mail) {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`);
       const eml = [
         `From: ${mail.from}`,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestDatabase } from '../helpers/build-app.ts';
@@ -78,6 +79,27 @@ describe('the server process', () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number];
     assert.equal(code, 0, out);
+  });
+
+  test('the server creates its data directory 0700 and the database, its -wal/-shm and dev-secrets.json 0600', async (t) => {
+    const testDb = await createTestDatabase('sqlite');
+    t.after(() => testDb.cleanup());
+    const dataDir = path.join(testDb.dataDir, 'private');
+    // The child inherits this process's umask; a permissive one proves the server sets its own.
+    const previous = process.umask(0o022);
+    const { child, listening, output } = startServer({ DATA_DIR: dataDir });
+    process.umask(previous);
+    t.after(() => child.kill('SIGKILL'));
+    const base = await listening;
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const mode = (name: string) => statSync(path.join(dataDir, name)).mode & 0o777;
+    assert.equal(mode('.'), 0o700);
+    for (const name of ['parapet.sqlite', 'parapet.sqlite-wal', 'parapet.sqlite-shm', 'dev-secrets.json']) {
+      assert.equal(mode(name), 0o600, name);
+    }
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 0, output().stderr);
   });
 
   for (const dialect of dialects()) {
