@@ -24,6 +24,8 @@ export interface UsersTable {
   totp_last_step: number | null;
   /** Ticket notification emails: 1 on, 0 off (an integer, as SQLite has no boolean). */
   notify_tickets: Generated<number>;
+  /** 1 only for the anonymous placeholder that keeps deleted users' tickets (at most one row); never by address. */
+  is_placeholder: Generated<number>;
 }
 
 export interface SessionsTable {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { connect } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { Migrator, sql } from 'kysely';
 import { migrations } from '../../src/db/migrations/index.ts';
 import { createTestDatabase } from '../helpers/build-app.ts';
 import { dialects } from '../helpers/dialects.ts';
@@ -21,6 +22,31 @@ for (const dialect of dialects()) {
       const again = await migrateToLatest(conns[0]!);
       assert.equal(again.results?.length, 0);
       assert.equal(await conns[0]!.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)), 0);
+    });
+
+    test('2026_12_04_1400: the existing placeholder gets its flag, an account that merely holds its address does not', async (t) => {
+      const testDb = await createTestDatabase(dialect);
+      const conn = connect(testDb.database, { poolSize: 1 });
+      t.after(async () => {
+        await conn.close();
+        await testDb.cleanup();
+      });
+      const provider = { getMigrations: () => Promise.resolve(migrations) };
+      const schema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(conn.db)).rows[0]?.s : undefined;
+      const before = await new Migrator({ db: conn.db, provider, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateTo('2026_11_28_1500_search_words_and_owner');
+      assert.equal(before.error, undefined);
+      const user = (email: string, disabled: boolean, verified: boolean) => ({
+        email, name: '', password_hash: 'x', role: 'client' as const, email_verified_at: verified ? 1 : null, disabled_at: disabled ? 1 : null, created_at: 1, updated_at: 1, last_login_at: null,
+      });
+      // An older database holds either the app's placeholder or, if someone registered first, a verified account.
+      await conn.db.insertInto('users').values([user('deleted-user@parapet.invalid', true, false), user('other@example.com', true, false)]).execute();
+      await migrateToLatest(conn);
+      const flags = await conn.db.selectFrom('users').select(['email', 'is_placeholder']).orderBy('email').execute();
+      assert.deepEqual(flags, [{ email: 'deleted-user@parapet.invalid', is_placeholder: 1 }, { email: 'other@example.com', is_placeholder: 0 }]);
+      await assert.rejects(
+        conn.db.insertInto('users').values({ ...user('second@parapet.invalid', true, false), is_placeholder: 1 }).execute(),
+        'at most one placeholder',
+      );
     });
 
     test('SQLite runs in WAL mode with foreign keys on', { skip: dialect !== 'sqlite' }, async (t) => {

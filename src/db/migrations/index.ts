@@ -5,6 +5,7 @@ import * as addTwoFactor from './2026_11_28_1200_add_two_factor.ts';
 import * as createTickets from './2026_11_28_1300_create_tickets.ts';
 import * as createLoginThrottles from './2026_11_28_1400_create_login_throttles.ts';
 import * as searchWordsAndOwner from './2026_11_28_1500_search_words_and_owner.ts';
+import * as placeholderFlagAndSizes from './2026_12_04_1400_placeholder_flag_and_sizes.ts';
 
 /** Listed explicitly (not read from disk) so the same list works under tsx, a bundler or compiled output. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_1300_create_tickets': createTickets,
   '2026_11_28_1400_create_login_throttles': createLoginThrottles,
   '2026_11_28_1500_search_words_and_owner': searchWordsAndOwner,
+  '2026_12_04_1400_placeholder_flag_and_sizes': placeholderFlagAndSizes,
 };
