@@ -132,7 +132,10 @@ export interface TicketsTable {
   /** Client-visible messages, kept in step on insert so lists need no count per row. */
   message_count: Generated<number>;
   created_at: Millis;
+  /** Last activity staff see: messages, notes and events. */
   updated_at: Millis;
+  /** Last activity the client sees (messages and events, not internal notes): the client's list shows and sorts by it. */
+  client_updated_at: Millis;
   resolved_at: Millis | null;
 }
 
