@@ -4,6 +4,18 @@ import type { DB, OutboxMail } from '../db/database.ts';
 import type { RenderedMail } from './templates.tsx';
 
 export const MAX_ATTEMPTS = 8;
+/** mail_outbox.subject is varchar(300), message_id varchar(200); PostgreSQL refuses longer values (SQLite does not). */
+export const SUBJECT_MAX = 300;
+const MESSAGE_ID_MAX = 200;
+
+/**
+ * Subjects are built from user text (a ticket's subject, an address of up to 254 characters): cut to the column's size
+ * in code points (PostgreSQL counts characters; a surrogate pair is never split), with an ellipsis.
+ */
+export function fitSubject(subject: string): string {
+  const chars = [...subject];
+  return chars.length <= SUBJECT_MAX ? subject : `${chars.slice(0, SUBJECT_MAX - 1).join('')}…`;
+}
 const LEASE_MS = 2 * 60_000;
 
 /**
@@ -16,10 +28,11 @@ export async function enqueueMail(db: DB, now: number, to: string, mail: Rendere
     .values({
       kind: mail.kind,
       to_address: to,
-      subject: mail.subject,
+      subject: fitSubject(mail.subject),
       text_body: mail.text,
       html_body: mail.html,
-      message_id: `<${randomUUID()}@${messageDomain}>`,
+      // A host name may be up to 253 characters: a Message-ID only needs a domain of ours, not the whole one.
+      message_id: `<${randomUUID()}@${messageDomain.length <= MESSAGE_ID_MAX - 40 ? messageDomain : 'parapet.local'}>`,
       status: 'pending',
       next_attempt_at: now,
       locked_until: null,
