@@ -99,6 +99,8 @@ export async function markFailedAttempt(db: DB, mail: OutboxMail, now: number, e
       next_attempt_at: now + retryDelayMs(mail.attempts),
       locked_until: null,
       last_error: error.slice(0, 500),
+      // An email that failed for good is never sent: its one-time links are not kept either.
+      ...(final ? { text_body: '', html_body: '' } : {}),
     })
     .where('id', '=', mail.id)
     .execute();

@@ -230,6 +230,7 @@ for (const dialect of dialects()) {
       const row = await db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
       assert.equal(row.status, 'failed');
       assert.equal(row.attempts, MAX_ATTEMPTS);
+      assert.equal(row.text_body + row.html_body, '', 'a mail that will never be sent keeps no link');
       const audit = await db.selectFrom('audit_events').selectAll().where('event', '=', 'mail.failed').execute();
       assert.equal(audit.length, 1);
       assert.equal(await worker.runOnce(), 0, 'a failed email is not retried forever');
