@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
@@ -49,6 +49,7 @@ export const EnvSchema = Type.Object({
   MAILGUN_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
   MAILGUN_DOMAIN_REGION: Type.Union([Type.Literal('us'), Type.Literal('eu')], { default: 'us' }),
   MAILGUN_API_URL: Type.Optional(Type.String({ pattern: '^https?://.+' })),
+  MAIL_TRANSPORT: Type.Union([Type.Literal('auto'), Type.Literal('disabled')], { default: 'auto', description: 'auto or disabled' }),
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
@@ -150,6 +151,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn
   if (Boolean(env.MAILGUN_API_KEY) !== Boolean(env.MAILGUN_DOMAIN)) {
     problems.push('MAILGUN_API_KEY and MAILGUN_DOMAIN must be set together');
   }
+  const hasMailTransport = Boolean(env.SMTP_URL || (env.MAILGUN_API_KEY && env.MAILGUN_DOMAIN));
+  if (env.MAIL_TRANSPORT === 'disabled' && hasMailTransport) {
+    problems.push('MAIL_TRANSPORT=disabled contradicts SMTP_URL / MAILGUN_*: remove one or the other');
+  }
+  // The development outbox prints every link (password resets included) to stdout: never in production.
+  if (isProduction && env.MAIL_TRANSPORT === 'auto' && !hasMailTransport) {
+    problems.push(
+      'No mail transport: NODE_ENV=production needs SMTP_URL or MAILGUN_API_KEY + MAILGUN_DOMAIN, or MAIL_TRANSPORT=disabled to run without email (no reset, verification or notification mail is then sent)',
+    );
+  }
   if (env.DEFAULT_PASSWORD && !env.DEFAULT_USER) {
     problems.push('DEFAULT_USER is missing: DEFAULT_PASSWORD needs the administrator email it belongs to');
   }
@@ -198,9 +209,11 @@ function developmentSecrets(dataDir: string, env: Env, warn = (msg: string) => c
     PEPPER: env.PEPPER ?? stored.PEPPER ?? randomBytes(48).toString('base64url'),
   };
   if (stored.SECRET_KEY !== secrets.SECRET_KEY || stored.PEPPER !== secrets.PEPPER) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify({ SECRET_KEY: secrets.SECRET_KEY, PEPPER: secrets.PEPPER }, null, 2), { mode: 0o600 });
   }
+  // `mode` applies only when the file is created: one written by an older version may be readable by others.
+  chmodSync(file, 0o600);
   warn(
     [
       '!'.repeat(78),

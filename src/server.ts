@@ -9,6 +9,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const started = performance.now();
+  // Everything this process creates (the SQLite database, its -wal/-shm files, dev-secrets.json, the dev mail outbox)
+  // is for its own user only, whatever the shell's umask; connect() and loadConfig() also set modes explicitly.
+  process.umask(0o077);
   let config;
   try {
     loadDotEnv();

@@ -36,6 +36,8 @@ export interface GenTicket {
   messageCount: number;
   createdAt: number;
   updatedAt: number;
+  /** The last entry the client sees (not an internal note), as the app keeps tickets.client_updated_at. */
+  clientUpdatedAt: number;
   resolvedAt: number | null;
   messages: GenMessage[];
 }
@@ -193,6 +195,7 @@ export class TicketGenerator {
       messageCount,
       createdAt,
       updatedAt: last.createdAt,
+      clientUpdatedAt: messages.reduce((latest, e) => (e.kind === 'note' ? latest : Math.max(latest, e.createdAt)), createdAt),
       resolvedAt: resolvedAt === null ? null : last.createdAt,
       messages,
     };

@@ -8,9 +8,9 @@ import type { ResetCounts, Store } from './store.ts';
 
 const MESSAGE_CHUNK = 5000;
 
-const INSERT_TICKETS = `insert into tickets (id, client_id, created_by, assignee_id, subject, status, priority, category, message_count, created_at, updated_at, resolved_at)
+const INSERT_TICKETS = `insert into tickets (id, client_id, created_by, assignee_id, subject, status, priority, category, message_count, created_at, updated_at, client_updated_at, resolved_at)
   overriding system value
-  select * from unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int8[], $11::int8[], $12::int8[])`;
+  select * from unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int8[], $11::int8[], $12::int8[], $13::int8[])`;
 
 const INSERT_MESSAGES = `insert into ticket_messages (id, ticket_id, author_id, kind, body, created_at, client_id)
   overriding system value
@@ -53,7 +53,7 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
 
   async function write(client: pg.PoolClient, batch: GenTicket[]) {
     const t = { id: [] as number[], client: [] as number[], by: [] as Array<number | null>, assignee: [] as Array<number | null>, subject: [] as string[],
-      status: [] as string[], priority: [] as string[], category: [] as Array<string | null>, count: [] as number[], created: [] as number[], updated: [] as number[],
+      status: [] as string[], priority: [] as string[], category: [] as Array<string | null>, count: [] as number[], created: [] as number[], updated: [] as number[], clientUpdated: [] as number[],
       resolved: [] as Array<number | null> };
     let m = { id: [] as number[], ticket: [] as number[], author: [] as Array<number | null>, kind: [] as string[], body: [] as string[], created: [] as number[], client: [] as number[] };
     const chunks: Array<typeof m> = [m];
@@ -69,6 +69,7 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
       t.count.push(ticket.messageCount);
       t.created.push(ticket.createdAt);
       t.updated.push(ticket.updatedAt);
+      t.clientUpdated.push(ticket.clientUpdatedAt);
       t.resolved.push(ticket.resolvedAt);
       for (const message of ticket.messages) {
         if (m.id.length >= MESSAGE_CHUNK) {
@@ -86,7 +87,7 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
     }
     await client.query('begin');
     try {
-      await client.query(INSERT_TICKETS, [t.id, t.client, t.by, t.assignee, t.subject, t.status, t.priority, t.category, t.count, t.created, t.updated, t.resolved]);
+      await client.query(INSERT_TICKETS, [t.id, t.client, t.by, t.assignee, t.subject, t.status, t.priority, t.category, t.count, t.created, t.updated, t.clientUpdated, t.resolved]);
       for (const c of chunks) {
         if (c.id.length > 0) {
           await client.query(INSERT_MESSAGES, [c.id, c.ticket, c.author, c.kind, c.body, c.created, c.client]);

@@ -19,14 +19,14 @@ export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: numbe
 
   function prepareInserts() {
     const ticket = db.prepare(
-      `insert into tickets (id, client_id, created_by, assignee_id, subject, status, priority, category, message_count, created_at, updated_at, resolved_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `insert into tickets (id, client_id, created_by, assignee_id, subject, status, priority, category, message_count, created_at, updated_at, client_updated_at, resolved_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const message = db.prepare(`insert into ticket_messages (id, ticket_id, author_id, kind, body, created_at) values (?, ?, ?, ?, ?, ?)`);
     const fts = db.prepare(`insert into ticket_fts (rowid, text, owner) values (?, ?, ?)`);
     const write = db.transaction((batch: GenTicket[]) => {
       for (const t of batch) {
-        ticket.run(t.id, t.clientId, t.createdBy, t.assigneeId, t.subject, t.status, t.priority, t.category, t.messageCount, t.createdAt, t.updatedAt, t.resolvedAt);
+        ticket.run(t.id, t.clientId, t.createdBy, t.assigneeId, t.subject, t.status, t.priority, t.category, t.messageCount, t.createdAt, t.updatedAt, t.clientUpdatedAt, t.resolvedAt);
         const owner = ownerToken(t.clientId);
         fts.run(-t.id, t.subject, owner);
         for (const m of t.messages) {

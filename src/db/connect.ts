@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -33,9 +33,26 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/**
+ * The SQLite file holds password hashes, sessions and tickets: its directory is created 0700 and the file 0600
+ * before SQLite opens it. SQLite creates the -wal and -shm files with the database file's permissions, so they
+ * are 0600 too. A file from an older version that others can read loses its group and other bits here.
+ */
+export function createPrivateSqliteFile(file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) {
+      chmodSync(f, statSync(f).mode & 0o700);
+    }
+  }
+}
+
 export function connect(database: Config['database'], opts: { poolSize?: number } = {}): Connection {
   if (database.kind === 'sqlite') {
-    mkdirSync(path.dirname(database.file), { recursive: true });
+    if (database.file !== ':memory:') {
+      createPrivateSqliteFile(database.file);
+    }
     const sqlite = new SQLite(database.file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');

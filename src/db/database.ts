@@ -24,6 +24,8 @@ export interface UsersTable {
   totp_last_step: number | null;
   /** Ticket notification emails: 1 on, 0 off (an integer, as SQLite has no boolean). */
   notify_tickets: Generated<number>;
+  /** 1 only for the anonymous placeholder that keeps deleted users' tickets (at most one row); never by address. */
+  is_placeholder: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -82,7 +84,8 @@ export interface UserTokensTable {
   used_at: Millis | null;
 }
 
-export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
+/** discarded: never sent because MAIL_TRANSPORT=disabled (bodies blanked). */
+export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'discarded';
 
 /** The durable outbox: written in the transaction that causes the email, delivered by the worker. */
 export interface MailOutboxTable {
@@ -134,7 +137,10 @@ export interface TicketsTable {
   /** Client-visible messages, kept in step on insert so lists need no count per row. */
   message_count: Generated<number>;
   created_at: Millis;
+  /** Last activity staff see: messages, notes and events. */
   updated_at: Millis;
+  /** Last activity the client sees (messages and events, not internal notes): the client's list shows and sorts by it. */
+  client_updated_at: Millis;
   resolved_at: Millis | null;
 }
 

@@ -4,6 +4,18 @@ import type { DB, OutboxMail } from '../db/database.ts';
 import type { RenderedMail } from './templates.tsx';
 
 export const MAX_ATTEMPTS = 8;
+/** mail_outbox.subject is varchar(300), message_id varchar(200); PostgreSQL refuses longer values (SQLite does not). */
+export const SUBJECT_MAX = 300;
+const MESSAGE_ID_MAX = 200;
+
+/**
+ * Subjects are built from user text (a ticket's subject, an address of up to 254 characters): cut to the column's size
+ * in code points (PostgreSQL counts characters; a surrogate pair is never split), with an ellipsis.
+ */
+export function fitSubject(subject: string): string {
+  const chars = [...subject];
+  return chars.length <= SUBJECT_MAX ? subject : `${chars.slice(0, SUBJECT_MAX - 1).join('')}…`;
+}
 const LEASE_MS = 2 * 60_000;
 
 /**
@@ -16,10 +28,11 @@ export async function enqueueMail(db: DB, now: number, to: string, mail: Rendere
     .values({
       kind: mail.kind,
       to_address: to,
-      subject: mail.subject,
+      subject: fitSubject(mail.subject),
       text_body: mail.text,
       html_body: mail.html,
-      message_id: `<${randomUUID()}@${messageDomain}>`,
+      // A host name may be up to 253 characters: a Message-ID only needs a domain of ours, not the whole one.
+      message_id: `<${randomUUID()}@${messageDomain.length <= MESSAGE_ID_MAX - 40 ? messageDomain : 'parapet.local'}>`,
       status: 'pending',
       next_attempt_at: now,
       locked_until: null,
@@ -67,6 +80,15 @@ export async function markSent(db: DB, id: number, now: number): Promise<void> {
   await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: now, locked_until: null, last_error: null, text_body: '', html_body: '' }).where('id', '=', id).execute();
 }
 
+/** MAIL_TRANSPORT=disabled: the email is not sent, and its bodies (with any one-time link) are dropped at once. */
+export async function markDiscarded(db: DB, id: number, now: number): Promise<void> {
+  await db
+    .updateTable('mail_outbox')
+    .set({ status: 'discarded', sent_at: null, next_attempt_at: now, locked_until: null, last_error: 'not sent: MAIL_TRANSPORT=disabled', text_body: '', html_body: '' })
+    .where('id', '=', id)
+    .execute();
+}
+
 /** Returns true when the email has now failed for good. */
 export async function markFailedAttempt(db: DB, mail: OutboxMail, now: number, error: string): Promise<boolean> {
   const final = mail.attempts >= MAX_ATTEMPTS;
@@ -77,6 +99,8 @@ export async function markFailedAttempt(db: DB, mail: OutboxMail, now: number, e
       next_attempt_at: now + retryDelayMs(mail.attempts),
       locked_until: null,
       last_error: error.slice(0, 500),
+      // An email that failed for good is never sent: its one-time links are not kept either.
+      ...(final ? { text_body: '', html_body: '' } : {}),
     })
     .where('id', '=', mail.id)
     .execute();

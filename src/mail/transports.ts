@@ -14,7 +14,7 @@ export interface OutgoingMail {
 }
 
 export interface MailTransport {
-  readonly name: 'mailgun' | 'smtp' | 'dev-outbox';
+  readonly name: 'mailgun' | 'smtp' | 'dev-outbox' | 'disabled';
   /** Resolves when the provider accepted the message; rejects with a message safe to store and log. */
   send(mail: OutgoingMail): Promise<void>;
   close?(): void;
@@ -79,7 +79,7 @@ export function createDevOutboxTransport(dir: string, print: (line: string) => v
   return {
     name: 'dev-outbox',
     async send(mail) {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`);
       const eml = [
         `From: ${mail.from}`,
@@ -107,12 +107,36 @@ export function createDevOutboxTransport(dir: string, print: (line: string) => v
   };
 }
 
+/**
+ * MAIL_TRANSPORT=disabled: nothing is sent, nothing is printed. The worker does not hand mail to this transport: it
+ * marks each queued email `discarded` and blanks its bodies (see MailWorker), so no link waits in the database.
+ */
+export function createDisabledTransport(): MailTransport {
+  return {
+    name: 'disabled',
+    send() {
+      return Promise.reject(new Error('mail is disabled (MAIL_TRANSPORT=disabled)'));
+    },
+  };
+}
+
+/**
+ * The transport the configuration names: Mailgun, SMTP, none (MAIL_TRANSPORT=disabled), or the development outbox,
+ * which prints links and so is never chosen in production (loadConfig refuses to start there without a transport).
+ */
 export function createTransportFromConfig(config: Config, print: (line: string) => void = (l) => console.log(l)): MailTransport {
+  if (config.env.MAIL_TRANSPORT === 'disabled') {
+    return createDisabledTransport();
+  }
   if (config.env.MAILGUN_API_KEY && config.env.MAILGUN_DOMAIN) {
     return createMailgunTransport({ baseUrl: mailgunBaseUrl(config), domain: config.env.MAILGUN_DOMAIN, apiKey: config.env.MAILGUN_API_KEY });
   }
   if (config.env.SMTP_URL) {
     return createSmtpTransport(config.env.SMTP_URL);
+  }
+  if (config.isProduction) {
+    // loadConfig already refuses this; kept so that no other path can print live links in production.
+    throw new Error('no mail transport configured in production (set SMTP_URL, MAILGUN_* or MAIL_TRANSPORT=disabled)');
   }
   return createDevOutboxTransport(path.join(config.dataDir, 'mail'), print);
 }

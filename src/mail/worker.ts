@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Connection } from '../db/connect.ts';
 import type { Clock } from '../lib/clock.ts';
 import { recordAudit } from '../features/audit/audit.service.ts';
-import { claimDueMail, markFailedAttempt, markSent } from './outbox.ts';
+import { claimDueMail, markDiscarded, markFailedAttempt, markSent } from './outbox.ts';
 import type { MailTransport } from './transports.ts';
 
 const POLL_INTERVAL_MS = 5_000;
@@ -23,6 +23,9 @@ export class MailWorker {
   ) {}
 
   start(): void {
+    if (this.deps.transport.name === 'disabled') {
+      this.deps.log.warn('MAIL_TRANSPORT=disabled: no email is sent. Queued mail (resets, verifications, invitations, notifications) is discarded and logged');
+    }
     this.stopped = false;
     this.timer = setInterval(() => this.kick(), POLL_INTERVAL_MS).unref();
     this.kick();
@@ -73,6 +76,11 @@ export class MailWorker {
         return sent;
       }
       for (const mail of batch) {
+        if (transport.name === 'disabled') {
+          await markDiscarded(conn.db, mail.id, clock.now());
+          log.warn({ mailId: mail.id, kind: mail.kind }, 'mail not sent: MAIL_TRANSPORT=disabled');
+          continue;
+        }
         try {
           await transport.send({ from, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body, messageId: mail.message_id });
         } catch (error) {

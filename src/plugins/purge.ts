@@ -13,4 +13,5 @@ export async function purgeExpired(app: FastifyInstance): Promise<void> {
   await app.db.deleteFrom('login_throttles').where('last_failure_at', '<', now - DAY).execute();
   await app.db.deleteFrom('audit_events').where('created_at', '<', now - app.config.env.AUDIT_RETENTION_DAYS * DAY).execute();
   await app.db.deleteFrom('mail_outbox').where('status', '=', 'sent').where('sent_at', '<', now - 30 * DAY).execute();
+  await app.db.deleteFrom('mail_outbox').where('status', '=', 'discarded').where('next_attempt_at', '<', now - 30 * DAY).execute();
 }

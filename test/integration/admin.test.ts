@@ -152,6 +152,60 @@ for (const dialect of dialects()) {
       assert.equal(deleted.length, 2);
     });
 
+    test('the deleted-user placeholder is known by its flag: its .invalid address cannot be registered, invited or taken', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect, { REQUIRE_2FA: 'false' });
+      const { client: admin } = await signedIn(app, 'administrator');
+      const PLACEHOLDER = 'deleted-user@parapet.invalid';
+      // The reproduction: anyone could register the placeholder's address.
+      const visitor = new TestClient(app);
+      await visitor.get('/register');
+      const registered = await visitor.post('/register', { email: PLACEHOLDER, password: 'tangerine lighthouse orbit', password_confirm: 'tangerine lighthouse orbit' });
+      assert.equal(registered.statusCode, 400);
+      assert.match(registered.body, /Enter an email address like name@example\.com/);
+      for (const reserved of ['someone@mail.invalid', 'x@LOCALHOST', 'x@host.localhost']) {
+        await visitor.get('/register');
+        assert.equal((await visitor.post('/register', { email: reserved, password: 'tangerine lighthouse orbit', password_confirm: 'tangerine lighthouse orbit' })).statusCode, 400, reserved);
+      }
+      // Invitation and administrator edit.
+      await admin.get('/admin/users/new');
+      assert.equal((await admin.post('/admin/users', { email: PLACEHOLDER, name: '', role: 'client' })).statusCode, 400);
+      const { user: someone, client: someoneClient } = await signedIn(app, 'client', 'someone@example.com');
+      await admin.get(`/admin/users/${someone.id}`);
+      assert.equal((await admin.post(`/admin/users/${someone.id}`, { email: PLACEHOLDER, name: '', role: 'client' })).statusCode, 400);
+      // The user's own email change.
+      await someoneClient.get('/account');
+      assert.equal((await someoneClient.post('/account/email', { email: PLACEHOLDER, current_password: someone.password })).statusCode, 400);
+      assert.equal((await db.selectFrom('users').select('id').where('email', 'like', '%.invalid').execute()).length, 0, 'nothing was created or changed');
+
+      // An account that holds the address from before (created directly, as an older version allowed) is not the placeholder.
+      const impostor = await createUser(app, { email: PLACEHOLDER, twoFactor: false });
+      const { user: leaving, client: leavingClient } = await signedIn(app, 'client', 'leaving@example.com');
+      const kept = await openTicket(leavingClient, { subject: 'Kept ticket' });
+      await admin.get(`/admin/users/${leaving.id}/delete`);
+      assert.equal((await admin.post(`/admin/users/${leaving.id}/delete`, { tickets: 'keep' })).statusCode, 303);
+      const owner = await db.selectFrom('tickets').innerJoin('users', 'users.id', 'tickets.client_id').select(['users.id', 'users.email', 'users.is_placeholder', 'users.disabled_at']).where('tickets.id', '=', kept).executeTakeFirstOrThrow();
+      assert.notEqual(owner.id, impostor.id, 'the kept ticket does not go to whoever registered the address');
+      assert.equal(owner.is_placeholder, 1);
+      assert.match(owner.email, /^deleted-user-[a-z0-9_-]+@parapet\.invalid$/);
+      assert.notEqual(owner.disabled_at, null);
+      const impostorClient = new TestClient(app);
+      await impostorClient.signIn(impostor);
+      assert.equal((await impostorClient.get(`/tickets/${kept}`)).statusCode, 404);
+      // The impostor is an ordinary account administrators see; the placeholder is neither listed nor editable.
+      const list = (await admin.get('/admin/users?q=deleted-user')).body;
+      assert.match(list, new RegExp(`/admin/users/${impostor.id}"`));
+      assert.doesNotMatch(list, new RegExp(`/admin/users/${owner.id}"`));
+      assert.equal((await admin.get(`/admin/users/${owner.id}`)).statusCode, 404);
+
+      // A second deletion that keeps tickets reuses the one placeholder.
+      const { user: second, client: secondClient } = await signedIn(app, 'client', 'second@example.com');
+      const keptToo = await openTicket(secondClient, { subject: 'Kept too' });
+      await admin.get(`/admin/users/${second.id}/delete`);
+      await admin.post(`/admin/users/${second.id}/delete`, { tickets: 'keep' });
+      assert.equal((await db.selectFrom('tickets').select('client_id').where('id', '=', keptToo).executeTakeFirstOrThrow()).client_id, owner.id);
+      assert.equal((await db.selectFrom('users').select('id').where('is_placeholder', '=', 1).execute()).length, 1);
+    });
+
     test('five wrong passwords from one IP lock it for five minutes; a right password is refused too; X-Forwarded-For does not help', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
       const victim = await createUser(app);

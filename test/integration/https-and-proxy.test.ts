@@ -5,7 +5,7 @@ import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 
-const PRODUCTION = { NODE_ENV: 'production', APP_URL: 'https://help.example.com' };
+const PRODUCTION = { NODE_ENV: 'production', APP_URL: 'https://help.example.com', MAIL_TRANSPORT: 'disabled' };
 
 for (const dialect of dialects()) {
   describe(`HTTPS and proxies [${dialect}]`, () => {

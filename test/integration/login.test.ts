@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hash } from '@node-rs/argon2';
+import { safeNextPath } from '../../src/features/auth/login.schemas.ts';
 import { createArgon2Hasher } from '../../src/features/auth/password-hasher.ts';
 import { sha256Hex } from '../../src/lib/crypto.ts';
 import { buildTestApp, TEST_ENV } from '../helpers/build-app.ts';
@@ -165,6 +166,68 @@ for (const dialect of dialects()) {
       }
       const redirect = await new TestClient(app).get('/some/private/page');
       assert.equal(redirect.statusCode, 404, 'unknown pages are not found, not a login redirect');
+    });
+
+    test('a next= outside printable ASCII is percent-encoded on every redirect that takes it, never a 500', async (t) => {
+      const { app } = await buildTestApp(t, dialect);
+      const user = await createUser(app);
+      const client = new TestClient(app);
+      await client.signIn(user);
+      // The reproduction: signed in, GET /login?next=/%E2%82%AC answered 500 (ERR_INVALID_CHAR in Location).
+      const signedIn = await client.get('/login?next=/%E2%82%AC');
+      assert.equal(signedIn.statusCode, 303);
+      assert.equal(signedIn.headers.location, '/%E2%82%AC');
+      assert.equal((await client.get('/login?next=/a%20b%C3%A9')).headers.location, '/a%20b%C3%A9');
+      assert.equal((await client.get('/login?next=/%ED%A0%80')).headers.location, '/%ED%A0%80', 'an invalid UTF-8 sequence stays undecoded and is plain ASCII');
+      // A lone surrogate cannot be encoded (a form body cannot carry one; the function is the one place): refused, not a throw.
+      assert.equal(safeNextPath('/x\uD800'), '/');
+      assert.equal(safeNextPath('/ok\u007f'), '/');
+
+      // Password step → two-factor step → the page: the path is carried through the query string and encoded at the end.
+      const go = async (next: string) => {
+        const c = new TestClient(app);
+        await c.get('/login');
+        const step = await c.post('/login', { email: user.email, password: user.password, next });
+        assert.equal(step.statusCode, 303);
+        const location = String(step.headers.location);
+        assert.match(location, /^\/login\/two-factor/);
+        const page = await c.get(location);
+        assert.equal(page.statusCode, 200);
+        const carried = new URL(location, 'http://x').searchParams.get('next') ?? '/';
+        const done = await c.post('/login/two-factor', { code: c.nextCode(user.totpSecret ?? ''), next: carried });
+        assert.equal(done.statusCode, 303);
+        return done.headers.location;
+      };
+      assert.equal(await go('/€'), '/%E2%82%AC');
+      assert.equal(await go('/tickets?q=caf\u00e9 au lait'), '/tickets?q=caf%C3%A9%20au%20lait');
+      assert.equal(await go('/\u{1F600}'), '/%F0%9F%98%80');
+      assert.equal(await go('/\u2028evil'), '/%E2%80%A8evil', 'line separators are encoded, not sent raw');
+      assert.equal(await go(`/${'€'.repeat(400)}`), '/', 'longer than 2,000 characters once encoded');
+      // The 2FA step's own form with a raw value, as a hand-made POST would send it.
+      const c = new TestClient(app);
+      await c.login(user.email, user.password);
+      await c.get('/login/two-factor?next=/%E2%82%AC');
+      assert.equal((await c.post('/login/two-factor', { code: c.nextCode(user.totpSecret ?? ''), next: '/€' })).headers.location, '/%E2%82%AC');
+
+      // Re-authentication takes next= as well.
+      const reauthPage = await client.get('/reauth?next=/%E2%82%AC');
+      assert.equal(reauthPage.statusCode, 200);
+      const reauth = await client.post('/reauth', { password: user.password, code: client.nextCode(user.totpSecret ?? ''), next: '/€' });
+      assert.equal(reauth.statusCode, 303);
+      assert.equal(reauth.headers.location, '/%E2%82%AC');
+
+      // Without two-factor the password step redirects to next= itself.
+      const { app: plain } = await buildTestApp(t, dialect, { REQUIRE_2FA: 'false' });
+      const plainUser = await createUser(plain, { twoFactor: false });
+      const p = new TestClient(plain);
+      await p.get('/login?next=/%E2%82%AC');
+      const direct = await p.post('/login', { email: plainUser.email, password: plainUser.password, next: '/€' });
+      assert.equal(direct.statusCode, 303);
+      assert.equal(direct.headers.location, '/%E2%82%AC');
+      // An anonymous visit to a protected page is sent to the login form with an encoded next=.
+      const anonymous = await new TestClient(plain).get('/account?x=%E2%82%AC');
+      assert.equal(anonymous.statusCode, 303);
+      assert.equal(anonymous.headers.location, `/login?next=${encodeURIComponent('/account?x=%E2%82%AC')}`);
     });
 
     test('bad input gets a clear 4xx and changes nothing', async (t) => {

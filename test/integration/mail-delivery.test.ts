@@ -140,6 +140,61 @@ for (const dialect of dialects()) {
       assert.match(request?.form.get('h:Message-Id') ?? '', /^<[0-9a-f-]+@127\.0\.0\.1>$/);
     });
 
+    test('MAIL_TRANSPORT=disabled: queued mail is discarded with its bodies, logged, never printed or sent', async (t) => {
+      const lines: string[] = [];
+      const logger = { level: 'warn', stream: { write: (line: string) => lines.push(line) } };
+      const printed: string[] = [];
+      const original = console.log;
+      console.log = (...args: unknown[]) => printed.push(args.join(' '));
+      t.after(() => (console.log = original));
+      const { app, db } = await buildTestApp(t, dialect, { MAIL_TRANSPORT: 'disabled' }, { logger });
+      assert.equal(app.mail.transport.name, 'disabled');
+      const res = await registerVia(app, 'nomail@example.com');
+      assert.ok(res.statusCode < 500);
+      const queued = await db.selectFrom('mail_outbox').selectAll().execute();
+      assert.equal(queued.length, 1);
+      assert.equal(await app.mail.worker.runOnce(), 0, 'nothing is sent');
+      const row = await db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
+      assert.equal(row.status, 'discarded');
+      assert.equal(row.sent_at, null);
+      assert.equal(row.text_body + row.html_body, '', 'the one-time link is not kept');
+      assert.match(row.last_error ?? '', /MAIL_TRANSPORT=disabled/);
+      assert.equal(await app.mail.worker.runOnce(), 0, 'a discarded email is not picked up again');
+      assert.ok(lines.some((l) => l.includes('mail not sent: MAIL_TRANSPORT=disabled')), lines.join(''));
+      assert.ok(!lines.join('').includes('verify-email?token'), 'no link in the log');
+      assert.ok(!printed.join('').includes('verify-email'), 'no link on stdout');
+      assert.deepEqual(readdirSync(app.config.dataDir).filter((f) => f === 'mail'), [], 'no dev outbox files');
+    });
+
+    test('a 254-character address and a long APP_URL host fit the outbox columns (varchar sizes bind on PostgreSQL)', async (t) => {
+      const domain = ['c'.repeat(63), 'd'.repeat(63), 'e'.repeat(57), 'com'].join('.');
+      const longEmail = `${'a'.repeat(64)}@${domain}`;
+      assert.equal(longEmail.length, 254);
+      const host = ['h'.repeat(63), 'i'.repeat(63), 'j'.repeat(63), 'example'].join('.');
+      const { app, db } = await buildTestApp(t, dialect, { REQUIRE_2FA: 'false', APP_URL: `http://${host}` });
+      const { createUser } = await import('../helpers/factories.ts');
+      const { openTicket } = await import('../helpers/tickets.ts');
+      await createUser(app, { role: 'agent', email: 'agent@example.com', twoFactor: false });
+      const client = await createUser(app, { email: longEmail, twoFactor: false });
+      const browser = new TestClient(app, { headers: { host } });
+      await browser.signIn(client);
+      // The reproduction: the staff notification's subject names the client's address; on PostgreSQL it overflowed
+      // varchar(300) and opening the ticket failed with a 500.
+      const id = await openTicket(browser, { subject: `${'€'.repeat(150)} ${'x'.repeat(49)}` });
+      assert.ok(id > 0);
+      const [mail] = await db.selectFrom('mail_outbox').selectAll().where('to_address', '=', 'agent@example.com').execute();
+      assert.ok(mail, 'the staff member is told');
+      assert.equal([...mail.subject].length, 300);
+      assert.ok(mail.subject.endsWith('…'));
+      assert.ok(mail.message_id.length <= 200, mail.message_id);
+      assert.match(mail.message_id, /^<[0-9a-f-]{36}@parapet\.local>$/);
+      // Short subjects are untouched.
+      const { fitSubject } = await import('../../src/mail/outbox.ts');
+      assert.equal(fitSubject('Reset your Parapet password'), 'Reset your Parapet password');
+      assert.equal([...fitSubject('😀'.repeat(400))].length, 300, 'cut by code point, a surrogate pair is never split');
+      assert.ok(!/[\uD800-\uDBFF]…$/.test(fitSubject('😀'.repeat(400))));
+    });
+
     test('a provider outage delays mail, loses none, and never fails the request', async (t) => {
       const flaky = new FlakyTransport();
       const { app, db, clock } = await buildTestApp(t, dialect);
@@ -175,6 +230,7 @@ for (const dialect of dialects()) {
       const row = await db.selectFrom('mail_outbox').selectAll().executeTakeFirstOrThrow();
       assert.equal(row.status, 'failed');
       assert.equal(row.attempts, MAX_ATTEMPTS);
+      assert.equal(row.text_body + row.html_body, '', 'a mail that will never be sent keeps no link');
       const audit = await db.selectFrom('audit_events').selectAll().where('event', '=', 'mail.failed').execute();
       assert.equal(audit.length, 1);
       assert.equal(await worker.runOnce(), 0, 'a failed email is not retried forever');

@@ -110,7 +110,7 @@ for (const dialect of dialects()) {
         // Activity order differs from creation order, so the page is not simply the newest ids.
         const ticket = await db
           .insertInto('tickets')
-          .values({ client_id: client.id, created_by: client.id, assignee_id: null, subject: `Walrus ${i}`, status: 'awaiting_staff', priority: 'normal', category: null, created_at: now, updated_at: now - ((i * 7) % 60) * 1000, resolved_at: null })
+          .values({ client_id: client.id, created_by: client.id, assignee_id: null, subject: `Walrus ${i}`, status: 'awaiting_staff', priority: 'normal', category: null, created_at: now, updated_at: now - ((i * 7) % 60) * 1000, client_updated_at: now - ((i * 7) % 60) * 1000, resolved_at: null })
           .returning('id')
           .executeTakeFirstOrThrow();
         await indexText(db, dialect, { rowid: subjectRowId(ticket.id), text: `Walrus ${i}`, clientId: client.id });
@@ -149,7 +149,8 @@ for (const dialect of dialects()) {
         provider: { getMigrations: () => Promise.resolve(migrations) },
         ...(dialect === 'postgres' ? { migrationTableSchema: (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public' } : {}),
       });
-      const down = await migrator.migrateTo(names[names.length - 2]!);
+      // Back to just before the search migration (later migrations are undone too), then forward again.
+      const down = await migrator.migrateTo(names[names.indexOf('2026_11_28_1500_search_words_and_owner') - 1]!);
       assert.equal(down.error, undefined);
       // Before: every word is a prefix on SQLite; nothing knows the owner.
       if (dialect === 'sqlite') {

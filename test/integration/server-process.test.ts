@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { createTestDatabase } from '../helpers/build-app.ts';
@@ -40,6 +41,14 @@ describe('the server process', () => {
     assert.doesNotMatch(output().stdout, /listening/);
   });
 
+  test('NODE_ENV=production without SMTP_URL or MAILGUN_* exits non-zero instead of printing links to stdout', async () => {
+    const { child, output } = startServer({ NODE_ENV: 'production', SECRET_KEY: 's'.repeat(40), PEPPER: 'p'.repeat(40) });
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.notEqual(code, 0);
+    assert.match(output().stderr, /No mail transport: NODE_ENV=production needs SMTP_URL or MAILGUN_API_KEY/);
+    assert.doesNotMatch(output().stdout, /listening/);
+  });
+
   test('the compiled build that `npm start` runs serves pages and assets from any working directory', async (t) => {
     const { build, DIST } = await import('../../scripts/build.ts');
     await build();
@@ -70,6 +79,27 @@ describe('the server process', () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number];
     assert.equal(code, 0, out);
+  });
+
+  test('the server creates its data directory 0700 and the database, its -wal/-shm and dev-secrets.json 0600', async (t) => {
+    const testDb = await createTestDatabase('sqlite');
+    t.after(() => testDb.cleanup());
+    const dataDir = path.join(testDb.dataDir, 'private');
+    // The child inherits this process's umask; a permissive one proves the server sets its own.
+    const previous = process.umask(0o022);
+    const { child, listening, output } = startServer({ DATA_DIR: dataDir });
+    process.umask(previous);
+    t.after(() => child.kill('SIGKILL'));
+    const base = await listening;
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const mode = (name: string) => statSync(path.join(dataDir, name)).mode & 0o777;
+    assert.equal(mode('.'), 0o700);
+    for (const name of ['parapet.sqlite', 'parapet.sqlite-wal', 'parapet.sqlite-shm', 'dev-secrets.json']) {
+      assert.equal(mode(name), 0o600, name);
+    }
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 0, output().stderr);
   });
 
   for (const dialect of dialects()) {

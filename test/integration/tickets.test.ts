@@ -151,6 +151,48 @@ for (const dialect of dialects()) {
       assert.equal((await agentClient.get('/tickets?status=bogus')).statusCode, 400);
     });
 
+    test('an internal note moves the "Updated" time and order staff see, not what the client sees', async (t) => {
+      const { app, db, clock } = await buildTestApp(t, dialect);
+      const { client: carol } = await signedIn(app, 'client', 'carol@example.com');
+      const { client: agent } = await signedIn(app, 'agent');
+      const older = await openTicket(carol, { subject: 'Older ticket' });
+      clock.advance(60_000);
+      const newer = await openTicket(carol, { subject: 'Newer ticket' });
+      const openedAt = (await db.selectFrom('tickets').select('updated_at').where('id', '=', older).executeTakeFirstOrThrow()).updated_at;
+      clock.advance(600_000);
+      await agent.get(`/tickets/${older}`);
+      assert.equal((await agent.post(`/tickets/${older}/messages`, { message: 'Internal remark', internal: '1' })).statusCode, 303);
+      const noteAt = clock.now();
+
+      const order = (body: string) => [...body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1])).filter((id) => id === older || id === newer);
+      const stamp = (ms: number) => `datetime="${new Date(ms).toISOString()}"`;
+      const clientList = (await carol.get('/tickets')).body;
+      assert.deepEqual(order(clientList), [newer, older], 'the note does not bring the ticket to the top of the client’s list');
+      assert.ok(clientList.includes(stamp(openedAt)), 'the client sees the time of the last entry it can see');
+      assert.ok(!clientList.includes(stamp(noteAt)), 'the note’s time is not shown to the client');
+      // The same for the status filter and the client's search (their own indexes and query paths).
+      assert.deepEqual(order((await carol.get('/tickets?status=open')).body), [newer, older]);
+      assert.deepEqual(order((await carol.get('/tickets?q=ticket')).body), [newer, older]);
+      assert.ok(!(await carol.get(`/tickets/${older}`)).body.includes(stamp(noteAt)), 'nor on the ticket page');
+
+      const staffList = (await agent.get('/tickets')).body;
+      assert.deepEqual(order(staffList), [older, newer], 'staff see the note as activity');
+      assert.ok(staffList.includes(stamp(noteAt)));
+
+      // A reply the client can see moves both.
+      clock.advance(60_000);
+      await agent.post(`/tickets/${older}/messages`, { message: 'We are on it' });
+      const replyAt = clock.now();
+      const afterReply = (await carol.get('/tickets')).body;
+      assert.deepEqual(order(afterReply), [older, newer]);
+      assert.ok(afterReply.includes(stamp(replyAt)));
+      // Events (priority, assignee, status) are visible to the client, so they count for it too.
+      clock.advance(60_000);
+      await agent.get(`/tickets/${newer}`);
+      assert.equal((await agent.post(`/tickets/${newer}/properties`, { priority: 'high' })).statusCode, 303);
+      assert.deepEqual(order((await carol.get('/tickets')).body), [newer, older]);
+    });
+
     test('search finds subjects and messages, never internal notes for clients', async (t) => {
       const { app } = await buildTestApp(t, dialect);
       const { client: carol } = await signedIn(app, 'client');
@@ -190,6 +232,7 @@ for (const dialect of dialects()) {
             category: null,
             created_at: now - i * 1000,
             updated_at: now - i * 1000,
+            client_updated_at: now - i * 1000,
             resolved_at: null,
           })),
         )
@@ -229,6 +272,7 @@ for (const dialect of dialects()) {
             category: null,
             created_at: now - i * 1000,
             updated_at: now - i * 1000,
+            client_updated_at: now - i * 1000,
             resolved_at: null,
           })),
         )

@@ -33,7 +33,7 @@ function handshake(port: number, opts: tls.ConnectionOptions): Promise<string> {
 describe('TLS served directly', { skip: !hasOpenssl && 'openssl is not installed' }, () => {
   test('with TLS_CERT_FILE/TLS_KEY_FILE the app speaks TLS 1.2 and 1.3 only', async (t) => {
     const { cert, key } = selfSignedCertificate();
-    const { app } = await buildTestApp(t, 'sqlite', { TLS_CERT_FILE: cert, TLS_KEY_FILE: key, NODE_ENV: 'production' });
+    const { app } = await buildTestApp(t, 'sqlite', { TLS_CERT_FILE: cert, TLS_KEY_FILE: key, NODE_ENV: 'production', MAIL_TRANSPORT: 'disabled' });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
     assert.equal(await handshake(port, {}), 'TLSv1.3');

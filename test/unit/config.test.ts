@@ -40,6 +40,21 @@ describe('configuration', () => {
     assert.ok(!short.join('\n').includes('short'), 'a secret value is never echoed');
   });
 
+  test('production without a mail transport refuses to start unless MAIL_TRANSPORT=disabled says so', () => {
+    const production = { ...SECRETS, NODE_ENV: 'production' };
+    const found = problems(production);
+    assert.equal(found.length, 1, found.join('\n'));
+    assert.match(found[0] ?? '', /^No mail transport: NODE_ENV=production needs SMTP_URL or MAILGUN_API_KEY \+ MAILGUN_DOMAIN, or MAIL_TRANSPORT=disabled/);
+    assert.deepEqual(problems({ ...production, SMTP_URL: 'smtps://u:p@smtp.example.com:465' }), []);
+    assert.deepEqual(problems({ ...production, MAILGUN_API_KEY: 'key', MAILGUN_DOMAIN: 'mg.example.com' }), []);
+    assert.deepEqual(problems({ ...production, MAIL_TRANSPORT: 'disabled' }), []);
+    assert.equal(loadConfig({ ...production, MAIL_TRANSPORT: 'disabled' }, quiet).env.MAIL_TRANSPORT, 'disabled');
+    assert.match(problems({ ...production, MAIL_TRANSPORT: 'disabled', SMTP_URL: 'smtp://127.0.0.1:25' })[0] ?? '', /^MAIL_TRANSPORT=disabled contradicts/);
+    assert.match(problems({ ...production, MAIL_TRANSPORT: 'off' })[0] ?? '', /^MAIL_TRANSPORT /);
+    // Development keeps the printing outbox; it only prints on this machine.
+    assert.deepEqual(problems({ ...SECRETS, NODE_ENV: 'development', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parapet-config-')) }), []);
+  });
+
   test('each invalid variable is named with what is wrong', () => {
     const found = problems({ ...SECRETS, PORT: '99999', DATABASE_URL: 'mysql://x', MAILGUN_DOMAIN_REGION: 'asia', SESSION_IDLE_MINUTES: 'soon', TRUST_PROXY: 'everyone' });
     const text = found.join('\n');

@@ -120,6 +120,7 @@ export async function startTarget(): Promise<ScanTarget> {
     const config = loadConfig({
       ...TEST_ENV,
       NODE_ENV: 'production',
+      MAIL_TRANSPORT: 'disabled',
       LOG_LEVEL: 'warn',
       DATA_DIR: dir,
       APP_URL: baseUrl,

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { UAParser } from 'ua-parser-js';
 import type { Session, User } from '../../db/database.ts';
 import { hmac } from '../../lib/crypto.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
@@ -9,17 +8,10 @@ import { normaliseEmail } from '../auth/user.repository.ts';
 import { ChangeEmailBody, ChangePasswordBody, CsrfOnlyBody, isValidEmail, NotificationsBody, SessionParams } from './accounts.schemas.ts';
 import { AccountPage, type FieldErrors, type SessionRow } from './accounts.views.tsx';
 import { checkPassword } from './password-policy.ts';
+import { describeDevice } from './device.ts';
 import { countRecoveryCodes } from '../two-factor/recovery-codes.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { issueToken } from './tokens.ts';
-
-export function describeDevice(userAgent: string): string {
-  const { browser, os } = UAParser(userAgent);
-  if (!browser.name && !os.name) {
-    return 'Unknown device';
-  }
-  return `${browser.name ?? 'Unknown browser'} on ${os.name ?? 'an unknown system'}`;
-}
 
 export default function accountRoutes(app: FastifyInstance) {
   const { db, hasher, clock, config } = app;

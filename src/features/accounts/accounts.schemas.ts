@@ -40,7 +40,21 @@ export const CsrfOnlyBody = Type.Object({ ...Csrf }, { additionalProperties: fal
 
 const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
-/** A pragmatic address check: one @, a plausible local part, a dotted domain. The verification link is the real test. */
+/**
+ * Top-level domains that can never receive mail (RFC 6761): `.invalid` (the deleted-user placeholder lives there) and
+ * `.localhost`. `.test` and `.example` stay allowed: test installations and demos use them on purpose.
+ */
+export const RESERVED_EMAIL_TLDS = ['invalid', 'localhost'] as const;
+
+/**
+ * A pragmatic address check: one @, a plausible local part, a dotted domain outside the reserved top-level domains.
+ * The one check behind registration, invitations, administrator edits and email changes. The verification link is
+ * the real test.
+ */
 export function isValidEmail(email: string): boolean {
-  return email.length <= 254 && EMAIL_PATTERN.test(email);
+  if (email.length > 254 || !EMAIL_PATTERN.test(email)) {
+    return false;
+  }
+  const tld = email.slice(email.lastIndexOf('.') + 1).toLowerCase();
+  return !(RESERVED_EMAIL_TLDS as readonly string[]).includes(tld);
 }

@@ -35,7 +35,8 @@ export default function adminUserRoutes(app: FastifyInstance) {
   const { db, clock, hasher, config } = app;
 
   async function loadTarget(request: FastifyRequest<{ Params: UserIdParams }>): Promise<User | undefined> {
-    return db.selectFrom('users').selectAll().where('id', '=', request.params.id).executeTakeFirst();
+    // The deleted-user placeholder is not an account anyone manages: not found here, as in the list.
+    return db.selectFrom('users').selectAll().where('id', '=', request.params.id).where('is_placeholder', '=', 0).executeTakeFirst();
   }
 
   async function userPage(request: FastifyRequest, reply: FastifyReply, user: User, errors: Partial<Record<'email' | 'form', string>> = {}, values?: { email: string; name: string; role: string }, status = 200) {
@@ -57,7 +58,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
     let query = db
       .selectFrom('users')
       .select(['id', 'email', 'name', 'role', 'email_verified_at', 'totp_enabled_at', 'disabled_at', 'created_at', 'last_login_at'])
-      .where('email', '!=', 'deleted-user@parapet.invalid');
+      .where('is_placeholder', '=', 0);
     if (q.q?.trim()) {
       const like = `%${escapeLike(q.q.trim().toLowerCase())}%`;
       query = query.where((eb) => eb.or([eb('email', 'like', like), eb(eb.fn('lower', ['name']), 'like', like)]));

@@ -50,30 +50,43 @@ export async function checkAdministratorChange(trx: DB, dialect: 'sqlite' | 'pos
   return ids.includes(targetId) && ids.length === 1 ? 'last' : 'ok';
 }
 
-/** The anonymous owner of tickets whose client was deleted but whose tickets were kept. */
+/**
+ * The anonymous owner of tickets whose client was deleted but whose tickets were kept: the one row flagged
+ * `is_placeholder` (a partial unique index allows one). Its address is in the reserved `.invalid` domain, which
+ * registration, invitations and email changes refuse; should an older account hold that address, another one is used.
+ */
 export async function deletedUserPlaceholder(db: DB, hasher: PasswordHasher, now: number): Promise<number> {
-  const existing = await db.selectFrom('users').select('id').where('email', '=', DELETED_USER_EMAIL).executeTakeFirst();
+  const find = () => db.selectFrom('users').select('id').where('is_placeholder', '=', 1).executeTakeFirst();
+  const existing = await find();
   if (existing) {
     return existing.id;
   }
-  const created = await db
-    .insertInto('users')
-    .values({
-      email: DELETED_USER_EMAIL,
-      name: 'Deleted user',
-      password_hash: await unusablePasswordHash(hasher),
-      role: 'client' as Role,
-      email_verified_at: null,
-      disabled_at: now,
-      created_at: now,
-      updated_at: now,
-      last_login_at: null,
-      notify_tickets: 0,
-    })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return created?.id ?? (await db.selectFrom('users').select('id').where('email', '=', DELETED_USER_EMAIL).executeTakeFirstOrThrow()).id;
+  const passwordHash = await unusablePasswordHash(hasher);
+  for (const email of [DELETED_USER_EMAIL, `deleted-user-${randomToken(6).toLowerCase()}@parapet.invalid`]) {
+    await db
+      .insertInto('users')
+      .values({
+        email,
+        name: 'Deleted user',
+        password_hash: passwordHash,
+        role: 'client' as Role,
+        email_verified_at: null,
+        disabled_at: now,
+        created_at: now,
+        updated_at: now,
+        last_login_at: null,
+        notify_tickets: 0,
+        is_placeholder: 1,
+      })
+      // Another deletion created the placeholder first (the flag's unique index), or the address is taken.
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const placeholder = await find();
+    if (placeholder) {
+      return placeholder.id;
+    }
+  }
+  throw new Error('could not create the deleted-user placeholder');
 }
 
 /** Deletes a user; their tickets go with them or are kept under the anonymous placeholder. */

@@ -169,8 +169,15 @@ const idIn = (dialect: Dialect, ids: number[]) =>
 
 type TicketIds = SelectQueryBuilder<Database & { t: TicketsTable }, 't', { id: number }> | number[];
 
-/** The list rows for the given ids (one page of them), with their people, newest activity first. */
-async function pageRows(db: DB, ids: TicketIds): Promise<TicketListRow[]> {
+/**
+ * The activity a viewer may see: staff every entry (updated_at), a client only messages and events, never internal
+ * notes (client_updated_at, indexed with client_id for the client's list).
+ */
+type ActivityColumn = 't.updated_at' | 't.client_updated_at';
+const activityOf = (user: User): ActivityColumn => (isStaff(user) ? 't.updated_at' : 't.client_updated_at');
+
+/** The list rows for the given ids (one page of them), with their people, newest activity (as the viewer sees it) first. */
+async function pageRows(db: DB, ids: TicketIds, activity: ActivityColumn = 't.updated_at'): Promise<TicketListRow[]> {
   if (Array.isArray(ids) && ids.length === 0) {
     return [];
   }
@@ -185,14 +192,14 @@ async function pageRows(db: DB, ids: TicketIds): Promise<TicketListRow[]> {
       't.status',
       't.priority',
       't.category',
-      't.updated_at',
+      `${activity} as updated_at`,
       't.created_at',
       't.message_count',
       'c.email as client_email',
       'a.email as assignee_email',
       'a.name as assignee_name',
     ])
-    .orderBy('t.updated_at', 'desc')
+    .orderBy(activity, 'desc')
     .orderBy('t.id', 'desc')
     .execute();
   return rows;
@@ -200,6 +207,7 @@ async function pageRows(db: DB, ids: TicketIds): Promise<TicketListRow[]> {
 
 export async function listTickets(db: DB, dialect: Dialect, user: User, filters: TicketFilters, page: number) {
   const staff = isStaff(user);
+  const activity = activityOf(user);
   let query = db.selectFrom('tickets as t');
   if (!staff) {
     query = query.where('t.client_id', '=', user.id);
@@ -268,7 +276,7 @@ export async function listTickets(db: DB, dialect: Dialect, user: User, filters:
 
   // The page's ids first, from the ordered index alone (no table rows are read for the skipped ones), then the
   // 25 rows with their people: a deep page costs an index scan instead of reading every row before it.
-  const rows = await pageRows(db, query.select('t.id').orderBy('t.updated_at', 'desc').orderBy('t.id', 'desc').limit(PAGE_SIZE).offset(offset));
+  const rows = await pageRows(db, query.select('t.id').orderBy(activity, 'desc').orderBy('t.id', 'desc').limit(PAGE_SIZE).offset(offset), activity);
   return { rows, total: counted === 0 ? 0 : offset + Math.min(counted, COUNT_CAP), capped: counted > COUNT_CAP };
 }
 

@@ -140,6 +140,7 @@ export async function createTicket(app: FastifyInstance, request: FastifyRequest
         message_count: 1,
         created_at: now,
         updated_at: now,
+        client_updated_at: now,
         resolved_at: null,
       })
       .returning('id')
@@ -184,6 +185,7 @@ export async function addReply(app: FastifyInstance, author: User, ticketId: num
     const kind = input.internal && staff ? 'note' : 'message';
     await insertEntry(app, trx, ticket, author, kind, input.message, input.files, now);
     if (kind === 'note') {
+      // Staff see the note as activity; the client, who cannot see it, does not (client_updated_at stays).
       await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
       return true;
     }
@@ -193,7 +195,7 @@ export async function addReply(app: FastifyInstance, author: User, ticketId: num
     }
     await trx
       .updateTable('tickets')
-      .set((eb) => ({ status, updated_at: now, resolved_at: null, message_count: eb('message_count', '+', 1) }))
+      .set((eb) => ({ status, updated_at: now, client_updated_at: now, resolved_at: null, message_count: eb('message_count', '+', 1) }))
       .where('id', '=', ticket.id)
       .execute();
     const link = app.mail.link(`/tickets/${ticket.id}`);
@@ -220,7 +222,7 @@ export async function resolveTicket(app: FastifyInstance, author: User, ticket: 
   const now = app.clock.now();
   await app.db.transaction().execute(async (trx) => {
     await insertEvents(app, trx, ticket, author, [{ field: 'status', from: ticket.status, to: 'resolved' }], now);
-    await trx.updateTable('tickets').set({ status: 'resolved', resolved_at: now, updated_at: now }).where('id', '=', ticket.id).execute();
+    await trx.updateTable('tickets').set({ status: 'resolved', resolved_at: now, updated_at: now, client_updated_at: now }).where('id', '=', ticket.id).execute();
     if (isStaff(author)) {
       for (const to of await clientRecipient(trx, ticket, author.id)) {
         await app.mail.enqueue(
@@ -261,7 +263,8 @@ export async function updateProperties(
   const now = app.clock.now();
   await app.db.transaction().execute(async (trx) => {
     await insertEvents(app, trx, ticket, author, events, now);
-    await trx.updateTable('tickets').set({ ...set, updated_at: now }).where('id', '=', ticket.id).execute();
+    // Status, assignee, priority and category events are part of the thread the client sees.
+    await trx.updateTable('tickets').set({ ...set, updated_at: now, client_updated_at: now }).where('id', '=', ticket.id).execute();
   });
   return events.length;
 }
