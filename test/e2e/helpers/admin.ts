@@ -3,6 +3,8 @@ import type { TestUser } from '../../helpers/factories.ts';
 import { freshUser, mailboxOf, type PageState, signIn, uniqueEmail } from './browser.ts';
 import { asUser, HttpSession } from './http.ts';
 import type { E2eServer } from './server.ts';
+import { issueToken } from '../../../src/features/accounts/tokens.ts';
+import { countAttempt, throttleKey } from '../../../src/features/auth/login-throttle.ts';
 import { linkIn } from './smtp.ts';
 
 /** Signs in a fresh administrator and opens an item of the main navigation. */
@@ -60,6 +62,30 @@ export const ADMIN_PAGE_STATES: readonly PageState[] = [
       await adminOn(page, server, 'Users', 'Users');
       await page.getByRole('link', { name: user.email }).click();
       await page.getByRole('heading', { level: 1, name: user.email }).waitFor();
+    },
+  },
+  {
+    // Sign-in paused by failed attempts: the pause is made in the database (from the browser's IP, the same
+    // attempts would also spend the IP's budget that the administrator is about to sign in from).
+    name: 'admin-user-paused',
+    open: async (page, server) => {
+      const user = await freshUser(server, 'paula.paused', { twoFactor: false });
+      for (let i = 0; i < 6; i++) {
+        await countAttempt(server.app.db, throttleKey(user.email), Date.now());
+      }
+      await adminOn(page, server, 'Users', 'Users');
+      await page.goto(`${server.baseUrl}/admin/users/${user.id}`);
+      await page.getByRole('button', { name: 'Unlock sign-in' }).waitFor();
+    },
+  },
+  {
+    // The page behind the emailed "unlock my account" link.
+    name: 'unlock-confirm',
+    open: async (page, server) => {
+      const user = await freshUser(server, 'paula.paused', { twoFactor: false });
+      const token = await issueToken(server.app.db, Date.now(), user.id, 'unlock');
+      await page.goto(`${server.baseUrl}/unlock/${token}`);
+      await page.getByRole('heading', { level: 1, name: 'Unlock sign-in' }).waitFor();
     },
   },
   {

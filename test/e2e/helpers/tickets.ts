@@ -128,6 +128,23 @@ async function openTicketAsStaff(page: Page, server: E2eServer): Promise<Convers
 /** The ticket pages, for clients and staff. */
 export const TICKET_PAGE_STATES: readonly PageState[] = [
   {
+    // A client past TICKETS_PER_HOUR: the form comes back with a notice and the typed text kept.
+    name: 'ticket-new-quota',
+    open: async (page, server) => {
+      const client = await freshUser(server, 'carol.client');
+      await signIn(page, server, client);
+      for (let i = 0; i < server.app.config.env.TICKETS_PER_HOUR; i++) {
+        await server.app.limits.ticketsPerClient.admit(`user:${client.id}`);
+      }
+      await goToTickets(page, 'Your tickets');
+      await page.getByRole('link', { name: 'New ticket' }).click();
+      await page.getByLabel('Subject').fill('The printer on floor 2 is jammed again');
+      await page.getByLabel('Message').fill('It shows error E-42 and the paper tray will not open.');
+      await page.getByRole('button', { name: 'Open ticket' }).click();
+      await page.getByText('Your text is kept', { exact: false }).first().waitFor();
+    },
+  },
+  {
     name: 'tickets-empty',
     open: async (page, server) => {
       await signIn(page, server, await freshUser(server, 'carol.client'));
