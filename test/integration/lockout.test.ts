@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { createConnection } from 'node:net';
 import { describe, test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { Redis } from 'ioredis';
 import { deviceCookieName } from '../../src/features/auth/device-cookie.ts';
 import { MAX_PAUSE_MS, throttleKey } from '../../src/features/auth/login-throttle.ts';
 import { buildApp } from '../../src/app.ts';
@@ -13,9 +11,9 @@ import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { linkIn, mailsTo } from '../helpers/mail.ts';
+import { redisReachable, redisTestEnv, TEST_REDIS_URL } from '../helpers/redis.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WRONG = 'credential stuffing guess 1';
 const NEW_PASSWORD = 'brand new quiet harbour';
 
@@ -338,38 +336,12 @@ for (const dialect of dialects()) {
   });
 }
 
-async function redisReachable(): Promise<boolean> {
-  const url = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: url.hostname, port: Number(url.port || 6379) });
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 describe('account lockout with REDIS_URL set', async () => {
   const reachable = await redisReachable();
   for (const dialect of dialects()) {
-    test(`[${dialect}] the reproduction holds and a reset restores access`, { skip: !reachable && `no Redis at ${REDIS_URL}` }, async (t) => {
-      const redis = new Redis(REDIS_URL);
-      // The per-user limiters (unlock mail, codes) are keyed by user id, which every fresh test database reuses.
-      const clear = async () => {
-        for (const pattern of ['parapet:unlock_mail*', 'parapet:code_account*']) {
-          const keys = await redis.keys(pattern);
-          if (keys.length > 0) {
-            await redis.del(...keys);
-          }
-        }
-      };
-      await clear();
-      t.after(async () => {
-        await clear();
-        redis.disconnect();
-      });
-      const testApp = await buildTestApp(t, dialect, { REDIS_URL });
+    test(`[${dialect}] the reproduction holds and a reset restores access`, { skip: !reachable && `no Redis at ${TEST_REDIS_URL}` }, async (t) => {
+      // Its own key prefix: the per-user limiters (unlock mail, codes) are keyed by user id, which every fresh test database reuses.
+      const testApp = await buildTestApp(t, dialect, redisTestEnv(t));
       const { owner } = await reproduction(testApp);
       const { app, db } = testApp;
       assert.deepEqual(statusCounts(await attack(app, owner.email, 40)), { 401: 5, 429: 35 });

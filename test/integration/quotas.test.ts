@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createConnection } from 'node:net';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { redisReachable, redisTestEnv, TEST_REDIS_URL } from '../helpers/redis.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../helpers/build-app.ts';
 import { postMultipart, TestClient } from '../helpers/client.ts';
@@ -122,41 +122,18 @@ for (const dialect of dialects()) {
   });
 }
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function redisReachable(): Promise<boolean> {
-  const url = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: url.hostname, port: Number(url.port || 6379) });
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 describe('abuse quotas in Redis (REDIS_URL)', async () => {
   const reachable = await redisReachable();
-  test('50 parallel tickets from one client: at most TICKETS_PER_HOUR, counted in Redis', { skip: !reachable && `no Redis at ${REDIS_URL}` }, async (t) => {
-    const redis = new Redis(REDIS_URL);
-    const clear = async () => {
-      const keys = await redis.keys('parapet:quota-*');
-      if (keys.length > 0) {
-        await redis.del(...keys);
-      }
-    };
-    await clear();
-    t.after(async () => {
-      await clear();
-      redis.disconnect();
-    });
-    const { app, db } = await buildTestApp(t, 'sqlite', { REDIS_URL, TICKETS_PER_HOUR: '5' });
+  test('50 parallel tickets from one client: at most TICKETS_PER_HOUR, counted in Redis', { skip: !reachable && `no Redis at ${TEST_REDIS_URL}` }, async (t) => {
+    const env = redisTestEnv(t);
+    const redis = new Redis(TEST_REDIS_URL);
+    t.after(() => redis.disconnect());
+    const { app, db } = await buildTestApp(t, 'sqlite', { ...env, TICKETS_PER_HOUR: '5' });
     const { client } = await signedIn(app, 'client');
     await client.get('/tickets/new');
     const results = await atOnce(50, (i) => client.post('/tickets', { subject: `Flood ${i}`, message: 'm', priority: 'normal' }));
     assert.deepEqual(statusCounts(results), { 303: 5, 429: 45 });
-    assert.ok((await redis.keys('parapet:quota-tickets*')).length > 0, 'the counter lives in Redis');
+    assert.ok((await redis.keys(`${env.REDIS_KEY_PREFIX}quota-tickets*`)).length > 0, 'the counter lives in Redis');
     assert.equal((await db.selectFrom('rate_limits').selectAll().execute()).filter((r) => r.key.startsWith('quota-tickets')).length, 0, 'not in the database');
   });
 });
