@@ -27,10 +27,11 @@ export async function watchContext(context: BrowserContext): Promise<{ problems:
     page.on('console', (msg) => {
       if (msg.type() === 'error' || msg.type() === 'warning') {
         // Chromium logs the status of a document it was asked to load; an error page answering with its own
-        // status (404; 401 for a failed sign-in; 400 for a form with errors or an invalid emailed link) is
+        // status (404; 401 for a failed sign-in; 400 for a form with errors or an invalid emailed link; 413/429 for a
+        // form kept with its text after an upload or a quota was refused) is
         // intended. Anything else from a page is a problem.
         const loc = msg.location();
-        const ownDocumentStatus = /^Failed to load resource: the server responded with a status of (400|401|404)\b/.test(msg.text()) && loc.url === page.url();
+        const ownDocumentStatus = /^Failed to load resource: the server responded with a status of (400|401|404|413|429)\b/.test(msg.text()) && loc.url === page.url();
         if (!ownDocumentStatus) {
           problems.push(`console ${msg.type()} on ${page.url()}: ${msg.text()} (${loc.url}:${loc.lineNumber})`);
         }

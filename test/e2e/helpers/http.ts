@@ -66,7 +66,8 @@ export class HttpSession {
     if (!this.token) {
       await this.get('/');
     }
-    const withToken = { ...fields, _csrf: this.token ?? '' };
+    // The token first: on the attachment routes the server reads no file part before it has checked the token.
+    const withToken = { _csrf: this.token ?? '', ...fields };
     const multipart = Object.keys(files).length > 0;
     const res = await this.api.post(path, multipart ? { multipart: { ...withToken, ...files } } : { form: withToken });
     return this.remember(res);
