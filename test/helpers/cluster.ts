@@ -20,7 +20,7 @@ export class Browser {
     for (const line of res.headers.getSetCookie()) {
       const [pair = ''] = line.split(';');
       const [name = '', value = ''] = pair.split('=');
-      if (/Max-Age=0/i.test(line) || value === '') {
+      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line) || value === '') {
         this.cookies.delete(name);
       } else {
         this.cookies.set(name, value);

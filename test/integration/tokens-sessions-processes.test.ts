@@ -8,40 +8,12 @@ import { connect } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { issueToken } from '../../src/features/accounts/tokens.ts';
 import { createTestDatabase, TEST_ENV } from '../helpers/build-app.ts';
+import { Browser, databaseUrlOf } from '../helpers/cluster.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
 
 const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
-
-/** One browser over real HTTP: a cookie jar and the CSRF token of the last page with a form. */
-class Browser {
-  cookies = new Map<string, string>();
-  token = '';
-  constructor(readonly base: string) {}
-  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    }
-    const res = await fetch(`${this.base}${url}`, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line) || value === '') {
-        this.cookies.delete(name);
-      } else {
-        this.cookies.set(name, value);
-      }
-    }
-    const body = await res.text();
-    this.token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.token;
-    return { status: res.status, body };
-  }
-  post(url: string, form: Record<string, string>) {
-    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });
-  }
-}
 
 function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
@@ -76,10 +48,7 @@ for (const dialect of dialects()) {
         await conn.close();
         await testDb.cleanup();
       });
-      const databaseUrl =
-        testDb.database.kind === 'postgres'
-          ? `${testDb.database.url}?options=${encodeURIComponent(`-c search_path=${testDb.database.schema ?? 'public'}`)}`
-          : `sqlite:${testDb.database.file}`;
+      const databaseUrl = databaseUrlOf(testDb);
       const env = { ...TEST_ENV, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl, DATA_DIR: testDb.dataDir, REQUIRE_2FA: 'false' };
       const processes = await Promise.all([startProcess(env), startProcess(env)]);
       t.after(() => {
