@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { Role } from '../db/database.ts';
+import { RoleBadge } from './components/badge.tsx';
 import { ActionButton, Alert } from './components/forms.tsx';
 import type { PageContext } from './context.ts';
 
@@ -23,8 +24,6 @@ const NAV: NavItem[] = [
 function isCurrent(href: string, path: string): boolean {
   return path === href || (href !== '/' && path.startsWith(`${href}/`));
 }
-
-const ROLE_LABEL: Record<Role, string> = { client: 'Client', agent: 'Agent', administrator: 'Administrator' };
 
 export function Layout({ ctx, title, children, narrow }: { ctx: PageContext; title: string; children: ComponentChildren; narrow?: boolean }) {
   const user = ctx.user;
@@ -69,7 +68,7 @@ export function Layout({ ctx, title, children, narrow }: { ctx: PageContext; tit
                   <span class="site-user__email" title={user.email}>
                     {user.email}
                   </span>
-                  <span class={`badge badge--${user.role}`}>{ROLE_LABEL[user.role]}</span>
+                  <RoleBadge role={user.role} />
                 </span>
                 <ActionButton action="/logout" token={ctx.csrfToken} label="Sign out" class="button button--ghost" />
               </div>

@@ -1,0 +1,15 @@
+import type { FastifyRequest } from 'fastify';
+import type { User } from '../db/database.ts';
+import { unauthenticated } from '../lib/errors.ts';
+
+/**
+ * The signed-in user of a route whose `config.access` admits only signed-in users. The access guard has already
+ * refused everyone else, so the throw is a programming error caught as a 401, never a way in.
+ */
+export function requireUser(request: FastifyRequest): User {
+  const user = request.session?.stage === 'full' ? request.user : null;
+  if (!user) {
+    throw unauthenticated();
+  }
+  return user;
+}
