@@ -12,6 +12,7 @@ import { describeDevice } from './device.ts';
 import { countRecoveryCodes } from '../two-factor/recovery-codes.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { issueToken } from './tokens.ts';
+import { originOf } from '../../http/origin.ts';
 
 export default function accountRoutes(app: FastifyInstance) {
   const { db, hasher, clock, config } = app;
@@ -85,9 +86,9 @@ export default function accountRoutes(app: FastifyInstance) {
       const passwordHash = await hasher.hash(password);
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', user.id).execute();
-        await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: 'password_changed' });
+        await endUserSessions(trx, now, originOf(request), { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: 'password_changed' });
         await app.mail.enqueue(trx, user.email, passwordChangedMail(app.mail.link('/forgot-password')));
-        await recordAudit(trx, now, request, { event: 'user.password_changed', actorUserId: user.id, targetUserId: user.id });
+        await recordAudit(trx, now, originOf(request), { event: 'user.password_changed', actorUserId: user.id, targetUserId: user.id });
       });
       app.mail.deliverSoon();
       // A credential change is a privilege change: this browser gets a fresh session token too.
@@ -123,7 +124,7 @@ export default function accountRoutes(app: FastifyInstance) {
         const token = await issueToken(trx, now, user.id, 'change_email', email, user.email);
         await app.mail.enqueue(trx, email, verifyNewEmailMail(app.mail.link('/confirm-email-change', { token })));
         await app.mail.enqueue(trx, user.email, emailChangeNoticeMail(email));
-        await recordAudit(trx, now, request, { event: 'user.email_change_requested', actorUserId: user.id, targetUserId: user.id, details: { to: email } });
+        await recordAudit(trx, now, originOf(request), { event: 'user.email_change_requested', actorUserId: user.id, targetUserId: user.id, details: { to: email } });
       });
       app.mail.deliverSoon();
       return reply.flash('info', `We sent a confirmation link to ${email}. Your address changes once you follow it.`).redirect('/account', 303);
@@ -140,7 +141,7 @@ export default function accountRoutes(app: FastifyInstance) {
         return reply.callNotFound();
       }
       await db.deleteFrom('sessions').where('id', '=', target.id).where('user_id', '=', user.id).execute();
-      await recordAudit(db, clock.now(), request, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'one' } });
+      await recordAudit(db, clock.now(), originOf(request), { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'one' } });
       return reply.flash('success', 'That session has been signed out.').redirect('/account', 303);
     },
   );
@@ -148,7 +149,7 @@ export default function accountRoutes(app: FastifyInstance) {
   app.post('/account/sessions/revoke-others', { config: { access: 'signed-in', fresh: true }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
     const user = request.user as User;
     const count = await endSessionsOfUser(db, user.id, request.session?.id ?? null);
-    await recordAudit(db, clock.now(), request, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count } });
+    await recordAudit(db, clock.now(), originOf(request), { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count } });
     return reply.flash('success', 'Every other session has been signed out.').redirect('/account', 303);
   });
 

@@ -9,6 +9,7 @@ import { CheckEmailPage, ForgotPasswordPage, InvalidLinkPage, ResetPasswordPage,
 import { checkPassword } from './password-policy.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { consumeToken, issueToken, peekToken } from './tokens.ts';
+import { originOf } from '../../http/origin.ts';
 
 export const RESET_SENT_MESSAGE = 'If an account exists for that address, we have sent it a link to choose a new password. The link expires in 1 hour.';
 const INVALID_RESET = 'This password reset link is invalid, has already been used, or has expired. You can ask for a new one.';
@@ -37,7 +38,7 @@ export default function passwordResetRoutes(app: FastifyInstance) {
         await db.transaction().execute(async (trx) => {
           const token = await issueToken(trx, now, user.id, 'reset_password', null, user.email);
           await app.mail.enqueue(trx, user.email, passwordResetMail(app.mail.link('/reset-password', { token })));
-          await recordAudit(trx, now, request, { event: 'user.password_reset_requested', targetUserId: user.id });
+          await recordAudit(trx, now, originOf(request), { event: 'user.password_reset_requested', targetUserId: user.id });
         });
         app.mail.deliverSoon();
       }
@@ -88,9 +89,9 @@ export default function passwordResetRoutes(app: FastifyInstance) {
         .set((eb) => ({ password_hash: passwordHash, updated_at: now, email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(now)) }))
         .where('id', '=', user.id)
         .execute();
-      await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_reset' });
+      await endUserSessions(trx, now, originOf(request), { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_reset' });
       await app.mail.enqueue(trx, user.email, passwordChangedMail(app.mail.link('/forgot-password')));
-      await recordAudit(trx, now, request, { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id });
+      await recordAudit(trx, now, originOf(request), { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id });
       return true;
     });
     if (!changed) {

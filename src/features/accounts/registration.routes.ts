@@ -6,6 +6,7 @@ import { isValidEmail, RegisterBody } from './accounts.schemas.ts';
 import { CheckEmailPage, RegisterPage, type FieldErrors } from './accounts.views.tsx';
 import { checkPassword } from './password-policy.ts';
 import { issueToken } from './tokens.ts';
+import { originOf } from '../../http/origin.ts';
 
 export const CHECK_EMAIL_MESSAGE = 'Check your email to finish creating your account. We sent a message to the address you entered.';
 
@@ -65,7 +66,7 @@ export default function registrationRoutes(app: FastifyInstance) {
         if (created) {
           const token = await issueToken(trx, now, created.id, 'verify_email', null, email);
           await app.mail.enqueue(trx, email, verifyEmailMail(app.mail.link('/verify-email', { token })));
-          await recordAudit(trx, now, request, { event: 'user.registered', actorUserId: created.id, targetUserId: created.id });
+          await recordAudit(trx, now, originOf(request), { event: 'user.registered', actorUserId: created.id, targetUserId: created.id });
         } else {
           await app.mail.enqueue(trx, email, registrationAttemptMail(app.mail.link('/login'), app.mail.link('/forgot-password')));
         }

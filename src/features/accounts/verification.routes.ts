@@ -6,6 +6,7 @@ import { CsrfOnlyBody, TokenBody, TokenQuery } from './accounts.schemas.ts';
 import { ConfirmTokenPage, InvalidLinkPage, VerifyPendingPage } from './accounts.views.tsx';
 import { endUserSessions } from '../auth/session.service.ts';
 import { consumeToken, issueToken, peekToken, voidTokensOfUser } from './tokens.ts';
+import { originOf } from '../../http/origin.ts';
 
 const INVALID_VERIFY = 'This verification link is invalid, has already been used, or has expired. Sign in to get a new one.';
 const INVALID_CHANGE = 'This confirmation link is invalid, has already been used, or has expired. Request the change again from your account page.';
@@ -55,7 +56,7 @@ export default function verificationRoutes(app: FastifyInstance) {
         return null;
       }
       await trx.updateTable('users').set({ email_verified_at: now, updated_at: now }).where('id', '=', used.user_id).where('email_verified_at', 'is', null).execute();
-      await recordAudit(trx, now, request, { event: 'user.email_verified', actorUserId: used.user_id, targetUserId: used.user_id });
+      await recordAudit(trx, now, originOf(request), { event: 'user.email_verified', actorUserId: used.user_id, targetUserId: used.user_id });
       return used;
     });
     if (!verified) {
@@ -97,8 +98,8 @@ export default function verificationRoutes(app: FastifyInstance) {
       await voidTokensOfUser(trx, used.user_id, now);
       await trx.updateTable('users').set({ email: used.new_email, email_verified_at: now, updated_at: now }).where('id', '=', used.user_id).execute();
       const keep = request.session?.user_id === used.user_id ? request.session.id : null;
-      await endUserSessions(trx, now, request, { userId: used.user_id, actorUserId: used.user_id, keep, reason: 'email_changed' });
-      await recordAudit(trx, now, request, { event: 'user.email_changed', actorUserId: used.user_id, targetUserId: used.user_id, details: { from: used.account_email, to: used.new_email } });
+      await endUserSessions(trx, now, originOf(request), { userId: used.user_id, actorUserId: used.user_id, keep, reason: 'email_changed' });
+      await recordAudit(trx, now, originOf(request), { event: 'user.email_changed', actorUserId: used.user_id, targetUserId: used.user_id, details: { from: used.account_email, to: used.new_email } });
       return keep ? ('rotate' as const) : ('changed' as const);
     }).catch((error: unknown) => {
       // Another account took the address between the check above and the write (PostgreSQL): the constraint decides.

@@ -3,6 +3,7 @@ import type { User } from '../../db/database.ts';
 import { recordAudit, AUDIT_EVENTS } from '../audit/audit.service.ts';
 import { AuditQuery, FailedLoginsQuery, UnlockBody } from './admin.schemas.ts';
 import { AuditPage, FailedLoginsPage, type FailedIpRow } from './security.views.tsx';
+import { originOf } from '../../http/origin.ts';
 
 const PAGE_SIZE = 25;
 export const FAILED_LOGIN_WINDOW_DAYS = 30;
@@ -46,7 +47,7 @@ export default function adminSecurityRoutes(app: FastifyInstance) {
   app.post<{ Body: UnlockBody }>('/admin/failed-logins/unlock', { config: admin, schema: { body: UnlockBody } }, async (request, reply) => {
     const actor = request.user as User;
     await ipLimiter.reset(request.body.ip);
-    await recordAudit(db, clock.now(), request, { event: 'login.unlocked', actorUserId: actor.id, details: { scope: 'ip', unlockedIp: request.body.ip } });
+    await recordAudit(db, clock.now(), originOf(request), { event: 'login.unlocked', actorUserId: actor.id, details: { scope: 'ip', unlockedIp: request.body.ip } });
     return reply.flash('success', `${request.body.ip} can sign in again.`).redirect('/admin/failed-logins', 303);
   });
 

@@ -18,6 +18,7 @@ import { CreateUserBody, CsrfBody, DeleteUserBody, UpdateUserBody, UserIdParams,
 import { checkAdministratorChange, deletedUserPlaceholder, deleteUser, isLastActiveAdministrator, unusablePasswordHash } from './users.service.ts';
 import { DeleteUserPage, InvitationPage, NewUserPage, ROLE_LABEL, UserPage, UsersPage, USERS_PAGE_SIZE } from './users.views.tsx';
 import { Type, type Static } from '@sinclair/typebox';
+import { originOf } from '../../http/origin.ts';
 
 const InvitationBody = Type.Object(
   { _csrf: Type.Optional(Type.String({ maxLength: 200 })), token: Type.String({ maxLength: 100 }), password: Type.String({ maxLength: 1024 }), password_confirm: Type.String({ maxLength: 1024 }) },
@@ -103,7 +104,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
       }
       const token = await issueToken(trx, now, user.id, 'invite', null, user.email);
       await app.mail.enqueue(trx, user.email, invitationMail(app.mail.link('/invitation', { token }), ROLE_LABEL[user.role]));
-      await recordAudit(trx, now, request, { event: 'user.created', actorUserId: actor.id, targetUserId: user.id, details: { email: user.email, role: user.role } });
+      await recordAudit(trx, now, originOf(request), { event: 'user.created', actorUserId: actor.id, targetUserId: user.id, details: { email: user.email, role: user.role } });
       return user;
     });
     if (!created) {
@@ -158,7 +159,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
           .where('id', '=', user.id)
           .execute();
         if (roleChanged) {
-          await recordAudit(trx, now, request, { event: 'user.role_changed', actorUserId: actor.id, targetUserId: user.id, details: { from: user.role, to: role } });
+          await recordAudit(trx, now, originOf(request), { event: 'user.role_changed', actorUserId: actor.id, targetUserId: user.id, details: { from: user.role, to: role } });
         }
         if (emailChanged) {
           const token = await issueToken(trx, now, user.id, 'verify_email', null, values.email);
@@ -166,9 +167,9 @@ export default function adminUserRoutes(app: FastifyInstance) {
         }
         if (roleChanged || emailChanged) {
           // A change of privilege or address ends every session of the user: the next sign-in carries it.
-          await endUserSessions(trx, now, request, { userId: user.id, actorUserId: actor.id, keep: null, reason: roleChanged ? 'role_changed' : 'email_changed' });
+          await endUserSessions(trx, now, originOf(request), { userId: user.id, actorUserId: actor.id, keep: null, reason: roleChanged ? 'role_changed' : 'email_changed' });
         }
-        await recordAudit(trx, now, request, { event: 'user.updated', actorUserId: actor.id, targetUserId: user.id, details: { emailFrom: emailChanged ? user.email : null, emailTo: emailChanged ? values.email : null } });
+        await recordAudit(trx, now, originOf(request), { event: 'user.updated', actorUserId: actor.id, targetUserId: user.id, details: { emailFrom: emailChanged ? user.email : null, emailTo: emailChanged ? values.email : null } });
         return 'ok' as const;
       }).catch((error: unknown) => {
         // Another account took the address after the check above (a parallel edit on PostgreSQL): the constraint decides.
@@ -209,8 +210,8 @@ export default function adminUserRoutes(app: FastifyInstance) {
       }
       await voidTokensOfUser(trx, user.id, now);
       await trx.updateTable('users').set({ disabled_at: now, updated_at: now }).where('id', '=', user.id).execute();
-      await endUserSessions(trx, now, request, { userId: user.id, actorUserId: actor.id, keep: null, reason: 'disabled' });
-      await recordAudit(trx, now, request, { event: 'user.disabled', actorUserId: actor.id, targetUserId: user.id });
+      await endUserSessions(trx, now, originOf(request), { userId: user.id, actorUserId: actor.id, keep: null, reason: 'disabled' });
+      await recordAudit(trx, now, originOf(request), { event: 'user.disabled', actorUserId: actor.id, targetUserId: user.id });
       return 'ok' as const;
     });
     if (check === 'last') {
@@ -235,7 +236,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ disabled_at: null, updated_at: now }).where('id', '=', user.id).execute();
-      await recordAudit(trx, now, request, { event: 'user.enabled', actorUserId: actor.id, targetUserId: user.id });
+      await recordAudit(trx, now, originOf(request), { event: 'user.enabled', actorUserId: actor.id, targetUserId: user.id });
     });
     return done(reply, user, 'The account is enabled.');
   });
@@ -248,7 +249,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
     }
     const now = clock.now();
     const count = await endSessionsOfUser(db, user.id);
-    await recordAudit(db, now, request, { event: 'session.revoked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'all', count } });
+    await recordAudit(db, now, originOf(request), { event: 'session.revoked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'all', count } });
     if (user.id === actor.id) {
       await reply.endSession();
       return reply.redirect('/login', 303);
@@ -269,7 +270,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
     await db.transaction().execute(async (trx) => {
       const token = await issueToken(trx, now, user.id, 'verify_email', null, user.email);
       await app.mail.enqueue(trx, user.email, verifyEmailMail(app.mail.link('/verify-email', { token })));
-      await recordAudit(trx, now, request, { event: 'user.verification_resent', actorUserId: actor.id, targetUserId: user.id });
+      await recordAudit(trx, now, originOf(request), { event: 'user.verification_resent', actorUserId: actor.id, targetUserId: user.id });
     });
     app.mail.deliverSoon();
     return done(reply, user, `A new verification link was sent to ${user.email}.`);
@@ -282,7 +283,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
       return reply.callNotFound();
     }
     await clearAccountCounters(app, db, user);
-    await recordAudit(db, clock.now(), request, { event: 'login.unlocked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'account', via: 'administrator' } });
+    await recordAudit(db, clock.now(), originOf(request), { event: 'login.unlocked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'account', via: 'administrator' } });
     return done(reply, user, 'Sign-in is unlocked: failed sign-ins and code attempts for this account were cleared.');
   });
 
@@ -316,7 +317,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
           return checked;
         }
         const count = await deleteUser(trx, app.conn.dialect, user, keep, placeholder);
-        await recordAudit(trx, now, request, { event: 'user.deleted', actorUserId: actor.id === user.id ? null : actor.id, details: { email: user.email, role: user.role, tickets: keep ? 'kept' : 'deleted', ticketCount: count } });
+        await recordAudit(trx, now, originOf(request), { event: 'user.deleted', actorUserId: actor.id === user.id ? null : actor.id, details: { email: user.email, role: user.role, tickets: keep ? 'kept' : 'deleted', ticketCount: count } });
         return count;
       });
       if (affected === 'last') {
@@ -363,9 +364,9 @@ export default function adminUserRoutes(app: FastifyInstance) {
         return false;
       }
       await trx.updateTable('users').set({ password_hash: passwordHash, email_verified_at: now, updated_at: now }).where('id', '=', user.id).execute();
-      await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_set' });
+      await endUserSessions(trx, now, originOf(request), { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_set' });
       await app.mail.enqueue(trx, user.email, passwordChangedMail(app.mail.link('/forgot-password')));
-      await recordAudit(trx, now, request, { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id, details: { via: 'invitation' } });
+      await recordAudit(trx, now, originOf(request), { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id, details: { via: 'invitation' } });
       return true;
     });
     if (!ok) {

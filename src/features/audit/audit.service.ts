@@ -1,5 +1,5 @@
-import type { FastifyRequest } from 'fastify';
 import type { DB } from '../../db/database.ts';
+import type { Origin } from '../../lib/origin.ts';
 
 /** Security events. Details must never hold a password, token, code or secret. */
 export const AUDIT_EVENTS = [
@@ -41,7 +41,7 @@ export interface AuditEntry {
   details?: Record<string, string | number | boolean | null>;
 }
 
-export async function recordAudit(db: DB, now: number, request: FastifyRequest | null, entry: AuditEntry): Promise<void> {
+export async function recordAudit(db: DB, now: number, origin: Origin | null, entry: AuditEntry): Promise<void> {
   await db
     .insertInto('audit_events')
     .values({
@@ -49,8 +49,8 @@ export async function recordAudit(db: DB, now: number, request: FastifyRequest |
       event: entry.event,
       actor_user_id: entry.actorUserId ?? null,
       target_user_id: entry.targetUserId ?? null,
-      ip: request?.ip ?? null,
-      user_agent: request ? (request.headers['user-agent'] ?? '').slice(0, 512) : null,
+      ip: origin?.ip ?? null,
+      user_agent: origin?.userAgent ?? null,
       details: JSON.stringify(entry.details ?? {}),
     })
     .execute();

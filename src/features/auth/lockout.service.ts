@@ -4,6 +4,7 @@ import { unlockAccountMail } from '../../mail/templates.tsx';
 import { issueToken } from '../accounts/tokens.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { clearLoginFailures, MAX_PAUSE_MS, throttleKey } from './login-throttle.ts';
+import { originOf } from '../../http/origin.ts';
 
 /**
  * Clears every per-account counter of a user: the sign-in pause of their email and the per-account
@@ -28,7 +29,7 @@ export async function sendUnlockMail(app: FastifyInstance, request: FastifyReque
   await app.db.transaction().execute(async (trx) => {
     const token = await issueToken(trx, now, user.id, 'unlock');
     await app.mail.enqueue(trx, user.email, unlockAccountMail(app.mail.link(`/unlock/${token}`), MAX_PAUSE_MS / 60_000));
-    await recordAudit(trx, now, request, { event: 'login.lockout', targetUserId: user.id, details: { scope: 'email', unlockMailSent: true } });
+    await recordAudit(trx, now, originOf(request), { event: 'login.lockout', targetUserId: user.id, details: { scope: 'email', unlockMailSent: true } });
   });
   app.mail.deliverSoon();
   return true;

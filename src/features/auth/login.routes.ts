@@ -10,6 +10,7 @@ import { checkCredentials } from './login.service.ts';
 import { LoginBody, LoginQuery, safeNextPath } from './login.schemas.ts';
 import { LoginPage, type LoginForm } from './login.views.tsx';
 import { findUserByEmail, normaliseEmail } from './user.repository.ts';
+import { originOf } from '../../http/origin.ts';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password.';
 
@@ -84,13 +85,13 @@ export default function loginRoutes(app: FastifyInstance) {
           .insertInto('failed_logins')
           .values({ ip: request.ip, email, user_id: result.user?.id ?? null, reason: result.reason, created_at: now })
           .execute();
-        await recordAudit(db, now, request, {
+        await recordAudit(db, now, originOf(request), {
           event: 'login.failure',
           targetUserId: result.user?.id ?? null,
           details: { reason: result.reason, email, consecutive: failures },
         });
         if (ipLock.locked || pauseMs > 0) {
-          await recordAudit(db, now, request, {
+          await recordAudit(db, now, originOf(request), {
             event: 'login.lockout',
             targetUserId: result.user?.id ?? null,
             details: { scope: ipLock.locked ? 'ip' : device ? 'device' : 'email', email, pauseSeconds: Math.round((ipLock.locked ? app.config.env.LOGIN_LOCK_MINUTES * 60_000 : pauseMs) / 1000) },
@@ -107,7 +108,7 @@ export default function loginRoutes(app: FastifyInstance) {
       if (result.user.email_verified_at === null) {
         // Right password, unproven address: a session that reaches only the "verify your email" page.
         await reply.startSession(result.user.id, 'unverified');
-        await recordAudit(db, now, request, { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id, details: { stage: 'unverified' } });
+        await recordAudit(db, now, originOf(request), { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id, details: { stage: 'unverified' } });
         return reply.redirect('/verify-email/pending', 303);
       }
       if (result.user.totp_enabled_at !== null) {
@@ -120,7 +121,7 @@ export default function loginRoutes(app: FastifyInstance) {
         return reply.redirect('/two-factor/setup', 303);
       }
       await reply.startSession(result.user.id);
-      await recordAudit(db, now, request, { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id, details: { method: 'password' } });
+      await recordAudit(db, now, originOf(request), { event: 'login.success', actorUserId: result.user.id, targetUserId: result.user.id, details: { method: 'password' } });
       return reply.redirect(next, 303);
     },
   );
@@ -128,7 +129,7 @@ export default function loginRoutes(app: FastifyInstance) {
   app.post('/logout', { config: { access: 'session' } }, async (request, reply) => {
     const userId = request.user?.id ?? null;
     await reply.endSession();
-    await recordAudit(db, clock.now(), request, { event: 'logout', actorUserId: userId, targetUserId: userId });
+    await recordAudit(db, clock.now(), originOf(request), { event: 'logout', actorUserId: userId, targetUserId: userId });
     return reply.flash('success', 'You have signed out.').redirect('/login', 303);
   });
 }

@@ -1,7 +1,7 @@
-import type { FastifyRequest } from 'fastify';
 import type { DB } from '../../db/database.ts';
 import { endSessionsOfUser } from '../../plugins/sessions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import type { Origin } from '../../lib/origin.ts';
 
 export type SessionEndReason =
   | 'password_changed'
@@ -22,12 +22,12 @@ export type SessionEndReason =
 export async function endUserSessions(
   trx: DB,
   now: number,
-  request: FastifyRequest | null,
+  origin: Origin | null,
   opts: { userId: number; actorUserId: number | null; keep: string | null; reason: SessionEndReason },
 ): Promise<number> {
   const count = await endSessionsOfUser(trx, opts.userId, opts.keep);
   if (count > 0) {
-    await recordAudit(trx, now, request, {
+    await recordAudit(trx, now, origin, {
       event: 'session.revoked',
       actorUserId: opts.actorUserId,
       targetUserId: opts.userId,

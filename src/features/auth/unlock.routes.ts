@@ -5,6 +5,7 @@ import { consumeToken, peekToken } from '../accounts/tokens.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { clearAccountCounters } from './lockout.service.ts';
 import { UnlockConfirmPage } from './unlock.views.tsx';
+import { originOf } from '../../http/origin.ts';
 
 const UnlockParams = Type.Object({ token: Type.String({ maxLength: 100 }) });
 type UnlockParams = Static<typeof UnlockParams>;
@@ -37,7 +38,7 @@ export default function unlockRoutes(app: FastifyInstance) {
       return invalid(reply);
     }
     await clearAccountCounters(app, db, user);
-    await recordAudit(db, now, request, { event: 'login.unlocked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'account', via: 'email_link' } });
+    await recordAudit(db, now, originOf(request), { event: 'login.unlocked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'account', via: 'email_link' } });
     return reply.flash('success', 'Sign-in to your account is unlocked. You can sign in now.').redirect('/login', 303);
   });
 }

@@ -9,6 +9,7 @@ import { isStaff } from './ticket.policy.ts';
 import { releaseAttachmentBytes, reserveAttachmentBytes } from './quota.repository.ts';
 import { indexText, ownerToken, subjectRowId } from './ticket.repository.ts';
 import { formatTicketNumber } from './ticket.schemas.ts';
+import { originOf } from '../../http/origin.ts';
 
 export interface TicketEvent {
   field: 'status' | 'assignee' | 'priority' | 'category';
@@ -281,7 +282,7 @@ export async function deleteTicket(app: FastifyInstance, request: FastifyRequest
     }
     await releaseAttachmentBytes(trx, { ticketId: ticket.id });
     await trx.deleteFrom('tickets').where('id', '=', ticket.id).execute();
-    await recordAudit(trx, now, request, {
+    await recordAudit(trx, now, originOf(request), {
       event: 'ticket.deleted',
       actorUserId: admin.id,
       targetUserId: ticket.client_id,

@@ -17,6 +17,7 @@ import {
 } from './two-factor.service.ts';
 import { CodeBody, NextQuery, PasswordAndCodeBody, ReauthBody, ReplaceBody, SetupBody, UserIdParams } from './two-factor.schemas.ts';
 import { ReauthPage, RecoveryCodesPage, TwoFactorAccountPage, TwoFactorCodePage, TwoFactorSetupPage, type SetupProps } from './two-factor.views.tsx';
+import { originOf } from '../../http/origin.ts';
 
 const WRONG_CODE = 'That code is not valid. Codes change every 30 seconds, and each one works only once.';
 
@@ -47,7 +48,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
   async function recordWrongCode(request: FastifyRequest, user: User, stage: string) {
     const now = clock.now();
     await db.insertInto('failed_logins').values({ ip: request.ip, email: user.email, user_id: user.id, reason: 'wrong_code', created_at: now }).execute();
-    await recordAudit(db, now, request, { event: 'login.failure', targetUserId: user.id, details: { reason: 'wrong_code', stage } });
+    await recordAudit(db, now, originOf(request), { event: 'login.failure', targetUserId: user.id, details: { reason: 'wrong_code', stage } });
   }
 
   /**
@@ -70,7 +71,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       await app.mail.enqueue(trx, user.email, recoveryCodeUsedMail(remaining, app.mail.link('/account/two-factor')));
-      await recordAudit(trx, now, request, { event: '2fa.recovery_code_used', actorUserId: user.id, targetUserId: user.id, details: { remaining } });
+      await recordAudit(trx, now, originOf(request), { event: '2fa.recovery_code_used', actorUserId: user.id, targetUserId: user.id, details: { remaining } });
     });
     app.mail.deliverSoon();
   }
@@ -92,10 +93,10 @@ export default function twoFactorRoutes(app: FastifyInstance) {
     }
     const codes = await db.transaction().execute(async (trx) => {
       const made = await enrolTotp(trx, keys, config.secretKey, user.id, secret, step, now);
-      await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: '2fa_enrolled' });
+      await endUserSessions(trx, now, originOf(request), { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: '2fa_enrolled' });
       await app.mail.enqueue(trx, user.email, twoFactorEnabledMail(app.mail.link('/account/two-factor')));
-      await recordAudit(trx, now, request, { event: '2fa.enrolled', actorUserId: user.id, targetUserId: user.id });
-      await recordAudit(trx, now, request, { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details: { method: 'totp_enrolment' } });
+      await recordAudit(trx, now, originOf(request), { event: '2fa.enrolled', actorUserId: user.id, targetUserId: user.id });
+      await recordAudit(trx, now, originOf(request), { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details: { method: 'totp_enrolment' } });
       return made;
     });
     app.mail.deliverSoon();
@@ -117,7 +118,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
     }
     // The half-signed-in token is replaced: the session before and after the code never share one.
     await reply.startSession(user.id);
-    await recordAudit(db, clock.now(), request, { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details: { method: result.method } });
+    await recordAudit(db, clock.now(), originOf(request), { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details: { method: result.method } });
     if (result.method === 'recovery') {
       await afterRecoveryCode(request, user, result.remaining);
       reply.flash('info', `You signed in with a recovery code. You have ${result.remaining} left: set up a new authenticator or new codes on your account page.`);
@@ -141,7 +142,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       return reply.page((ctx) => ReauthPage({ ctx, needsCode, next, error: needsCode ? 'The password or the code is not correct.' : 'The password is not correct.' }), 401);
     }
     await reply.startSession(user.id);
-    await recordAudit(db, clock.now(), request, { event: 'auth.reauthenticated', actorUserId: user.id, targetUserId: user.id });
+    await recordAudit(db, clock.now(), originOf(request), { event: 'auth.reauthenticated', actorUserId: user.id, targetUserId: user.id });
     return reply.redirect(next, 303);
   });
 
@@ -191,9 +192,9 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       }
       const codes = await db.transaction().execute(async (trx) => {
         const made = await enrolTotp(trx, keys, config.secretKey, user.id, secret, step, now);
-        await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: '2fa_enrolled' });
+        await endUserSessions(trx, now, originOf(request), { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: '2fa_enrolled' });
         await app.mail.enqueue(trx, user.email, twoFactorEnabledMail(app.mail.link('/account/two-factor')));
-        await recordAudit(trx, now, request, { event: '2fa.enrolled', actorUserId: user.id, targetUserId: user.id, details: { replaced: replacing } });
+        await recordAudit(trx, now, originOf(request), { event: '2fa.enrolled', actorUserId: user.id, targetUserId: user.id, details: { replaced: replacing } });
         return made;
       });
       app.mail.deliverSoon();
@@ -224,8 +225,8 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       }
       const codes = await db.transaction().execute(async (trx) => {
         const made = await replaceRecoveryCodes(trx, config.secretKey, user.id, now);
-        await endUserSessions(trx, now, request, { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: 'recovery_codes_regenerated' });
-        await recordAudit(trx, now, request, { event: '2fa.recovery_codes_regenerated', actorUserId: user.id, targetUserId: user.id });
+        await endUserSessions(trx, now, originOf(request), { userId: user.id, actorUserId: user.id, keep: request.session?.id ?? null, reason: 'recovery_codes_regenerated' });
+        await recordAudit(trx, now, originOf(request), { event: '2fa.recovery_codes_regenerated', actorUserId: user.id, targetUserId: user.id });
         return made;
       });
       await reply.rotateSession();
@@ -246,9 +247,9 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
         await clearTwoFactor(trx, target.id, now);
-        await endUserSessions(trx, now, request, { userId: target.id, actorUserId: admin.id, keep: null, reason: '2fa_reset' });
+        await endUserSessions(trx, now, originOf(request), { userId: target.id, actorUserId: admin.id, keep: null, reason: '2fa_reset' });
         await app.mail.enqueue(trx, target.email, twoFactorResetMail(app.mail.link('/login')));
-        await recordAudit(trx, now, request, { event: '2fa.reset', actorUserId: admin.id, targetUserId: target.id });
+        await recordAudit(trx, now, originOf(request), { event: '2fa.reset', actorUserId: admin.id, targetUserId: target.id });
       });
       app.mail.deliverSoon();
       if (target.id === admin.id) {
