@@ -14,7 +14,8 @@ import adminSecurityRoutes from './features/admin/security.routes.ts';
 import adminUserRoutes from './features/admin/users.routes.ts';
 import ticketRoutes from './features/tickets/ticket.routes.ts';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.ts';
-import { createArgon2Hasher, type PasswordHasher } from './features/auth/password-hasher.ts';
+import { issueDeviceCookie } from './features/auth/device-cookie.ts';
+import { createArgon2Hasher, type PasswordHasher } from './lib/password-hasher.ts';
 import healthRoutes from './features/health/health.routes.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import type { MailTransport } from './mail/transports.ts';
@@ -29,8 +30,8 @@ import rateLimit from './plugins/rate-limit.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import uploads from './plugins/uploads.ts';
 import sessions from './plugins/sessions.ts';
-import { purgeExpired } from './plugins/purge.ts';
 import views from './plugins/views.ts';
+import { schedulePurge } from './jobs/purge.ts';
 
 export interface AppOptions {
   conn: Connection;
@@ -42,8 +43,6 @@ export interface AppOptions {
   /** Run the outbox worker in the background (the server does; tests call `app.mail.worker.runOnce()`). */
   startMailWorker?: boolean;
 }
-
-const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /** TLS 1.3 suites and TLS 1.2 with forward secrecy and AEAD only: no CBC (LUCKY13) and no RSA key exchange. */
 const TLS_CIPHERS = [
@@ -98,7 +97,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(securityHeaders);
   await app.register(rateLimit);
   await app.register(mail, { transport: opts.mailTransport, startWorker: opts.startMailWorker ?? false });
-  await app.register(sessions);
+  await app.register(sessions, { onFullSession: (reply, user, now) => issueDeviceCookie(reply, config, user, now) });
   await app.register(access);
   await app.register(csrf);
   await app.register(assets);
@@ -117,14 +116,6 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(adminUserRoutes);
   await app.register(adminSecurityRoutes);
 
-  let purgeTimer: NodeJS.Timeout | undefined;
-  app.addHook('onReady', async () => {
-    purgeTimer = setInterval(() => {
-      purgeExpired(app).catch((err: unknown) => app.log.error({ err }, 'purge failed'));
-    }, PURGE_INTERVAL_MS).unref();
-  });
-  app.addHook('onClose', async () => {
-    clearInterval(purgeTimer);
-  });
+  schedulePurge(app);
   return app;
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { DB } from '../../db/database.ts';
 import { endSessionsOfUser } from '../../plugins/sessions.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 
 export type SessionEndReason =
   | 'password_changed'
