@@ -32,11 +32,11 @@ export interface SessionsTable {
   /** SHA-256 (hex) of the cookie token; the token itself is never stored. */
   id: string;
   user_id: number;
-  /** 'full' once every login step is done; later issues add intermediate stages. */
+  /** 'full' once every login step is done; before that 'unverified', 'mfa' or 'mfa_enrol' (see plugins/access.ts). */
   stage: string;
   created_at: Millis;
   last_seen_at: Millis;
-  /** When the user last proved who they are (password, and code once 2FA exists): for re-authentication. */
+  /** When the user last proved who they are (password, and the code when 2FA is on): for re-authentication. */
   authenticated_at: Millis;
   expires_at: Millis;
   ip: string;
