@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Kysely, Selectable } from 'kysely';
 
 /** Timestamps are epoch milliseconds (integer in SQLite, bigint in PostgreSQL, parsed back to number). */
 export type Millis = number;
@@ -218,10 +218,8 @@ export interface Database {
 export type DB = Kysely<Database>;
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
-export type UserUpdate = Updateable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type UserToken = Selectable<UserTokensTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
 export type Ticket = Selectable<TicketsTable>;
-export type TicketMessage = Selectable<TicketMessagesTable>;
 export type Attachment = Selectable<AttachmentsTable>;
