@@ -2,6 +2,68 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// `no-restricted-syntax` and `no-restricted-imports` take one option list per file: a later config block that sets
+// them replaces an earlier one's list. So the lists are built here and every block repeats the ones it inherits.
+
+const NO_RAW_HTML = [
+  {
+    selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+    message: 'No raw HTML: views render text and elements only, which Preact escapes. Build the markup as JSX.',
+  },
+];
+
+const SQL_MESSAGE = 'SQL lives in *.repository.ts (ARCHITECTURE.md): call a repository function instead.';
+/** Kysely query builders and raw SQL: only repositories (and the infrastructure below the features) write SQL. */
+const NO_SQL = [
+  {
+    selector: "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto|with|withRecursive)$/]",
+    message: SQL_MESSAGE,
+  },
+  { selector: "TaggedTemplateExpression[tag.name='sql']", message: SQL_MESSAGE },
+  { selector: "ImportDeclaration[source.value='kysely'] > ImportSpecifier[imported.name='sql']", message: SQL_MESSAGE },
+];
+/** Routes and views do not run transactions either: one service call does the work. */
+const NO_TRANSACTION = [
+  {
+    selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='transaction']",
+    message: 'Transactions belong in a service or repository (ARCHITECTURE.md), not in a route or view.',
+  },
+];
+/** The route shape every feature follows (ARCHITECTURE.md). */
+const ROUTE_SHAPE = [
+  {
+    selector: "TSAsExpression[expression.type='MemberExpression'][expression.object.name='request'][expression.property.name='user']",
+    message: 'Use requireUser(request) from src/http/request-user.ts instead of casting request.user.',
+  },
+  {
+    selector: "TSNonNullExpression[expression.type='MemberExpression'][expression.object.name='request'][expression.property.name='user']",
+    message: 'Use requireUser(request) from src/http/request-user.ts instead of asserting request.user.',
+  },
+  {
+    selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='callNotFound']",
+    message: 'Throw notFound() from src/lib/errors.ts (in the preHandler that loads the subject) instead of reply.callNotFound().',
+  },
+];
+
+/** Layers below the features never import them (ARCHITECTURE.md). */
+const INFRASTRUCTURE_IMPORTS = {
+  patterns: [
+    {
+      regex: '(^|/)features/',
+      message: 'Infrastructure (plugins, mail, db, lib, views, http, audit, jobs) never imports src/features: pass what it needs in (options, callbacks) or move the shared code down.',
+    },
+  ],
+};
+/** A feature may use another feature's services, repositories and policies, never its routes. */
+const FEATURE_IMPORTS = {
+  patterns: [
+    {
+      regex: '^\\.\\./.*\\.routes(\\.ts)?$',
+      message: "A feature never imports another feature's *.routes.ts: move the shared part into a service, view or src/http.",
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'public/js/vendor/', 'test-results/', 'bench/results*.json', 'bench/.scratch/', 'bench/.data*/'] },
   js.configs.recommended,
@@ -23,11 +85,27 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': [
-        'error',
-        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Raw HTML only through src/views/raw-html.ts (audited).' },
-      ],
+      'no-restricted-syntax': ['error', ...NO_RAW_HTML],
     },
+  },
+  {
+    files: ['src/plugins/**', 'src/mail/**', 'src/db/**', 'src/lib/**', 'src/views/**', 'src/http/**', 'src/audit/**', 'src/jobs/**'],
+    rules: { 'no-restricted-imports': ['error', INFRASTRUCTURE_IMPORTS] },
+  },
+  {
+    files: ['src/features/**'],
+    rules: {
+      'no-restricted-imports': ['error', FEATURE_IMPORTS],
+      'no-restricted-syntax': ['error', ...NO_RAW_HTML, ...ROUTE_SHAPE],
+    },
+  },
+  {
+    files: ['src/**/*.service.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...NO_RAW_HTML, ...ROUTE_SHAPE, ...NO_SQL] },
+  },
+  {
+    files: ['src/**/*.routes.ts', 'src/**/*.views.tsx', 'src/views/**'],
+    rules: { 'no-restricted-syntax': ['error', ...NO_RAW_HTML, ...ROUTE_SHAPE, ...NO_SQL, ...NO_TRANSACTION] },
   },
   {
     files: ['test/**/*.ts'],

@@ -9,7 +9,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { connect } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import type { PasswordHasher } from '../src/features/auth/password-hasher.ts';
+import type { PasswordHasher } from '../src/lib/password-hasher.ts';
 import { currentTotp } from '../src/features/two-factor/totp.ts';
 import { TestClock } from '../src/lib/clock.ts';
 import { createTestDatabase, TEST_ENV } from '../test/helpers/build-app.ts';

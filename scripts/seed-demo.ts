@@ -11,7 +11,7 @@ import { Secret, TOTP } from 'otpauth';
 import { loadConfig, loadDotEnv, type Config } from '../src/config.ts';
 import { connect, type Connection } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { createArgon2Hasher } from '../src/features/auth/password-hasher.ts';
+import { createArgon2Hasher } from '../src/lib/password-hasher.ts';
 import { currentTotp } from '../src/features/two-factor/totp.ts';
 import { createTwoFactorKeys } from '../src/features/two-factor/two-factor.service.ts';
 import { encrypt } from '../src/lib/crypto.ts';

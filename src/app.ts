@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
 import type { Connection } from './db/connect.ts';
+import type { App } from './http/app-types.ts';
 import accountRoutes from './features/accounts/account.routes.ts';
 import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
 import registrationRoutes from './features/accounts/registration.routes.ts';
@@ -14,7 +16,8 @@ import adminSecurityRoutes from './features/admin/security.routes.ts';
 import adminUserRoutes from './features/admin/users.routes.ts';
 import ticketRoutes from './features/tickets/ticket.routes.ts';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.ts';
-import { createArgon2Hasher, type PasswordHasher } from './features/auth/password-hasher.ts';
+import { issueDeviceCookie } from './features/auth/device-cookie.ts';
+import { createArgon2Hasher, type PasswordHasher } from './lib/password-hasher.ts';
 import healthRoutes from './features/health/health.routes.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import type { MailTransport } from './mail/transports.ts';
@@ -29,8 +32,8 @@ import rateLimit from './plugins/rate-limit.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import uploads from './plugins/uploads.ts';
 import sessions from './plugins/sessions.ts';
-import { purgeExpired } from './plugins/purge.ts';
 import views from './plugins/views.ts';
+import { schedulePurge } from './jobs/purge.ts';
 
 export interface AppOptions {
   conn: Connection;
@@ -42,8 +45,6 @@ export interface AppOptions {
   /** Run the outbox worker in the background (the server does; tests call `app.mail.worker.runOnce()`). */
   startMailWorker?: boolean;
 }
-
-const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /** TLS 1.3 suites and TLS 1.2 with forward secrecy and AEAD only: no CBC (LUCKY13) and no RSA key exchange. */
 const TLS_CIPHERS = [
@@ -70,11 +71,13 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 }
 
 /** The one app factory, shared by the server, the tests and the benchmark. The caller owns `conn` until close. */
-export async function buildApp(config: Config, opts: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const https =
     config.env.TLS_CERT_FILE && config.env.TLS_KEY_FILE
       ? { cert: readFileSync(config.env.TLS_CERT_FILE), key: readFileSync(config.env.TLS_KEY_FILE), minVersion: 'TLSv1.2' as const, ciphers: TLS_CIPHERS, honorCipherOrder: true }
       : null;
+  // Typed as an http server also when TLS is on: server.ts uses only what https.Server has as well.
+  // The type provider only types handlers from their schemas; validation stays Fastify's default ajv.
   const app = Fastify({
     ...(https ? { https } : {}),
     logger: opts.logger ?? loggerOptions(config),
@@ -87,7 +90,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
     return503OnClosing: true,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
-  }) as unknown as FastifyInstance;
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   // External plugins first, then the app's own, then the features (the fastify/demo order).
   await app.register(cookie, { secret: config.secretKey, hook: 'onRequest' });
@@ -98,7 +101,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(securityHeaders);
   await app.register(rateLimit);
   await app.register(mail, { transport: opts.mailTransport, startWorker: opts.startMailWorker ?? false });
-  await app.register(sessions);
+  await app.register(sessions, { onFullSession: (reply, user, now) => issueDeviceCookie(reply, config, user, now) });
   await app.register(access);
   await app.register(csrf);
   await app.register(assets);
@@ -117,14 +120,6 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(adminUserRoutes);
   await app.register(adminSecurityRoutes);
 
-  let purgeTimer: NodeJS.Timeout | undefined;
-  app.addHook('onReady', async () => {
-    purgeTimer = setInterval(() => {
-      purgeExpired(app).catch((err: unknown) => app.log.error({ err }, 'purge failed'));
-    }, PURGE_INTERVAL_MS).unref();
-  });
-  app.addHook('onClose', async () => {
-    clearInterval(purgeTimer);
-  });
+  schedulePurge(app);
   return app;
 }

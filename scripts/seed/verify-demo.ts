@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { loadConfig, loadDotEnv } from '../../src/config.ts';
 import { connect } from '../../src/db/connect.ts';
 import type { User } from '../../src/db/database.ts';
-import { createArgon2Hasher } from '../../src/features/auth/password-hasher.ts';
+import { createArgon2Hasher } from '../../src/lib/password-hasher.ts';
 import { listTickets, loadThread, type TicketFilters } from '../../src/features/tickets/ticket.repository.ts';
 import { createTwoFactorKeys, openTotpSecret } from '../../src/features/two-factor/two-factor.service.ts';
 

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Kysely, Selectable } from 'kysely';
 
 /** Timestamps are epoch milliseconds (integer in SQLite, bigint in PostgreSQL, parsed back to number). */
 export type Millis = number;
@@ -32,11 +32,11 @@ export interface SessionsTable {
   /** SHA-256 (hex) of the cookie token; the token itself is never stored. */
   id: string;
   user_id: number;
-  /** 'full' once every login step is done; later issues add intermediate stages. */
+  /** 'full' once every login step is done; before that 'unverified', 'mfa' or 'mfa_enrol' (see plugins/access.ts). */
   stage: string;
   created_at: Millis;
   last_seen_at: Millis;
-  /** When the user last proved who they are (password, and code once 2FA exists): for re-authentication. */
+  /** When the user last proved who they are (password, and the code when 2FA is on): for re-authentication. */
   authenticated_at: Millis;
   expires_at: Millis;
   ip: string;
@@ -218,10 +218,8 @@ export interface Database {
 export type DB = Kysely<Database>;
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
-export type UserUpdate = Updateable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type UserToken = Selectable<UserTokensTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
 export type Ticket = Selectable<TicketsTable>;
-export type TicketMessage = Selectable<TicketMessagesTable>;
 export type Attachment = Selectable<AttachmentsTable>;

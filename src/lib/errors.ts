@@ -13,7 +13,6 @@ export class AppError extends Error {
 
 export const notFound = () => new AppError(404, 'not_found', 'The page you asked for does not exist, or you do not have access to it.');
 export const unauthenticated = () => new AppError(401, 'authentication_required', 'Please sign in to continue.');
-export const forbidden = () => new AppError(403, 'authorization_error', 'You are not allowed to do that.');
 export const csrfError = () =>
   new AppError(403, 'csrf_error', 'This form has expired or was sent from another site. Go back, reload the page and try again.');
 export const badRequest = (message: string) => new AppError(400, 'bad_request', message);
@@ -21,7 +20,6 @@ export const tooManyRequests = (retryAfterSeconds: number) =>
   new AppError(429, 'rate_limited', `Too many attempts. Please wait ${Math.ceil(retryAfterSeconds / 60)} minute(s) and try again.`, {
     'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
   });
-export const serviceUnavailable = () => new AppError(503, 'service_unavailable', 'The service is temporarily unavailable.');
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const unsupportedMediaType = () =>
   new AppError(415, 'unsupported_media_type', 'This address does not accept files or multipart forms. Send the form again from its page.');

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection } from '../db/connect.ts';
 import type { Clock } from '../lib/clock.ts';
-import { recordAudit } from '../features/audit/audit.service.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
 import { claimDueMail, markDiscarded, markFailedAttempt, markSent } from './outbox.ts';
 import type { MailTransport } from './transports.ts';
 

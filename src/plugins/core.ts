@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Connection } from '../db/connect.ts';
 import type { DB } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
-import type { PasswordHasher } from '../features/auth/password-hasher.ts';
+import type { PasswordHasher } from '../lib/password-hasher.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfError } from '../lib/errors.ts';
 import { hmac, randomToken, safeEqual } from '../lib/crypto.ts';
 import type { Config } from '../config.ts';
-import { cookieSettings } from './cookies.ts';
+import { cookieSettings } from '../lib/cookies.ts';
 
 declare module 'fastify' {
   interface FastifyReply {

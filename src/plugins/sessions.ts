@@ -2,8 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DB, Session, User } from '../db/database.ts';
 import { randomToken, sha256Hex } from '../lib/crypto.ts';
-import { cookieSettings } from './cookies.ts';
-import { issueDeviceCookie } from '../features/auth/device-cookie.ts';
+import { cookieSettings } from '../lib/cookies.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,8 +22,16 @@ declare module 'fastify' {
 const TOUCH_INTERVAL_MS = 60_000;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+export interface SessionsOptions {
+  /**
+   * Called after a complete (stage 'full') session starts or gets a new token, with the user as stored now:
+   * the app sets the device cookie here (features/auth/device-cookie.ts), which is bound to the password hash.
+   */
+  onFullSession: (reply: FastifyReply, user: User, now: number) => void;
+}
+
 export default fp(
-  (app: FastifyInstance) => {
+  (app: FastifyInstance, opts: SessionsOptions) => {
     const { db, clock, config } = app;
     const { names, options } = cookieSettings(config);
 
@@ -87,7 +94,7 @@ export default fp(
       request.user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
       this.setCookie(names.session, token, { ...options, maxAge: Math.floor(config.session.absoluteMs / 1000) });
       if (stage === 'full') {
-        issueDeviceCookie(this, config, request.user, now);
+        opts.onFullSession(this, request.user, now);
       }
     });
 
@@ -119,7 +126,7 @@ export default fp(
       if (session.stage === 'full') {
         // A rotation follows a credential change: the device cookie is bound to the password, so this browser gets a fresh one.
         request.user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirstOrThrow();
-        issueDeviceCookie(this, config, request.user, clock.now());
+        opts.onFullSession(this, request.user, clock.now());
       }
     });
 

@@ -3,9 +3,14 @@ import multipart from '@fastify/multipart';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Env } from '../config.ts';
-import type { Upload } from '../features/tickets/attachments.ts';
 import { AppError, badRequest, csrfError, lengthRequired, payloadTooLarge, unsupportedMediaType } from '../lib/errors.ts';
 import { isCsrfValid } from './csrf.ts';
+
+/** One file from a multipart form, read into memory (size-checked, not yet content-checked). */
+export interface Upload {
+  fileName: string;
+  data: Buffer;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {

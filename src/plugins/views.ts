@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { Flash, FlashKind, PageContext } from '../views/context.ts';
-import { cookieSettings } from './cookies.ts';
+import { cookieSettings } from '../lib/cookies.ts';
 
 declare module 'fastify' {
   interface FastifyReply {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hash } from '@node-rs/argon2';
 import { safeNextPath } from '../../src/features/auth/login.schemas.ts';
-import { createArgon2Hasher } from '../../src/features/auth/password-hasher.ts';
+import { createArgon2Hasher } from '../../src/lib/password-hasher.ts';
 import { sha256Hex } from '../../src/lib/crypto.ts';
 import { buildTestApp, TEST_ENV } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';

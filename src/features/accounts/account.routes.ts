@@ -3,7 +3,7 @@ import type { Session, User } from '../../db/database.ts';
 import { hmac } from '../../lib/crypto.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
 import { endSessionsOfUser } from '../../plugins/sessions.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import { normaliseEmail } from '../auth/user.repository.ts';
 import { ChangeEmailBody, ChangePasswordBody, CsrfOnlyBody, isValidEmail, NotificationsBody, SessionParams } from './accounts.schemas.ts';
 import { AccountPage, type FieldErrors, type SessionRow } from './accounts.views.tsx';

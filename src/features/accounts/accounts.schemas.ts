@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { MAX_PASSWORD_BYTES } from '../auth/password-hasher.ts';
+import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
 
 const Csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
 const Password = Type.String({ maxLength: MAX_PASSWORD_BYTES });

@@ -1,5 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { MAX_PASSWORD_BYTES } from '../auth/password-hasher.ts';
+import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
 
 /**
  * NIST SP 800-63B / OWASP ASVS 5.0 §6.2: a minimum length, a generous maximum, no composition rules,

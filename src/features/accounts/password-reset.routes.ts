@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { passwordChangedMail, passwordResetMail } from '../../mail/templates.tsx';
 import { sha256Hex } from '../../lib/crypto.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import { clearAccountCounters } from '../auth/lockout.service.ts';
 import { findUserByEmail, normaliseEmail } from '../auth/user.repository.ts';
 import { ForgotBody, isValidEmail, ResetBody, TokenQuery } from './accounts.schemas.ts';

@@ -1,7 +1,7 @@
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { FastifyInstance } from 'fastify';
 import { verifyEmailMail } from '../../mail/templates.tsx';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import { CsrfOnlyBody, TokenBody, TokenQuery } from './accounts.schemas.ts';
 import { ConfirmTokenPage, InvalidLinkPage, VerifyPendingPage } from './accounts.views.tsx';
 import { endUserSessions } from '../auth/session.service.ts';

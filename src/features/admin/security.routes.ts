@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { User } from '../../db/database.ts';
-import { recordAudit, AUDIT_EVENTS } from '../audit/audit.service.ts';
+import { recordAudit, AUDIT_EVENTS } from '../../audit/audit.repository.ts';
 import { AuditQuery, FailedLoginsQuery, UnlockBody } from './admin.schemas.ts';
 import { AuditPage, FailedLoginsPage, type FailedIpRow } from './security.views.tsx';
 import { originOf } from '../../http/origin.ts';

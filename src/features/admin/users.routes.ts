@@ -9,7 +9,7 @@ import { consumeToken, issueToken, peekToken, voidTokensOfUser } from '../accoun
 import { TokenQuery } from '../accounts/accounts.schemas.ts';
 import { InvalidLinkPage } from '../accounts/accounts.views.tsx';
 import { endSessionsOfUser } from '../../plugins/sessions.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import { clearAccountCounters } from '../auth/lockout.service.ts';
 import { throttleKey, throttleState } from '../auth/login-throttle.ts';
 import { endUserSessions } from '../auth/session.service.ts';

@@ -1,6 +1,6 @@
 import type { DB, Role, User } from '../../db/database.ts';
 import { randomToken } from '../../lib/crypto.ts';
-import type { PasswordHasher } from '../auth/password-hasher.ts';
+import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { deleteTicketsOfClient, moveTicketsOfClient } from '../tickets/ticket.service.ts';
 
 export const DELETED_USER_EMAIL = 'deleted-user@parapet.invalid';

@@ -2,8 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/database.ts';
 import { randomToken } from '../../lib/crypto.ts';
-import { recordAudit } from '../audit/audit.service.ts';
-import type { PasswordHasher } from './password-hasher.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
+import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { insertUserIfAbsent } from './user.repository.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { User } from '../../db/database.ts';
 import { hmac, randomToken, safeEqual, sha256Hex } from '../../lib/crypto.ts';
-import { cookieSettings } from '../../plugins/cookies.ts';
+import { cookieSettings } from '../../lib/cookies.ts';
 
 /**
  * Device cookies (OWASP "Slow brute force" / device cookie design): after a complete sign-in the browser

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DB, User } from '../../db/database.ts';
 import { unlockAccountMail } from '../../mail/templates.tsx';
 import { issueToken } from '../accounts/tokens.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import { clearLoginFailures, MAX_PAUSE_MS, throttleKey } from './login-throttle.ts';
 import { originOf } from '../../http/origin.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pendingStagePage } from '../../plugins/access.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import { HomePage } from '../home/home.views.tsx';
 import { tooManyRequests } from '../../lib/errors.ts';
 import { deviceCookieName, trustedDevice } from './device-cookie.ts';

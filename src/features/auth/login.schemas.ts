@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { MAX_PASSWORD_BYTES } from './password-hasher.ts';
+import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
 
 export const CsrfBody = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
 

@@ -1,6 +1,6 @@
 import type { DB, User } from '../../db/database.ts';
-import type { PasswordHasher } from './password-hasher.ts';
-import { MAX_PASSWORD_BYTES } from './password-hasher.ts';
+import type { PasswordHasher } from '../../lib/password-hasher.ts';
+import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
 import { findUserByEmail } from './user.repository.ts';
 
 export type LoginFailure = 'unknown_email' | 'wrong_password' | 'disabled' | 'invalid_input';

@@ -1,6 +1,6 @@
 import type { DB } from '../../db/database.ts';
 import { endSessionsOfUser } from '../../plugins/sessions.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import type { Origin } from '../../lib/origin.ts';
 
 export type SessionEndReason =

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { InvalidLinkPage } from '../accounts/accounts.views.tsx';
 import { consumeToken, peekToken } from '../accounts/tokens.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import { clearAccountCounters } from './lockout.service.ts';
 import { UnlockConfirmPage } from './unlock.views.tsx';
 import { originOf } from '../../http/origin.ts';

@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-
-export interface Upload {
-  fileName: string;
-  data: Buffer;
-}
+import type { Upload } from '../../plugins/uploads.ts';
 
 export interface AcceptedFile {
   fileName: string;

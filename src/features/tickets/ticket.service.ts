@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Dialect } from '../../db/connect.ts';
 import type { DB, Priority, Ticket, TicketStatus, User } from '../../db/database.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import type { RenderedMail } from '../../mail/templates.tsx';
 import type { AcceptedFile } from './attachments.ts';
 import { ticketNotificationMail } from './ticket.mail.tsx';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../db/database.ts';
 import { recoveryCodeUsedMail, twoFactorEnabledMail, twoFactorResetMail } from '../../mail/templates.tsx';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { safeNextPath } from '../auth/login.schemas.ts';
 import { CsrfOnlyBody } from '../accounts/accounts.schemas.ts';

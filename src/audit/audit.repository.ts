@@ -1,5 +1,8 @@
-import type { DB } from '../../db/database.ts';
-import type { Origin } from '../../lib/origin.ts';
+import type { DB } from '../db/database.ts';
+import type { Origin } from '../lib/origin.ts';
+
+// The audit log sits below the features: every feature writes it and so does the mail worker (a delivery that
+// finally failed), and infrastructure may not import features. It is one insert, so it is a repository, not a service.
 
 /** Security events. Details must never hold a password, token, code or secret. */
 export const AUDIT_EVENTS = [
