@@ -39,7 +39,7 @@ const ALLOWED: Record<string, { type: string; magic?: (b: Buffer) => boolean }> 
 
 export const ALLOWED_EXTENSIONS = Object.keys(ALLOWED);
 
-export interface UploadLimits {
+interface UploadLimits {
   maxFiles: number;
   maxBytes: number;
 }
@@ -78,7 +78,7 @@ export function sanitiseFileName(raw: string): string {
 }
 
 /** Checks one upload: returns the file ready to store, or the reason it is refused. */
-export function checkUpload(upload: Upload, maxBytes: number): AcceptedFile | string {
+function checkUpload(upload: Upload, maxBytes: number): AcceptedFile | string {
   const fileName = sanitiseFileName(upload.fileName);
   const ext = fileName.includes('.') ? (fileName.split('.').pop() ?? '').toLowerCase() : '';
   const rule = ALLOWED[ext];

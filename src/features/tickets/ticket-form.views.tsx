@@ -44,7 +44,7 @@ export function AttachmentInput({ maxFiles, maxMb, error }: AttachmentLimits & {
   );
 }
 
-export interface NewTicketPageProps {
+interface NewTicketPageProps {
   ctx: PageContext;
   /** Staff open tickets for a client, named by email. */
   forOthers: boolean;

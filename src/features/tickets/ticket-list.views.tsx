@@ -8,7 +8,7 @@ import { PriorityBadge, StatusBadge } from './ticket-badges.tsx';
 import { categoryOptions, listSummary, pageLabel, PRIORITY_OPTIONS, staffOptions, STATUS_OPTIONS, type TicketRowView } from './ticket.presenter.ts';
 import type { ListQuery } from './ticket.schemas.ts';
 
-export interface ListPageProps {
+interface ListPageProps {
   ctx: PageContext;
   /** Staff see every ticket, the client and assignee columns and the staff filters. */
   staff: boolean;

@@ -7,8 +7,8 @@ import type { TicketEvent } from './ticket.repository.ts';
  * `authorize` (see loadTicket). A client may only ever reach its own tickets; everything else about another client's
  * ticket is a 404.
  */
+/** Staff also see every ticket in lists and search, and open tickets on behalf of clients. */
 export const isStaff = (user: Pick<User, 'role'>): boolean => user.role === 'agent' || user.role === 'administrator';
-// Staff also see every ticket in lists and search, and open tickets on behalf of clients.
 
 type OwnedTicket = Pick<Ticket, 'client_id'>;
 

@@ -20,7 +20,7 @@ type Person = { email: string | null; name: string | null };
 type StaffMember = Pick<User, 'id' | 'email' | 'name'>;
 
 /** A staff member as others see them: the name, else the email. */
-export const staffLabel = (s: Person) => (s.name ? s.name : (s.email ?? 'Former staff member'));
+const staffLabel = (s: Person) => (s.name ? s.name : (s.email ?? 'Former staff member'));
 
 export const staffOptions = (staffMembers: StaffMember[]): SelectOption[] => staffMembers.map((m) => ({ value: String(m.id), label: staffLabel(m) }));
 export const categoryOptions = (categories: string[]): SelectOption[] => categories.map((c) => ({ value: c, label: c }));
@@ -89,14 +89,14 @@ function eventValue(field: TicketEvent['field'], v: string | null): string {
 const FIELD_LABEL: Record<TicketEvent['field'], string> = { status: 'Status', assignee: 'Assignee', priority: 'Priority', category: 'Category' };
 
 /** An event in words; clients see where the status went, not where it came from. */
-export function describeEvent(event: TicketEvent, clientView: boolean): string {
+function describeEvent(event: TicketEvent, clientView: boolean): string {
   if (clientView && event.field === 'status') {
     return `Status changed to ${eventValue('status', event.to)}`;
   }
   return `${FIELD_LABEL[event.field]} changed from ${eventValue(event.field, event.from)} to ${eventValue(event.field, event.to)}`;
 }
 
-export function parseEvent(body: string): TicketEvent | null {
+function parseEvent(body: string): TicketEvent | null {
   try {
     const parsed = JSON.parse(body) as TicketEvent;
     return typeof parsed.field === 'string' ? parsed : null;
@@ -117,7 +117,7 @@ function authorOf(entry: ThreadEntry, viewerIsStaff: boolean, viewerId: number):
   return { name: entry.author_id === viewerId ? 'You' : entry.author_name || entry.author_email || 'Client', badge: viewerIsStaff ? 'Client' : null };
 }
 
-export function formatSize(bytes: number): string {
+function formatSize(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
@@ -152,7 +152,7 @@ export type ThreadItemView =
     };
 
 /** The thread as the viewer may see it: events in words (only those the policy shows them), messages with their authors. */
-export function presentThread(ticketId: number, entries: ThreadEntry[], viewer: User): ThreadItemView[] {
+function presentThread(ticketId: number, entries: ThreadEntry[], viewer: User): ThreadItemView[] {
   const staff = isStaff(viewer);
   const items: ThreadItemView[] = [];
   for (const entry of entries) {

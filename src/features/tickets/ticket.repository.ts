@@ -394,7 +394,7 @@ export function findTicket(db: DB, id: number): Promise<Ticket | undefined> {
   return db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export type TicketChanges = Partial<Pick<Ticket, 'status' | 'assignee_id' | 'priority' | 'category' | 'resolved_at' | 'updated_at' | 'client_updated_at'>>;
+type TicketChanges = Partial<Pick<Ticket, 'status' | 'assignee_id' | 'priority' | 'category' | 'resolved_at' | 'updated_at' | 'client_updated_at'>>;
 
 /** Changes a ticket's columns; `countMessage` adds one to its message count in the same statement. */
 export async function updateTicket(db: DB, id: number, changes: TicketChanges, countMessage = false): Promise<void> {

@@ -4,7 +4,7 @@ import { Checkbox, EmailAddress, Form, Id, Line, Multiline, OneOf } from '../../
 
 export const SUBJECT_MAX = 200;
 export const MESSAGE_MAX = 20_000;
-export const CATEGORY_MAX = 100;
+const CATEGORY_MAX = 100;
 export const PAGE_SIZE = 25;
 export const MAX_PAGE = 100_000;
 

@@ -34,18 +34,18 @@ import {
 import { formatTicketNumber, type ListQuery, type NewTicketForm, type PropertiesForm, type ReplyForm } from './ticket.schemas.ts';
 
 /** What the ticket mails need of the mailer: queue in the caller's transaction, wake the worker, make links. */
-export interface TicketMailer {
+interface TicketMailer {
   enqueue(db: DB, to: string, mail: RenderedMail): Promise<void>;
   deliverSoon(): void;
   link(path: string, params?: Record<string, string>): string;
 }
 
 /** A per-user hourly quota: one atomic admit in the shared store (database or Redis). */
-export interface Quota {
+interface Quota {
   admit(key: string): Promise<{ admitted: boolean }>;
 }
 
-export interface TicketSettings {
+interface TicketSettings {
   /** The configured categories (TICKET_CATEGORIES). */
   categories: string[];
   maxFiles: number;
@@ -67,7 +67,7 @@ export interface TicketDeps {
 }
 
 /** The user's attachment storage (ATTACHMENT_QUOTA_BYTES) has no room for these files; nothing was saved. */
-export class StorageQuotaExceeded extends Error {
+class StorageQuotaExceeded extends Error {
   constructor() {
     super('attachment storage quota exceeded');
     this.name = 'StorageQuotaExceeded';
@@ -154,7 +154,7 @@ export async function loadTicketPage(deps: TicketDeps, viewer: User, ticket: Tic
 }
 export type TicketPageData = Awaited<ReturnType<typeof loadTicketPage>>;
 
-export type OpenTicketResult = { ok: true; id: number } | { ok: false; status: 400 | 413 | 429; errors: FieldErrors<NewTicketForm> };
+type OpenTicketResult = { ok: true; id: number } | { ok: false; status: 400 | 413 | 429; errors: FieldErrors<NewTicketForm> };
 
 /**
  * Opens a ticket from the new-ticket form: a client for themselves, staff for the client they name. Invalid input
@@ -246,7 +246,7 @@ export interface ReplyState {
   attachmentsError?: string | undefined;
 }
 
-export type ReplyResult = { ok: true; internal: boolean } | { ok: false; status: 400 | 413 | 429; state: ReplyState };
+type ReplyResult = { ok: true; internal: boolean } | { ok: false; status: 400 | 413 | 429; state: ReplyState };
 
 /**
  * A reply or an internal note (staff only). Replies move the status (client → awaiting staff, staff → awaiting client,
@@ -327,7 +327,7 @@ export async function resolveTicket(deps: TicketDeps, author: User, ticket: Tick
   deps.mail.deliverSoon();
 }
 
-export type PropertiesResult = { ok: true; changed: number } | { ok: false; error: string };
+type PropertiesResult = { ok: true; changed: number } | { ok: false; error: string };
 
 /**
  * Staff change a ticket's assignee, priority and category; each change is an event in the thread. Assignees must be
