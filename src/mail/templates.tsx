@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { renderToString } from 'preact-render-to-string';
+import { EmailButton as Button, mailHtml, mailText as text, PRODUCT } from './layout.tsx';
 
 /** A rendered email: user-supplied values reach the HTML only through escaping JSX. */
 export interface RenderedMail {
@@ -9,46 +9,8 @@ export interface RenderedMail {
   html: string;
 }
 
-const PRODUCT = 'Parapet';
-
-function EmailLayout({ title, children }: { title: string; children: ComponentChildren }) {
-  return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{title}</title>
-      </head>
-      <body style="margin:0;padding:24px;background:#f5f7fb;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1a2233;line-height:1.5">
-        <div style="max-width:560px;margin:0 auto;background:#ffffff;border:1px solid #d3dae6;border-radius:10px;padding:24px">
-          <p style="margin:0 0 16px;font-weight:700;color:#2b59c3">{PRODUCT}</p>
-          <h1 style="font-size:20px;margin:0 0 16px">{title}</h1>
-          {children}
-        </div>
-        <p style="max-width:560px;margin:16px auto 0;color:#4d5a70;font-size:13px">
-          You received this email because of activity on your {PRODUCT} account. If it was not you, you can ignore it.
-        </p>
-      </body>
-    </html>
-  );
-}
-
-function Button({ href, label }: { href: string; label: string }) {
-  return (
-    <p style="margin:24px 0">
-      <a href={href} style="display:inline-block;background:#2b59c3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">
-        {label}
-      </a>
-    </p>
-  );
-}
-
 function html(title: string, body: ComponentChildren): string {
-  return `<!doctype html>${renderToString(<EmailLayout title={title}>{body}</EmailLayout>)}`;
-}
-
-function text(lines: string[]): string {
-  return `${lines.join('\n')}\n\n-- \n${PRODUCT}\n`;
+  return mailHtml({ title }, body);
 }
 
 export function verifyEmailMail(link: string): RenderedMail {

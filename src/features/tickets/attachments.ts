@@ -8,7 +8,10 @@ export interface AcceptedFile {
   sha256: string;
 }
 
-/** What may be attached, by extension, with the type we serve it as and a check of its first bytes. Never HTML or SVG. */
+/**
+ * What may be attached, by extension, with the type we serve it as and a check of its first bytes. Never HTML or SVG.
+ * The order is the file picker's (the `accept` attribute).
+ */
 const ALLOWED: Record<string, { type: string; magic?: (b: Buffer) => boolean }> = {
   png: { type: 'image/png', magic: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
   jpg: { type: 'image/jpeg', magic: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
@@ -19,18 +22,23 @@ const ALLOWED: Record<string, { type: string; magic?: (b: Buffer) => boolean }> 
   txt: { type: 'text/plain; charset=utf-8', magic: isPlainText },
   log: { type: 'text/plain; charset=utf-8', magic: isPlainText },
   csv: { type: 'text/csv; charset=utf-8', magic: isPlainText },
+  doc: { type: 'application/msword', magic: isOle },
   docx: { type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', magic: isZip },
+  xls: { type: 'application/vnd.ms-excel', magic: isOle },
   xlsx: { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', magic: isZip },
+  ppt: { type: 'application/vnd.ms-powerpoint', magic: isOle },
   pptx: { type: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', magic: isZip },
   odt: { type: 'application/vnd.oasis.opendocument.text', magic: isZip },
   ods: { type: 'application/vnd.oasis.opendocument.spreadsheet', magic: isZip },
   odp: { type: 'application/vnd.oasis.opendocument.presentation', magic: isZip },
-  doc: { type: 'application/msword', magic: isOle },
-  xls: { type: 'application/vnd.ms-excel', magic: isOle },
-  ppt: { type: 'application/vnd.ms-powerpoint', magic: isOle },
 };
 
 export const ALLOWED_EXTENSIONS = Object.keys(ALLOWED);
+
+interface UploadLimits {
+  maxFiles: number;
+  maxBytes: number;
+}
 
 function isZip(b: Buffer): boolean {
   return b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
@@ -66,7 +74,7 @@ export function sanitiseFileName(raw: string): string {
 }
 
 /** Checks one upload: returns the file ready to store, or the reason it is refused. */
-export function checkUpload(upload: Upload, maxBytes: number): AcceptedFile | string {
+function checkUpload(upload: Upload, maxBytes: number): AcceptedFile | string {
   const fileName = sanitiseFileName(upload.fileName);
   const ext = fileName.includes('.') ? (fileName.split('.').pop() ?? '').toLowerCase() : '';
   const rule = ALLOWED[ext];
@@ -89,4 +97,20 @@ export function checkUpload(upload: Upload, maxBytes: number): AcceptedFile | st
 export function contentDisposition(fileName: string): string {
   const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+/** Checks every uploaded file; one refused file refuses the whole submission, so nothing is half-saved. */
+export function acceptUploads(uploads: Upload[], limits: UploadLimits): { files: AcceptedFile[]; error?: string } {
+  if (uploads.length > limits.maxFiles) {
+    return { files: [], error: `Attach at most ${limits.maxFiles} files.` };
+  }
+  const files: AcceptedFile[] = [];
+  for (const upload of uploads) {
+    const checked = checkUpload(upload, limits.maxBytes);
+    if (typeof checked === 'string') {
+      return { files: [], error: checked };
+    }
+    files.push(checked);
+  }
+  return { files };
 }

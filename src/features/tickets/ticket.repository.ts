@@ -1,6 +1,7 @@
-import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type Insertable, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Dialect } from '../../db/connect.ts';
-import type { Attachment, Database, DB, Priority, Role, Ticket, TicketStatus, TicketsTable, User } from '../../db/database.ts';
+import type { Attachment, Database, DB, MessageKind, Priority, Role, Ticket, TicketStatus, TicketsTable, User } from '../../db/database.ts';
+import type { AcceptedFile } from './attachments.ts';
 import { isStaff } from './ticket.policy.ts';
 import { PAGE_SIZE } from './ticket.schemas.ts';
 
@@ -341,3 +342,177 @@ export async function indexText(db: DB, dialect: Dialect, entry: { rowid: number
 
 /** FTS rows are keyed so they can be deleted without scanning: messages by their id, subjects by minus the ticket id. */
 export const subjectRowId = (ticketId: number) => -ticketId;
+
+/** A change of a ticket's property, stored as a thread entry of kind 'event' (its body is this, as JSON). */
+export interface TicketEvent {
+  field: 'status' | 'assignee' | 'priority' | 'category';
+  from: string | null;
+  to: string | null;
+}
+
+type Owned = Pick<Ticket, 'id' | 'client_id'>;
+
+/** On PostgreSQL every thread entry carries its ticket's client, which the search index holds for the messages. */
+const entryOwner = (dialect: Dialect, ticket: Owned) => (dialect === 'postgres' ? { client_id: ticket.client_id } : {});
+
+export async function insertTicket(db: DB, dialect: Dialect, row: Insertable<TicketsTable>): Promise<number> {
+  const ticket = await db.insertInto('tickets').values(row).returning('id').executeTakeFirstOrThrow();
+  await indexText(db, dialect, { rowid: subjectRowId(ticket.id), text: row.subject, clientId: row.client_id });
+  return ticket.id;
+}
+
+/** A message or note with its files, indexed for search (notes only for staff). */
+export async function insertEntry(db: DB, dialect: Dialect, ticket: Owned, authorId: number, kind: 'message' | 'note', body: string, files: AcceptedFile[], now: number): Promise<number> {
+  const message = await db
+    .insertInto('ticket_messages')
+    .values({ ticket_id: ticket.id, author_id: authorId, kind, body, created_at: now, ...entryOwner(dialect, ticket) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (const file of files) {
+    const row = await db
+      .insertInto('attachments')
+      .values({ ticket_id: ticket.id, message_id: message.id, file_name: file.fileName, content_type: file.contentType, size: file.data.length, sha256: file.sha256, created_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('attachment_blobs').values({ attachment_id: row.id, data: file.data }).execute();
+  }
+  await indexText(db, dialect, { rowid: message.id, text: body, clientId: kind === 'message' ? ticket.client_id : null });
+  return message.id;
+}
+
+export async function insertEvents(db: DB, dialect: Dialect, ticket: Owned, authorId: number, events: TicketEvent[], now: number): Promise<void> {
+  if (events.length > 0) {
+    const owner = entryOwner(dialect, ticket);
+    await db
+      .insertInto('ticket_messages')
+      .values(events.map((e) => ({ ticket_id: ticket.id, author_id: authorId, kind: 'event' as const, body: JSON.stringify(e), created_at: now, ...owner })))
+      .execute();
+  }
+}
+
+export function findTicket(db: DB, id: number): Promise<Ticket | undefined> {
+  return db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+type TicketChanges = Partial<Pick<Ticket, 'status' | 'assignee_id' | 'priority' | 'category' | 'resolved_at' | 'updated_at' | 'client_updated_at'>>;
+
+/** Changes a ticket's columns; `countMessage` adds one to its message count in the same statement. */
+export async function updateTicket(db: DB, id: number, changes: TicketChanges, countMessage = false): Promise<void> {
+  await db
+    .updateTable('tickets')
+    .set((eb) => (countMessage ? { ...changes, message_count: eb('message_count', '+', 1) } : changes))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Everyone who should hear about a client's message: the assignee, or all active staff when unassigned. */
+export async function staffRecipients(db: DB, ticket: Pick<Ticket, 'assignee_id'>, except: number): Promise<string[]> {
+  let query = db.selectFrom('users').select('email').where('notify_tickets', '=', 1).where('disabled_at', 'is', null).where('id', '!=', except);
+  query = ticket.assignee_id ? query.where('id', '=', ticket.assignee_id) : query.where('role', 'in', ['agent', 'administrator']);
+  return (await query.limit(200).execute()).map((r) => r.email);
+}
+
+/** The ticket's client, when they are not `except`, want ticket emails and are active. */
+export async function clientRecipient(db: DB, ticket: Pick<Ticket, 'client_id'>, except: number): Promise<string[]> {
+  const client = await db
+    .selectFrom('users')
+    .select('email')
+    .where('id', '=', ticket.client_id)
+    .where('id', '!=', except)
+    .where('notify_tickets', '=', 1)
+    .where('disabled_at', 'is', null)
+    .executeTakeFirst();
+  return client ? [client.email] : [];
+}
+
+/** A client account by its (normalised) email: whom staff may open a ticket for. */
+export function findClientByEmail(db: DB, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).where('role', '=', 'client').executeTakeFirst();
+}
+
+/** The email of a ticket's client, or null when the account is gone. */
+export async function clientEmailOf(db: DB, ticket: Pick<Ticket, 'client_id'>): Promise<string | null> {
+  const client = await db.selectFrom('users').select('email').where('id', '=', ticket.client_id).executeTakeFirst();
+  return client?.email ?? null;
+}
+
+export interface AttachmentFile {
+  file_name: string;
+  content_type: string;
+  size: number;
+  /** The kind of the message the file is attached to (a note's files are staff-only). */
+  kind: MessageKind;
+  data: Uint8Array;
+}
+
+/** One attachment of the ticket with its bytes, or undefined. */
+export function findAttachmentFile(db: DB, ticketId: number, attachmentId: number): Promise<AttachmentFile | undefined> {
+  return db
+    .selectFrom('attachments as a')
+    .innerJoin('ticket_messages as m', 'm.id', 'a.message_id')
+    .innerJoin('attachment_blobs as b', 'b.attachment_id', 'a.id')
+    .select(['a.file_name', 'a.content_type', 'a.size', 'm.kind', 'b.data'])
+    .where('a.id', '=', attachmentId)
+    .where('a.ticket_id', '=', ticketId)
+    .executeTakeFirst();
+}
+
+/** Deletes a ticket (its messages, files and blobs go with it) and, on SQLite, its search rows. */
+export async function deleteTicketRows(db: DB, dialect: Dialect, ticketId: number): Promise<void> {
+  if (dialect === 'sqlite') {
+    const ids = await db.selectFrom('ticket_messages').select('id').where('ticket_id', '=', ticketId).execute();
+    const rowids = [subjectRowId(ticketId), ...ids.map((r) => r.id)];
+    for (let i = 0; i < rowids.length; i += 500) {
+      await db.deleteFrom('ticket_fts').where('rowid', 'in', rowids.slice(i, i + 500)).execute();
+    }
+  }
+  await db.deleteFrom('tickets').where('id', '=', ticketId).execute();
+}
+
+/** Deletes every ticket a client owns (and, on SQLite, their search rows); returns how many. */
+export async function deleteClientTicketRows(db: DB, dialect: Dialect, clientId: number): Promise<number> {
+  if (dialect === 'sqlite') {
+    const owned = db.selectFrom('tickets').select('id').where('client_id', '=', clientId);
+    await db.deleteFrom('ticket_fts').where('rowid', 'in', db.selectFrom('ticket_messages').select('id').where('ticket_id', 'in', owned)).execute();
+    await db
+      .deleteFrom('ticket_fts')
+      .where('rowid', 'in', db.selectFrom('tickets').select((eb) => eb.neg(eb.ref('id')).as('rid')).where('client_id', '=', clientId))
+      .execute();
+  }
+  const result = await db.deleteFrom('tickets').where('client_id', '=', clientId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Gives every ticket of one client to another (the placeholder that keeps a deleted user's tickets), and the search
+ * index's owner of their subjects and messages with them.
+ */
+export async function moveClientTicketRows(db: DB, dialect: Dialect, fromId: number, toId: number): Promise<number> {
+  const owned = db.selectFrom('tickets').select('id').where('client_id', '=', fromId);
+  if (dialect === 'sqlite') {
+    // A contentless FTS5 row cannot be changed in part: the rows are written again, their text read from the tables.
+    const owner = ownerToken(toId);
+    await db
+      .insertInto('ticket_fts')
+      .orReplace()
+      .columns(['rowid', 'text', 'owner'])
+      .expression(db.selectFrom('tickets').select((eb) => [eb.neg(eb.ref('id')).as('rowid'), 'subject as text', eb.val(owner).as('owner')]).where('client_id', '=', fromId))
+      .execute();
+    await db
+      .insertInto('ticket_fts')
+      .orReplace()
+      .columns(['rowid', 'text', 'owner'])
+      .expression(
+        db
+          .selectFrom('ticket_messages')
+          .select((eb) => ['id as rowid', 'body as text', eb.val(owner).as('owner')])
+          .where('ticket_id', 'in', owned)
+          .where('kind', '=', 'message'),
+      )
+      .execute();
+  } else {
+    await db.updateTable('ticket_messages').set({ client_id: toId }).where('ticket_id', 'in', owned).execute();
+  }
+  const moved = await db.updateTable('tickets').set({ client_id: toId }).where('client_id', '=', fromId).executeTakeFirst();
+  return Number(moved.numUpdatedRows);
+}

@@ -1,59 +1,64 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PRIORITIES, TICKET_STATUSES } from '../../db/database.ts';
+import { Checkbox, EmailAddress, Form, Id, Line, Multiline, OneOf } from '../../http/schemas.ts';
 
 export const SUBJECT_MAX = 200;
 export const MESSAGE_MAX = 20_000;
+const CATEGORY_MAX = 100;
 export const PAGE_SIZE = 25;
 export const MAX_PAGE = 100_000;
 
-const Csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
 /** File inputs: their names arrive as the field's value; the bytes are in request.uploads. */
 const Files = Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Array(Type.String({ maxLength: 300 }), { maxItems: 20 })]));
 
-export const TicketIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
+// The titles are the plural nouns of the messages users see: "Subjects can have up to 200 characters (this one has 201)."
+const Subject = Line({ title: 'Subjects', minLength: 1, maxLength: SUBJECT_MAX, messages: { required: 'Write a subject.' } });
+const Message = Multiline({ title: 'Messages', minLength: 1, maxLength: MESSAGE_MAX, messages: { required: 'Write a message.' } });
+const PriorityChoice = OneOf(PRIORITIES, { title: 'Priority', messages: { choice: 'Choose a priority from the list.' } });
+
+export const TicketIdParams = Type.Object({ id: Id() });
 export type TicketIdParams = Static<typeof TicketIdParams>;
 
-export const AttachmentParams = Type.Object({
-  id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
-  attachmentId: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
-});
+export const AttachmentParams = Type.Object({ id: Id(), attachmentId: Id() });
 export type AttachmentParams = Static<typeof AttachmentParams>;
 
-export const NewTicketBody = Type.Object(
-  {
-    ...Csrf,
-    subject: Type.String({ maxLength: 1000 }),
-    message: Type.String({ maxLength: 100_000 }),
-    category: Type.Optional(Type.String({ maxLength: 100 })),
-    priority: Type.Optional(Type.String({ maxLength: 20 })),
-    client_email: Type.Optional(Type.String({ maxLength: 254 })),
+/** The new-ticket form; the categories are the configured ones (TICKET_CATEGORIES), or none. */
+export function newTicketForm(categories: readonly string[]) {
+  return Form({
+    subject: Subject,
+    message: Message,
+    category: Type.Optional(OneOf(['', ...categories], { title: 'Category', messages: { choice: 'Choose a category from the list.' } })),
+    priority: Type.Optional(PriorityChoice),
+    /** Staff only: the client the ticket is opened for. */
+    client_email: Type.Optional(EmailAddress({ title: 'Client’s email' })),
     attachments: Files,
-  },
-  { additionalProperties: false },
-);
-export type NewTicketBody = Static<typeof NewTicketBody>;
+  });
+}
+export type NewTicketForm = Static<ReturnType<typeof newTicketForm>>;
 
-export const ReplyBody = Type.Object(
-  { ...Csrf, message: Type.String({ maxLength: 100_000 }), internal: Type.Optional(Type.String({ maxLength: 5 })), attachments: Files },
-  { additionalProperties: false },
-);
-export type ReplyBody = Static<typeof ReplyBody>;
+export const ReplyForm = Form({
+  message: Message,
+  internal: Checkbox(),
+  attachments: Files,
+});
+export type ReplyForm = Static<typeof ReplyForm>;
 
-export const PropertiesBody = Type.Object(
-  {
-    ...Csrf,
-    assignee: Type.Optional(Type.String({ maxLength: 12 })),
-    priority: Type.Optional(Type.String({ maxLength: 20 })),
-    category: Type.Optional(Type.String({ maxLength: 100 })),
-  },
-  { additionalProperties: false },
-);
-export type PropertiesBody = Static<typeof PropertiesBody>;
+/**
+ * The staff's properties form. Which assignees and categories are allowed depends on the staff list and the ticket
+ * (a retired category may stay), so the service checks those.
+ */
+export const PropertiesForm = Form({
+  assignee: Type.Optional(Line({ title: 'Assignee', maxLength: 10, pattern: '^[0-9]*$', messages: { pattern: 'Tickets can only be assigned to active agents and administrators.' } })),
+  priority: Type.Optional(PriorityChoice),
+  category: Type.Optional(Type.String({ title: 'Category', maxLength: CATEGORY_MAX })),
+});
+export type PropertiesForm = Static<typeof PropertiesForm>;
 
-export const CsrfBody = Type.Object({ ...Csrf }, { additionalProperties: false });
+/** A one-button form: the CSRF token and nothing else. */
+export const ButtonForm = Form({});
 
-const Status = Type.Union(TICKET_STATUSES.map((s) => Type.Literal(s)));
-const Priority = Type.Union(PRIORITIES.map((p) => Type.Literal(p)));
+const Status = OneOf(TICKET_STATUSES);
+const Priority = OneOf(PRIORITIES);
 
 /** Filters live in the URL, so a view can be bookmarked. Unknown values are a 400, not silently ignored. */
 export const ListQuery = Type.Object(
@@ -61,7 +66,7 @@ export const ListQuery = Type.Object(
     q: Type.Optional(Type.String({ maxLength: 200 })),
     status: Type.Optional(Type.Union([Status, Type.Literal('open'), Type.Literal('all'), Type.Literal('')])),
     priority: Type.Optional(Type.Union([Priority, Type.Literal('')])),
-    category: Type.Optional(Type.String({ maxLength: 100 })),
+    category: Type.Optional(Type.String({ maxLength: CATEGORY_MAX })),
     assignee: Type.Optional(Type.String({ maxLength: 12, pattern: '^(|me|none|[0-9]{1,10})$' })),
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
   },

@@ -1,120 +1,200 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Dialect } from '../../db/connect.ts';
 import type { DB, Priority, Ticket, TicketStatus, User } from '../../db/database.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
+import type { FieldErrors, FormResult } from '../../http/forms.ts';
+import { authorize } from '../../http/policy.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { notFound } from '../../lib/errors.ts';
+import type { Origin } from '../../lib/origin.ts';
 import type { RenderedMail } from '../../mail/templates.tsx';
-import type { AcceptedFile } from './attachments.ts';
-import { ticketNotificationMail } from './ticket.mail.tsx';
-import { isStaff } from './ticket.policy.ts';
+import type { Upload } from '../../plugins/uploads.ts';
+import { acceptUploads, type AcceptedFile } from './attachments.ts';
 import { releaseAttachmentBytes, reserveAttachmentBytes } from './quota.repository.ts';
-import { indexText, ownerToken, subjectRowId } from './ticket.repository.ts';
-import { formatTicketNumber } from './ticket.schemas.ts';
-import { originOf } from '../../http/origin.ts';
+import { ticketNotificationMail } from './ticket.mail.tsx';
+import { isStaff, messagePolicy } from './ticket.policy.ts';
+import {
+  clientEmailOf,
+  clientRecipient,
+  deleteClientTicketRows,
+  deleteTicketRows,
+  findAttachmentFile,
+  findClientByEmail,
+  findTicket,
+  insertEntry,
+  insertEvents,
+  insertTicket,
+  listStaff,
+  listTickets,
+  loadThread,
+  moveClientTicketRows,
+  staffRecipients,
+  updateTicket,
+  type AttachmentFile,
+  type TicketEvent,
+} from './ticket.repository.ts';
+import { formatTicketNumber, type ListQuery, type NewTicketForm, type PropertiesForm, type ReplyForm } from './ticket.schemas.ts';
 
-export interface TicketEvent {
-  field: 'status' | 'assignee' | 'priority' | 'category';
-  from: string | null;
-  to: string | null;
+/** What the ticket mails need of the mailer: queue in the caller's transaction, wake the worker, make links. */
+interface TicketMailer {
+  enqueue(db: DB, to: string, mail: RenderedMail): Promise<void>;
+  deliverSoon(): void;
+  link(path: string, params?: Record<string, string>): string;
 }
 
-type Trx = DB;
+/** A per-user hourly quota: one atomic admit in the shared store (database or Redis). */
+interface Quota {
+  admit(key: string): Promise<{ admitted: boolean }>;
+}
+
+interface TicketSettings {
+  /** The configured categories (TICKET_CATEGORIES). */
+  categories: string[];
+  maxFiles: number;
+  maxBytes: number;
+  storageQuotaBytes: number;
+  ticketsPerHour: number;
+  messagesPerHour: number;
+  staffNotificationsPerHour: number;
+}
+
+/** Everything the ticket service works with, built once per app (see ticketDeps in ticket.routes.ts). */
+export interface TicketDeps {
+  db: DB;
+  dialect: Dialect;
+  clock: Clock;
+  mail: TicketMailer;
+  limits: Record<'ticketsPerClient' | 'messagesPerClient' | 'staffMailPerClient' | 'staffMailNotice', Quota>;
+  settings: TicketSettings;
+}
 
 /** The user's attachment storage (ATTACHMENT_QUOTA_BYTES) has no room for these files; nothing was saved. */
-export class StorageQuotaExceeded extends Error {
+class StorageQuotaExceeded extends Error {
   constructor() {
     super('attachment storage quota exceeded');
     this.name = 'StorageQuotaExceeded';
   }
 }
 
+const storageFull = (settings: TicketSettings) =>
+  `Your attachments would pass your storage allowance of ${Math.floor(settings.storageQuotaBytes / 1024 / 1024)} MB. Your text is kept: send it without the files, or ask support to remove old ones.`;
+
 /**
  * Whether this event may email staff: always for staff authors; for a client, the first
  * STAFF_NOTIFICATIONS_PER_HOUR events of the hour are mailed, the next one sends one "further updates are
  * not emailed" notice, and later ones send nothing (they are in the portal, awaiting staff, as always).
  */
-async function staffMailAllowance(app: FastifyInstance, author: User): Promise<'send' | 'notice' | 'none'> {
+async function staffMailAllowance(deps: TicketDeps, author: User): Promise<'send' | 'notice' | 'none'> {
   if (isStaff(author)) {
     return 'send';
   }
-  // Per-user hourly quotas: each is a limiter admit, one atomic statement in the shared store (database or Redis).
   const key = `user:${author.id}`;
-  if ((await app.limits.staffMailPerClient.admit(key)).admitted) {
+  if ((await deps.limits.staffMailPerClient.admit(key)).admitted) {
     return 'send';
   }
-  return (await app.limits.staffMailNotice.admit(key)).admitted ? 'notice' : 'none';
+  return (await deps.limits.staffMailNotice.admit(key)).admitted ? 'notice' : 'none';
 }
 
-async function reserveStorage(app: FastifyInstance, trx: Trx, author: User, files: AcceptedFile[]): Promise<void> {
+async function reserveStorage(deps: TicketDeps, trx: DB, author: User, files: AcceptedFile[]): Promise<void> {
   const bytes = files.reduce((sum, f) => sum + f.data.length, 0);
-  if (bytes > 0 && !(await reserveAttachmentBytes(trx, author.id, bytes, app.config.env.ATTACHMENT_QUOTA_BYTES))) {
+  if (bytes > 0 && !(await reserveAttachmentBytes(trx, author.id, bytes, deps.settings.storageQuotaBytes))) {
     throw new StorageQuotaExceeded();
   }
 }
 
-async function mailStaff(app: FastifyInstance, trx: Trx, allowance: 'send' | 'notice' | 'none', recipients: string[], author: User, mail: () => RenderedMail): Promise<void> {
+async function mailStaff(deps: TicketDeps, trx: DB, allowance: 'send' | 'notice' | 'none', recipients: string[], author: User, mail: () => RenderedMail): Promise<void> {
   if (allowance === 'none') {
     return;
   }
+  const perHour = deps.settings.staffNotificationsPerHour;
   const rendered =
     allowance === 'send'
       ? mail()
       : ticketNotificationMail({
           kind: 'client_quieted',
-          ticketLabel: `More than ${app.config.env.STAFF_NOTIFICATIONS_PER_HOUR} updates from ${author.email} in an hour`,
-          link: app.mail.link('/tickets', { status: 'awaiting_staff' }),
-          body: `${author.email} has opened or replied to tickets more than ${app.config.env.STAFF_NOTIFICATIONS_PER_HOUR} times in the last hour. Their further updates this hour are not emailed one by one; they are all in the portal, awaiting staff.`,
+          ticketLabel: `More than ${perHour} updates from ${author.email} in an hour`,
+          link: deps.mail.link('/tickets', { status: 'awaiting_staff' }),
+          body: `${author.email} has opened or replied to tickets more than ${perHour} times in the last hour. Their further updates this hour are not emailed one by one; they are all in the portal, awaiting staff.`,
           by: author.email,
         });
   for (const to of recipients) {
-    await app.mail.enqueue(trx, to, rendered);
-  }
-}
-type Owned = Pick<Ticket, 'id' | 'client_id'>;
-
-/** On PostgreSQL every thread entry carries its ticket's client, which the search index holds for the messages. */
-const entryOwner = (dialect: Dialect, ticket: Owned) => (dialect === 'postgres' ? { client_id: ticket.client_id } : {});
-
-async function insertEntry(app: FastifyInstance, trx: Trx, ticket: Owned, author: User, kind: 'message' | 'note', body: string, files: AcceptedFile[], now: number) {
-  const message = await trx
-    .insertInto('ticket_messages')
-    .values({ ticket_id: ticket.id, author_id: author.id, kind, body, created_at: now, ...entryOwner(app.conn.dialect, ticket) })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  for (const file of files) {
-    const row = await trx
-      .insertInto('attachments')
-      .values({ ticket_id: ticket.id, message_id: message.id, file_name: file.fileName, content_type: file.contentType, size: file.data.length, sha256: file.sha256, created_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx.insertInto('attachment_blobs').values({ attachment_id: row.id, data: file.data }).execute();
-  }
-  await indexText(trx, app.conn.dialect, { rowid: message.id, text: body, clientId: kind === 'message' ? ticket.client_id : null });
-  return message.id;
-}
-
-async function insertEvents(app: FastifyInstance, trx: Trx, ticket: Owned, author: User, events: TicketEvent[], now: number) {
-  if (events.length > 0) {
-    const owner = entryOwner(app.conn.dialect, ticket);
-    await trx
-      .insertInto('ticket_messages')
-      .values(events.map((e) => ({ ticket_id: ticket.id, author_id: author.id, kind: 'event' as const, body: JSON.stringify(e), created_at: now, ...owner })))
-      .execute();
+    await deps.mail.enqueue(trx, to, rendered);
   }
 }
 
-/** Everyone who should hear about a client's message: the assignee, or all active staff when unassigned. */
-async function staffRecipients(trx: Trx, ticket: Pick<Ticket, 'assignee_id'>, except: number): Promise<string[]> {
-  let query = trx.selectFrom('users').select('email').where('notify_tickets', '=', 1).where('disabled_at', 'is', null).where('id', '!=', except);
-  query = ticket.assignee_id ? query.where('id', '=', ticket.assignee_id) : query.where('role', 'in', ['agent', 'administrator']);
-  return (await query.limit(200).execute()).map((r) => r.email);
+async function mailClient(deps: TicketDeps, trx: DB, ticket: Pick<Ticket, 'client_id'>, author: User, mail: () => RenderedMail): Promise<void> {
+  for (const to of await clientRecipient(trx, ticket, author.id)) {
+    await deps.mail.enqueue(trx, to, mail());
+  }
 }
 
-async function clientRecipient(trx: Trx, ticket: Pick<Ticket, 'client_id'>, except: number): Promise<string[]> {
-  const client = await trx.selectFrom('users').select('email').where('id', '=', ticket.client_id).where('id', '!=', except).where('notify_tickets', '=', 1).where('disabled_at', 'is', null).executeTakeFirst();
-  return client ? [client.email] : [];
+const ticketLabel = (ticket: Pick<Ticket, 'id' | 'subject'>) => `${formatTicketNumber(ticket.id)} ${ticket.subject}`;
+
+/** One page of the tickets the viewer may see, with the staff list for the filters (staff only). */
+export async function listTicketPage(deps: TicketDeps, viewer: User, query: ListQuery) {
+  const page = query.page ?? 1;
+  const filters = {
+    q: query.q,
+    status: query.status === '' || query.status === 'all' ? undefined : query.status,
+    priority: query.priority || undefined,
+    category: query.category || undefined,
+    assignee: query.assignee || undefined,
+  };
+  const [result, staffMembers] = await Promise.all([listTickets(deps.db, deps.dialect, viewer, filters, page), isStaff(viewer) ? listStaff(deps.db) : Promise.resolve([])]);
+  return { ...result, page, staffMembers };
 }
 
-export interface NewTicket {
+/** What the ticket page shows besides the ticket: the thread as the viewer may see it, and for staff the people. */
+export async function loadTicketPage(deps: TicketDeps, viewer: User, ticket: Ticket) {
+  const staff = isStaff(viewer);
+  const [thread, staffMembers, clientEmail] = await Promise.all([
+    loadThread(deps.db, ticket.id, staff),
+    staff ? listStaff(deps.db) : Promise.resolve([]),
+    staff ? clientEmailOf(deps.db, ticket) : Promise.resolve(null),
+  ]);
+  return { thread, staffMembers, clientEmail };
+}
+export type TicketPageData = Awaited<ReturnType<typeof loadTicketPage>>;
+
+type OpenTicketResult = { ok: true; id: number } | { ok: false; status: 400 | 413 | 429; errors: FieldErrors<NewTicketForm> };
+
+/**
+ * Opens a ticket from the new-ticket form: a client for themselves, staff for the client they name. Invalid input
+ * (400), the hourly ticket quota (429, clients only) and the storage allowance (413) refuse it with nothing saved.
+ */
+export async function openTicket(deps: TicketDeps, author: User, form: FormResult<NewTicketForm>, uploads: Upload[]): Promise<OpenTicketResult> {
+  const errors: FieldErrors<NewTicketForm> = form.ok ? {} : { ...form.errors };
+  let client: User | undefined = author;
+  if (isStaff(author)) {
+    client = form.values.client_email ? await findClientByEmail(deps.db, form.values.client_email) : undefined;
+    if (!client) {
+      errors.client_email ??= 'There is no client account with this email. Only clients can be chosen.';
+    }
+  }
+  const accepted = acceptUploads(uploads, deps.settings);
+  if (accepted.error) {
+    errors.attachments = `${accepted.error} Please choose the files again.`;
+  }
+  if (!form.ok || !client || Object.keys(errors).length > 0) {
+    return { ok: false, status: 400, errors };
+  }
+  // Counted before the ticket is written; staff are exempt.
+  if (!isStaff(author) && !(await deps.limits.ticketsPerClient.admit(`user:${author.id}`)).admitted) {
+    const form = `You have opened ${deps.settings.ticketsPerHour} tickets in the last hour, the most we accept. Your text is kept below: please send it again later, or add it to one of your open tickets.`;
+    return { ok: false, status: 429, errors: { form } };
+  }
+  const { subject, message, category, priority } = form.data;
+  try {
+    const id = await insertNewTicket(deps, author, { client, subject, message, category: category || null, priority: priority ?? 'normal', files: accepted.files });
+    return { ok: true, id };
+  } catch (error) {
+    if (!(error instanceof StorageQuotaExceeded)) {
+      throw error;
+    }
+    return { ok: false, status: 413, errors: { attachments: storageFull(deps.settings) } };
+  }
+}
+
+interface NewTicket {
   client: User;
   subject: string;
   message: string;
@@ -123,166 +203,191 @@ export interface NewTicket {
   files: AcceptedFile[];
 }
 
-export async function createTicket(app: FastifyInstance, request: FastifyRequest, author: User, input: NewTicket): Promise<number> {
-  const now = app.clock.now();
-  const allowance = await staffMailAllowance(app, author);
-  const id = await app.db.transaction().execute(async (trx) => {
-    await reserveStorage(app, trx, author, input.files);
-    const ticket = await trx
-      .insertInto('tickets')
-      .values({
-        client_id: input.client.id,
-        created_by: author.id,
-        assignee_id: null,
-        subject: input.subject,
-        status: 'awaiting_staff',
-        priority: input.priority,
-        category: input.category,
-        message_count: 1,
-        created_at: now,
-        updated_at: now,
-        client_updated_at: now,
-        resolved_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const owned = { id: ticket.id, client_id: input.client.id };
-    await indexText(trx, app.conn.dialect, { rowid: subjectRowId(ticket.id), text: input.subject, clientId: input.client.id });
-    await insertEntry(app, trx, owned, author, 'message', input.message, input.files, now);
-    const link = app.mail.link(`/tickets/${ticket.id}`);
-    const label = `${formatTicketNumber(ticket.id)} ${input.subject}`;
-    await mailStaff(app, trx, allowance, await staffRecipients(trx, { assignee_id: null }, author.id), author, () =>
+async function insertNewTicket(deps: TicketDeps, author: User, input: NewTicket): Promise<number> {
+  const now = deps.clock.now();
+  const allowance = await staffMailAllowance(deps, author);
+  const id = await deps.db.transaction().execute(async (trx) => {
+    await reserveStorage(deps, trx, author, input.files);
+    const id = await insertTicket(trx, deps.dialect, {
+      client_id: input.client.id,
+      created_by: author.id,
+      assignee_id: null,
+      subject: input.subject,
+      status: 'awaiting_staff',
+      priority: input.priority,
+      category: input.category,
+      message_count: 1,
+      created_at: now,
+      updated_at: now,
+      client_updated_at: now,
+      resolved_at: null,
+    });
+    await insertEntry(trx, deps.dialect, { id, client_id: input.client.id }, author.id, 'message', input.message, input.files, now);
+    const link = deps.mail.link(`/tickets/${id}`);
+    const label = ticketLabel({ id, subject: input.subject });
+    await mailStaff(deps, trx, allowance, await staffRecipients(trx, { assignee_id: null }, author.id), author, () =>
       ticketNotificationMail({ kind: 'ticket_opened', ticketLabel: label, link, body: input.message, by: input.client.email }),
     );
     if (isStaff(author)) {
-      for (const to of await clientRecipient(trx, { client_id: input.client.id }, author.id)) {
-        await app.mail.enqueue(trx, to, ticketNotificationMail({ kind: 'ticket_opened_for_you', ticketLabel: label, link, body: input.message, by: 'Support' }));
-      }
+      await mailClient(deps, trx, { client_id: input.client.id }, author, () =>
+        ticketNotificationMail({ kind: 'ticket_opened_for_you', ticketLabel: label, link, body: input.message, by: 'Support' }),
+      );
     }
-    return ticket.id;
+    return id;
   });
-  app.mail.deliverSoon();
-  request.log.info({ ticketId: id }, 'ticket opened');
+  deps.mail.deliverSoon();
   return id;
 }
 
+/** The reply form as the user left it, with what went wrong: re-rendered under the thread. */
+export interface ReplyState {
+  message: string;
+  internal: boolean;
+  error?: string | undefined;
+  attachmentsError?: string | undefined;
+}
+
+type ReplyResult = { ok: true; internal: boolean } | { ok: false; status: 400 | 413 | 429; state: ReplyState };
+
 /**
- * A reply or an internal note. Replies move the status (client → awaiting staff, staff → awaiting client,
- * reopening a resolved ticket) and notify the other side; notes change nothing and notify no one.
- * Returns false when the ticket was deleted meanwhile.
+ * A reply or an internal note (staff only). Replies move the status (client → awaiting staff, staff → awaiting client,
+ * reopening a resolved ticket) and notify the other side; notes change nothing and notify no one. Invalid input (400),
+ * the hourly message quota (429, clients only) and the storage allowance (413) refuse it with nothing saved; a ticket
+ * deleted meanwhile is not found.
  */
-export async function addReply(app: FastifyInstance, author: User, ticketId: number, input: { message: string; internal: boolean; files: AcceptedFile[] }): Promise<boolean> {
-  const now = app.clock.now();
+export async function replyToTicket(deps: TicketDeps, author: User, ticket: Ticket, form: FormResult<ReplyForm>, uploads: Upload[]): Promise<ReplyResult> {
+  const state: ReplyState = { message: form.values.message ?? '', internal: form.values.internal === '1' && isStaff(author) };
+  const accepted = acceptUploads(uploads, deps.settings);
+  if (!form.ok || accepted.error) {
+    const error = form.ok ? undefined : (form.errors.message ?? form.errors.internal ?? form.errors.form);
+    return { ok: false, status: 400, state: { ...state, error: error ?? 'A file could not be attached.', attachmentsError: accepted.error } };
+  }
+  // Counted before the message is written; staff are exempt.
+  if (!isStaff(author) && !(await deps.limits.messagesPerClient.admit(`user:${author.id}`)).admitted) {
+    const error = `You have sent ${deps.settings.messagesPerHour} messages in the last hour, the most we accept. Your text is kept below: please send it again later.`;
+    return { ok: false, status: 429, state: { ...state, error } };
+  }
+  try {
+    await insertReply(deps, author, ticket.id, { message: form.data.message, internal: state.internal, files: accepted.files });
+  } catch (failure) {
+    if (!(failure instanceof StorageQuotaExceeded)) {
+      throw failure;
+    }
+    return { ok: false, status: 413, state: { ...state, error: 'A file could not be attached.', attachmentsError: storageFull(deps.settings) } };
+  }
+  return { ok: true, internal: state.internal };
+}
+
+async function insertReply(deps: TicketDeps, author: User, ticketId: number, input: { message: string; internal: boolean; files: AcceptedFile[] }): Promise<void> {
+  const now = deps.clock.now();
   const staff = isStaff(author);
-  const allowance = input.internal && staff ? 'none' : await staffMailAllowance(app, author);
-  const gone = new Error('ticket deleted meanwhile');
-  const done = await app.db.transaction().execute(async (trx) => {
-    await reserveStorage(app, trx, author, input.files);
-    const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
+  const allowance = input.internal && staff ? 'none' : await staffMailAllowance(deps, author);
+  await deps.db.transaction().execute(async (trx) => {
+    await reserveStorage(deps, trx, author, input.files);
+    const ticket = await findTicket(trx, ticketId);
     if (!ticket) {
-      // Rolls the storage reservation back with the rest.
-      throw gone;
+      // Deleted meanwhile: throwing rolls the storage reservation back with the rest.
+      throw notFound();
     }
     const kind = input.internal && staff ? 'note' : 'message';
-    await insertEntry(app, trx, ticket, author, kind, input.message, input.files, now);
+    await insertEntry(trx, deps.dialect, ticket, author.id, kind, input.message, input.files, now);
     if (kind === 'note') {
       // Staff see the note as activity; the client, who cannot see it, does not (client_updated_at stays).
-      await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).execute();
-      return true;
+      await updateTicket(trx, ticket.id, { updated_at: now });
+      return;
     }
     const status: TicketStatus = staff ? 'awaiting_client' : 'awaiting_staff';
     if (status !== ticket.status) {
-      await insertEvents(app, trx, ticket, author, [{ field: 'status', from: ticket.status, to: status }], now);
+      await insertEvents(trx, deps.dialect, ticket, author.id, [{ field: 'status', from: ticket.status, to: status }], now);
     }
-    await trx
-      .updateTable('tickets')
-      .set((eb) => ({ status, updated_at: now, client_updated_at: now, resolved_at: null, message_count: eb('message_count', '+', 1) }))
-      .where('id', '=', ticket.id)
-      .execute();
-    const link = app.mail.link(`/tickets/${ticket.id}`);
-    const label = `${formatTicketNumber(ticket.id)} ${ticket.subject}`;
+    await updateTicket(trx, ticket.id, { status, updated_at: now, client_updated_at: now, resolved_at: null }, true);
+    const link = deps.mail.link(`/tickets/${ticket.id}`);
+    const label = ticketLabel(ticket);
     const recipients = staff ? await clientRecipient(trx, ticket, author.id) : await staffRecipients(trx, ticket, author.id);
-    await mailStaff(app, trx, allowance, recipients, author, () =>
+    await mailStaff(deps, trx, allowance, recipients, author, () =>
       ticketNotificationMail({ kind: staff ? 'staff_replied' : 'client_replied', ticketLabel: label, link, body: input.message, by: staff ? 'Support' : author.email }),
     );
-    return true;
-  }).catch((error: unknown) => {
-    if (error === gone) {
-      return false;
-    }
-    throw error;
   });
-  app.mail.deliverSoon();
-  return done;
+  deps.mail.deliverSoon();
 }
 
-export async function resolveTicket(app: FastifyInstance, author: User, ticket: Ticket): Promise<void> {
+export async function resolveTicket(deps: TicketDeps, author: User, ticket: Ticket): Promise<void> {
   if (ticket.status === 'resolved') {
     return;
   }
-  const now = app.clock.now();
-  await app.db.transaction().execute(async (trx) => {
-    await insertEvents(app, trx, ticket, author, [{ field: 'status', from: ticket.status, to: 'resolved' }], now);
-    await trx.updateTable('tickets').set({ status: 'resolved', resolved_at: now, updated_at: now, client_updated_at: now }).where('id', '=', ticket.id).execute();
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await insertEvents(trx, deps.dialect, ticket, author.id, [{ field: 'status', from: ticket.status, to: 'resolved' }], now);
+    await updateTicket(trx, ticket.id, { status: 'resolved', resolved_at: now, updated_at: now, client_updated_at: now });
     if (isStaff(author)) {
-      for (const to of await clientRecipient(trx, ticket, author.id)) {
-        await app.mail.enqueue(
-          trx,
-          to,
-          ticketNotificationMail({ kind: 'resolved', ticketLabel: `${formatTicketNumber(ticket.id)} ${ticket.subject}`, link: app.mail.link(`/tickets/${ticket.id}`), body: null, by: 'Support' }),
-        );
-      }
+      await mailClient(deps, trx, ticket, author, () =>
+        ticketNotificationMail({ kind: 'resolved', ticketLabel: ticketLabel(ticket), link: deps.mail.link(`/tickets/${ticket.id}`), body: null, by: 'Support' }),
+      );
     }
   });
-  app.mail.deliverSoon();
+  deps.mail.deliverSoon();
 }
 
-export async function updateProperties(
-  app: FastifyInstance,
-  author: User,
-  ticket: Ticket,
-  changes: { assigneeId?: number | null; priority?: Priority; category?: string | null },
-  assigneeLabel: (id: number | null) => Promise<string | null>,
-): Promise<number> {
+type PropertiesResult = { ok: true; changed: number } | { ok: false; error: string };
+
+/**
+ * Staff change a ticket's assignee, priority and category; each change is an event in the thread. Assignees must be
+ * active staff; a category must be a configured one, or the one the ticket has (a retired category may stay).
+ */
+export async function changeTicketProperties(deps: TicketDeps, author: User, ticket: Ticket, form: FormResult<PropertiesForm>): Promise<PropertiesResult> {
+  if (!form.ok) {
+    return { ok: false, error: Object.values(form.errors)[0] ?? 'Nothing was changed.' };
+  }
+  const { assignee, priority, category } = form.data;
+  const staffMembers = await listStaff(deps.db);
+  const label = (id: number | null) => {
+    const member = staffMembers.find((m) => m.id === id);
+    return id === null ? null : member ? member.name || member.email : `user ${id}`;
+  };
   const events: TicketEvent[] = [];
   const set: { assignee_id?: number | null; priority?: Priority; category?: string | null } = {};
-  if (changes.assigneeId !== undefined && changes.assigneeId !== ticket.assignee_id) {
-    events.push({ field: 'assignee', from: await assigneeLabel(ticket.assignee_id), to: await assigneeLabel(changes.assigneeId) });
-    set.assignee_id = changes.assigneeId;
+  if (assignee !== undefined) {
+    const id = assignee === '' ? null : Number(assignee);
+    if (id !== null && !staffMembers.some((m) => m.id === id)) {
+      return { ok: false, error: 'Tickets can only be assigned to active agents and administrators.' };
+    }
+    if (id !== ticket.assignee_id) {
+      events.push({ field: 'assignee', from: label(ticket.assignee_id), to: label(id) });
+      set.assignee_id = id;
+    }
   }
-  if (changes.priority !== undefined && changes.priority !== ticket.priority) {
-    events.push({ field: 'priority', from: ticket.priority, to: changes.priority });
-    set.priority = changes.priority;
+  if (priority !== undefined && priority !== ticket.priority) {
+    events.push({ field: 'priority', from: ticket.priority, to: priority });
+    set.priority = priority;
   }
-  if (changes.category !== undefined && changes.category !== ticket.category) {
-    events.push({ field: 'category', from: ticket.category, to: changes.category });
-    set.category = changes.category;
+  if (category !== undefined) {
+    if (category !== '' && !deps.settings.categories.includes(category) && category !== ticket.category) {
+      return { ok: false, error: 'Choose a category from the list.' };
+    }
+    if ((category || null) !== ticket.category) {
+      events.push({ field: 'category', from: ticket.category, to: category || null });
+      set.category = category || null;
+    }
   }
   if (events.length === 0) {
-    return 0;
+    return { ok: true, changed: 0 };
   }
-  const now = app.clock.now();
-  await app.db.transaction().execute(async (trx) => {
-    await insertEvents(app, trx, ticket, author, events, now);
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await insertEvents(trx, deps.dialect, ticket, author.id, events, now);
     // Status, assignee, priority and category events are part of the thread the client sees.
-    await trx.updateTable('tickets').set({ ...set, updated_at: now, client_updated_at: now }).where('id', '=', ticket.id).execute();
+    await updateTicket(trx, ticket.id, { ...set, updated_at: now, client_updated_at: now });
   });
-  return events.length;
+  return { ok: true, changed: events.length };
 }
 
-export async function deleteTicket(app: FastifyInstance, request: FastifyRequest, admin: User, ticket: Ticket): Promise<void> {
-  const now = app.clock.now();
-  await app.db.transaction().execute(async (trx) => {
-    if (app.conn.dialect === 'sqlite') {
-      const ids = await trx.selectFrom('ticket_messages').select('id').where('ticket_id', '=', ticket.id).execute();
-      const rowids = [subjectRowId(ticket.id), ...ids.map((r) => r.id)];
-      for (let i = 0; i < rowids.length; i += 500) {
-        await trx.deleteFrom('ticket_fts').where('rowid', 'in', rowids.slice(i, i + 500)).execute();
-      }
-    }
+/** Deletes a ticket with its messages and files, gives the uploaders their storage back, and audits it. */
+export async function deleteTicket(deps: TicketDeps, admin: User, ticket: Ticket, origin: Origin): Promise<void> {
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
     await releaseAttachmentBytes(trx, { ticketId: ticket.id });
-    await trx.deleteFrom('tickets').where('id', '=', ticket.id).execute();
-    await recordAudit(trx, now, originOf(request), {
+    await deleteTicketRows(trx, deps.dialect, ticket.id);
+    await recordAudit(trx, now, origin, {
       event: 'ticket.deleted',
       actorUserId: admin.id,
       targetUserId: ticket.client_id,
@@ -291,51 +396,23 @@ export async function deleteTicket(app: FastifyInstance, request: FastifyRequest
   });
 }
 
-/** Deletes every ticket a client owns (and, on SQLite, their search rows) inside the caller's transaction. */
-export async function deleteTicketsOfClient(trx: DB, dialect: 'sqlite' | 'postgres', clientId: number): Promise<number> {
-  if (dialect === 'sqlite') {
-    const owned = trx.selectFrom('tickets').select('id').where('client_id', '=', clientId);
-    await trx.deleteFrom('ticket_fts').where('rowid', 'in', trx.selectFrom('ticket_messages').select('id').where('ticket_id', 'in', owned)).execute();
-    await trx
-      .deleteFrom('ticket_fts')
-      .where('rowid', 'in', trx.selectFrom('tickets').select((eb) => eb.neg(eb.ref('id')).as('rid')).where('client_id', '=', clientId))
-      .execute();
-  }
+/** An attachment of the ticket the viewer may download (a note's files are staff-only), or not found. */
+export async function downloadAttachment(deps: TicketDeps, viewer: User, ticket: Ticket, attachmentId: number): Promise<AttachmentFile> {
+  const file = await findAttachmentFile(deps.db, ticket.id, attachmentId);
+  authorize(messagePolicy, viewer, 'see', file);
+  return file;
+}
+
+/** Deletes every ticket a client owns, giving the uploaders their storage back, inside the caller's transaction. */
+export async function deleteTicketsOfClient(trx: DB, dialect: Dialect, clientId: number): Promise<number> {
   await releaseAttachmentBytes(trx, { clientId });
-  const result = await trx.deleteFrom('tickets').where('client_id', '=', clientId).executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteClientTicketRows(trx, dialect, clientId);
 }
 
 /**
  * Gives every ticket of one client to another (the placeholder that keeps a deleted user's tickets) inside the
  * caller's transaction, and the search index's owner of their subjects and messages with them.
  */
-export async function moveTicketsOfClient(trx: DB, dialect: Dialect, fromId: number, toId: number): Promise<number> {
-  const owned = trx.selectFrom('tickets').select('id').where('client_id', '=', fromId);
-  if (dialect === 'sqlite') {
-    // A contentless FTS5 row cannot be changed in part: the rows are written again, their text read from the tables.
-    const owner = ownerToken(toId);
-    await trx
-      .insertInto('ticket_fts')
-      .orReplace()
-      .columns(['rowid', 'text', 'owner'])
-      .expression(trx.selectFrom('tickets').select((eb) => [eb.neg(eb.ref('id')).as('rowid'), 'subject as text', eb.val(owner).as('owner')]).where('client_id', '=', fromId))
-      .execute();
-    await trx
-      .insertInto('ticket_fts')
-      .orReplace()
-      .columns(['rowid', 'text', 'owner'])
-      .expression(
-        trx
-          .selectFrom('ticket_messages')
-          .select((eb) => ['id as rowid', 'body as text', eb.val(owner).as('owner')])
-          .where('ticket_id', 'in', owned)
-          .where('kind', '=', 'message'),
-      )
-      .execute();
-  } else {
-    await trx.updateTable('ticket_messages').set({ client_id: toId }).where('ticket_id', 'in', owned).execute();
-  }
-  const moved = await trx.updateTable('tickets').set({ client_id: toId }).where('client_id', '=', fromId).executeTakeFirst();
-  return Number(moved.numUpdatedRows);
+export function moveTicketsOfClient(trx: DB, dialect: Dialect, fromId: number, toId: number): Promise<number> {
+  return moveClientTicketRows(trx, dialect, fromId, toId);
 }

@@ -12,8 +12,19 @@ export function queryString(params: QueryParams): string {
   return s ? `?${s}` : '';
 }
 
+interface PaginationProps {
+  base: string;
+  params: QueryParams;
+  page: number;
+  hasNext: boolean;
+  label?: string;
+  /** The links' words, for lists whose order names them better ("← Newer" / "Older →"). */
+  prevLabel?: string;
+  nextLabel?: string;
+}
+
 /** Previous / page N / next links that keep the list's filters. */
-export function Pagination({ base, params, page, hasNext, label }: { base: string; params: QueryParams; page: number; hasNext: boolean; label?: string }) {
+export function Pagination({ base, params, page, hasNext, label, prevLabel = '← Previous', nextLabel = 'Next →' }: PaginationProps) {
   if (page === 1 && !hasNext) {
     return null;
   }
@@ -21,7 +32,7 @@ export function Pagination({ base, params, page, hasNext, label }: { base: strin
     <nav class="pagination" aria-label="Pages">
       {page > 1 ? (
         <a class="button" rel="prev" href={`${base}${queryString({ ...params, page: page - 1 })}`}>
-          ← Previous
+          {prevLabel}
         </a>
       ) : (
         <span />
@@ -29,7 +40,7 @@ export function Pagination({ base, params, page, hasNext, label }: { base: strin
       <span class="muted">{label ?? `Page ${page}`}</span>
       {hasNext ? (
         <a class="button" rel="next" href={`${base}${queryString({ ...params, page: page + 1 })}`}>
-          Next →
+          {nextLabel}
         </a>
       ) : (
         <span />

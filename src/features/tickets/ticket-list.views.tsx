@@ -1,0 +1,126 @@
+import type { User } from '../../db/database.ts';
+import { Pagination } from '../../views/components/pagination.tsx';
+import { Select, type SelectOption } from '../../views/components/select.tsx';
+import { When } from '../../views/components/time.tsx';
+import type { PageContext } from '../../views/context.ts';
+import { Layout } from '../../views/layout.tsx';
+import { PriorityBadge, StatusBadge } from './ticket-badges.tsx';
+import { categoryOptions, listSummary, pageLabel, PRIORITY_OPTIONS, staffOptions, STATUS_OPTIONS, type TicketRowView } from './ticket.presenter.ts';
+import type { ListQuery } from './ticket.schemas.ts';
+
+interface ListPageProps {
+  ctx: PageContext;
+  /** Staff see every ticket, the client and assignee columns and the staff filters. */
+  staff: boolean;
+  rows: TicketRowView[];
+  total: number;
+  capped: boolean;
+  page: number;
+  query: ListQuery;
+  staffMembers: Array<Pick<User, 'id' | 'email' | 'name'>>;
+  categories: string[];
+}
+
+const ANY: SelectOption = { value: '', label: 'Any' };
+
+function Filters({ staff, query, staffMembers, categories }: Pick<ListPageProps, 'staff' | 'query' | 'staffMembers' | 'categories'>) {
+  const filtered = Boolean(query.q || query.status || query.priority || query.category || query.assignee);
+  return (
+    <form method="get" action="/tickets" class="filters card" role="search" aria-label="Filter tickets">
+      <div class="filters__search">
+        <label for="q">Search</label>
+        <p class="field__hint" id="q-hint">
+          Whole words in subjects and messages, all of them; end a word with * for words that begin with it (pay* finds payment).
+        </p>
+        <input id="q" name="q" type="search" value={query.q ?? ''} maxLength={200} aria-describedby="q-hint" />
+      </div>
+      <Select plain id="status" label="Status" name="status" value={query.status} options={[ANY, { value: 'open', label: 'Open (not resolved)' }, ...STATUS_OPTIONS]} />
+      {staff && (
+        <>
+          <Select
+            plain
+            id="assignee"
+            label="Assignee"
+            name="assignee"
+            value={query.assignee}
+            options={[{ value: '', label: 'Anyone' }, { value: 'me', label: 'Assigned to me' }, { value: 'none', label: 'Unassigned' }, ...staffOptions(staffMembers)]}
+          />
+          <Select plain id="priority" label="Priority" name="priority" value={query.priority} options={[ANY, ...PRIORITY_OPTIONS]} />
+          <Select plain id="category" label="Category" name="category" value={query.category} options={[ANY, ...categoryOptions(categories)]} />
+        </>
+      )}
+      <div class="filters__actions">
+        <button type="submit" class="button">
+          Apply
+        </button>
+        {filtered && <a href="/tickets">Clear</a>}
+      </div>
+    </form>
+  );
+}
+
+function TicketTable({ staff, rows }: { staff: boolean; rows: TicketRowView[] }) {
+  return (
+    <div class="table-wrap">
+      <table class="table ticket-table">
+        <thead>
+          <tr>
+            <th scope="col">Ticket</th>
+            <th scope="col">Status</th>
+            <th scope="col">Priority</th>
+            {staff && <th scope="col">Client</th>}
+            {staff && <th scope="col">Assignee</th>}
+            <th scope="col">Updated</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((t) => (
+            <tr key={t.id}>
+              <td data-label="Ticket">
+                <a href={t.href} class="ticket-link">
+                  <span class="ticket-number">{t.number}</span> {t.subject}
+                </a>
+              </td>
+              <td data-label="Status">
+                <StatusBadge status={t.status} />
+              </td>
+              <td data-label="Priority">
+                <PriorityBadge priority={t.priority} />
+              </td>
+              {staff && <td data-label="Client">{t.client}</td>}
+              {staff && <td data-label="Assignee">{t.assignee ?? <span class="muted">Unassigned</span>}</td>}
+              <td data-label="Updated">
+                <When ms={t.updatedAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function TicketListPage(props: ListPageProps) {
+  const { ctx, staff, rows, query } = props;
+  const filtered = Boolean(query.q || query.status || query.priority || query.category || query.assignee);
+  const pages = pageLabel(props);
+  return (
+    <Layout ctx={ctx} title="Tickets">
+      <div class="page-head">
+        <h1>{staff ? 'All tickets' : 'Your tickets'}</h1>
+        <a class="button button--primary" href="/tickets/new">
+          New ticket
+        </a>
+      </div>
+      <Filters staff={staff} query={query} staffMembers={props.staffMembers} categories={props.categories} />
+
+      <p class="muted" aria-live="polite">
+        {listSummary({ total: props.total, capped: props.capped, page: props.page, filtered, staff })}
+      </p>
+
+      {rows.length > 0 && <TicketTable staff={staff} rows={rows} />}
+
+      <Pagination base="/tickets" params={{ ...query }} page={props.page} hasNext={pages.hasNext} label={pages.label} prevLabel="← Newer" nextLabel="Older →" />
+    </Layout>
+  );
+}
