@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Priority, Ticket, User } from '../../db/database.ts';
 import { uploadBodyLimit } from '../../plugins/uploads.ts';
 import { PRIORITIES } from '../../db/database.ts';
-import { normaliseEmail } from '../auth/user.repository.ts';
+import { findUserByEmail, normaliseEmail } from '../users/user.repository.ts';
 import { checkUpload, contentDisposition, type AcceptedFile } from './attachments.ts';
 import { isStaff, ticketPolicy } from './ticket.policy.ts';
 import { findVisibleTicket, listStaff, listTickets, loadThread } from './ticket.repository.ts';
@@ -158,7 +158,7 @@ export default function ticketRoutes(app: FastifyInstance) {
       }
       let client: User | undefined = user;
       if (staff) {
-        client = values.client_email ? await db.selectFrom('users').selectAll().where('email', '=', values.client_email).where('role', '=', 'client').executeTakeFirst() : undefined;
+        client = values.client_email ? await findUserByEmail(db, values.client_email).then((found) => (found?.role === 'client' ? found : undefined)) : undefined;
         if (!client) {
           errors.client_email = 'There is no client account with this email. Only clients can be chosen.';
         }
