@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.ts';
 import type { Connection } from './db/connect.ts';
 import accountRoutes from './features/accounts/account.routes.ts';
+import invitationRoutes from './features/accounts/invitation.routes.ts';
 import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
 import registrationRoutes from './features/accounts/registration.routes.ts';
 import verificationRoutes from './features/accounts/verification.routes.ts';
@@ -115,6 +116,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<Fastif
   await app.register(twoFactorRoutes);
   await app.register(ticketRoutes);
   await app.register(adminUserRoutes);
+  await app.register(invitationRoutes);
   await app.register(adminSecurityRoutes);
 
   let purgeTimer: NodeJS.Timeout | undefined;
