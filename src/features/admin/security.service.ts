@@ -7,7 +7,7 @@ import { findUserIdByEmail } from '../users/user.repository.ts';
 import { emailsTriedFrom, failedLoginsByIp, listAuditEvents, type AuditFilter, type AuditRow } from './admin.repository.ts';
 import type { AuditQuery } from './admin.schemas.ts';
 
-export const SECURITY_PAGE_SIZE = 25;
+const SECURITY_PAGE_SIZE = 25;
 export const FAILED_LOGIN_WINDOW_DAYS = 30;
 const DAY = 24 * 3_600_000;
 /** Addresses shown per IP; more are fetched so that each IP keeps some when one tried many. */

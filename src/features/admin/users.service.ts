@@ -33,8 +33,8 @@ import { userPageActions, type UserPageActions } from '../users/user.policy.ts';
 import { countLiveSessions, countTicketsOfClient } from './admin.repository.ts';
 import type { UsersQuery } from './admin.schemas.ts';
 
-export const DELETED_USER_EMAIL = 'deleted-user@parapet.invalid';
-export const USERS_PAGE_SIZE = 25;
+const DELETED_USER_EMAIL = 'deleted-user@parapet.invalid';
+const USERS_PAGE_SIZE = 25;
 
 /** What the administrator's user pages need; the route builds it once from the app's decorators. */
 export interface UsersDeps {
@@ -97,7 +97,7 @@ export async function deletePageData(deps: UsersDeps, user: User): Promise<{ ok:
 }
 
 /** The last active administrator may not be demoted, disabled or deleted. */
-export function isLastActiveAdministrator(db: DB, user: User): Promise<boolean> {
+function isLastActiveAdministrator(db: DB, user: User): Promise<boolean> {
   if (user.role !== 'administrator' || user.disabled_at !== null) {
     return Promise.resolve(false);
   }
@@ -113,7 +113,7 @@ export type AdministratorCheck = 'ok' | 'last' | 'actor_not_admin';
  * administrators acting on each other at the same moment take turns and each sees the others' result; on
  * SQLite the transaction already holds the database's write lock (`begin immediate`, src/db/sqlite-statements.ts).
  */
-export async function checkAdministratorChange(trx: DB, dialect: Dialect, actorId: number, targetId: number): Promise<AdministratorCheck> {
+async function checkAdministratorChange(trx: DB, dialect: Dialect, actorId: number, targetId: number): Promise<AdministratorCheck> {
   const ids = await activeAdministratorIds(trx, dialect === 'postgres');
   if (!ids.includes(actorId)) {
     return 'actor_not_admin';
@@ -130,7 +130,7 @@ function refuseNonAdministrator<T>(check: T | 'actor_not_admin'): T {
 }
 
 /** A password nobody knows: invited users choose theirs through the emailed link. */
-export async function unusablePasswordHash(hasher: PasswordHasher): Promise<string> {
+async function unusablePasswordHash(hasher: PasswordHasher): Promise<string> {
   return hasher.hash(randomToken(32));
 }
 
@@ -290,7 +290,7 @@ export async function unlockSignIn(deps: UsersDeps, actor: Actor, user: User): P
  * `is_placeholder` (a partial unique index allows one). Its address is in the reserved `.invalid` domain, which
  * registration, invitations and email changes refuse; should an older account hold that address, another one is used.
  */
-export async function deletedUserPlaceholder(db: DB, hasher: PasswordHasher, now: number): Promise<number> {
+async function deletedUserPlaceholder(db: DB, hasher: PasswordHasher, now: number): Promise<number> {
   const existing = await findPlaceholderId(db);
   if (existing !== undefined) {
     return existing;
