@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { originOf } from '../../http/origin.ts';
 import { TokenQuery } from './accounts.schemas.ts';
@@ -8,11 +9,12 @@ import { InvalidInvitationPage, InvitationPage } from './invitation.views.tsx';
 const publicPage = { access: 'public' } as const;
 
 /** The invited person's link (an administrator created their account): choose a password, which also proves the address. */
-export default function invitationRoutes(app: FastifyInstance) {
+export default function invitationRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const deps: InvitationDeps = { db: app.db, clock: app.clock, hasher: app.hasher, mail: app.mail, passwordMinLength: app.config.env.PASSWORD_MIN_LENGTH };
   const minLength = deps.passwordMinLength;
 
-  app.get<{ Querystring: TokenQuery }>('/invitation', { config: publicPage, schema: { querystring: TokenQuery } }, async (request, reply) => {
+  app.get('/invitation', { config: publicPage, schema: { querystring: TokenQuery } }, async (request, reply) => {
     reply.header('referrer-policy', 'no-referrer');
     const token = request.query.token ?? '';
     if (!(await isInvitationValid(deps, token))) {
@@ -21,7 +23,7 @@ export default function invitationRoutes(app: FastifyInstance) {
     return reply.page((ctx) => InvitationPage({ ctx, token, minLength }));
   });
 
-  app.post<{ Body: InvitationBody }>('/invitation', { config: publicPage, schema: { body: InvitationBody } }, async (request, reply) => {
+  app.post('/invitation', { config: publicPage, schema: { body: InvitationBody } }, async (request, reply) => {
     reply.header('referrer-policy', 'no-referrer');
     const { token, password, password_confirm } = request.body;
     const result = await acceptInvitation(deps, originOf(request), { token, password, passwordConfirm: password_confirm });

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { originOf } from '../../http/origin.ts';
 import { requireUser } from '../../http/request-user.ts';
@@ -9,21 +10,22 @@ import { AuditPage, FailedLoginsPage } from './security.views.tsx';
 const admin = { access: 'administrator', fresh: true } as const;
 const AUDIT_EVENT_NAMES = [...AUDIT_EVENTS].sort();
 
-export default function adminSecurityRoutes(app: FastifyInstance) {
+export default function adminSecurityRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const deps: SecurityDeps = { db: app.db, clock: app.clock, loginIp: app.limits.loginIp };
 
-  app.get<{ Querystring: FailedLoginsQuery }>('/admin/failed-logins', { config: admin, schema: { querystring: FailedLoginsQuery } }, async (request, reply) => {
+  app.get('/admin/failed-logins', { config: admin, schema: { querystring: FailedLoginsQuery } }, async (request, reply) => {
     const page = request.query.page ?? 1;
     const { rows, hasNext } = await failedLoginsPage(deps, page);
     return reply.page((ctx) => FailedLoginsPage({ ctx, rows, page, hasNext, windowDays: FAILED_LOGIN_WINDOW_DAYS }));
   });
 
-  app.post<{ Body: UnlockBody }>('/admin/failed-logins/unlock', { config: admin, schema: { body: UnlockBody } }, async (request, reply) => {
+  app.post('/admin/failed-logins/unlock', { config: admin, schema: { body: UnlockBody } }, async (request, reply) => {
     await unlockIp(deps, requireUser(request).id, originOf(request), request.body.ip);
     return reply.flash('success', `${request.body.ip} can sign in again.`).redirect('/admin/failed-logins', 303);
   });
 
-  app.get<{ Querystring: AuditQuery }>('/admin/audit', { config: admin, schema: { querystring: AuditQuery } }, async (request, reply) => {
+  app.get('/admin/audit', { config: admin, schema: { querystring: AuditQuery } }, async (request, reply) => {
     const q = request.query;
     const { rows, hasNext } = await auditPage(deps, q);
     return reply.page((ctx) => AuditPage({ ctx, rows, q, page: q.page ?? 1, hasNext, events: AUDIT_EVENT_NAMES, retentionDays: app.config.env.AUDIT_RETENTION_DAYS }));

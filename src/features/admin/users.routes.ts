@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../db/database.ts';
 import { parseForm, type FormResult } from '../../http/forms.ts';
@@ -46,7 +47,8 @@ async function signInAgain(reply: FastifyReply, message?: string) {
   return (message ? reply.flash('info', message) : reply).redirect('/login', 303);
 }
 
-export default function adminUserRoutes(app: FastifyInstance) {
+export default function adminUserRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const deps: UsersDeps = {
     db: app.db,
     dialect: app.conn.dialect,
@@ -61,7 +63,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
     return reply.page((ctx) => UserPage({ ctx, user, ...data, errors: form?.errors ?? {}, ...(form ? { values: form.values } : {}) }), form?.status ?? 200);
   }
 
-  app.get<{ Querystring: UsersQuery }>('/admin/users', { config: admin, schema: { querystring: UsersQuery } }, async (request, reply) => {
+  app.get('/admin/users', { config: admin, schema: { querystring: UsersQuery } }, async (request, reply) => {
     const { rows, page, hasNext } = await usersPage(deps, request.query);
     return reply.page((ctx) => UsersPage({ ctx, rows, q: request.query, page, hasNext }));
   });
@@ -148,7 +150,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
     return reply.page((ctx) => DeleteUserPage({ ctx, user, ticketCount: data.ticketCount }));
   });
 
-  app.post<{ Body: DeleteUserBody }>('/admin/users/:id/delete', { config: admin, schema: { params: UserIdParams, body: DeleteUserBody }, preHandler: loadTargetUser('delete') }, async (request, reply) => {
+  app.post('/admin/users/:id/delete', { config: admin, schema: { params: UserIdParams, body: DeleteUserBody }, preHandler: loadTargetUser('delete') }, async (request, reply) => {
     const user = targetUser.of(request);
     const actor = actorOf(request);
     const keep = request.body.tickets === 'keep';
