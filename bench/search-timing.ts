@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
+import { toUser } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { listTickets } from '../src/features/tickets/ticket.repository.ts';
 import { connectTo, findUsers, prepareDataset } from './lib/dataset.ts';
@@ -36,8 +37,8 @@ if (migrated.length > 0) {
   process.stdout.write(`migrated (${migrated.map((m) => m.migrationName).join(', ')}) in ${((performance.now() - migrating) / 1000).toFixed(1)} s\n`);
 }
 const users = await findUsers(conn);
-const admin = await conn.db.selectFrom('users').selectAll().where('id', '=', users.admins[0]!.id).executeTakeFirstOrThrow();
-const client = await conn.db.selectFrom('users').selectAll().where('id', '=', users.client.id).executeTakeFirstOrThrow();
+const admin = toUser(await conn.db.selectFrom('users').selectAll().where('id', '=', users.admins[0]!.id).executeTakeFirstOrThrow());
+const client = toUser(await conn.db.selectFrom('users').selectAll().where('id', '=', users.client.id).executeTakeFirstOrThrow());
 
 /** CPU time (ms) of this database's PostgreSQL backends, read from /proc (the server runs on this machine). */
 async function serverCpuMs(): Promise<number> {

@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import type { Connection } from './db/connect.ts';
 import type { App } from './http/app-types.ts';
 import accountRoutes from './features/accounts/account.routes.ts';
+import invitationRoutes from './features/accounts/invitation.routes.ts';
 import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
 import registrationRoutes from './features/accounts/registration.routes.ts';
 import verificationRoutes from './features/accounts/verification.routes.ts';
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   await app.register(twoFactorRoutes);
   await app.register(ticketRoutes);
   await app.register(adminUserRoutes);
+  await app.register(invitationRoutes);
   await app.register(adminSecurityRoutes);
 
   schedulePurge(app);

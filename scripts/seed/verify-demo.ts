@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { loadConfig, loadDotEnv } from '../../src/config.ts';
 import { connect } from '../../src/db/connect.ts';
-import type { User } from '../../src/db/database.ts';
+import { toUser, type User } from '../../src/db/database.ts';
 import { createArgon2Hasher } from '../../src/lib/password-hasher.ts';
 import { listTickets, loadThread, type TicketFilters } from '../../src/features/tickets/ticket.repository.ts';
 import { createTwoFactorKeys, openTotpSecret } from '../../src/features/two-factor/two-factor.service.ts';
@@ -87,10 +87,11 @@ try {
     check(`tsvector match 'invoice'`, Number(hits.rows[0]?.n) > 0, `${Number(hits.rows[0]?.n)} messages ('okta', a rare word: ${Number(rare.rows[0]?.n)})`);
   }
 
-  const admin = await db.selectFrom('users').selectAll().where('role', '=', 'administrator').orderBy('id').executeTakeFirstOrThrow();
+  const admin = toUser(await db.selectFrom('users').selectAll().where('role', '=', 'administrator').orderBy('id').executeTakeFirstOrThrow());
   const busiest = await sql<{ client_id: number }>`select client_id from tickets group by client_id order by count(*) desc limit 1`.execute(db);
-  const client = await db.selectFrom('users').selectAll().where('id', '=', busiest.rows[0]?.client_id ?? 0).executeTakeFirst();
-  const agent = await db.selectFrom('users').selectAll().where('role', '=', 'agent').orderBy('id').executeTakeFirstOrThrow();
+  const clientRow = await db.selectFrom('users').selectAll().where('id', '=', busiest.rows[0]?.client_id ?? 0).executeTakeFirst();
+  const client = clientRow && toUser(clientRow);
+  const agent = toUser(await db.selectFrom('users').selectAll().where('role', '=', 'agent').orderBy('id').executeTakeFirstOrThrow());
   // What the login needs: the password verifies under this configuration's pepper, the TOTP secret decrypts under its key.
   const hasher = createArgon2Hasher({ pepper: config.pepper, ...config.argon2 });
   const keys = createTwoFactorKeys(config);

@@ -216,9 +216,17 @@ export interface Database {
 }
 
 export type DB = Kysely<Database>;
-export type User = Selectable<UsersTable>;
+/** A users row as stored: the two flags are integers (SQLite has no boolean). Only repositories see it. */
+export type UserRow = Selectable<UsersTable>;
+/** A user as the app sees it: the row with its integer flags as booleans (`toUser` maps at the repository edge). */
+export type User = Omit<UserRow, 'notify_tickets' | 'is_placeholder'> & { notify_tickets: boolean; is_placeholder: boolean };
 export type NewUser = Insertable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
+
+/** The repository edge for users: here rather than in features/users so that plugins (sessions) can use it too. */
+export function toUser(row: UserRow): User {
+  return { ...row, notify_tickets: Number(row.notify_tickets) === 1, is_placeholder: Number(row.is_placeholder) === 1 };
+}
 export type UserToken = Selectable<UserTokensTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
 export type Ticket = Selectable<TicketsTable>;

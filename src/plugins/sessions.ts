@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { DB, Session, User } from '../db/database.ts';
+import { toUser, type DB, type Session, type User } from '../db/database.ts';
 import { randomToken, sha256Hex } from '../lib/crypto.ts';
 import { cookieSettings } from '../lib/cookies.ts';
 
@@ -91,7 +91,7 @@ export default fp(
         }
       });
       request.session = session;
-      request.user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+      request.user = toUser(await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow());
       this.setCookie(names.session, token, { ...options, maxAge: Math.floor(config.session.absoluteMs / 1000) });
       if (stage === 'full') {
         opts.onFullSession(this, request.user, now);
@@ -125,7 +125,7 @@ export default fp(
       this.setCookie(names.session, token, { ...options, maxAge: Math.max(0, Math.floor((session.expires_at - clock.now()) / 1000)) });
       if (session.stage === 'full') {
         // A rotation follows a credential change: the device cookie is bound to the password, so this browser gets a fresh one.
-        request.user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirstOrThrow();
+        request.user = toUser(await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirstOrThrow());
         opts.onFullSession(this, request.user, clock.now());
       }
     });
@@ -165,7 +165,7 @@ async function findSession(app: FastifyInstance, id: string): Promise<{ session:
   }
   const { s_id, s_stage, s_created_at, s_last_seen_at, s_authenticated_at, s_expires_at, s_ip, s_user_agent, ...user } = row;
   return {
-    user,
+    user: toUser(user),
     session: {
       id: s_id,
       user_id: user.id,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Role, User } from '../../src/db/database.ts';
+import { toUser, type Role, type User } from '../../src/db/database.ts';
 import { generateTotpSecret } from '../../src/features/two-factor/totp.ts';
 import { createTwoFactorKeys } from '../../src/features/two-factor/two-factor.service.ts';
 import { encrypt } from '../../src/lib/crypto.ts';
@@ -34,7 +34,7 @@ export async function createUser(
     .returningAll()
     .executeTakeFirstOrThrow();
   if (overrides.twoFactor === false) {
-    return { ...user, password, totpSecret: null };
+    return { ...toUser(user), password, totpSecret: null };
   }
   const totpSecret = generateTotpSecret();
   const enrolled = await app.db
@@ -43,5 +43,5 @@ export async function createUser(
     .where('id', '=', user.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { ...enrolled, password, totpSecret };
+  return { ...toUser(enrolled), password, totpSecret };
 }

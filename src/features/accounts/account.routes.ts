@@ -4,7 +4,7 @@ import { hmac } from '../../lib/crypto.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
 import { endSessionsOfUser } from '../../plugins/sessions.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import { normaliseEmail } from '../auth/user.repository.ts';
+import { normaliseEmail } from '../users/user.repository.ts';
 import { ChangeEmailBody, ChangePasswordBody, CsrfOnlyBody, isValidEmail, NotificationsBody, SessionParams } from './accounts.schemas.ts';
 import { AccountPage, type FieldErrors, type SessionRow } from './accounts.views.tsx';
 import { checkPassword } from './password-policy.ts';

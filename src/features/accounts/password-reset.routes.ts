@@ -3,7 +3,7 @@ import { passwordChangedMail, passwordResetMail } from '../../mail/templates.tsx
 import { sha256Hex } from '../../lib/crypto.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import { clearAccountCounters } from '../auth/lockout.service.ts';
-import { findUserByEmail, normaliseEmail } from '../auth/user.repository.ts';
+import { findUserByEmail, normaliseEmail } from '../users/user.repository.ts';
 import { ForgotBody, isValidEmail, ResetBody, TokenQuery } from './accounts.schemas.ts';
 import { CheckEmailPage, ForgotPasswordPage, InvalidLinkPage, ResetPasswordPage, type FieldErrors } from './accounts.views.tsx';
 import { checkPassword } from './password-policy.ts';

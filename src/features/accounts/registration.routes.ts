@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { registrationAttemptMail, verifyEmailMail } from '../../mail/templates.tsx';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import { findUserByEmail, insertUserIfAbsent, normaliseEmail } from '../auth/user.repository.ts';
+import { findUserByEmail, insertUserIfAbsent, normaliseEmail } from '../users/user.repository.ts';
 import { isValidEmail, RegisterBody } from './accounts.schemas.ts';
 import { CheckEmailPage, RegisterPage, type FieldErrors } from './accounts.views.tsx';
 import { checkPassword } from './password-policy.ts';

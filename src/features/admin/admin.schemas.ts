@@ -1,42 +1,52 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ROLES } from '../../db/database.ts';
+import { EmailAddress, Form, Id, Line, OneOf } from '../../http/schemas.ts';
 
-const Csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
 const Page = Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 }));
-const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
-export const UserIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
+/** The longest name an account can have (the forms' maxlength). */
+export const NAME_MAX = 200;
+const EMAIL_MESSAGE = 'Enter an email address like name@example.com.';
+const ROLE_MESSAGE = 'Choose a role from the list.';
+
+export const UserIdParams = Type.Object({ id: Id() });
 export type UserIdParams = Static<typeof UserIdParams>;
 
 export const UsersQuery = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 254 })),
-    role: Type.Optional(Type.Union([Role, Type.Literal('')])),
-    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('unverified'), Type.Literal('')])),
+    role: Type.Optional(OneOf(['', ...ROLES])),
+    status: Type.Optional(OneOf(['active', 'disabled', 'unverified', ''])),
     page: Page,
   },
   { additionalProperties: false },
 );
 export type UsersQuery = Static<typeof UsersQuery>;
 
-export const CreateUserBody = Type.Object(
-  { ...Csrf, email: Type.String({ maxLength: 254 }), name: Type.Optional(Type.String({ maxLength: 200 })), role: Type.String({ maxLength: 20 }) },
-  { additionalProperties: false },
-);
+/**
+ * Creating and editing an account: the route's body schema (checked by parseForm, which re-renders the form with
+ * the messages) with the address cleaned as everywhere (trimmed, lower-cased).
+ */
+export const CreateUserBody = Form({
+  email: EmailAddress({ title: 'Email', messages: { required: EMAIL_MESSAGE, maxLength: EMAIL_MESSAGE } }),
+  name: Type.Optional(Line({ title: 'Name', maxLength: NAME_MAX })),
+  role: OneOf(ROLES, { title: 'Role', messages: { required: ROLE_MESSAGE, choice: ROLE_MESSAGE } }),
+});
 export type CreateUserBody = Static<typeof CreateUserBody>;
+export { EMAIL_MESSAGE as INVALID_EMAIL_MESSAGE };
 
 export const UpdateUserBody = CreateUserBody;
 export type UpdateUserBody = CreateUserBody;
 
-export const DeleteUserBody = Type.Object({ ...Csrf, tickets: Type.Union([Type.Literal('keep'), Type.Literal('delete')]) }, { additionalProperties: false });
+export const DeleteUserBody = Form({ tickets: OneOf(['keep', 'delete']) });
 export type DeleteUserBody = Static<typeof DeleteUserBody>;
 
-export const CsrfBody = Type.Object({ ...Csrf }, { additionalProperties: false });
+export const CsrfBody = Form({});
 
 export const FailedLoginsQuery = Type.Object({ page: Page }, { additionalProperties: false });
 export type FailedLoginsQuery = Static<typeof FailedLoginsQuery>;
 
-export const UnlockBody = Type.Object({ ...Csrf, ip: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F.:]+$' }) }, { additionalProperties: false });
+export const UnlockBody = Form({ ip: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F.:]+$' }) });
 export type UnlockBody = Static<typeof UnlockBody>;
 
 const Day = Type.Optional(Type.Union([Type.Literal(''), Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })]));

@@ -1,16 +1,11 @@
 import { CsrfField } from '../../views/components/forms.tsx';
+import { Pagination } from '../../views/components/pagination.tsx';
+import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
+import type { AuditRow } from './admin.repository.ts';
 import type { AuditQuery } from './admin.schemas.ts';
-import { Pagination, When } from './users.views.tsx';
-
-export interface FailedIpRow {
-  ip: string;
-  attempts: number;
-  lastAttempt: number;
-  lockedUntil: number | null;
-  emails: string[];
-}
+import type { FailedIpRow } from './security.service.ts';
 
 export function FailedLoginsPage({ ctx, rows, page, hasNext, windowDays }: { ctx: PageContext; rows: FailedIpRow[]; page: number; hasNext: boolean; windowDays: number }) {
   return (
@@ -72,17 +67,6 @@ export function FailedLoginsPage({ ctx, rows, page, hasNext, windowDays }: { ctx
       <Pagination base="/admin/failed-logins" params={{}} page={page} hasNext={hasNext} />
     </Layout>
   );
-}
-
-export interface AuditRow {
-  id: number;
-  created_at: number;
-  event: string;
-  actor_email: string | null;
-  target_email: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  details: string;
 }
 
 function Details({ json }: { json: string }) {

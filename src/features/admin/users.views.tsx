@@ -1,60 +1,16 @@
-import type { Role, User } from '../../db/database.ts';
+import type { User } from '../../db/database.ts';
 import { ROLES } from '../../db/database.ts';
+import { RoleBadge, ROLE_LABEL } from '../../views/components/badge.tsx';
 import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import { Pagination } from '../../views/components/pagination.tsx';
+import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
-import type { UsersQuery } from './admin.schemas.ts';
+import type { UserListRow } from '../users/user.repository.ts';
+import type { UserPageActions } from '../users/user.policy.ts';
+import { NAME_MAX, type UsersQuery } from './admin.schemas.ts';
 
-export const ROLE_LABEL: Record<Role, string> = { client: 'Client', agent: 'Agent', administrator: 'Administrator' };
-const PAGE_SIZE = 25;
-
-export function When({ ms }: { ms: number | null }) {
-  if (ms === null) {
-    return <span class="muted">—</span>;
-  }
-  const iso = new Date(ms).toISOString();
-  return <time datetime={iso}>{`${iso.slice(0, 10)} ${iso.slice(11, 16)}`}</time>;
-}
-
-function query(params: Record<string, string | number | undefined>): string {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (v !== undefined && v !== '' && !(k === 'page' && v === 1)) {
-      qs.set(k, String(v));
-    }
-  }
-  const s = qs.toString();
-  return s ? `?${s}` : '';
-}
-
-export function Pagination({ base, params, page, hasNext }: { base: string; params: Record<string, string | number | undefined>; page: number; hasNext: boolean }) {
-  if (page === 1 && !hasNext) {
-    return null;
-  }
-  return (
-    <nav class="pagination" aria-label="Pages">
-      {page > 1 ? (
-        <a class="button" rel="prev" href={`${base}${query({ ...params, page: page - 1 })}`}>
-          ← Previous
-        </a>
-      ) : (
-        <span />
-      )}
-      <span class="muted">Page {page}</span>
-      {hasNext ? (
-        <a class="button" rel="next" href={`${base}${query({ ...params, page: page + 1 })}`}>
-          Next →
-        </a>
-      ) : (
-        <span />
-      )}
-    </nav>
-  );
-}
-
-export type UserRow = Pick<User, 'id' | 'email' | 'name' | 'role' | 'email_verified_at' | 'totp_enabled_at' | 'disabled_at' | 'created_at' | 'last_login_at'>;
-
-export function UsersPage({ ctx, rows, q, page, hasNext }: { ctx: PageContext; rows: UserRow[]; q: UsersQuery; page: number; hasNext: boolean }) {
+export function UsersPage({ ctx, rows, q, page, hasNext }: { ctx: PageContext; rows: UserListRow[]; q: UsersQuery; page: number; hasNext: boolean }) {
   return (
     <Layout ctx={ctx} title="Users">
       <div class="page-head">
@@ -124,7 +80,7 @@ export function UsersPage({ ctx, rows, q, page, hasNext }: { ctx: PageContext; r
                     {u.name && <span class="muted"> · {u.name}</span>}
                   </td>
                   <td data-label="Role">
-                    <span class={`badge badge--${u.role}`}>{ROLE_LABEL[u.role]}</span>
+                    <RoleBadge role={u.role} />
                   </td>
                   <td data-label="Verified">{u.email_verified_at ? 'Yes' : 'No'}</td>
                   <td data-label="2FA">{u.totp_enabled_at ? 'On' : 'Off'}</td>
@@ -146,8 +102,6 @@ export function UsersPage({ ctx, rows, q, page, hasNext }: { ctx: PageContext; r
   );
 }
 
-export { PAGE_SIZE as USERS_PAGE_SIZE };
-
 function RoleSelect({ value }: { value: string }) {
   return (
     <div class="field">
@@ -163,17 +117,24 @@ function RoleSelect({ value }: { value: string }) {
   );
 }
 
-export function NewUserPage({ ctx, values, errors }: { ctx: PageContext; values: { email: string; name: string; role: string }; errors: Partial<Record<'email' | 'role' | 'form', string>> }) {
+export interface UserFormValues {
+  email: string;
+  name: string;
+  role: string;
+}
+export type UserFormErrors = Partial<Record<'email' | 'name' | 'role' | 'form', string>>;
+
+export function NewUserPage({ ctx, values, errors }: { ctx: PageContext; values: UserFormValues; errors: UserFormErrors }) {
   return (
     <Layout ctx={ctx} title="Create account" narrow>
       <section class="card auth-card" aria-labelledby="new-user-title">
         <h1 id="new-user-title">Create an account</h1>
         <p class="muted">The person receives an invitation email to choose their own password. Nobody else ever sees it.</p>
-        {errors.form && <Alert kind="error">{errors.form}</Alert>}
+        {(errors.form ?? errors.role) && <Alert kind="error">{errors.form ?? errors.role}</Alert>}
         <form method="post" action="/admin/users" class="stack" novalidate>
           <CsrfField token={ctx.csrfToken} />
           <Field label="Email" name="email" type="email" value={values.email} required maxLength={254} error={errors.email} autofocus />
-          <Field label="Name (optional)" name="name" value={values.name} maxLength={200} />
+          <Field label="Name (optional)" name="name" value={values.name} maxLength={NAME_MAX} error={errors.name} />
           <RoleSelect value={values.role || 'client'} />
           <button type="submit" class="button button--primary button--block">
             Create and send invitation
@@ -195,8 +156,18 @@ function ActionForm({ ctx, action, label, danger, confirm }: { ctx: PageContext;
   );
 }
 
-export function UserPage(props: { ctx: PageContext; user: User; sessions: number; ticketCount: number; lastAdmin: boolean; signIn?: { failures: number; pausedMs: number } | null; errors: Partial<Record<'email' | 'form', string>>; values?: { email: string; name: string; role: string } }) {
-  const { ctx, user } = props;
+export function UserPage(props: {
+  ctx: PageContext;
+  user: User;
+  sessions: number;
+  ticketCount: number;
+  lastAdmin: boolean;
+  signIn: { failures: number; pausedMs: number } | null;
+  actions: UserPageActions;
+  errors: UserFormErrors;
+  values?: UserFormValues;
+}) {
+  const { ctx, user, actions } = props;
   const values = props.values ?? { email: user.email, name: user.name, role: user.role };
   const base = `/admin/users/${user.id}`;
   return (
@@ -206,7 +177,7 @@ export function UserPage(props: { ctx: PageContext; user: User; sessions: number
       </p>
       <div class="page-head">
         <h1>{user.email}</h1>
-        <span class={`badge badge--${user.role}`}>{ROLE_LABEL[user.role]}</span>
+        <RoleBadge role={user.role} />
       </div>
       <div class="grid-2">
         <section class="card" aria-labelledby="details-title">
@@ -220,12 +191,11 @@ export function UserPage(props: { ctx: PageContext; user: User; sessions: number
             <dd>{user.totp_enabled_at ? 'On' : 'Not set up'}</dd>
             <dt>Registered</dt>
             <dd>
-              <When ms={user.created_at} /> UTC
+              <When ms={user.created_at} />
             </dd>
             <dt>Last sign-in</dt>
             <dd>
               <When ms={user.last_login_at} />
-              {user.last_login_at !== null && ' UTC'}
             </dd>
             <dt>Active sessions</dt>
             <dd>{props.sessions}</dd>
@@ -244,11 +214,11 @@ export function UserPage(props: { ctx: PageContext; user: User; sessions: number
         </section>
         <section class="card" aria-labelledby="edit-title">
           <h2 id="edit-title">Edit</h2>
-          {props.errors.form && <Alert kind="error">{props.errors.form}</Alert>}
+          {(props.errors.form ?? props.errors.role) && <Alert kind="error">{props.errors.form ?? props.errors.role}</Alert>}
           <form method="post" action={base} class="stack" novalidate>
             <CsrfField token={ctx.csrfToken} />
             <Field label="Email" name="email" type="email" value={values.email} required maxLength={254} error={props.errors.email} hint="A new address must be verified again." />
-            <Field label="Name" name="name" value={values.name} maxLength={200} />
+            <Field label="Name" name="name" value={values.name} maxLength={NAME_MAX} error={props.errors.name} />
             <RoleSelect value={values.role} />
             <button type="submit" class="button button--primary">
               Save
@@ -259,15 +229,12 @@ export function UserPage(props: { ctx: PageContext; user: User; sessions: number
       <section class="card section" aria-labelledby="actions-title">
         <h2 id="actions-title">Actions</h2>
         <div class="action-row">
-          {user.disabled_at ? (
-            <ActionForm ctx={ctx} action={`${base}/enable`} label="Enable account" />
-          ) : (
-            <ActionForm ctx={ctx} action={`${base}/disable`} label="Disable account" danger confirm="Disable this account? Their sessions end at once." />
-          )}
+          {actions.enable && <ActionForm ctx={ctx} action={`${base}/enable`} label="Enable account" />}
+          {actions.disable && <ActionForm ctx={ctx} action={`${base}/disable`} label="Disable account" danger confirm="Disable this account? Their sessions end at once." />}
           <ActionForm ctx={ctx} action={`${base}/sessions/revoke`} label="End all sessions" />
-          {!user.email_verified_at && <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />}
-          {user.totp_enabled_at && <ActionForm ctx={ctx} action={`${base}/two-factor/reset`} label="Reset two-factor" danger confirm="Reset two-factor authentication? The user must set it up again." />}
-          {props.signIn && <ActionForm ctx={ctx} action={`${base}/unlock`} label={props.signIn.pausedMs > 0 ? 'Unlock sign-in' : 'Clear failed sign-ins'} />}
+          {actions.resendVerification && <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />}
+          {actions.resetTwoFactor && <ActionForm ctx={ctx} action={`${base}/two-factor/reset`} label="Reset two-factor" danger confirm="Reset two-factor authentication? The user must set it up again." />}
+          {actions.unlock && <ActionForm ctx={ctx} action={`${base}/unlock`} label={props.signIn && props.signIn.pausedMs > 0 ? 'Unlock sign-in' : 'Clear failed sign-ins'} />}
           <a class="button button--danger" href={`${base}/delete`}>
             Delete…
           </a>
@@ -305,26 +272,6 @@ export function DeleteUserPage({ ctx, user, ticketCount }: { ctx: PageContext; u
         <p class="auth-card__footer">
           <a href={`/admin/users/${user.id}`}>Keep it</a>
         </p>
-      </section>
-    </Layout>
-  );
-}
-
-export function InvitationPage({ ctx, token, error, minLength }: { ctx: PageContext; token: string; error?: string; minLength: number }) {
-  return (
-    <Layout ctx={ctx} title="Choose your password" narrow>
-      <section class="card auth-card" aria-labelledby="invite-title">
-        <h1 id="invite-title">Welcome! Choose your password</h1>
-        {error && <Alert kind="error">{error}</Alert>}
-        <form method="post" action="/invitation" class="stack" novalidate>
-          <CsrfField token={ctx.csrfToken} />
-          <input type="hidden" name="token" value={token} />
-          <Field label="Password" name="password" type="password" autocomplete="new-password" required maxLength={1024} hint={`At least ${minLength} characters. Long phrases are best.`} strength />
-          <Field label="Confirm password" name="password_confirm" type="password" autocomplete="new-password" required maxLength={1024} />
-          <button type="submit" class="button button--primary button--block">
-            Set password
-          </button>
-        </form>
       </section>
     </Layout>
   );

@@ -4,7 +4,7 @@ import type { DB } from '../../db/database.ts';
 import { randomToken } from '../../lib/crypto.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
-import { insertUserIfAbsent } from './user.repository.ts';
+import { insertUserIfAbsent } from '../users/user.repository.ts';
 
 /**
  * Creates the first administrator when none exists: from DEFAULT_USER/DEFAULT_PASSWORD, or with a random

@@ -9,7 +9,7 @@ import { clearLoginFailures, countAttempt, deviceThrottleKey, throttleKey } from
 import { checkCredentials } from './login.service.ts';
 import { LoginBody, LoginQuery, safeNextPath } from './login.schemas.ts';
 import { LoginPage, type LoginForm } from './login.views.tsx';
-import { findUserByEmail, normaliseEmail } from './user.repository.ts';
+import { findUserByEmail, normaliseEmail } from '../users/user.repository.ts';
 import { originOf } from '../../http/origin.ts';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password.';

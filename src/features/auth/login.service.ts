@@ -1,7 +1,7 @@
 import type { DB, User } from '../../db/database.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
-import { findUserByEmail } from './user.repository.ts';
+import { findUserByEmail } from '../users/user.repository.ts';
 
 export type LoginFailure = 'unknown_email' | 'wrong_password' | 'disabled' | 'invalid_input';
 export type LoginResult = { ok: true; user: User } | { ok: false; reason: LoginFailure; user: User | null };

@@ -425,11 +425,6 @@ export async function clientRecipient(db: DB, ticket: Pick<Ticket, 'client_id'>,
   return client ? [client.email] : [];
 }
 
-/** A client account by its (normalised) email: whom staff may open a ticket for. */
-export function findClientByEmail(db: DB, email: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('email', '=', email).where('role', '=', 'client').executeTakeFirst();
-}
-
 /** The email of a ticket's client, or null when the account is gone. */
 export async function clientEmailOf(db: DB, ticket: Pick<Ticket, 'client_id'>): Promise<string | null> {
   const client = await db.selectFrom('users').select('email').where('id', '=', ticket.client_id).executeTakeFirst();

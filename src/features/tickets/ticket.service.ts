@@ -9,6 +9,7 @@ import type { Origin } from '../../lib/origin.ts';
 import type { RenderedMail } from '../../mail/templates.tsx';
 import type { Upload } from '../../plugins/uploads.ts';
 import { acceptUploads, type AcceptedFile } from './attachments.ts';
+import { findUserByEmail } from '../users/user.repository.ts';
 import { releaseAttachmentBytes, reserveAttachmentBytes } from './quota.repository.ts';
 import { ticketNotificationMail } from './ticket.mail.tsx';
 import { isStaff, messagePolicy } from './ticket.policy.ts';
@@ -18,7 +19,6 @@ import {
   deleteClientTicketRows,
   deleteTicketRows,
   findAttachmentFile,
-  findClientByEmail,
   findTicket,
   insertEntry,
   insertEvents,
@@ -165,7 +165,8 @@ export async function openTicket(deps: TicketDeps, author: User, form: FormResul
   const errors: FieldErrors<NewTicketForm> = form.ok ? {} : { ...form.errors };
   let client: User | undefined = author;
   if (isStaff(author)) {
-    client = form.values.client_email ? await findClientByEmail(deps.db, form.values.client_email) : undefined;
+    const found = form.values.client_email ? await findUserByEmail(deps.db, form.values.client_email) : undefined;
+    client = found?.role === 'client' ? found : undefined;
     if (!client) {
       errors.client_email ??= 'There is no client account with this email. Only clients can be chosen.';
     }

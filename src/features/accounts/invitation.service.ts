@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { DB } from '../../db/database.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Origin } from '../../lib/origin.ts';
+import { passwordChangedMail } from '../../mail/templates.tsx';
+import { recordAudit } from '../../audit/audit.repository.ts';
+import type { PasswordHasher } from '../../lib/password-hasher.ts';
+import { endUserSessions } from '../auth/session.service.ts';
+import { findUserById, setPasswordAndVerify } from '../users/user.repository.ts';
+import { checkPassword } from './password-policy.ts';
+import { consumeToken, peekToken } from './tokens.ts';
+
+export interface InvitationDeps {
+  db: DB;
+  clock: Clock;
+  hasher: PasswordHasher;
+  mail: Pick<FastifyInstance['mail'], 'enqueue' | 'link' | 'deliverSoon'>;
+  passwordMinLength: number;
+}
+
+/** Whether an invitation link can still be used (it is not consumed by looking). */
+export async function isInvitationValid(deps: InvitationDeps, token: string): Promise<boolean> {
+  return (await peekToken(deps.db, token, 'invite', deps.clock.now())) !== undefined;
+}
+
+export type AcceptInvitationResult = { ok: true } | { ok: false; error: 'invalid' } | { ok: false; error: 'weak'; message: string };
+
+/**
+ * The invited person chooses a password: the single-use link is consumed, the password set and the address
+ * proven in one transaction; any session of the account ends.
+ */
+export async function acceptInvitation(deps: InvitationDeps, origin: Origin, input: { token: string; password: string; passwordConfirm: string }): Promise<AcceptInvitationResult> {
+  const now = deps.clock.now();
+  const pending = await peekToken(deps.db, input.token, 'invite', now);
+  const user = pending && (await findUserById(deps.db, pending.user_id));
+  if (!user) {
+    return { ok: false, error: 'invalid' };
+  }
+  const weakness =
+    checkPassword({ minLength: deps.passwordMinLength }, input.password, user.email) ?? (input.password !== input.passwordConfirm ? 'The two passwords are not the same.' : null);
+  if (weakness) {
+    return { ok: false, error: 'weak', message: weakness };
+  }
+  const passwordHash = await deps.hasher.hash(input.password);
+  const accepted = await deps.db.transaction().execute(async (trx) => {
+    if (!(await consumeToken(trx, input.token, 'invite', now))) {
+      return false;
+    }
+    await setPasswordAndVerify(trx, user.id, passwordHash, now);
+    await endUserSessions(trx, now, origin, { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_set' });
+    await deps.mail.enqueue(trx, user.email, passwordChangedMail(deps.mail.link('/forgot-password')));
+    await recordAudit(trx, now, origin, { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id, details: { via: 'invitation' } });
+    return true;
+  });
+  if (!accepted) {
+    return { ok: false, error: 'invalid' };
+  }
+  deps.mail.deliverSoon();
+  return { ok: true };
+}
