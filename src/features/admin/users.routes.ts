@@ -282,7 +282,7 @@ export default function adminUserRoutes(app: FastifyInstance) {
     if (!user) {
       return reply.callNotFound();
     }
-    await clearAccountCounters(app, db, user);
+    await clearAccountCounters(app, user);
     await recordAudit(db, clock.now(), originOf(request), { event: 'login.unlocked', actorUserId: actor.id, targetUserId: user.id, details: { scope: 'account', via: 'administrator' } });
     return done(reply, user, 'Sign-in is unlocked: failed sign-ins and code attempts for this account were cleared.');
   });

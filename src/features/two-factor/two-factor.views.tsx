@@ -1,4 +1,7 @@
+import { AuthCard, SignOutButton } from '../../views/components/auth-card.tsx';
 import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import { CurrentPasswordField } from '../../views/components/password-fields.tsx';
+import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 
@@ -34,9 +37,7 @@ export interface SetupProps {
 export function TwoFactorSetupPage(props: SetupProps) {
   const { ctx } = props;
   return (
-    <Layout ctx={ctx} title="Set up two-factor authentication" narrow>
-      <section class="card auth-card" aria-labelledby="setup-title">
-        <h1 id="setup-title">{props.replacing ? 'Set up a new authenticator' : 'Set up two-factor authentication'}</h1>
+    <AuthCard ctx={ctx} title="Set up two-factor authentication" heading={props.replacing ? 'Set up a new authenticator' : undefined} id="setup">
         <p>
           {props.replacing
             ? 'Scan this new code with your authenticator app. Your old app stops working once you confirm.'
@@ -63,7 +64,7 @@ export function TwoFactorSetupPage(props: SetupProps) {
           <input type="hidden" name="sealed" value={props.sealed} />
           {props.replacing && (
             <>
-              <Field label="Current password" name="current_password" type="password" autocomplete="current-password" required maxLength={1024} error={props.passwordError} />
+              <CurrentPasswordField error={props.passwordError} />
               <CodeField label="Code from your current app (or a recovery code)" name="old_code" error={props.oldCodeError} autofocus={false} />
             </>
           )}
@@ -80,25 +81,15 @@ export function TwoFactorSetupPage(props: SetupProps) {
             Turn on two-factor authentication
           </button>
         </form>
-        {!props.replacing && (
-          <form method="post" action="/logout" class="auth-card__footer">
-            <CsrfField token={ctx.csrfToken} />
-            <button type="submit" class="button button--block">
-              Sign out
-            </button>
-          </form>
-        )}
-      </section>
-    </Layout>
+        {!props.replacing && <SignOutButton token={ctx.csrfToken} />}
+    </AuthCard>
   );
 }
 
 export function RecoveryCodesPage({ ctx, codes, continueHref }: { ctx: PageContext; codes: string[]; continueHref: string }) {
   const file = `Parapet recovery codes\nEach code works once, in place of a code from your authenticator app.\n\n${codes.join('\n')}\n`;
   return (
-    <Layout ctx={ctx} title="Your recovery codes" narrow>
-      <section class="card auth-card" aria-labelledby="codes-title">
-        <h1 id="codes-title">Save your recovery codes</h1>
+    <AuthCard ctx={ctx} title="Your recovery codes" heading="Save your recovery codes" id="codes">
         <p>
           If you lose your phone, each of these codes lets you sign in once instead of a code from your app. <strong>This is the only time they are shown.</strong>{' '}
           Keep them somewhere safe, such as a password manager.
@@ -120,16 +111,13 @@ export function RecoveryCodesPage({ ctx, codes, continueHref }: { ctx: PageConte
             I have saved my codes — continue
           </a>
         </p>
-      </section>
-    </Layout>
+    </AuthCard>
   );
 }
 
 export function TwoFactorCodePage({ ctx, error, next }: { ctx: PageContext; error?: string; next: string }) {
   return (
-    <Layout ctx={ctx} title="Two-factor authentication" narrow>
-      <section class="card auth-card" aria-labelledby="code-title">
-        <h1 id="code-title">Enter your code</h1>
+    <AuthCard ctx={ctx} title="Two-factor authentication" heading="Enter your code" id="code">
         <p class="muted">Open your authenticator app and enter the code it shows for Parapet.</p>
         {error && <Alert kind="error">{error}</Alert>}
         <form method="post" action="/login/two-factor" class="stack" novalidate>
@@ -140,35 +128,26 @@ export function TwoFactorCodePage({ ctx, error, next }: { ctx: PageContext; erro
             Verify
           </button>
         </form>
-        <form method="post" action="/logout" class="auth-card__footer">
-          <CsrfField token={ctx.csrfToken} />
-          <button type="submit" class="button button--block">
-            Cancel and sign out
-          </button>
-        </form>
-      </section>
-    </Layout>
+        <SignOutButton token={ctx.csrfToken} label="Cancel and sign out" />
+    </AuthCard>
   );
 }
 
 export function ReauthPage({ ctx, needsCode, next, error }: { ctx: PageContext; needsCode: boolean; next: string; error?: string }) {
   return (
-    <Layout ctx={ctx} title="Confirm it’s you" narrow>
-      <section class="card auth-card" aria-labelledby="reauth-title">
-        <h1 id="reauth-title">Confirm it’s you</h1>
+    <AuthCard ctx={ctx} title="Confirm it’s you" id="reauth">
         <p class="muted">You signed in a while ago. Before changing security settings, enter your password{needsCode ? ' and a code' : ''} again.</p>
         {error && <Alert kind="error">{error}</Alert>}
         <form method="post" action="/reauth" class="stack" novalidate>
           <CsrfField token={ctx.csrfToken} />
           <input type="hidden" name="next" value={next} />
-          <Field label="Password" name="password" type="password" autocomplete="current-password" required maxLength={1024} autofocus />
+          <CurrentPasswordField label="Password" name="password" autofocus />
           {needsCode && <CodeField autofocus={false} />}
           <button type="submit" class="button button--primary button--block">
             Continue
           </button>
         </form>
-      </section>
-    </Layout>
+    </AuthCard>
   );
 }
 
@@ -185,7 +164,7 @@ export function TwoFactorAccountPage(props: { ctx: PageContext; enabledAt: numbe
           <h2 id="status-title">Authenticator app</h2>
           {props.enabledAt ? (
             <p>
-              On since <time datetime={new Date(props.enabledAt).toISOString()}>{new Date(props.enabledAt).toISOString().slice(0, 10)}</time>. You have{' '}
+              On since <When ms={props.enabledAt} />. You have{' '}
               <strong>{props.remaining}</strong> unused recovery code{props.remaining === 1 ? '' : 's'}.
             </p>
           ) : (
@@ -204,7 +183,7 @@ export function TwoFactorAccountPage(props: { ctx: PageContext; enabledAt: numbe
             {props.error && <Alert kind="error">{props.error}</Alert>}
             <form method="post" action="/account/two-factor/recovery-codes" class="stack" novalidate>
               <CsrfField token={ctx.csrfToken} />
-              <Field label="Current password" name="current_password" type="password" autocomplete="current-password" required maxLength={1024} error={props.passwordError} />
+              <CurrentPasswordField error={props.passwordError} />
               <CodeField error={props.codeError} autofocus={false} />
               <button type="submit" class="button button--primary">
                 Make new recovery codes
