@@ -1,5 +1,6 @@
 import type { DB } from '../../db/database.ts';
 import type { Origin } from '../../lib/origin.ts';
+import { insertAuditEvent } from './audit.repository.ts';
 
 /** Security events. Details must never hold a password, token, code or secret. */
 export const AUDIT_EVENTS = [
@@ -42,16 +43,13 @@ export interface AuditEntry {
 }
 
 export async function recordAudit(db: DB, now: number, origin: Origin | null, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      created_at: now,
-      event: entry.event,
-      actor_user_id: entry.actorUserId ?? null,
-      target_user_id: entry.targetUserId ?? null,
-      ip: origin?.ip ?? null,
-      user_agent: origin?.userAgent ?? null,
-      details: JSON.stringify(entry.details ?? {}),
-    })
-    .execute();
+  await insertAuditEvent(db, {
+    created_at: now,
+    event: entry.event,
+    actor_user_id: entry.actorUserId ?? null,
+    target_user_id: entry.targetUserId ?? null,
+    ip: origin?.ip ?? null,
+    user_agent: origin?.userAgent ?? null,
+    details: JSON.stringify(entry.details ?? {}),
+  });
 }

@@ -38,50 +38,50 @@ export function TwoFactorSetupPage(props: SetupProps) {
   const { ctx } = props;
   return (
     <AuthCard ctx={ctx} title="Set up two-factor authentication" heading={props.replacing ? 'Set up a new authenticator' : undefined} id="setup">
+      <p>
+        {props.replacing
+          ? 'Scan this new code with your authenticator app. Your old app stops working once you confirm.'
+          : 'Every account is protected by a code from an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis). Scan the QR code with your app, then enter the code it shows.'}
+      </p>
+      <figure class="qr">
+        <img src={props.qrDataUri} alt="QR code to add this account to your authenticator app" width="200" height="200" />
+      </figure>
+      <details class="secret-details">
+        <summary>Can’t scan? Enter the key by hand</summary>
+        <p class="muted">Choose “time-based” if your app asks.</p>
         <p>
-          {props.replacing
-            ? 'Scan this new code with your authenticator app. Your old app stops working once you confirm.'
-            : 'Every account is protected by a code from an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis). Scan the QR code with your app, then enter the code it shows.'}
+          <code class="secret" aria-label="Setup key">
+            {props.secretGrouped}
+          </code>
         </p>
-        <figure class="qr">
-          <img src={props.qrDataUri} alt="QR code to add this account to your authenticator app" width="200" height="200" />
-        </figure>
-        <details class="secret-details">
-          <summary>Can’t scan? Enter the key by hand</summary>
-          <p class="muted">Choose “time-based” if your app asks.</p>
-          <p>
-            <code class="secret" aria-label="Setup key">
-              {props.secretGrouped}
-            </code>
-          </p>
-          <p class="muted small">
-            Or open this link on the device with your app: <a href={props.uri}>otpauth link</a>
-          </p>
-        </details>
-        {props.error && <Alert kind="error">{props.error}</Alert>}
-        <form method="post" action={props.replacing ? '/account/two-factor/setup' : '/two-factor/setup'} class="stack" novalidate>
-          <CsrfField token={ctx.csrfToken} />
-          <input type="hidden" name="sealed" value={props.sealed} />
-          {props.replacing && (
-            <>
-              <CurrentPasswordField error={props.passwordError} />
-              <CodeField label="Code from your current app (or a recovery code)" name="old_code" error={props.oldCodeError} autofocus={false} />
-            </>
-          )}
-          <Field
-            label={props.replacing ? 'Code from the new app' : 'Code from your app'}
-            name="code"
-            inputMode="numeric"
-            autocomplete="one-time-code"
-            required
-            maxLength={6}
-            autofocus={!props.replacing}
-          />
-          <button type="submit" class="button button--primary button--block">
-            Turn on two-factor authentication
-          </button>
-        </form>
-        {!props.replacing && <SignOutButton token={ctx.csrfToken} />}
+        <p class="muted small">
+          Or open this link on the device with your app: <a href={props.uri}>otpauth link</a>
+        </p>
+      </details>
+      {props.error && <Alert kind="error">{props.error}</Alert>}
+      <form method="post" action={props.replacing ? '/account/two-factor/setup' : '/two-factor/setup'} class="stack" novalidate>
+        <CsrfField token={ctx.csrfToken} />
+        <input type="hidden" name="sealed" value={props.sealed} />
+        {props.replacing && (
+          <>
+            <CurrentPasswordField error={props.passwordError} />
+            <CodeField label="Code from your current app (or a recovery code)" name="old_code" error={props.oldCodeError} autofocus={false} />
+          </>
+        )}
+        <Field
+          label={props.replacing ? 'Code from the new app' : 'Code from your app'}
+          name="code"
+          inputMode="numeric"
+          autocomplete="one-time-code"
+          required
+          maxLength={6}
+          autofocus={!props.replacing}
+        />
+        <button type="submit" class="button button--primary button--block">
+          Turn on two-factor authentication
+        </button>
+      </form>
+      {!props.replacing && <SignOutButton token={ctx.csrfToken} />}
     </AuthCard>
   );
 }
@@ -90,27 +90,27 @@ export function RecoveryCodesPage({ ctx, codes, continueHref }: { ctx: PageConte
   const file = `Parapet recovery codes\nEach code works once, in place of a code from your authenticator app.\n\n${codes.join('\n')}\n`;
   return (
     <AuthCard ctx={ctx} title="Your recovery codes" heading="Save your recovery codes" id="codes">
-        <p>
-          If you lose your phone, each of these codes lets you sign in once instead of a code from your app. <strong>This is the only time they are shown.</strong>{' '}
-          Keep them somewhere safe, such as a password manager.
-        </p>
-        <ol class="recovery-codes">
-          {codes.map((code) => (
-            <li key={code}>
-              <code>{code}</code>
-            </li>
-          ))}
-        </ol>
-        <p>
-          <a class="button" href={`data:text/plain;charset=utf-8,${encodeURIComponent(file)}`} download="parapet-recovery-codes.txt">
-            Download as .txt
-          </a>
-        </p>
-        <p>
-          <a class="button button--primary button--block" href={continueHref}>
-            I have saved my codes — continue
-          </a>
-        </p>
+      <p>
+        If you lose your phone, each of these codes lets you sign in once instead of a code from your app. <strong>This is the only time they are shown.</strong>{' '}
+        Keep them somewhere safe, such as a password manager.
+      </p>
+      <ol class="recovery-codes">
+        {codes.map((code) => (
+          <li key={code}>
+            <code>{code}</code>
+          </li>
+        ))}
+      </ol>
+      <p>
+        <a class="button" href={`data:text/plain;charset=utf-8,${encodeURIComponent(file)}`} download="parapet-recovery-codes.txt">
+          Download as .txt
+        </a>
+      </p>
+      <p>
+        <a class="button button--primary button--block" href={continueHref}>
+          I have saved my codes — continue
+        </a>
+      </p>
     </AuthCard>
   );
 }
@@ -118,17 +118,17 @@ export function RecoveryCodesPage({ ctx, codes, continueHref }: { ctx: PageConte
 export function TwoFactorCodePage({ ctx, error, next }: { ctx: PageContext; error?: string; next: string }) {
   return (
     <AuthCard ctx={ctx} title="Two-factor authentication" heading="Enter your code" id="code">
-        <p class="muted">Open your authenticator app and enter the code it shows for Parapet.</p>
-        {error && <Alert kind="error">{error}</Alert>}
-        <form method="post" action="/login/two-factor" class="stack" novalidate>
-          <CsrfField token={ctx.csrfToken} />
-          {next !== '/' && <input type="hidden" name="next" value={next} />}
-          <CodeField />
-          <button type="submit" class="button button--primary button--block">
-            Verify
-          </button>
-        </form>
-        <SignOutButton token={ctx.csrfToken} label="Cancel and sign out" />
+      <p class="muted">Open your authenticator app and enter the code it shows for Parapet.</p>
+      {error && <Alert kind="error">{error}</Alert>}
+      <form method="post" action="/login/two-factor" class="stack" novalidate>
+        <CsrfField token={ctx.csrfToken} />
+        {next !== '/' && <input type="hidden" name="next" value={next} />}
+        <CodeField />
+        <button type="submit" class="button button--primary button--block">
+          Verify
+        </button>
+      </form>
+      <SignOutButton token={ctx.csrfToken} label="Cancel and sign out" />
     </AuthCard>
   );
 }
@@ -136,17 +136,17 @@ export function TwoFactorCodePage({ ctx, error, next }: { ctx: PageContext; erro
 export function ReauthPage({ ctx, needsCode, next, error }: { ctx: PageContext; needsCode: boolean; next: string; error?: string }) {
   return (
     <AuthCard ctx={ctx} title="Confirm it’s you" id="reauth">
-        <p class="muted">You signed in a while ago. Before changing security settings, enter your password{needsCode ? ' and a code' : ''} again.</p>
-        {error && <Alert kind="error">{error}</Alert>}
-        <form method="post" action="/reauth" class="stack" novalidate>
-          <CsrfField token={ctx.csrfToken} />
-          <input type="hidden" name="next" value={next} />
-          <CurrentPasswordField label="Password" name="password" autofocus />
-          {needsCode && <CodeField autofocus={false} />}
-          <button type="submit" class="button button--primary button--block">
-            Continue
-          </button>
-        </form>
+      <p class="muted">You signed in a while ago. Before changing security settings, enter your password{needsCode ? ' and a code' : ''} again.</p>
+      {error && <Alert kind="error">{error}</Alert>}
+      <form method="post" action="/reauth" class="stack" novalidate>
+        <CsrfField token={ctx.csrfToken} />
+        <input type="hidden" name="next" value={next} />
+        <CurrentPasswordField label="Password" name="password" autofocus />
+        {needsCode && <CodeField autofocus={false} />}
+        <button type="submit" class="button button--primary button--block">
+          Continue
+        </button>
+      </form>
     </AuthCard>
   );
 }
