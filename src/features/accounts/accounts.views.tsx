@@ -6,8 +6,7 @@ import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import type { AccountErrors, SessionRow } from './account.service.ts';
 
-export type FieldErrors = Partial<Record<string, string>>;
-export type { SessionRow };
+type FieldErrors = Partial<Record<string, string>>;
 
 export function RegisterPage({ ctx, email, errors, minLength }: { ctx: PageContext; email: string; errors: FieldErrors; minLength: number }) {
   return (

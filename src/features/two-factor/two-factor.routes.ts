@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../db/database.ts';
-import { parseForm } from '../../http/forms.ts';
+import { parseForm, type FormResult } from '../../http/forms.ts';
 import { originOf } from '../../http/origin.ts';
 import { requireSessionUser, requireUser } from '../../http/request-user.ts';
 import { defineSubject } from '../../http/subject.ts';
@@ -27,6 +27,14 @@ import { ReauthPage, RecoveryCodesPage, TwoFactorAccountPage, TwoFactorCodePage,
 
 type SetupErrors = Extract<EnrolResult, { ok: false }>['errors'];
 type AccountErrors = { error?: string; passwordError?: string; codeError?: string };
+
+/** A sealed secret that cannot be read starts the setup again, like an expired one; a code that cannot be is wrong. */
+function setupInput(form: FormResult<SetupBody>): { sealed: string | undefined; code: string | null } {
+  if (form.ok) {
+    return form.data;
+  }
+  return { sealed: form.errors.sealed || form.errors.form ? undefined : form.values.sealed, code: null };
+}
 
 /** The user whose second factor an administrator resets. */
 const targetUser = defineSubject<User>('target user');
@@ -66,8 +74,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
   app.post('/two-factor/setup', { config: { access: 'mfa-enrol' }, schema: { body: SetupBody }, attachValidation: true }, async (request, reply) => {
     const user = requireSessionUser(request);
     const form = parseForm(SetupBody, request.body);
-    // A form that cannot be read has no usable sealed secret: the setup starts again, like an expired one.
-    const result = await enrolFirstAuthenticator(deps(), originOf(request), user, sessionIdOf(request), form.ok ? form.data : null);
+    const result = await enrolFirstAuthenticator(deps(), originOf(request), user, sessionIdOf(request), setupInput(form));
     if (!result.ok) {
       return setupPage(request, reply, false, result.errors, result.keepSealed);
     }

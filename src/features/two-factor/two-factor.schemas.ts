@@ -3,9 +3,9 @@ import { Form, Id } from '../../http/schemas.ts';
 import { MAX_PASSWORD_BYTES } from '../auth/password-hasher.ts';
 
 /** A TOTP code (6 digits) or a recovery code (10 letters and digits, any dashes and spaces): at most 20 characters. */
-const Code = Type.String({ title: 'Code', maxLength: 20, pattern: '^[0-9A-Za-z \\t-]*$' });
+const Code = Type.String({ title: 'Code', maxLength: 20, pattern: '^[0-9A-Za-z\\s-]*$' });
 /** The code from a new authenticator: 6 digits, spaces allowed as apps show them ("123 456"). */
-const NewCode = Type.String({ title: 'Code', maxLength: 20, pattern: '^[0-9 \\t]*$' });
+const NewCode = Type.String({ title: 'Code', maxLength: 20, pattern: '^[0-9\\s]*$' });
 const Password = Type.String({ title: 'Current password', maxLength: MAX_PASSWORD_BYTES });
 /** The sealed enrolment (see sealEnrolment): base64url text. */
 const Sealed = Type.String({ maxLength: 500, pattern: '^[A-Za-z0-9_.=+/-]*$' });

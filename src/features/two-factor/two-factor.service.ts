@@ -178,19 +178,22 @@ async function storeEnrolment(deps: TwoFactorDeps, origin: Origin, user: User, s
 
 export type EnrolResult = { ok: true; codes: string[] } | { ok: false; errors: { error?: string; passwordError?: string; oldCodeError?: string }; keepSealed?: string };
 
-/** The first enrolment, right after the password (a `mfa_enrol` session). `input` null: the form could not be read. */
+/**
+ * The first enrolment, right after the password (a `mfa_enrol` session). `sealed` is absent when the form could
+ * not be read (the setup starts again), `code` null when the code could not be (a wrong code: the same secret stays).
+ */
 export async function enrolFirstAuthenticator(
   deps: TwoFactorDeps,
   origin: Origin,
   user: User,
   sessionId: string,
-  input: { sealed: string; code: string } | null,
+  input: { sealed: string | undefined; code: string | null },
 ): Promise<EnrolResult> {
-  const secret = input ? openEnrolment(deps.keys, user.id, sessionId, input.sealed, deps.now) : null;
-  if (!input || !secret) {
+  const secret = input.sealed ? openEnrolment(deps.keys, user.id, sessionId, input.sealed, deps.now) : null;
+  if (!input.sealed || !secret) {
     return { ok: false, errors: { error: SETUP_EXPIRED } };
   }
-  const step = matchTotp(secret, input.code.replace(/\s/g, ''), deps.now);
+  const step = input.code === null ? null : matchTotp(secret, input.code.replace(/\s/g, ''), deps.now);
   if (step === null) {
     return { ok: false, errors: { error: WRONG_CODE }, keepSealed: input.sealed };
   }
