@@ -53,7 +53,7 @@ export const REAUTH_AFTER_MS = 15 * 60_000;
 
 export function pendingStagePage(request: FastifyRequest): string | null {
   const stage = request.session?.stage;
-  return stage && stage !== 'full' ? PENDING_STAGES[stage] : null;
+  return stage && stage !== 'full' ? (PENDING_STAGES[stage] ?? null) : null;
 }
 
 export function routeAccess(request: FastifyRequest): Access | undefined {
