@@ -2,7 +2,7 @@ import type { DB, User } from '../../db/database.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { unlockAccountMail } from '../../mail/templates.tsx';
 import type { Limiter } from '../../plugins/rate-limit.ts';
-import { consumeToken, issueToken } from '../accounts/tokens.ts';
+import { consumeToken, issueToken, peekToken } from '../accounts/tokens.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Mailer } from './deps.ts';
 import { clearLoginFailures, MAX_PAUSE_MS, throttleKey } from './login-throttle.ts';
@@ -36,6 +36,11 @@ export async function sendUnlockMail(deps: { db: DB; now: number; mail: Mailer; 
   });
   mail.deliverSoon();
   return true;
+}
+
+/** Whether an emailed unlock link is valid right now (for showing its button). */
+export async function isUnlockLinkValid(deps: { db: DB; now: number }, token: string): Promise<boolean> {
+  return (await peekToken(deps.db, token, 'unlock', deps.now)) !== undefined;
 }
 
 /** The emailed unlock link, used: lifts the account's pause. False when the link is invalid, used or expired. */

@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { originOf } from '../../http/origin.ts';
 import { CsrfOnlyBody } from '../accounts/accounts.schemas.ts';
 import { InvalidLinkPage } from '../accounts/accounts.views.tsx';
-import { peekToken } from '../accounts/tokens.ts';
-import { unlockAccount } from './lockout.service.ts';
+import { isUnlockLinkValid, unlockAccount } from './lockout.service.ts';
 import { UnlockParams } from './login.schemas.ts';
 import { UnlockConfirmPage } from './unlock.views.tsx';
 
@@ -19,7 +18,7 @@ export default function unlockRoutes(app: FastifyInstance) {
     // The token is in this page's URL: never send it onwards in a Referer header.
     reply.header('referrer-policy', 'no-referrer');
     const { token } = request.params;
-    if (!(await peekToken(db, token, 'unlock', clock.now()))) {
+    if (!(await isUnlockLinkValid({ db, now: clock.now() }, token))) {
       return invalid(reply);
     }
     return reply.page((ctx) => UnlockConfirmPage({ ctx, token }));
