@@ -28,12 +28,19 @@ export interface UsersTable {
   is_placeholder: Generated<number>;
 }
 
+/**
+ * How far a sign-in got: 'full' once every step is done; the others reach only their one page (see PENDING_STAGES
+ * in plugins/access.ts): the email is not yet verified, the TOTP code is next, or a second factor must be set up.
+ */
+export const SESSION_STAGES = ['full', 'unverified', 'mfa', 'mfa_enrol'] as const;
+export type SessionStage = (typeof SESSION_STAGES)[number];
+
 export interface SessionsTable {
   /** SHA-256 (hex) of the cookie token; the token itself is never stored. */
   id: string;
   user_id: number;
   /** 'full' once every login step is done; before that 'unverified', 'mfa' or 'mfa_enrol' (see plugins/access.ts). */
-  stage: string;
+  stage: SessionStage;
   created_at: Millis;
   last_seen_at: Millis;
   /** When the user last proved who they are (password, and the code when 2FA is on): for re-authentication. */

@@ -13,3 +13,14 @@ export function requireUser(request: FastifyRequest): User {
   }
   return user;
 }
+
+/**
+ * The user of a session at any stage: for routes whose `config.access` admits a half-signed-in session
+ * (`unverified`, `mfa`, `mfa-enrol`), where requireUser's full sign-in is not there yet.
+ */
+export function requireSessionUser(request: FastifyRequest): User {
+  if (!request.session || !request.user) {
+    throw unauthenticated();
+  }
+  return request.user;
+}

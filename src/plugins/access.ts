@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Role } from '../db/database.ts';
+import type { Role, SessionStage } from '../db/database.ts';
 import { notFound, unauthenticated } from '../lib/errors.ts';
 
 /**
@@ -35,13 +35,13 @@ declare module 'fastify' {
 }
 
 /** Sessions between the password and full sign-in, and the one page each may see. */
-export const PENDING_STAGES = {
+export const PENDING_STAGES: Record<Exclude<SessionStage, 'full'>, string> = {
   unverified: '/verify-email/pending',
   mfa: '/login/two-factor',
   mfa_enrol: '/two-factor/setup',
-} as const;
+};
 
-const STAGE_OF: Partial<Record<Access, keyof typeof PENDING_STAGES>> = { unverified: 'unverified', mfa: 'mfa', 'mfa-enrol': 'mfa_enrol' };
+const STAGE_OF: Partial<Record<Access, Exclude<SessionStage, 'full'>>> = { unverified: 'unverified', mfa: 'mfa', 'mfa-enrol': 'mfa_enrol' };
 
 const ALLOWED: Partial<Record<Access, readonly Role[]>> = {
   'signed-in': ['client', 'agent', 'administrator'],
@@ -53,7 +53,7 @@ export const REAUTH_AFTER_MS = 15 * 60_000;
 
 export function pendingStagePage(request: FastifyRequest): string | null {
   const stage = request.session?.stage;
-  return stage && stage in PENDING_STAGES ? PENDING_STAGES[stage as keyof typeof PENDING_STAGES] : null;
+  return stage && stage !== 'full' ? (PENDING_STAGES[stage] ?? null) : null;
 }
 
 export function routeAccess(request: FastifyRequest): Access | undefined {

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { toUser, type DB, type Session, type User } from '../db/database.ts';
+import { toUser, type DB, type Session, type SessionStage, type User } from '../db/database.ts';
 import { randomToken, sha256Hex } from '../lib/crypto.ts';
 import { cookieSettings } from '../lib/cookies.ts';
 
@@ -11,7 +11,7 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /** Starts a fresh session (new token) for `userId`, ending the current one: use at login and privilege changes. */
-    startSession(userId: number, stage?: string): Promise<void>;
+    startSession(userId: number, stage?: SessionStage): Promise<void>;
     endSession(): Promise<void>;
     /** Gives the current session a new token (same user, stage and sign-in time): use after a credential change. */
     rotateSession(): Promise<void>;
@@ -65,7 +65,7 @@ export default fp(
       request.user = found.user;
     });
 
-    app.decorateReply('startSession', async function (this: FastifyReply, userId: number, stage = 'full') {
+    app.decorateReply('startSession', async function (this: FastifyReply, userId: number, stage: SessionStage = 'full') {
       const request = this.request;
       const now = clock.now();
       const token = randomToken(32);

@@ -1,42 +1,46 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { EmailAddress, Form, OneOf } from '../../http/schemas.ts';
 import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
 
-const Csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
-const Password = Type.String({ maxLength: MAX_PASSWORD_BYTES });
-const Email = Type.String({ maxLength: 254 });
+/** Passwords are limited in bytes (checked by the password policy); the schema bounds the characters. */
+const Password = (title: string) => Type.String({ title, maxLength: MAX_PASSWORD_BYTES });
+const Email = EmailAddress({ title: 'Email' });
+/** A single-use token from an emailed link: 43 base64url characters (anything else is an invalid link). */
 const Token = Type.String({ maxLength: 100 });
 
-export const RegisterBody = Type.Object({ ...Csrf, email: Email, password: Password, password_confirm: Password }, { additionalProperties: false });
+export const RegisterBody = Form({ email: Email, password: Password('Password'), password_confirm: Password('Confirm password') });
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const TokenQuery = Type.Object({ token: Type.Optional(Token) });
 export type TokenQuery = Static<typeof TokenQuery>;
 
-export const TokenBody = Type.Object({ ...Csrf, token: Token }, { additionalProperties: false });
+export const TokenBody = Form({ token: Token });
 export type TokenBody = Static<typeof TokenBody>;
 
-export const ForgotBody = Type.Object({ ...Csrf, email: Email }, { additionalProperties: false });
+export const ForgotBody = Form({ email: Email });
 export type ForgotBody = Static<typeof ForgotBody>;
 
-export const ResetBody = Type.Object({ ...Csrf, token: Token, password: Password, password_confirm: Password }, { additionalProperties: false });
+export const ResetBody = Form({ token: Token, password: Password('New password'), password_confirm: Password('Confirm new password') });
 export type ResetBody = Static<typeof ResetBody>;
 
-export const ChangePasswordBody = Type.Object(
-  { ...Csrf, current_password: Password, password: Password, password_confirm: Password },
-  { additionalProperties: false },
-);
+export const ChangePasswordBody = Form({
+  current_password: Password('Current password'),
+  password: Password('New password'),
+  password_confirm: Password('Confirm new password'),
+});
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
-export const ChangeEmailBody = Type.Object({ ...Csrf, email: Email, current_password: Password }, { additionalProperties: false });
+export const ChangeEmailBody = Form({ email: EmailAddress({ title: 'New email address' }), current_password: Password('Current password') });
 export type ChangeEmailBody = Static<typeof ChangeEmailBody>;
 
 export const SessionParams = Type.Object({ ref: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }) });
 export type SessionParams = Static<typeof SessionParams>;
 
-export const NotificationsBody = Type.Object({ ...Csrf, notify_tickets: Type.Union([Type.Literal('0'), Type.Literal('1')]) }, { additionalProperties: false });
+export const NotificationsBody = Form({ notify_tickets: OneOf(['0', '1'] as const) });
 export type NotificationsBody = Static<typeof NotificationsBody>;
 
-export const CsrfOnlyBody = Type.Object({ ...Csrf }, { additionalProperties: false });
+/** A body with only the CSRF token: one-button forms. */
+export const CsrfOnlyBody = Form({});
 
 const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 

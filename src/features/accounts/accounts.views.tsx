@@ -1,188 +1,129 @@
+import { AuthCard, AuthCardFooter, SignOutButton } from '../../views/components/auth-card.tsx';
 import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import { CurrentPasswordField, NewPasswordFields } from '../../views/components/password-fields.tsx';
+import { formatWhen, When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
+import type { AccountErrors, SessionRow } from './account.service.ts';
 
-export type FieldErrors = Partial<Record<string, string>>;
-
-function PasswordFields({ minLength, errors, label = 'Password' }: { minLength: number; errors: FieldErrors; label?: string }) {
-  return (
-    <>
-      <Field
-        label={label}
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        required
-        maxLength={1024}
-        hint={`At least ${minLength} characters. Long phrases are best; no special characters needed.`}
-        error={errors.password}
-        strength
-        strengthMinLength={minLength}
-      />
-      <Field label={`Confirm ${label.toLowerCase()}`} name="password_confirm" type="password" autocomplete="new-password" required maxLength={1024} error={errors.password_confirm} />
-    </>
-  );
-}
+type FieldErrors = Partial<Record<string, string>>;
 
 export function RegisterPage({ ctx, email, errors, minLength }: { ctx: PageContext; email: string; errors: FieldErrors; minLength: number }) {
   return (
-    <Layout ctx={ctx} title="Create account" narrow>
-      <section class="card auth-card" aria-labelledby="register-title">
-        <h1 id="register-title">Create your account</h1>
-        <p class="muted">You will confirm your email address before you can use the portal.</p>
-        {errors.form && <Alert kind="error">{errors.form}</Alert>}
-        <form method="post" action="/register" class="stack" novalidate>
-          <CsrfField token={ctx.csrfToken} />
-          <Field label="Email" name="email" type="email" value={email} autocomplete="email" required maxLength={254} error={errors.email} autofocus={!email} />
-          <PasswordFields minLength={minLength} errors={errors} />
-          <button type="submit" class="button button--primary button--block">
-            Create account
-          </button>
-        </form>
-        <p class="auth-card__footer">
-          Already have an account? <a href="/login">Sign in</a>
-        </p>
-      </section>
-    </Layout>
+    <AuthCard ctx={ctx} title="Create account" heading="Create your account" id="register">
+      <p class="muted">You will confirm your email address before you can use the portal.</p>
+      {errors.form && <Alert kind="error">{errors.form}</Alert>}
+      <form method="post" action="/register" class="stack" novalidate>
+        <CsrfField token={ctx.csrfToken} />
+        <Field label="Email" name="email" type="email" value={email} autocomplete="email" required maxLength={254} error={errors.email} autofocus={!email} />
+        <NewPasswordFields minLength={minLength} errors={errors} />
+        <button type="submit" class="button button--primary button--block">
+          Create account
+        </button>
+      </form>
+      <AuthCardFooter>
+        Already have an account? <a href="/login">Sign in</a>
+      </AuthCardFooter>
+    </AuthCard>
   );
 }
 
 export function CheckEmailPage({ ctx, title, message }: { ctx: PageContext; title: string; message: string }) {
   return (
-    <Layout ctx={ctx} title={title} narrow>
-      <section class="card auth-card" aria-labelledby="check-title">
-        <h1 id="check-title">{title}</h1>
-        <p>{message}</p>
-        <p class="muted">Nothing arrived after a few minutes? Check your spam folder.</p>
-        <p>
-          <a href="/login">Back to sign in</a>
-        </p>
-      </section>
-    </Layout>
+    <AuthCard ctx={ctx} title={title} id="check">
+      <p>{message}</p>
+      <p class="muted">Nothing arrived after a few minutes? Check your spam folder.</p>
+      <p>
+        <a href="/login">Back to sign in</a>
+      </p>
+    </AuthCard>
   );
 }
 
 export function VerifyPendingPage({ ctx, email }: { ctx: PageContext; email: string }) {
   return (
-    <Layout ctx={ctx} title="Verify your email" narrow>
-      <section class="card auth-card" aria-labelledby="verify-title">
-        <h1 id="verify-title">Verify your email</h1>
-        <p>
-          Before you can use the portal, confirm your address with the link we sent to <strong>{email}</strong>.
-        </p>
-        <form method="post" action="/verify-email/resend" class="stack">
-          <CsrfField token={ctx.csrfToken} />
-          <button type="submit" class="button button--primary button--block">
-            Send a new link
-          </button>
-        </form>
-        <form method="post" action="/logout" class="stack auth-card__footer">
-          <CsrfField token={ctx.csrfToken} />
-          <button type="submit" class="button button--block">
-            Sign out
-          </button>
-        </form>
-      </section>
-    </Layout>
+    <AuthCard ctx={ctx} title="Verify your email" id="verify">
+      <p>
+        Before you can use the portal, confirm your address with the link we sent to <strong>{email}</strong>.
+      </p>
+      <form method="post" action="/verify-email/resend" class="stack">
+        <CsrfField token={ctx.csrfToken} />
+        <button type="submit" class="button button--primary button--block">
+          Send a new link
+        </button>
+      </form>
+      <SignOutButton token={ctx.csrfToken} class="stack auth-card__footer" />
+    </AuthCard>
   );
 }
 
 /** The page an emailed link opens: a button that POSTs, so merely fetching the link (mail scanners) changes nothing. */
 export function ConfirmTokenPage(props: { ctx: PageContext; title: string; message: string; action: string; token: string; button: string }) {
   return (
-    <Layout ctx={props.ctx} title={props.title} narrow>
-      <section class="card auth-card" aria-labelledby="confirm-title">
-        <h1 id="confirm-title">{props.title}</h1>
-        <p>{props.message}</p>
-        <form method="post" action={props.action} class="stack">
-          <CsrfField token={props.ctx.csrfToken} />
-          <input type="hidden" name="token" value={props.token} />
-          <button type="submit" class="button button--primary button--block">
-            {props.button}
-          </button>
-        </form>
-      </section>
-    </Layout>
+    <AuthCard ctx={props.ctx} title={props.title} id="confirm">
+      <p>{props.message}</p>
+      <form method="post" action={props.action} class="stack">
+        <CsrfField token={props.ctx.csrfToken} />
+        <input type="hidden" name="token" value={props.token} />
+        <button type="submit" class="button button--primary button--block">
+          {props.button}
+        </button>
+      </form>
+    </AuthCard>
   );
 }
 
 export function InvalidLinkPage({ ctx, message, actionHref, actionLabel }: { ctx: PageContext; message: string; actionHref: string; actionLabel: string }) {
   return (
-    <Layout ctx={ctx} title="Link not valid" narrow>
-      <section class="card auth-card" aria-labelledby="invalid-title">
-        <h1 id="invalid-title">This link is not valid</h1>
-        <p>{message}</p>
-        <p>
-          <a class="button button--primary" href={actionHref}>
-            {actionLabel}
-          </a>
-        </p>
-      </section>
-    </Layout>
+    <AuthCard ctx={ctx} title="Link not valid" heading="This link is not valid" id="invalid">
+      <p>{message}</p>
+      <p>
+        <a class="button button--primary" href={actionHref}>
+          {actionLabel}
+        </a>
+      </p>
+    </AuthCard>
   );
 }
 
 export function ForgotPasswordPage({ ctx, email, error }: { ctx: PageContext; email: string; error?: string }) {
   return (
-    <Layout ctx={ctx} title="Forgot password" narrow>
-      <section class="card auth-card" aria-labelledby="forgot-title">
-        <h1 id="forgot-title">Reset your password</h1>
-        <p class="muted">Enter the email address of your account and we will send you a link to choose a new password.</p>
-        <form method="post" action="/forgot-password" class="stack" novalidate>
-          <CsrfField token={ctx.csrfToken} />
-          <Field label="Email" name="email" type="email" value={email} autocomplete="email" required maxLength={254} error={error} autofocus />
-          <button type="submit" class="button button--primary button--block">
-            Send reset link
-          </button>
-        </form>
-        <p class="auth-card__footer">
-          <a href="/login">Back to sign in</a>
-        </p>
-      </section>
-    </Layout>
+    <AuthCard ctx={ctx} title="Forgot password" heading="Reset your password" id="forgot">
+      <p class="muted">Enter the email address of your account and we will send you a link to choose a new password.</p>
+      <form method="post" action="/forgot-password" class="stack" novalidate>
+        <CsrfField token={ctx.csrfToken} />
+        <Field label="Email" name="email" type="email" value={email} autocomplete="email" required maxLength={254} error={error} autofocus />
+        <button type="submit" class="button button--primary button--block">
+          Send reset link
+        </button>
+      </form>
+      <AuthCardFooter>
+        <a href="/login">Back to sign in</a>
+      </AuthCardFooter>
+    </AuthCard>
   );
 }
 
 export function ResetPasswordPage({ ctx, token, errors, minLength }: { ctx: PageContext; token: string; errors: FieldErrors; minLength: number }) {
   return (
-    <Layout ctx={ctx} title="Choose a new password" narrow>
-      <section class="card auth-card" aria-labelledby="reset-title">
-        <h1 id="reset-title">Choose a new password</h1>
-        {errors.form && <Alert kind="error">{errors.form}</Alert>}
-        <form method="post" action="/reset-password" class="stack" novalidate>
-          <CsrfField token={ctx.csrfToken} />
-          <input type="hidden" name="token" value={token} />
-          <PasswordFields minLength={minLength} errors={errors} label="New password" />
-          <button type="submit" class="button button--primary button--block">
-            Change password
-          </button>
-        </form>
-      </section>
-    </Layout>
+    <AuthCard ctx={ctx} title="Choose a new password" id="reset">
+      {errors.form && <Alert kind="error">{errors.form}</Alert>}
+      <form method="post" action="/reset-password" class="stack" novalidate>
+        <CsrfField token={ctx.csrfToken} />
+        <input type="hidden" name="token" value={token} />
+        <NewPasswordFields minLength={minLength} errors={errors} label="New password" />
+        <button type="submit" class="button button--primary button--block">
+          Change password
+        </button>
+      </form>
+    </AuthCard>
   );
-}
-
-export interface SessionRow {
-  ref: string;
-  device: string;
-  ip: string;
-  createdAt: number;
-  lastSeenAt: number;
-  current: boolean;
-}
-
-function formatWhen(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-function When({ ms }: { ms: number }) {
-  return <time datetime={new Date(ms).toISOString()}>{formatWhen(ms)}</time>;
 }
 
 export function AccountPage(props: {
   ctx: PageContext;
   sessions: SessionRow[];
-  errors: FieldErrors;
+  errors: AccountErrors;
   emailValue: string;
   minLength: number;
   pendingEmail: string | null;
@@ -203,8 +144,8 @@ export function AccountPage(props: {
           {errors.passwordForm && <Alert kind="error">{errors.passwordForm}</Alert>}
           <form method="post" action="/account/password" class="stack" novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field label="Current password" name="current_password" type="password" autocomplete="current-password" required maxLength={1024} error={errors.current_password} />
-            <PasswordFields minLength={props.minLength} errors={errors} label="New password" />
+            <CurrentPasswordField error={errors.current_password} />
+            <NewPasswordFields minLength={props.minLength} errors={errors} label="New password" />
             <button type="submit" class="button button--primary">
               Change password
             </button>
@@ -225,16 +166,7 @@ export function AccountPage(props: {
             <CsrfField token={ctx.csrfToken} />
             <Field label="New email address" name="email" type="email" value={props.emailValue} autocomplete="email" required maxLength={254} error={errors.email} />
             {/* Its own id: the password form above has a current_password field too. */}
-            <Field
-              label="Current password"
-              name="current_password"
-              id="f-email-current_password"
-              type="password"
-              autocomplete="current-password"
-              required
-              maxLength={1024}
-              error={errors.email_password}
-            />
+            <CurrentPasswordField id="f-email-current_password" error={errors.email_password} />
             <button type="submit" class="button button--primary">
               Change email
             </button>

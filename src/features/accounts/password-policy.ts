@@ -15,10 +15,6 @@ export interface PasswordPolicy {
   minLength: number;
 }
 
-export function blocklistSize(): number {
-  return BLOCKLIST.size;
-}
-
 /** Returns the reason a password is refused, or null when it is acceptable. */
 export function checkPassword(policy: PasswordPolicy, password: string, email?: string): string | null {
   const length = [...password].length;

@@ -110,3 +110,16 @@ export async function consumeToken(db: DB, token: string, purpose: TokenPurpose,
     .returningAll()
     .executeTakeFirst();
 }
+
+/** The address an unused, unexpired change-of-email link would switch the account to, or null. */
+export async function findPendingEmailChange(db: DB, userId: number, now: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('user_tokens')
+    .select('new_email')
+    .where('user_id', '=', userId)
+    .where('purpose', '=', 'change_email')
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row?.new_email ?? null;
+}

@@ -55,7 +55,7 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
     clock: app.clock,
     hasher: app.hasher,
     mail: app.mail,
-    clearSignInCounters: (user) => clearAccountCounters(app, app.db, user),
+    clearSignInCounters: (user) => clearAccountCounters(app, user),
   };
 
   async function renderUserPage(reply: FastifyReply, user: User, form?: { values: UserFormValues; errors: UserFormErrors; status: number }) {

@@ -4,7 +4,7 @@ import type { DB } from '../../db/database.ts';
 import { randomToken } from '../../lib/crypto.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
-import { insertUserIfAbsent } from '../users/user.repository.ts';
+import { hasAdministrator, insertUserIfAbsent } from '../users/user.repository.ts';
 
 /**
  * Creates the first administrator when none exists: from DEFAULT_USER/DEFAULT_PASSWORD, or with a random
@@ -17,8 +17,7 @@ export async function ensureAdministrator(
   announce: (message: string) => void = (m) => console.log(m),
 ): Promise<{ created: boolean; email?: string }> {
   const { db, hasher, config, now } = deps;
-  const existing = await db.selectFrom('users').select('id').where('role', '=', 'administrator').limit(1).executeTakeFirst();
-  if (existing) {
+  if (await hasAdministrator(db)) {
     return { created: false };
   }
   const email = config.env.DEFAULT_USER ?? 'admin@localhost';

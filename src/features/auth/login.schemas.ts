@@ -1,21 +1,21 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { EmailAddress, Form } from '../../http/schemas.ts';
 import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
 
-export const CsrfBody = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
-
-export const LoginBody = Type.Object(
-  {
-    ...CsrfBody,
-    email: Type.String({ maxLength: 254 }),
-    password: Type.String({ maxLength: MAX_PASSWORD_BYTES }),
-    next: Type.Optional(Type.String({ maxLength: 2000 })),
-  },
-  { additionalProperties: false },
-);
+export const LoginBody = Form({
+  // Not required here: an empty field is answered like a wrong password would be, by checkCredentials.
+  email: EmailAddress({ title: 'Email' }),
+  password: Type.String({ title: 'Password', maxLength: MAX_PASSWORD_BYTES }),
+  next: Type.Optional(Type.String({ maxLength: 2000 })),
+});
 export type LoginBody = Static<typeof LoginBody>;
 
 export const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) });
 export type LoginQuery = Static<typeof LoginQuery>;
+
+/** The token of an emailed unlock link (43 base64url characters; anything else is answered as an invalid link). */
+export const UnlockParams = Type.Object({ token: Type.String({ maxLength: 100 }) });
+export type UnlockParams = Static<typeof UnlockParams>;
 
 /**
  * Only same-site paths: never `//host`, `/\host` or a scheme, so `next` cannot become an open redirect.

@@ -1,7 +1,15 @@
-import type { DB, User } from '../../db/database.ts';
+import type { DB, SessionStage, User } from '../../db/database.ts';
+import { tooManyRequests } from '../../lib/errors.ts';
+import type { Origin } from '../../lib/origin.ts';
+import type { Limiter } from '../../plugins/rate-limit.ts';
+import { recordAudit } from '../../audit/audit.repository.ts';
+import type { Mailer } from './deps.ts';
+import { recordFailedLogin } from './failed-login.repository.ts';
+import { sendUnlockMail } from './lockout.service.ts';
+import { clearLoginFailures, countAttempt, deviceThrottleKey, throttleKey } from './login-throttle.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
-import { findUserByEmail } from '../users/user.repository.ts';
+import { findUserByEmail, updatePasswordHash } from '../users/user.repository.ts';
 
 export type LoginFailure = 'unknown_email' | 'wrong_password' | 'disabled' | 'invalid_input';
 export type LoginResult = { ok: true; user: User } | { ok: false; reason: LoginFailure; user: User | null };
@@ -27,8 +35,113 @@ export async function checkCredentials(deps: { db: DB; hasher: PasswordHasher; n
   }
   if (deps.hasher.needsRehash(user.password_hash)) {
     // Parameters were raised since this hash was made: upgrade it now that we hold the plain password.
-    const upgraded = await deps.hasher.hash(password);
-    await deps.db.updateTable('users').set({ password_hash: upgraded, updated_at: deps.now }).where('id', '=', user.id).execute();
+    await updatePasswordHash(deps.db, user.id, await deps.hasher.hash(password), deps.now);
   }
   return { ok: true, user };
+}
+
+export interface SignInDeps {
+  db: DB;
+  hasher: PasswordHasher;
+  now: number;
+  mail: Mailer;
+  limits: { loginIp: Limiter; unlockMail: Limiter; secondFactorAccount: Limiter };
+  /** LOGIN_LOCK_MINUTES: how long a locked IP waits (for the audit record). */
+  ipLockMinutes: number;
+  /** REQUIRE_2FA: a right password without a second factor leads to setting one up. */
+  requireTwoFactor: boolean;
+}
+
+/**
+ * The browser's device cookie, read by the route (the cookie is the request's): whether one was sent at all, and
+ * the trusted device id it names for a given account (see device-cookie.ts).
+ */
+export interface DeviceCookie {
+  present: boolean;
+  trustedFor(user: User | undefined): string | null;
+}
+
+/** A refused sign-in re-renders the form: 400 for input that cannot be a sign-in, 401 for every other failure. */
+export type SignInOutcome = { ok: false; status: 400 | 401 } | { ok: true; userId: number; stage: SessionStage };
+
+/**
+ * One sign-in attempt with a password. Locked IPs and paused emails are refused (429) before the password is
+ * even checked, a right password too; the IP's point is spent first (atomically), so parallel attempts cannot
+ * all pass a check made before counting. Returns the stage the new session starts at.
+ */
+export async function signIn(deps: SignInDeps, origin: Origin, device: DeviceCookie, input: { email: string; password: string }): Promise<SignInOutcome> {
+  const { db, now } = deps;
+  const email = input.email;
+  const ipAttempt = await deps.limits.loginIp.admit(origin.ip);
+  if (!ipAttempt.admitted) {
+    await recordFailedLogin(db, now, { ip: origin.ip, email, userId: null, reason: 'ip_locked' });
+    throw tooManyRequests(ipAttempt.retryAfterSeconds);
+  }
+  // Per account: the attempt is counted first (login-throttle.ts), on the account's counter, or on the
+  // device's own counter when it carries a valid device cookie for this account (device-cookie.ts).
+  const owner = device.present ? await findUserByEmail(db, email) : undefined;
+  const trusted = device.trustedFor(owner);
+  const key = owner && trusted ? deviceThrottleKey(owner.id, trusted) : throttleKey(email);
+  const attempt = await countAttempt(db, key, now);
+  if (!attempt.admitted) {
+    await recordFailedLogin(db, now, { ip: origin.ip, email, userId: null, reason: 'locked' });
+    throw tooManyRequests(attempt.retryMs / 1000);
+  }
+  const result = await checkCredentials(deps, email, input.password);
+  if (!result.ok) {
+    if (result.reason === 'invalid_input') {
+      await ipAttempt.refund();
+      return { ok: false, status: 400 };
+    }
+    const ipLocked = ipAttempt.remaining === 0;
+    const { count: failures, pauseMs } = attempt;
+    const targetUserId = result.user?.id ?? null;
+    await recordFailedLogin(db, now, { ip: origin.ip, email, userId: targetUserId, reason: result.reason });
+    await recordAudit(db, now, origin, { event: 'login.failure', targetUserId, details: { reason: result.reason, email, consecutive: failures } });
+    if (ipLocked || pauseMs > 0) {
+      const pauseSeconds = Math.round((ipLocked ? deps.ipLockMinutes * 60_000 : pauseMs) / 1000);
+      await recordAudit(db, now, origin, { event: 'login.lockout', targetUserId, details: { scope: ipLocked ? 'ip' : trusted ? 'device' : 'email', email, pauseSeconds } });
+    }
+    if (pauseMs > 0 && !trusted && result.user) {
+      await sendUnlockMail(deps, origin, result.user);
+    }
+    return { ok: false, status: 401 };
+  }
+  await ipAttempt.refund();
+  await clearLoginFailures(db, key);
+  const user = result.user;
+  const stage = stageAfterPassword(user, deps.requireTwoFactor);
+  if (stage === 'unverified' || stage === 'full') {
+    const details: Record<string, string> = stage === 'unverified' ? { stage: 'unverified' } : { method: 'password' };
+    await recordAudit(db, now, origin, { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details });
+  }
+  return { ok: true, userId: user.id, stage };
+}
+
+/**
+ * Right password, then: an unproven address reaches only the "verify your email" page; a second factor is
+ * asked next; under REQUIRE_2FA an account without one sets it up; otherwise the sign-in is complete.
+ */
+function stageAfterPassword(user: User, requireTwoFactor: boolean): SessionStage {
+  if (user.email_verified_at === null) {
+    return 'unverified';
+  }
+  if (user.totp_enabled_at !== null) {
+    return 'mfa';
+  }
+  return requireTwoFactor ? 'mfa_enrol' : 'full';
+}
+
+/** Where a new session of each stage goes first. */
+export function pageAfterSignIn(stage: SessionStage, next: string): string {
+  switch (stage) {
+    case 'unverified':
+      return '/verify-email/pending';
+    case 'mfa':
+      return next === '/' ? '/login/two-factor' : `/login/two-factor?next=${encodeURIComponent(next)}`;
+    case 'mfa_enrol':
+      return '/two-factor/setup';
+    case 'full':
+      return next;
+  }
 }

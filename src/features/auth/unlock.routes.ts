@@ -1,15 +1,10 @@
-import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { InvalidLinkPage } from '../accounts/accounts.views.tsx';
-import { consumeToken, peekToken } from '../accounts/tokens.ts';
-import { recordAudit } from '../../audit/audit.repository.ts';
-import { clearAccountCounters } from './lockout.service.ts';
-import { UnlockConfirmPage } from './unlock.views.tsx';
 import { originOf } from '../../http/origin.ts';
-
-const UnlockParams = Type.Object({ token: Type.String({ maxLength: 100 }) });
-type UnlockParams = Static<typeof UnlockParams>;
-const UnlockBody = Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+import { CsrfOnlyBody } from '../accounts/accounts.schemas.ts';
+import { InvalidLinkPage } from '../accounts/accounts.views.tsx';
+import { isUnlockLinkValid, unlockAccount } from './lockout.service.ts';
+import { UnlockParams } from './login.schemas.ts';
+import { UnlockConfirmPage } from './unlock.views.tsx';
 
 const INVALID_UNLOCK = 'This unlock link is invalid, has already been used, or has expired. You can still sign in once the pause ends, or reset your password.';
 
@@ -23,22 +18,17 @@ export default function unlockRoutes(app: FastifyInstance) {
     // The token is in this page's URL: never send it onwards in a Referer header.
     reply.header('referrer-policy', 'no-referrer');
     const { token } = request.params;
-    if (!(await peekToken(db, token, 'unlock', clock.now()))) {
+    if (!(await isUnlockLinkValid({ db, now: clock.now() }, token))) {
       return invalid(reply);
     }
     return reply.page((ctx) => UnlockConfirmPage({ ctx, token }));
   });
 
-  app.post<{ Params: UnlockParams }>('/unlock/:token', { config: { access: 'public' }, schema: { params: UnlockParams, body: UnlockBody } }, async (request, reply) => {
+  app.post<{ Params: UnlockParams }>('/unlock/:token', { config: { access: 'public' }, schema: { params: UnlockParams, body: CsrfOnlyBody } }, async (request, reply) => {
     reply.header('referrer-policy', 'no-referrer');
-    const now = clock.now();
-    const used = await consumeToken(db, request.params.token, 'unlock', now);
-    const user = used && (await db.selectFrom('users').select(['id', 'email', 'disabled_at']).where('id', '=', used.user_id).executeTakeFirst());
-    if (!user || user.disabled_at !== null) {
+    if (!(await unlockAccount({ db, now: clock.now(), limits: app.limits }, originOf(request), request.params.token))) {
       return invalid(reply);
     }
-    await clearAccountCounters(app, db, user);
-    await recordAudit(db, now, originOf(request), { event: 'login.unlocked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'account', via: 'email_link' } });
     return reply.flash('success', 'Sign-in to your account is unlocked. You can sign in now.').redirect('/login', 303);
   });
 }

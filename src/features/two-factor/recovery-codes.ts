@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { DB } from '../../db/database.ts';
 import { hmac, safeEqual } from '../../lib/crypto.ts';
+import { listUnusedRecoveryCodes, markRecoveryCodeUsed, replaceRecoveryCodeHashes } from './two-factor.repository.ts';
 
 export const RECOVERY_CODE_COUNT = 10;
 // Crockford-style alphabet without look-alikes (0/O, 1/I/L): 31 symbols, 10 per code ≈ 49.5 bits.
@@ -26,11 +27,7 @@ function hashCode(secretKey: string, normalised: string): string {
 /** Replaces the user's codes with a new set (the old set stops working) and returns the new codes. */
 export async function replaceRecoveryCodes(db: DB, secretKey: string, userId: number, now: number): Promise<string[]> {
   const codes = generateRecoveryCodes();
-  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
-  await db
-    .insertInto('recovery_codes')
-    .values(codes.map((code) => ({ user_id: userId, code_hash: hashCode(secretKey, normaliseRecoveryCode(code) ?? ''), created_at: now, used_at: null })))
-    .execute();
+  await replaceRecoveryCodeHashes(db, userId, codes.map((code) => hashCode(secretKey, normaliseRecoveryCode(code) ?? '')), now);
   return codes;
 }
 
@@ -44,29 +41,16 @@ export async function consumeRecoveryCode(db: DB, secretKey: string, userId: num
     return null;
   }
   const candidate = hashCode(secretKey, normalised);
-  const unused = await db.selectFrom('recovery_codes').select(['id', 'code_hash']).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  const unused = await listUnusedRecoveryCodes(db, userId);
   let match: number | null = null;
   for (const row of unused) {
     if (safeEqual(row.code_hash, candidate)) {
       match = row.id;
     }
   }
-  if (match === null) {
-    return null;
-  }
-  const used = await db.updateTable('recovery_codes').set({ used_at: now }).where('id', '=', match).where('used_at', 'is', null).executeTakeFirst();
-  if (Number(used.numUpdatedRows) !== 1) {
+  if (match === null || !(await markRecoveryCodeUsed(db, match, now))) {
     return null;
   }
   return unused.length - 1;
 }
 
-export async function countRecoveryCodes(db: DB, userId: number): Promise<number> {
-  const row = await db
-    .selectFrom('recovery_codes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
