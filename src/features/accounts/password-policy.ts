@@ -8,8 +8,6 @@ import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
 const BLOCKLIST: ReadonlySet<string> = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
 
 export const PRODUCT_WORD = 'parapet';
-export const MIN_ALLOWED_LENGTH = 8;
-export const DEFAULT_MIN_LENGTH = 12;
 
 export interface PasswordPolicy {
   minLength: number;

@@ -27,16 +27,13 @@ export type UsersQuery = Static<typeof UsersQuery>;
  * Creating and editing an account: the route's body schema (checked by parseForm, which re-renders the form with
  * the messages) with the address cleaned as everywhere (trimmed, lower-cased).
  */
-export const CreateUserBody = Form({
+export const UserForm = Form({
   email: EmailAddress({ title: 'Email', messages: { required: EMAIL_MESSAGE, maxLength: EMAIL_MESSAGE } }),
   name: Type.Optional(Line({ title: 'Name', maxLength: NAME_MAX })),
   role: OneOf(ROLES, { title: 'Role', messages: { required: ROLE_MESSAGE, choice: ROLE_MESSAGE } }),
 });
-export type CreateUserBody = Static<typeof CreateUserBody>;
+export type UserForm = Static<typeof UserForm>;
 export { EMAIL_MESSAGE as INVALID_EMAIL_MESSAGE };
-
-export const UpdateUserBody = CreateUserBody;
-export type UpdateUserBody = CreateUserBody;
 
 export const DeleteUserBody = Form({ tickets: OneOf(['keep', 'delete']) });
 export type DeleteUserBody = Static<typeof DeleteUserBody>;

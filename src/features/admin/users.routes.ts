@@ -6,7 +6,7 @@ import { originOf } from '../../http/origin.ts';
 import { requireUser } from '../../http/request-user.ts';
 import { clearAccountCounters } from '../auth/lockout.service.ts';
 import { loadTargetUser, targetUser } from '../users/user.policy.ts';
-import { CreateUserBody, CsrfBody, DeleteUserBody, INVALID_EMAIL_MESSAGE, UpdateUserBody, UserIdParams, UsersQuery } from './admin.schemas.ts';
+import { CsrfBody, DeleteUserBody, INVALID_EMAIL_MESSAGE, UserForm, UserIdParams, UsersQuery } from './admin.schemas.ts';
 import {
   createUser,
   deletePageData,
@@ -35,7 +35,7 @@ function actorOf(request: FastifyRequest): Actor {
   return { user: requireUser(request), origin: originOf(request) };
 }
 
-function formValues(form: FormResult<CreateUserBody>): UserFormValues {
+function formValues(form: FormResult<UserForm>): UserFormValues {
   return { email: form.values.email ?? '', name: form.values.name ?? '', role: form.values.role ?? '' };
 }
 
@@ -70,8 +70,8 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
 
   app.get('/admin/users/new', { config: admin }, async (_request, reply) => reply.page((ctx) => NewUserPage({ ctx, values: { email: '', name: '', role: 'client' }, errors: {} })));
 
-  app.post('/admin/users', { config: admin, schema: { body: CreateUserBody }, attachValidation: true }, async (request, reply) => {
-    const form = parseForm(CreateUserBody, request.body);
+  app.post('/admin/users', { config: admin, schema: { body: UserForm }, attachValidation: true }, async (request, reply) => {
+    const form = parseForm(UserForm, request.body);
     const values = formValues(form);
     if (!form.ok) {
       return reply.page((ctx) => NewUserPage({ ctx, values, errors: form.errors }), 400);
@@ -86,10 +86,10 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
 
   app.get('/admin/users/:id', { config: admin, schema: byId, preHandler: loadTargetUser('view') }, async (request, reply) => renderUserPage(reply, targetUser.of(request)));
 
-  app.post('/admin/users/:id', { config: admin, schema: { params: UserIdParams, body: UpdateUserBody }, attachValidation: true, preHandler: loadTargetUser('edit') }, async (request, reply) => {
+  app.post('/admin/users/:id', { config: admin, schema: { params: UserIdParams, body: UserForm }, attachValidation: true, preHandler: loadTargetUser('edit') }, async (request, reply) => {
     const user = targetUser.of(request);
     const actor = actorOf(request);
-    const form = parseForm(UpdateUserBody, request.body);
+    const form = parseForm(UserForm, request.body);
     const values = formValues(form);
     if (!form.ok) {
       return renderUserPage(reply, user, { values, errors: form.errors, status: 400 });
