@@ -45,15 +45,31 @@ const ROUTE_SHAPE = [
   },
 ];
 
-/** Layers below the features never import them (ARCHITECTURE.md). */
-const INFRASTRUCTURE_IMPORTS = {
-  patterns: [
-    {
-      regex: '(^|/)features/',
-      message: 'Infrastructure (plugins, mail, db, lib, views, http, audit, jobs) never imports src/features: pass what it needs in (options, callbacks) or move the shared code down.',
-    },
-  ],
+/**
+ * Layers import downward only (ARCHITECTURE.md): lib → db → audit, http, views → mail → plugins → jobs → features.
+ * Each layer lists the folders it may not import; none of them imports src/features.
+ */
+const LAYERS = {
+  lib: ['db', 'audit', 'http', 'views', 'mail', 'plugins', 'jobs', 'features'],
+  db: ['audit', 'http', 'views', 'mail', 'plugins', 'jobs', 'features'],
+  audit: ['http', 'views', 'mail', 'plugins', 'jobs', 'features'],
+  http: ['audit', 'views', 'mail', 'plugins', 'jobs', 'features'],
+  views: ['audit', 'http', 'mail', 'plugins', 'jobs', 'features'],
+  mail: ['http', 'plugins', 'jobs', 'features'],
+  plugins: ['jobs', 'features'],
+  jobs: ['features'],
 };
+/** @param {string} layer @param {string[]} forbidden */
+function layerImports(layer, forbidden) {
+  return {
+    patterns: [
+      {
+        regex: `^\\.{1,2}/(?:.*/)?(?:${forbidden.join('|')})/`,
+        message: `src/${layer} imports only the layers below it (ARCHITECTURE.md: ${forbidden.join(', ')} are above or beside it). Pass what it needs in, or move the shared code down.`,
+      },
+    ],
+  };
+}
 /** A feature may use another feature's services, repositories and policies, never its routes. */
 const FEATURE_IMPORTS = {
   patterns: [
@@ -88,10 +104,10 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', ...NO_RAW_HTML],
     },
   },
-  {
-    files: ['src/plugins/**', 'src/mail/**', 'src/db/**', 'src/lib/**', 'src/views/**', 'src/http/**', 'src/audit/**', 'src/jobs/**'],
-    rules: { 'no-restricted-imports': ['error', INFRASTRUCTURE_IMPORTS] },
-  },
+  ...Object.entries(LAYERS).map(([layer, forbidden]) => ({
+    files: [`src/${layer}/**`],
+    rules: { 'no-restricted-imports': ['error', layerImports(layer, forbidden)] },
+  })),
   {
     files: ['src/features/**'],
     rules: {
