@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { createTestDatabase } from '../helpers/build-app.ts';
+import { databaseUrlOf, startAppProcess } from '../support/app-process.ts';
 
-const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
 const ADMIN = { email: 'admin@example.test', password: 'multi process admin passphrase' };
 
 /** Fetch with a cookie jar, like one browser talking to whichever process the proxy picks. */
@@ -37,24 +35,8 @@ class Browser {
   }
 }
 
-function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match?.[1]) {
-        resolve({ child, url: match[1] });
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-}
+/** src/server.ts on a port the OS picks, once it listens. */
+const startProcess = (env: Record<string, string>) => startAppProcess({ env: { LOG_LEVEL: 'info', ...env }, port: 0 });
 
 describe('several processes on one PostgreSQL', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, () => {
   test('sessions, CSRF tokens, lockouts and the mail outbox are shared; every email is sent exactly once', async (t) => {
@@ -75,7 +57,7 @@ describe('several processes on one PostgreSQL', { skip: !process.env.TEST_DATABA
 
     const db = await createTestDatabase('postgres');
     t.after(() => db.cleanup());
-    const url = db.database.kind === 'postgres' ? `${db.database.url}?options=${encodeURIComponent(`-c search_path=${db.database.schema ?? 'public'}`)}` : '';
+    const url = databaseUrlOf(db.database);
     const env = {
       DATABASE_URL: url,
       DATA_DIR: db.dataDir,
