@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { CHECK_EMAIL_MESSAGE } from '../../src/features/accounts/registration.routes.ts';
 import { RESET_SENT_MESSAGE } from '../../src/features/accounts/password-reset.routes.ts';
 import { INVALID_CREDENTIALS } from '../../src/features/auth/login.routes.ts';
@@ -22,38 +22,14 @@ import {
   submitLogin,
   submitRegistration,
   uniqueEmail,
-  watchContext,
 } from './helpers/browser.ts';
-import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
+import { e2eSuite } from './helpers/suite.ts';
 
 // Registration allows 10 per IP an hour (registrationIp in src/lib/limits.ts) and every browser here is 127.0.0.1: this file
 // registers 6 times in all (4 in the flows and the no-JavaScript check, 2 for the check-email page state).
 
 describe('accounts in a real browser, with a real SMTP server', () => {
-  let server: E2eServer;
-  let browser: Browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ smtp: true }), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  /** A fresh browser context (no cookies) watched for console errors, exceptions and CSP violations. */
-  async function open(t: TestContext, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext(options);
-    t.after(() => context.close());
-    context.setDefaultTimeout(10_000);
-    const { problems } = await watchContext(context);
-    const page = await context.newPage();
-    return { page, problems };
-  }
-
-  function assertClean(problems: string[]) {
-    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
-  }
+  const { server, open, assertClean } = e2eSuite({ smtp: true });
 
   const strengthOf = (page: Page, id = 'f-password') => page.locator(`#${id}-strength`);
   const mainText = async (page: Page) => (await page.getByRole('main').innerText()).trim();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { INVALID_CREDENTIALS } from '../../src/features/auth/login.routes.ts';
 import { ADMIN_PAGE_STATES, adminOn } from './helpers/admin.ts';
 import {
@@ -17,35 +17,12 @@ import {
   structureProblems,
   submitLogin,
   uniqueEmail,
-  watchContext,
 } from './helpers/browser.ts';
-import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
 import { linkIn } from './helpers/smtp.ts';
+import { e2eSuite } from './helpers/suite.ts';
 
 describe('administration in a real browser', () => {
-  let server: E2eServer;
-  let browser: Browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ smtp: true }), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function open(t: TestContext, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext(options);
-    t.after(() => context.close());
-    context.setDefaultTimeout(10_000);
-    const { problems } = await watchContext(context);
-    const page = await context.newPage();
-    return { page, problems };
-  }
-
-  function assertClean(problems: string[]) {
-    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
-  }
+  const { server, open, assertClean } = e2eSuite({ smtp: true });
 
   /** The <dd> after the <dt> `term` in the user page's details list. */
   const detail = (page: Page, term: string) => page.locator('dl.details dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');

@@ -1,37 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { INVALID_CREDENTIALS } from '../../src/features/auth/login.routes.ts';
 import { createUser } from '../helpers/factories.ts';
-import { axeInBothSchemes, inParallel, PAGE_STATES, type PageState, sidewaysOverflow, signIn, signOut, submitLogin, watchContext } from './helpers/browser.ts';
-import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
+import { axeInBothSchemes, inParallel, PAGE_STATES, type PageState, sidewaysOverflow, signIn, signOut, submitLogin } from './helpers/browser.ts';
+import { e2eSuite } from './helpers/suite.ts';
 
 describe('foundation in a real browser', () => {
-  let server: E2eServer;
-  let browser: Browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  /** A fresh browser context (no cookies) watched for console errors, exceptions and CSP violations. */
-  async function open(t: TestContext, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext(options);
-    t.after(() => context.close());
-    // Fail in seconds, not Playwright's default 30, when an element never appears.
-    context.setDefaultTimeout(10_000);
-    const { problems } = await watchContext(context);
-    const page = await context.newPage();
-    return { page, problems };
-  }
-
-  function assertClean(problems: string[]) {
-    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
-  }
+  const { server, open, assertClean } = e2eSuite();
 
   test('an anonymous visitor to / sees the sign-in form with visible labels', async (t) => {
     const { page, problems } = await open(t);
