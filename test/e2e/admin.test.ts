@@ -4,17 +4,13 @@ import type { Page } from 'playwright-core';
 import { INVALID_CREDENTIALS } from '../../src/features/auth/login.routes.ts';
 import { ADMIN_PAGE_STATES, adminOn } from './helpers/admin.ts';
 import {
-  axeInBothSchemes,
   completeTwoFactorSetup,
   continuePastRecoveryCodes,
   fillNewPassword,
   freshUser,
   GOOD_PASSWORD,
-  inParallel,
   mailboxOf,
-  sidewaysOverflow,
   signIn,
-  structureProblems,
   submitLogin,
   uniqueEmail,
 } from './helpers/browser.ts';
@@ -22,7 +18,7 @@ import { linkIn } from './helpers/smtp.ts';
 import { e2eSuite } from './helpers/suite.ts';
 
 describe('administration in a real browser', () => {
-  const { server, open, assertClean } = e2eSuite({ smtp: true });
+  const { server, open, assertClean, auditPages } = e2eSuite({ smtp: true });
 
   /** The <dd> after the <dt> `term` in the user page's details list. */
   const detail = (page: Page, term: string) => page.locator('dl.details dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
@@ -172,23 +168,6 @@ describe('administration in a real browser', () => {
   });
 
   test('every administration page passes axe-core in light and dark, and fits a 320px phone', async (t) => {
-    const failures: string[] = [];
-    await inParallel(ADMIN_PAGE_STATES, async (state) => {
-      const { page, problems } = await open(t, { viewport: { width: 1280, height: 800 } });
-      await state.open(page, server);
-      const structure = await structureProblems(page);
-      if (structure) {
-        failures.push(`[${state.name}] ${structure}`);
-      }
-      failures.push(...(await axeInBothSchemes(page, state.name, (m) => t.diagnostic(m))));
-      await page.setViewportSize({ width: 320, height: 640 });
-      const overflow = await sidewaysOverflow(page);
-      if (overflow) {
-        failures.push(`[${state.name}] scrolls sideways: ${overflow}`);
-      }
-      assertClean(problems);
-      await page.context().close();
-    });
-    assert.equal(failures.length, 0, `problems found:\n\n${failures.join('\n\n')}`);
+    await auditPages(t, ADMIN_PAGE_STATES, { context: { viewport: { width: 1280, height: 800 } } });
   });
 });

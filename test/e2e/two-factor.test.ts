@@ -3,18 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  axeInBothSchemes,
   completeTwoFactorSetup,
   continuePastRecoveryCodes,
   freshUser,
   GOOD_PASSWORD,
-  inParallel,
-  sidewaysOverflow,
   nextTotp,
   openEmailedLink,
   signIn,
   signOut,
-  structureProblems,
   submitCode,
   submitLogin,
   submitRegistration,
@@ -31,7 +27,7 @@ import { e2eSuite } from './helpers/suite.ts';
 const WRONG_CODE = 'That code is not valid. Codes change every 30 seconds, and each one works only once.';
 
 describe('two-factor authentication in a real browser', () => {
-  const { server, open, assertClean } = e2eSuite({ smtp: true });
+  const { server, open, assertClean, auditPages } = e2eSuite({ smtp: true });
 
   const path = (page: Page) => new URL(page.url()).pathname;
 
@@ -161,24 +157,7 @@ describe('two-factor authentication in a real browser', () => {
   });
 
   test('every two-factor page passes axe-core in light and dark, with no serious or critical violations', async (t) => {
-    const failures: string[] = [];
-    await inParallel(TWO_FACTOR_PAGE_STATES, async (state) => {
-      const { page, problems } = await open(t);
-      await state.open(page, server);
-      const structure = await structureProblems(page);
-      if (structure) {
-        failures.push(`[${state.name}] ${structure}`);
-      }
-      failures.push(...(await axeInBothSchemes(page, state.name, (m) => t.diagnostic(m))));
-      // No sideways scrolling on a small phone either (the setup key, the recovery codes).
-      await page.setViewportSize({ width: 320, height: 640 });
-      const overflow = await sidewaysOverflow(page);
-      if (overflow) {
-        failures.push(`[${state.name}] scrolls sideways: ${overflow}`);
-      }
-      assertClean(problems);
-      await page.context().close();
-    });
-    assert.equal(failures.length, 0, `problems found:\n\n${failures.join('\n\n')}`);
+    // Also no sideways scrolling on a small phone (the setup key, the recovery codes).
+    await auditPages(t, TWO_FACTOR_PAGE_STATES);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, type TestContext } from 'node:test';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { watchContext } from './browser.ts';
+import { axeInBothSchemes, inParallel, sidewaysOverflow, structureProblems, watchContext, type PageState } from './browser.ts';
 import { launchBrowser, startServer, type E2eServer, type StartServerOptions } from './server.ts';
 
 export interface E2eSuite {
@@ -11,6 +11,12 @@ export interface E2eSuite {
   open(t: TestContext, options?: BrowserContextOptions): Promise<{ page: Page; problems: string[] }>;
   /** Fails with the problems the browser reported, if any. */
   assertClean(problems: string[]): void;
+  /**
+   * Opens every state (two at a time, each in its own context) and fails with everything found: duplicate ids and
+   * unlabelled fields (unless `structure: false`), axe-core violations in light and dark, sideways scrolling at
+   * 320px, `onPhone`'s own checks at that size, and browser problems.
+   */
+  auditPages(t: TestContext, states: readonly PageState[], opts?: { context?: BrowserContextOptions; structure?: boolean; onPhone?: (page: Page, state: PageState) => Promise<void> }): Promise<void>;
 }
 
 /**
@@ -39,20 +45,45 @@ export function e2eSuite(options: StartServerOptions = {}): E2eSuite {
     await started?.close();
   });
 
+  const open: E2eSuite['open'] = async (t, contextOptions = {}) => {
+    assert.ok(browser, 'the browser did not start');
+    const context = await browser.newContext(contextOptions);
+    t.after(() => context.close());
+    // Fail in seconds, not Playwright's default 30, when an element never appears.
+    context.setDefaultTimeout(10_000);
+    const { problems } = await watchContext(context);
+    const page = await context.newPage();
+    return { page, problems };
+  };
+  const assertClean = (problems: string[]) => assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
+
   return {
     server,
-    async open(t, contextOptions = {}) {
-      assert.ok(browser, 'the browser did not start');
-      const context = await browser.newContext(contextOptions);
-      t.after(() => context.close());
-      // Fail in seconds, not Playwright's default 30, when an element never appears.
-      context.setDefaultTimeout(10_000);
-      const { problems } = await watchContext(context);
-      const page = await context.newPage();
-      return { page, problems };
-    },
-    assertClean(problems) {
-      assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
+    open,
+    assertClean,
+    async auditPages(t, states, opts = {}) {
+      const failures: string[] = [];
+      await inParallel(states, async (state) => {
+        const { page, problems } = await open(t, opts.context);
+        await state.open(page, server);
+        if (opts.structure !== false) {
+          const structure = await structureProblems(page);
+          if (structure) {
+            failures.push(`[${state.name}] ${structure}`);
+          }
+        }
+        failures.push(...(await axeInBothSchemes(page, state.name, (m) => t.diagnostic(m))));
+        await page.setViewportSize({ width: 320, height: 640 });
+        const overflow = await sidewaysOverflow(page);
+        if (overflow) {
+          failures.push(`[${state.name}] scrolls sideways: ${overflow}`);
+        }
+        await opts.onPhone?.(page, state);
+        // The axe run itself must not trip the CSP either.
+        assertClean(problems);
+        await page.context().close();
+      });
+      assert.equal(failures.length, 0, `problems found:\n\n${failures.join('\n\n')}`);
     },
   };
 }
