@@ -4,12 +4,12 @@ import type { TestContext } from 'node:test';
 import { databaseUrlOf, spawnApp } from '../support/app-process.ts';
 import type { TestDatabase } from './build-app.ts';
 
-/** One browser over real HTTP: a cookie jar and the last CSRF token seen. */
+/** One browser over real HTTP: a cookie jar and the last CSRF token seen. Without a base, it takes whole URLs (one browser, several processes). */
 export class Browser {
   cookies = new Map<string, string>();
   token = '';
-  constructor(private readonly base: string) {}
-  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
+  constructor(private readonly base = '') {}
+  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; location: string | null; body: string }> {
     const headers = new Headers(init.headers);
     if (this.cookies.size > 0) {
       headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
@@ -26,7 +26,7 @@ export class Browser {
     }
     const body = await res.text();
     this.token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.token;
-    return { status: res.status, body };
+    return { status: res.status, location: res.headers.get('location'), body };
   }
   post(url: string, form: Record<string, string>) {
     return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });

@@ -3,37 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { createTestDatabase } from '../helpers/build-app.ts';
+import { Browser } from '../helpers/cluster.ts';
 import { databaseUrlOf, startAppProcess } from '../support/app-process.ts';
 
 const ADMIN = { email: 'admin@example.test', password: 'multi process admin passphrase' };
-
-/** Fetch with a cookie jar, like one browser talking to whichever process the proxy picks. */
-class Browser {
-  cookies = new Map<string, string>();
-  token = '';
-  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; location: string | null; body: string }> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    }
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line) || value === '') {
-        this.cookies.delete(name);
-      } else {
-        this.cookies.set(name, value);
-      }
-    }
-    const body = await res.text();
-    this.token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.token;
-    return { status: res.status, location: res.headers.get('location'), body };
-  }
-  post(url: string, form: Record<string, string>) {
-    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });
-  }
-}
 
 /** src/server.ts on a port the OS picks, once it listens. */
 const startProcess = (env: Record<string, string>) => startAppProcess({ env: { LOG_LEVEL: 'info', ...env }, port: 0 });
