@@ -24,6 +24,7 @@ for (const dialect of dialects()) {
       await migrateToLatest(conn);
       const config = loadConfig({ ...TEST_ENV, DATA_DIR: testDb.dataDir, REQUIRE_2FA: 'false' });
       config.database = testDb.database;
+      // The real argon2 hasher (no `hasher`): the server processes verify the passwords of the users made here.
       const app = await buildApp(config, { conn, logger: false });
       t.after(async () => {
         await app.close();
