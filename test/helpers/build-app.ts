@@ -74,8 +74,11 @@ export interface TestApp {
  */
 export type TestHasher = 'fast' | 'argon2' | PasswordHasher;
 
-/** The hasher `buildApp` gets for `choice`; undefined lets the app make its real argon2 hasher from the config. */
-export function testHasher(config: Config, choice: TestHasher = 'fast'): PasswordHasher | undefined {
+/**
+ * The hasher `buildApp` gets for `choice`; undefined lets the app make its real argon2 hasher from the config.
+ * Without a choice: 'fast', or 'argon2' when TEST_HASHER=argon2 (to run the whole suite on real argon2).
+ */
+export function testHasher(config: Config, choice: TestHasher = process.env.TEST_HASHER === 'argon2' ? 'argon2' : 'fast'): PasswordHasher | undefined {
   if (choice === 'argon2') {
     return undefined;
   }
@@ -84,7 +87,7 @@ export function testHasher(config: Config, choice: TestHasher = 'fast'): Passwor
 
 export interface BuildTestAppOptions {
   logger?: FastifyServerOptions['logger'];
-  /** Default 'fast'; see TestHasher. */
+  /** Default 'fast' (TEST_HASHER=argon2 changes the default); see TestHasher. */
   hasher?: TestHasher;
 }
 
