@@ -8,7 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_PASSWORD, BENCH_TOTP_SECRET, cleanUp, connectTo, findUsers, prepareDataset } from './lib/dataset.ts';
 import { Browser } from './lib/http.ts';
-import { ROOT, freePort, runJsonChild, startApp } from './lib/processes.ts';
+import { ROOT, freePort } from '../test/support/app-process.ts';
+import { runJsonChild, startApp } from './lib/processes.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 
 interface ProfileNode {

@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import type { Argon2Result, Argon2Spec } from './argon2-baseline.ts';
 import { ARGON2, BENCH_PASSWORD, BENCH_PEPPER, BENCH_SUBJECT_PREFIX, BENCH_TOTP_SECRET, cleanUp, connectTo, findUsers, prepareDataset, type Dataset } from './lib/dataset.ts';
 import { Browser } from './lib/http.ts';
-import { ROOT, freePort, runJsonChild, startApp, startCeiling, type AppProcess } from './lib/processes.ts';
+import { ROOT, freePort } from '../test/support/app-process.ts';
+import { runJsonChild, startApp, startCeiling, type BenchApp } from './lib/processes.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import type { ProbeReport } from './probe.ts';
 
@@ -131,7 +132,7 @@ function summarise(id: string, name: string, spec: LoadSpec, result: LoadResult,
 }
 
 /** Runs one load process; the app's probe window starts when the load generator's warm-up ends. */
-async function measure(spec: LoadSpec, app?: AppProcess): Promise<{ result: LoadResult; probe?: ProbeReport }> {
+async function measure(spec: LoadSpec, app?: BenchApp): Promise<{ result: LoadResult; probe?: ProbeReport }> {
   let window: Promise<ProbeReport> | undefined;
   const result = await runJsonChild<LoadResult>('bench/load.ts', spec, (line) => {
     if (line === 'measure') {

@@ -3,11 +3,10 @@
 // database and the administrator) is not counted.
 //
 //   npx tsx bench/startup.ts [--runs 5] [--idle-ms 1000] [--env KEY=VALUE ...] -- <node arguments, e.g. --import tsx src/server.ts>
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, TSX, freePort } from './lib/processes.ts';
+import { ROOT, TSX, startAppProcess } from '../test/support/app-process.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,50 +35,28 @@ function status(pid: number): { rss: number; hwm: number; cpuMs: number } {
 }
 
 async function once(): Promise<{ ms: number; ready: ReturnType<typeof status>; idle: ReturnType<typeof status> }> {
-  const port = await freePort();
-  const env = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'development',
-    SECRET_KEY: 'startup-measurement-secret-key-0123456789abcdef',
-    PEPPER: 'startup-measurement-pepper-0123456789abcdefghij',
-    DEFAULT_USER: 'admin@example.test',
-    DEFAULT_PASSWORD: 'startup-measurement-password',
-    DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    // For runs under tsx: it looks for tsconfig.json from the working directory up.
-    TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json'),
-    ...extraEnv,
-  };
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: dataDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  for (;;) {
-    if (exited) {
-      throw new Error(`the app exited (code ${child.exitCode})`);
-    }
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-      await response.arrayBuffer();
-      if (response.status === 200) {
-        break;
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  const ms = performance.now() - started;
-  const pid = child.pid ?? 0;
-  const ready = status(pid);
+  const app = await startAppProcess({
+    args,
+    cwd: dataDir,
+    pollMs: 5,
+    env: {
+      NODE_ENV: 'development',
+      SECRET_KEY: 'startup-measurement-secret-key-0123456789abcdef',
+      PEPPER: 'startup-measurement-pepper-0123456789abcdefghij',
+      DEFAULT_USER: 'admin@example.test',
+      DEFAULT_PASSWORD: 'startup-measurement-password',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      // For runs under tsx: it looks for tsconfig.json from the working directory up.
+      TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json'),
+      ...extraEnv,
+    },
+  });
+  const ready = status(app.pid);
   await new Promise((resolve) => setTimeout(resolve, Number(values['idle-ms'])));
-  const idle = status(pid);
-  const done = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await done;
-  return { ms, ready, idle };
+  const idle = status(app.pid);
+  await app.stop();
+  return { ms: app.startupMs, ready, idle };
 }
 
 // `tsx` and relative paths are resolved from the repository, since the app runs in the data folder.

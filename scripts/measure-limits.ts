@@ -9,10 +9,9 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { connect } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import type { PasswordHasher } from '../src/lib/password-hasher.ts';
 import { currentTotp } from '../src/features/two-factor/totp.ts';
 import { TestClock } from '../src/lib/clock.ts';
-import { createTestDatabase, TEST_ENV } from '../test/helpers/build-app.ts';
+import { createTestDatabase, TEST_ENV, testHasher } from '../test/helpers/build-app.ts';
 import { TestClient } from '../test/helpers/client.ts';
 import { createUser, type TestUser } from '../test/helpers/factories.ts';
 
@@ -23,11 +22,6 @@ const clock = new TestClock(Date.UTC(2026, 0, 5, 9, 0, 0));
 // rate-limiter-flexible reads Date.now(): the whole process runs on the simulated clock.
 Date.now = () => clock.now();
 
-const cheapHasher: PasswordHasher = {
-  hash: async (password) => `plain:${password}`,
-  verify: async (stored, password) => stored === `plain:${password}`,
-  needsRehash: () => false,
-};
 
 async function freshApp(env: Record<string, string>): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const testDb = await createTestDatabase(process.argv.includes('--postgres') ? 'postgres' : 'sqlite');
@@ -35,7 +29,7 @@ async function freshApp(env: Record<string, string>): Promise<{ app: FastifyInst
   config.database = testDb.database;
   const conn = connect(config.database, { poolSize: 4 });
   await migrateToLatest(conn);
-  const app = await buildApp(config, { conn, clock, hasher: cheapHasher, logger: false });
+  const app = await buildApp(config, { conn, clock, hasher: testHasher(config, 'fast'), logger: false });
   return {
     app,
     close: async () => {

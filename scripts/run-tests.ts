@@ -1,15 +1,16 @@
-// Runs node:test over every *.test.ts below the given folders (node 20's --test does not expand globs).
+// Runs node:test over every *.test.ts below the given folders, or over the given test files (node 20's --test does not
+// expand globs).
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {
-  console.error('usage: run-tests <dir>...');
+  console.error('usage: run-tests <dir or test file>...');
   process.exit(2);
 }
 const files = dirs
-  .flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)))
+  .flatMap((dir) => (statSync(dir).isDirectory() ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)) : [dir]))
   .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.tsx'))
   .sort();
 if (files.length === 0) {

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { EnvSchema, loadConfig } from '../../src/config.ts';
 import { connect, type Connection } from '../../src/db/connect.ts';
-import { ROOT, TSX, runInherited } from './processes.ts';
+import { ROOT, TSX } from '../../test/support/app-process.ts';
+import { runInherited } from './processes.ts';
 
 // Benchmark-only secrets: the seeded password hashes and TOTP secrets are made with them, and the app runs with them.
 export const BENCH_SECRET_KEY = 'parapet-benchmark-secret-key-never-use-in-production';

@@ -1,16 +1,12 @@
 // Child processes of the benchmark: the app (with the probe preloaded), the ceiling server, load generators.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build as esbuild } from 'esbuild';
-import { DIST, build } from '../../scripts/build.ts';
+import { build } from '../../scripts/build.ts';
+import { ROOT, TSX, freePort, startAppProcess, type AppProcess } from '../../test/support/app-process.ts';
 import type { ProbeReport, ProbeRequest } from '../probe.ts';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-/** `--import tsx`, resolved here so children can run with another working directory. */
-export const TSX = import.meta.resolve('tsx');
 /** The probe, compiled like the app so that the app's process loads no tsx (its loader thread costs ~35 MB). */
 const PROBE = path.join(ROOT, 'bench/.scratch/probe.js');
 let built: Promise<void> | undefined;
@@ -24,23 +20,12 @@ export function compileApp(): Promise<void> {
   return built;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 /** Polls until `url` answers 200: the time from `since` to that answer, in ms. */
-async function waitFor200(url: string, child: ChildProcess, since: number, timeoutMs: number, what: string, logFile?: string): Promise<number> {
+async function waitFor200(url: string, child: ChildProcess, since: number, timeoutMs: number, what: string): Promise<number> {
   let childExit: number | null | undefined;
   void exited(child).then((code) => (childExit = code));
   for (;;) {
@@ -54,11 +39,11 @@ async function waitFor200(url: string, child: ChildProcess, since: number, timeo
       // not listening yet
     }
     if (childExit !== undefined) {
-      throw new Error(`${what} exited with code ${childExit} before answering${logFile ? `; see ${logFile}` : ''}`);
+      throw new Error(`${what} exited with code ${childExit} before answering`);
     }
     if (performance.now() - since > timeoutMs) {
       child.kill('SIGKILL');
-      throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms${logFile ? `; see ${logFile}` : ''}`);
+      throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms`);
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -76,39 +61,36 @@ async function stop(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
-export interface AppProcess {
-  url: string;
-  pid: number;
-  /** Spawn → first 200 from /readyz. */
-  startupMs: number;
+export interface BenchApp extends AppProcess {
   probe(reset?: boolean): Promise<ProbeReport>;
-  stop(): Promise<number | null>;
 }
 
 /**
- * Starts `node [--import bench/probe.ts, compiled] dist/server.js` (compiled first, see compileApp) in `cwd` with exactly
- * `env`, output to `logFile`. Start-up is timed from the spawn, without the build.
+ * Starts `node [--import bench/probe.ts, compiled] dist/server.js` (compiled first, see compileApp) in `cwd` with
+ * `env` (its PORT is the port), output to `logFile`, through test/support/app-process.ts. Start-up is timed from
+ * the spawn to the first 200 from /readyz, without the build.
  */
-export async function startApp(opts: { env: NodeJS.ProcessEnv; cwd: string; logFile: string; probe: boolean; nodeArgs?: string[] }): Promise<AppProcess> {
+export async function startApp(opts: { env: NodeJS.ProcessEnv; cwd: string; logFile: string; probe: boolean; nodeArgs?: string[] }): Promise<BenchApp> {
   await compileApp();
-  const port = Number(opts.env.PORT);
-  const log = openSync(opts.logFile, 'a');
-  const args = [...(opts.nodeArgs ?? []), ...(opts.probe ? ['--import', pathToFileURL(PROBE).href] : []), path.join(DIST, 'server.js')];
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', log, log, ...(opts.probe ? (['ipc'] as const) : [])] });
-  closeSync(log);
-  const url = `http://127.0.0.1:${port}`;
-  const startupMs = await waitFor200(`${url}/readyz`, child, started, 60_000, 'The app', opts.logFile);
+  const app = await startAppProcess({
+    entry: 'dist',
+    env: opts.env,
+    port: Number(opts.env.PORT),
+    ready: 'readyz',
+    pollMs: 5,
+    cwd: opts.cwd,
+    logFile: opts.logFile,
+    ipc: opts.probe,
+    nodeArgs: [...(opts.nodeArgs ?? []), ...(opts.probe ? ['--import', pathToFileURL(PROBE).href] : [])],
+  });
+  const child = app.child;
   let nextId = 1;
   const pending = new Map<number, (report: ProbeReport) => void>();
   child.on('message', (message: ProbeReport) => {
     pending.get(message.id)?.(message);
     pending.delete(message.id);
   });
-  return {
-    url,
-    pid: child.pid ?? 0,
-    startupMs,
+  return Object.assign(app, {
     probe(reset = false) {
       if (!opts.probe || !child.send) {
         return Promise.reject(new Error('the app was started without the probe'));
@@ -123,8 +105,7 @@ export async function startApp(opts: { env: NodeJS.ProcessEnv; cwd: string; logF
         child.send({ type: 'probe', id, reset } satisfies ProbeRequest);
       });
     },
-    stop: () => stop(child),
-  };
+  });
 }
 
 export interface CeilingProcess {

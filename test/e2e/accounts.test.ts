@@ -1,59 +1,31 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { CHECK_EMAIL_MESSAGE } from '../../src/features/accounts/registration.routes.ts';
 import { RESET_SENT_MESSAGE } from '../../src/features/accounts/password-reset.routes.ts';
 import { INVALID_CREDENTIALS } from '../../src/features/auth/login.routes.ts';
 import { createUser } from '../helpers/factories.ts';
 import {
   ACCOUNT_PAGE_STATES,
-  axeInBothSchemes,
   completeTwoFactorSetup,
   continuePastRecoveryCodes,
   fillNewPassword,
   GOOD_PASSWORD,
-  inParallel,
   mailboxOf,
   openEmailedLink,
   requestPasswordReset,
-  sidewaysOverflow,
   signIn,
-  structureProblems,
   submitLogin,
   submitRegistration,
   uniqueEmail,
-  watchContext,
 } from './helpers/browser.ts';
-import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
+import { e2eSuite } from './helpers/suite.ts';
 
 // Registration allows 10 per IP an hour (registrationIp in src/lib/limits.ts) and every browser here is 127.0.0.1: this file
 // registers 6 times in all (4 in the flows and the no-JavaScript check, 2 for the check-email page state).
 
 describe('accounts in a real browser, with a real SMTP server', () => {
-  let server: E2eServer;
-  let browser: Browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ smtp: true }), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  /** A fresh browser context (no cookies) watched for console errors, exceptions and CSP violations. */
-  async function open(t: TestContext, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext(options);
-    t.after(() => context.close());
-    context.setDefaultTimeout(10_000);
-    const { problems } = await watchContext(context);
-    const page = await context.newPage();
-    return { page, problems };
-  }
-
-  function assertClean(problems: string[]) {
-    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
-  }
+  const { server, open, assertClean, auditPages } = e2eSuite({ smtp: true });
 
   const strengthOf = (page: Page, id = 'f-password') => page.locator(`#${id}-strength`);
   const mainText = async (page: Page) => (await page.getByRole('main').innerText()).trim();
@@ -272,32 +244,18 @@ describe('accounts in a real browser, with a real SMTP server', () => {
   // Opening a state is the slow part (accounts, sign-ins, email): each is opened once, then checked in light,
   // in dark, and at the width of a small phone.
   test('every account page passes axe-core in light and dark, and fits a 320px phone, where the sessions table becomes labelled rows', async (t) => {
-    const failures: string[] = [];
-    await inParallel(ACCOUNT_PAGE_STATES, async (state) => {
-      const { page, problems } = await open(t, { colorScheme: 'light' });
-      await state.open(page, server);
-      // Two things axe lets through: an id used twice (a label then names the wrong field, as two "Current
-      // password" fields on the account page once did) and a field with no label of its own.
-      const structure = await structureProblems(page);
-      if (structure) {
-        failures.push(`[${state.name}] ${structure}`);
-      }
-      failures.push(...(await axeInBothSchemes(page, state.name, (m) => t.diagnostic(m))));
-
-      await page.setViewportSize({ width: 320, height: 640 });
-      const overflow = await sidewaysOverflow(page);
-      if (overflow) {
-        failures.push(`[${state.name}] scrolls sideways: ${overflow}`);
-      }
-      if (state.name === 'account') {
-        const thead = await page.locator('table thead').boundingBox();
-        assert.ok(thead && thead.height <= 1, 'the column headings are left to screen readers on a phone');
-        const label = await page.locator('td[data-label="Last seen"]').first().evaluate((td) => getComputedStyle(td, '::before').content);
-        assert.equal(label, '"Last seen"', 'each cell shows its column name');
-      }
-      assertClean(problems);
-      await page.context().close();
+    // Beyond axe, the audit finds an id used twice (a label then names the wrong field, as two "Current password"
+    // fields on the account page once did) and a field with no label of its own.
+    await auditPages(t, ACCOUNT_PAGE_STATES, {
+      context: { colorScheme: 'light' },
+      async onPhone(page, state) {
+        if (state.name === 'account') {
+          const thead = await page.locator('table thead').boundingBox();
+          assert.ok(thead && thead.height <= 1, 'the column headings are left to screen readers on a phone');
+          const label = await page.locator('td[data-label="Last seen"]').first().evaluate((td) => getComputedStyle(td, '::before').content);
+          assert.equal(label, '"Last seen"', 'each cell shows its column name');
+        }
+      },
     });
-    assert.equal(failures.length, 0, `problems found:\n\n${failures.join('\n\n')}`);
   });
 });

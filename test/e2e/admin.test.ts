@@ -1,51 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { INVALID_CREDENTIALS } from '../../src/features/auth/login.routes.ts';
 import { ADMIN_PAGE_STATES, adminOn } from './helpers/admin.ts';
 import {
-  axeInBothSchemes,
   completeTwoFactorSetup,
   continuePastRecoveryCodes,
   fillNewPassword,
   freshUser,
   GOOD_PASSWORD,
-  inParallel,
   mailboxOf,
-  sidewaysOverflow,
   signIn,
-  structureProblems,
   submitLogin,
   uniqueEmail,
-  watchContext,
 } from './helpers/browser.ts';
-import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
 import { linkIn } from './helpers/smtp.ts';
+import { e2eSuite } from './helpers/suite.ts';
 
 describe('administration in a real browser', () => {
-  let server: E2eServer;
-  let browser: Browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ smtp: true }), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function open(t: TestContext, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext(options);
-    t.after(() => context.close());
-    context.setDefaultTimeout(10_000);
-    const { problems } = await watchContext(context);
-    const page = await context.newPage();
-    return { page, problems };
-  }
-
-  function assertClean(problems: string[]) {
-    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
-  }
+  const { server, open, assertClean, auditPages } = e2eSuite({ smtp: true });
 
   /** The <dd> after the <dt> `term` in the user page's details list. */
   const detail = (page: Page, term: string) => page.locator('dl.details dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
@@ -195,23 +168,6 @@ describe('administration in a real browser', () => {
   });
 
   test('every administration page passes axe-core in light and dark, and fits a 320px phone', async (t) => {
-    const failures: string[] = [];
-    await inParallel(ADMIN_PAGE_STATES, async (state) => {
-      const { page, problems } = await open(t, { viewport: { width: 1280, height: 800 } });
-      await state.open(page, server);
-      const structure = await structureProblems(page);
-      if (structure) {
-        failures.push(`[${state.name}] ${structure}`);
-      }
-      failures.push(...(await axeInBothSchemes(page, state.name, (m) => t.diagnostic(m))));
-      await page.setViewportSize({ width: 320, height: 640 });
-      const overflow = await sidewaysOverflow(page);
-      if (overflow) {
-        failures.push(`[${state.name}] scrolls sideways: ${overflow}`);
-      }
-      assertClean(problems);
-      await page.context().close();
-    });
-    assert.equal(failures.length, 0, `problems found:\n\n${failures.join('\n\n')}`);
+    await auditPages(t, ADMIN_PAGE_STATES, { context: { viewport: { width: 1280, height: 800 } } });
   });
 });

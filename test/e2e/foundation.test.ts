@@ -1,37 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { INVALID_CREDENTIALS } from '../../src/features/auth/login.routes.ts';
 import { createUser } from '../helpers/factories.ts';
-import { axeInBothSchemes, inParallel, PAGE_STATES, type PageState, sidewaysOverflow, signIn, signOut, submitLogin, watchContext } from './helpers/browser.ts';
-import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
+import { PAGE_STATES, type PageState, signIn, signOut, submitLogin } from './helpers/browser.ts';
+import { e2eSuite } from './helpers/suite.ts';
 
 describe('foundation in a real browser', () => {
-  let server: E2eServer;
-  let browser: Browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  /** A fresh browser context (no cookies) watched for console errors, exceptions and CSP violations. */
-  async function open(t: TestContext, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext(options);
-    t.after(() => context.close());
-    // Fail in seconds, not Playwright's default 30, when an element never appears.
-    context.setDefaultTimeout(10_000);
-    const { problems } = await watchContext(context);
-    const page = await context.newPage();
-    return { page, problems };
-  }
-
-  function assertClean(problems: string[]) {
-    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
-  }
+  const { server, open, assertClean, auditPages } = e2eSuite();
 
   test('an anonymous visitor to / sees the sign-in form with visible labels', async (t) => {
     const { page, problems } = await open(t);
@@ -141,20 +116,6 @@ describe('foundation in a real browser', () => {
   test('every page passes axe-core in light and dark with no serious or critical violations, and none scrolls sideways at 320px', async (t) => {
     const longEmail = await createUser(server.app, { role: 'administrator', email: `${'averylongmailboxname'.repeat(3)}@subdomain.example.test` });
     const longEmailState: PageState = { name: 'home with a long email', open: (page) => signIn(page, server, longEmail) };
-    const failures: string[] = [];
-    await inParallel([...PAGE_STATES, longEmailState], async (state) => {
-      const { page, problems } = await open(t);
-      await state.open(page, server);
-      failures.push(...(await axeInBothSchemes(page, state.name, (m) => t.diagnostic(m))));
-      await page.setViewportSize({ width: 320, height: 640 });
-      const overflow = await sidewaysOverflow(page);
-      if (overflow) {
-        failures.push(`[${state.name}] scrolls sideways: ${overflow}`);
-      }
-      // The axe run itself must not trip the CSP either.
-      assertClean(problems);
-      await page.context().close();
-    });
-    assert.equal(failures.length, 0, `problems found:\n\n${failures.join('\n\n')}`);
+    await auditPages(t, [...PAGE_STATES, longEmailState], { structure: false });
   });
 });

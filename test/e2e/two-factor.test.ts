@@ -1,29 +1,24 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test, type TestContext } from 'node:test';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
-  axeInBothSchemes,
   completeTwoFactorSetup,
   continuePastRecoveryCodes,
   freshUser,
   GOOD_PASSWORD,
-  inParallel,
-  sidewaysOverflow,
   nextTotp,
   openEmailedLink,
   signIn,
   signOut,
-  structureProblems,
   submitCode,
   submitLogin,
   submitRegistration,
   uniqueEmail,
-  watchContext,
   wrongTotp,
 } from './helpers/browser.ts';
-import { launchBrowser, startServer, type E2eServer } from './helpers/server.ts';
 import { TWO_FACTOR_PAGE_STATES } from './helpers/two-factor.ts';
+import { e2eSuite } from './helpers/suite.ts';
 
 // Codes: every code typed here comes from nextTotp, which never offers a step twice for one user (the server's
 // replay guard) and waits for the next 30-second step only when a user has used three in one; each test has
@@ -32,29 +27,7 @@ import { TWO_FACTOR_PAGE_STATES } from './helpers/two-factor.ts';
 const WRONG_CODE = 'That code is not valid. Codes change every 30 seconds, and each one works only once.';
 
 describe('two-factor authentication in a real browser', () => {
-  let server: E2eServer;
-  let browser: Browser;
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer({ smtp: true }), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function open(t: TestContext, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext(options);
-    t.after(() => context.close());
-    context.setDefaultTimeout(10_000);
-    const { problems } = await watchContext(context);
-    const page = await context.newPage();
-    return { page, problems };
-  }
-
-  function assertClean(problems: string[]) {
-    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
-  }
+  const { server, open, assertClean, auditPages } = e2eSuite({ smtp: true });
 
   const path = (page: Page) => new URL(page.url()).pathname;
 
@@ -184,24 +157,7 @@ describe('two-factor authentication in a real browser', () => {
   });
 
   test('every two-factor page passes axe-core in light and dark, with no serious or critical violations', async (t) => {
-    const failures: string[] = [];
-    await inParallel(TWO_FACTOR_PAGE_STATES, async (state) => {
-      const { page, problems } = await open(t);
-      await state.open(page, server);
-      const structure = await structureProblems(page);
-      if (structure) {
-        failures.push(`[${state.name}] ${structure}`);
-      }
-      failures.push(...(await axeInBothSchemes(page, state.name, (m) => t.diagnostic(m))));
-      // No sideways scrolling on a small phone either (the setup key, the recovery codes).
-      await page.setViewportSize({ width: 320, height: 640 });
-      const overflow = await sidewaysOverflow(page);
-      if (overflow) {
-        failures.push(`[${state.name}] scrolls sideways: ${overflow}`);
-      }
-      assertClean(problems);
-      await page.context().close();
-    });
-    assert.equal(failures.length, 0, `problems found:\n\n${failures.join('\n\n')}`);
+    // Also no sideways scrolling on a small phone (the setup key, the recovery codes).
+    await auditPages(t, TWO_FACTOR_PAGE_STATES);
   });
 });

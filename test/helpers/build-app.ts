@@ -10,7 +10,9 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { connect, type Connection, type Dialect } from '../../src/db/connect.ts';
 import type { DB } from '../../src/db/database.ts';
 import { MIGRATION_LOCK_KEY, migrateToLatest } from '../../src/db/migrate.ts';
+import type { PasswordHasher } from '../../src/lib/password-hasher.ts';
 import { TestClock } from '../../src/lib/clock.ts';
+import { createFastHasher } from './fast-hasher.ts';
 
 export const TEST_ENV = {
   NODE_ENV: 'test',
@@ -65,15 +67,39 @@ export interface TestApp {
   clock: TestClock;
 }
 
+/**
+ * 'fast' (the default): HMAC-SHA-256 with the pepper (test/helpers/fast-hasher.ts). 'argon2': the app's own hasher,
+ * for tests about hashing, argon2's parameters, rehashing or the work a sign-in does. Or any hasher, e.g. the first
+ * app's for a second app on the same database.
+ */
+export type TestHasher = 'fast' | 'argon2' | PasswordHasher;
+
+/**
+ * The hasher `buildApp` gets for `choice`; undefined lets the app make its real argon2 hasher from the config.
+ * Without a choice: 'fast', or 'argon2' when TEST_HASHER=argon2 (to run the whole suite on real argon2).
+ */
+export function testHasher(config: Config, choice: TestHasher = process.env.TEST_HASHER === 'argon2' ? 'argon2' : 'fast'): PasswordHasher | undefined {
+  if (choice === 'argon2') {
+    return undefined;
+  }
+  return choice === 'fast' ? createFastHasher({ pepper: config.pepper }) : choice;
+}
+
+export interface BuildTestAppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Default 'fast' (TEST_HASHER=argon2 changes the default); see TestHasher. */
+  hasher?: TestHasher;
+}
+
 /** Builds the real app (same factory as the server) on a fresh database; closed with the test. */
-export async function buildTestApp(t: TestContext, dialect: Dialect, env: Record<string, string> = {}, opts: { logger?: FastifyServerOptions['logger'] } = {}): Promise<TestApp> {
+export async function buildTestApp(t: TestContext, dialect: Dialect, env: Record<string, string> = {}, opts: BuildTestAppOptions = {}): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect);
   const config = loadConfig({ ...TEST_ENV, DATA_DIR: testDb.dataDir, ...env });
   config.database = testDb.database;
   const conn = connect(config.database, { poolSize: 4 });
   await migrateToLatest(conn);
   const clock = new TestClock();
-  const app = await buildApp(config, { conn, clock, logger: opts.logger ?? false });
+  const app = await buildApp(config, { conn, clock, logger: opts.logger ?? false, hasher: testHasher(config, opts.hasher) });
   t.after(async () => {
     await app.close();
     await conn.close();

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
+import { databaseUrlOf, spawnApp } from '../support/app-process.ts';
 import type { TestDatabase } from './build-app.ts';
 
-const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
-
-/** One browser over real HTTP: a cookie jar and the last CSRF token seen. */
+/** One browser over real HTTP: a cookie jar and the last CSRF token seen. Without a base, it takes whole URLs (one browser, several processes). */
 export class Browser {
   cookies = new Map<string, string>();
   token = '';
-  constructor(private readonly base: string) {}
-  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; body: string }> {
+  constructor(private readonly base = '') {}
+  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; location: string | null; body: string }> {
     const headers = new Headers(init.headers);
     if (this.cookies.size > 0) {
       headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
@@ -28,17 +26,11 @@ export class Browser {
     }
     const body = await res.text();
     this.token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.token;
-    return { status: res.status, body };
+    return { status: res.status, location: res.headers.get('location'), body };
   }
   post(url: string, form: Record<string, string>) {
     return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });
   }
-}
-
-/** The DATABASE_URL a server process needs for a test database (PostgreSQL: with the test schema on its search path). */
-export function databaseUrlOf(testDb: TestDatabase): string {
-  const db = testDb.database;
-  return db.kind === 'sqlite' ? `sqlite:${db.file}` : `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${db.schema ?? 'public'}`)}`;
 }
 
 export interface Cluster {
@@ -54,38 +46,28 @@ export interface Cluster {
 
 /** Starts `src/server.ts` with WORKERS=2 on the test database and waits until both workers listen; killed with the test. */
 export async function startCluster(t: TestContext, testDb: TestDatabase, env: Record<string, string>): Promise<Cluster> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+  const server = spawnApp({
+    port: 0,
     env: {
-      PATH: process.env.PATH ?? '',
-      HOST: '127.0.0.1',
-      PORT: '0',
       LOG_LEVEL: 'info',
       WORKERS: '2',
       DATA_DIR: testDb.dataDir,
-      DATABASE_URL: databaseUrlOf(testDb),
+      DATABASE_URL: databaseUrlOf(testDb.database),
       SECRET_KEY: 'cluster-test-secret-key-0123456789abcdef',
       PEPPER: 'cluster-test-pepper-0123456789abcdefghij',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const workerPids = () => [...out.matchAll(/"pid":\d+,"hostname":"[^"]*","worker":\d+,"pid":(\d+),"msg":"worker is listening"/g)].map((m) => Number(m[1]));
-  const deadline = Date.now() + 60_000;
-  while (workerPids().length < 2) {
-    assert.ok(Date.now() < deadline && child.exitCode === null, `two workers did not start:\n${out}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-  assert.ok(base, out);
+  t.after(() => server.child.kill('SIGKILL'));
+  const base = await server.whenReady({ workers: 2 });
+  const out = server.output;
+  const workerPids = [...out().matchAll(/"pid":\d+,"hostname":"[^"]*","worker":\d+,"pid":(\d+),"msg":"worker is listening"/g)].map((m) => Number(m[1]));
+  assert.equal(workerPids.length, 2, out());
   return {
-    child,
+    child: server.child,
     base,
-    workerPids: workerPids(),
-    output: () => out,
-    servedBy: (from = 0) => new Set([...out.slice(from).matchAll(/"pid":(\d+)[^\n]*"msg":"request completed"/g)].map((m) => Number(m[1]))),
+    workerPids,
+    output: out,
+    servedBy: (from = 0) => new Set([...out().slice(from).matchAll(/"pid":(\d+)[^\n]*"msg":"request completed"/g)].map((m) => Number(m[1]))),
   };
 }

@@ -256,7 +256,7 @@ for (const dialect of dialects()) {
     test('a lock holds across two app processes sharing the database', async (t) => {
       const first = await buildTestApp(t, dialect);
       const conn = connect(first.config.database, { poolSize: 2 });
-      const second = await buildApp(first.config, { conn, clock: new TestClock(first.clock.now()), logger: false });
+      const second = await buildApp(first.config, { conn, clock: new TestClock(first.clock.now()), logger: false, hasher: first.app.hasher });
       t.after(async () => {
         await second.close();
         await conn.close();

@@ -8,7 +8,8 @@ import { dialects } from '../helpers/dialects.ts';
 for (const dialect of dialects()) {
   describe(`first administrator [${dialect}]`, () => {
     test('is created from DEFAULT_USER/DEFAULT_PASSWORD, verified, and can sign in; never twice', async (t) => {
-      const { app, db, config } = await buildTestApp(t, dialect, { DEFAULT_USER: 'Boss@Example.com', DEFAULT_PASSWORD: 'configured admin passphrase' });
+      // Real argon2: the stored hash is checked to be argon2id.
+      const { app, db, config } = await buildTestApp(t, dialect, { DEFAULT_USER: 'Boss@Example.com', DEFAULT_PASSWORD: 'configured admin passphrase' }, { hasher: 'argon2' });
       const printed: string[] = [];
       const deps = { db, hasher: app.hasher, config, now: app.clock.now() };
       assert.deepEqual(await ensureAdministrator(deps, app.log, (m) => printed.push(m)), { created: true, email: 'boss@example.com' });

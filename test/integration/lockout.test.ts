@@ -14,6 +14,12 @@ import { linkIn, mailsTo } from '../helpers/mail.ts';
 import { redisReachable, redisTestEnv, TEST_REDIS_URL } from '../helpers/redis.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
 
+/**
+ * Real argon2 here (not the tests' fast hasher): attempts fired at once must all be counted while the first ones are
+ * still being checked, and only a password check that takes argon2's real time keeps that window open.
+ */
+const REAL_ARGON2 = { hasher: 'argon2' } as const;
+
 const WRONG = 'credential stuffing guess 1';
 const NEW_PASSWORD = 'brand new quiet harbour';
 
@@ -113,7 +119,7 @@ async function reproduction(t: TestApp) {
 for (const dialect of dialects()) {
   describe(`account lockout [${dialect}]`, () => {
     test('140 wrong passwords at once: bounded count, no century lock, the owner keeps signing in; an unknown email answers the same', async (t) => {
-      const testApp = await buildTestApp(t, dialect);
+      const testApp = await buildTestApp(t, dialect, {}, REAL_ARGON2);
       const { responses } = await reproduction(testApp);
       const { app, db } = testApp;
 
@@ -130,7 +136,7 @@ for (const dialect of dialects()) {
     });
 
     test('two app processes sharing the database admit five attempts between them, however many arrive at once', async (t) => {
-      const first = await buildTestApp(t, dialect);
+      const first = await buildTestApp(t, dialect, {}, REAL_ARGON2);
       const conn = connect(first.config.database, { poolSize: 2 });
       const second = await buildApp(first.config, { conn, clock: new TestClock(first.clock.now()), logger: false });
       t.after(async () => {
@@ -145,7 +151,7 @@ for (const dialect of dialects()) {
     });
 
     test('an attempt counted first that turns out right leaves nothing paused', async (t) => {
-      const testApp = await buildTestApp(t, dialect);
+      const testApp = await buildTestApp(t, dialect, {}, REAL_ARGON2);
       const { app } = testApp;
       const owner = await createUser(app, { twoFactor: false });
       // Five attempts at once, all admitted: four wrong, one right. Whichever number the right one got (even
@@ -165,7 +171,7 @@ for (const dialect of dialects()) {
     });
 
     test('pauses double up to the cap: the guesses per hour are bounded and nothing locks for good', async (t) => {
-      const { app, clock } = await buildTestApp(t, dialect);
+      const { app, clock } = await buildTestApp(t, dialect, {}, REAL_ARGON2);
       const victim = await createUser(app, { twoFactor: false });
       const verifications = countVerifications(app);
       const start = clock.now();
@@ -192,7 +198,7 @@ for (const dialect of dialects()) {
     });
 
     test('a completed password reset clears every per-account counter, and the owner signs in at once', async (t) => {
-      const testApp = await buildTestApp(t, dialect);
+      const testApp = await buildTestApp(t, dialect, {}, REAL_ARGON2);
       const { app, db } = testApp;
       const victim = await createUser(app);
       // The per-account code limiter: wrong codes until codes are refused.
@@ -222,7 +228,7 @@ for (const dialect of dialects()) {
     });
 
     test('the emailed unlock link restores access, works once, needs CSRF, and is sent at most once an hour', async (t) => {
-      const testApp = await buildTestApp(t, dialect);
+      const testApp = await buildTestApp(t, dialect, {}, REAL_ARGON2);
       const { app, db } = testApp;
       const victim = await createUser(app, { twoFactor: false });
       await attack(app, victim.email, 30);
@@ -257,7 +263,7 @@ for (const dialect of dialects()) {
     });
 
     test('an administrator sees the pause and unlocks sign-in; audited; clients cannot', async (t) => {
-      const testApp = await buildTestApp(t, dialect);
+      const testApp = await buildTestApp(t, dialect, {}, REAL_ARGON2);
       const { app, db } = testApp;
       const adminUser = await createUser(app, { role: 'administrator' });
       const admin = new TestClient(app, { remoteAddress: '192.0.2.20' });
@@ -291,7 +297,7 @@ for (const dialect of dialects()) {
     });
 
     test('device cookies: bound to the user and the password, forged or foreign ones count as untrusted, and a device has its own bounded counter', async (t) => {
-      const testApp = await buildTestApp(t, dialect, { REQUIRE_2FA: 'false' });
+      const testApp = await buildTestApp(t, dialect, { REQUIRE_2FA: 'false' }, REAL_ARGON2);
       const { app, clock } = testApp;
       const name = deviceCookieName(testApp.config);
       const owner = await createUser(app, { twoFactor: false });
@@ -341,7 +347,7 @@ describe('account lockout with REDIS_URL set', async () => {
   for (const dialect of dialects()) {
     test(`[${dialect}] the reproduction holds and a reset restores access`, { skip: !reachable && `no Redis at ${TEST_REDIS_URL}` }, async (t) => {
       // Its own key prefix: the per-user limiters (unlock mail, codes) are keyed by user id, which every fresh test database reuses.
-      const testApp = await buildTestApp(t, dialect, redisTestEnv(t));
+      const testApp = await buildTestApp(t, dialect, redisTestEnv(t), REAL_ARGON2);
       const { owner } = await reproduction(testApp);
       const { app, db } = testApp;
       assert.deepEqual(statusCounts(await attack(app, owner.email, 40)), { 401: 5, 429: 35 });

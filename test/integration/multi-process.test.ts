@@ -1,60 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { createTestDatabase } from '../helpers/build-app.ts';
+import { Browser } from '../helpers/cluster.ts';
+import { databaseUrlOf, startAppProcess } from '../support/app-process.ts';
 
-const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
 const ADMIN = { email: 'admin@example.test', password: 'multi process admin passphrase' };
 
-/** Fetch with a cookie jar, like one browser talking to whichever process the proxy picks. */
-class Browser {
-  cookies = new Map<string, string>();
-  token = '';
-  async fetch(url: string, init: RequestInit = {}): Promise<{ status: number; location: string | null; body: string }> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    }
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(line) || value === '') {
-        this.cookies.delete(name);
-      } else {
-        this.cookies.set(name, value);
-      }
-    }
-    const body = await res.text();
-    this.token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? this.token;
-    return { status: res.status, location: res.headers.get('location'), body };
-  }
-  post(url: string, form: Record<string, string>) {
-    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });
-  }
-}
-
-function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match?.[1]) {
-        resolve({ child, url: match[1] });
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-}
+/** src/server.ts on a port the OS picks, once it listens. */
+const startProcess = (env: Record<string, string>) => startAppProcess({ env: { LOG_LEVEL: 'info', ...env }, port: 0 });
 
 describe('several processes on one PostgreSQL', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, () => {
   test('sessions, CSRF tokens, lockouts and the mail outbox are shared; every email is sent exactly once', async (t) => {
@@ -75,7 +30,7 @@ describe('several processes on one PostgreSQL', { skip: !process.env.TEST_DATABA
 
     const db = await createTestDatabase('postgres');
     t.after(() => db.cleanup());
-    const url = db.database.kind === 'postgres' ? `${db.database.url}?options=${encodeURIComponent(`-c search_path=${db.database.schema ?? 'public'}`)}` : '';
+    const url = databaseUrlOf(db.database);
     const env = {
       DATABASE_URL: url,
       DATA_DIR: db.dataDir,

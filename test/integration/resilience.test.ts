@@ -1,10 +1,15 @@
 // Resilience under load, against the real server process (src/server.ts): 200 connections without a 5xx or a lost
 // reply, a PostgreSQL outage (through a TCP proxy that cuts every connection, never by stopping the shared server)
 // answered with 503 and recovered from without a restart, and SIGTERM finishing the requests in flight.
-// The load generator, the proxy and the classification live in bench/resilience.ts, which runs the same checks longer.
+// The load generator, the proxy and the classification live in test/support/load.ts; bench/resilience.ts runs the same
+// checks longer.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Browser } from '../../bench/lib/http.ts';
+import { connect } from '../../src/db/connect.ts';
+import { TEST_ENV, createTestDatabase, type TestDatabase } from '../helpers/build-app.ts';
+import { dialects } from '../helpers/dialects.ts';
+import { databaseUrlOf, startAppProcess, type AppProcess } from '../support/app-process.ts';
 import {
   LoadGenerator,
   REPLY_PREFIX,
@@ -15,16 +20,11 @@ import {
   deadline,
   mixedRequests,
   replyRequest,
-  startServer,
   startSlowRequest,
   tally,
   waitUntilRefused,
   type Outcome,
-  type ServerProcess,
-} from '../../bench/resilience.ts';
-import { connect } from '../../src/db/connect.ts';
-import { TEST_ENV, createTestDatabase, type TestDatabase } from '../helpers/build-app.ts';
-import { dialects } from '../helpers/dialects.ts';
+} from '../support/load.ts';
 
 const ADMIN = { email: 'admin@example.test', password: 'resilience admin passphrase' };
 const CLIENT_EMAIL = 'client@example.test';
@@ -41,7 +41,7 @@ for (const dialect of dialects()) {
   describe(`resilience under load [${dialect}]`, { timeout: 180_000 }, () => {
     let testDb: TestDatabase;
     let proxy: TcpProxy | undefined;
-    let server: ServerProcess;
+    let server: AppProcess;
     let browser: Browser;
     let csrf = '';
     const ticketIds: number[] = [];
@@ -64,7 +64,7 @@ for (const dialect of dialects()) {
       testDb = await createTestDatabase(dialect);
       let databaseUrl: string;
       if (testDb.database.kind === 'sqlite') {
-        databaseUrl = `sqlite:${testDb.database.file}`;
+        databaseUrl = databaseUrlOf(testDb.database);
       } else {
         const target = new URL(testDb.database.url);
         proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
@@ -73,7 +73,7 @@ for (const dialect of dialects()) {
         target.searchParams.set('options', `-c search_path=${testDb.database.schema ?? 'public'}`);
         databaseUrl = target.href;
       }
-      server = await startServer({
+      server = await startAppProcess({
         env: {
           PATH: process.env.PATH ?? '',
           NODE_ENV: 'test',

@@ -10,7 +10,7 @@ import { buildTestApp } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
-import { openTicket } from '../helpers/tickets.ts';
+import { insertTickets, openTicket, postMessage } from '../helpers/tickets.ts';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>;
 
@@ -31,9 +31,8 @@ async function seed(app: App['app']) {
   const C = await openTicket(carol.client, { subject: 'Office move', message: 'We moved to Zürich: please update the address. Contact: ops@example.com' });
   const D = await openTicket(carol.client, { subject: 'Payments page', message: 'The payments page is slow.' });
   const E = await openTicket(dave.client, { subject: 'Payment reminder', message: 'A payment is overdue; the card was declined. Zebrafish.' });
-  await agent.client.get(`/tickets/${B}`);
-  await agent.client.post(`/tickets/${B}/messages`, { message: 'We will correct the invoice this week.' });
-  await agent.client.post(`/tickets/${B}/messages`, { message: 'Zebrafish: internal remark about the payment.', internal: '1' });
+  await postMessage(agent.client, B, 'We will correct the invoice this week.');
+  await postMessage(agent.client, B, 'Zebrafish: internal remark about the payment.', { internal: true });
   return { carol: carol.user, dave: dave.user, agent: agent.user, ids: { A, B, C, D, E } };
 }
 
@@ -108,12 +107,8 @@ for (const dialect of dialects()) {
       const now = clock.now();
       for (let i = 0; i < 60; i++) {
         // Activity order differs from creation order, so the page is not simply the newest ids.
-        const ticket = await db
-          .insertInto('tickets')
-          .values({ client_id: client.id, created_by: client.id, assignee_id: null, subject: `Walrus ${i}`, status: 'awaiting_staff', priority: 'normal', category: null, created_at: now, updated_at: now - ((i * 7) % 60) * 1000, client_updated_at: now - ((i * 7) % 60) * 1000, resolved_at: null })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await indexText(db, dialect, { rowid: subjectRowId(ticket.id), text: `Walrus ${i}`, clientId: client.id });
+        const [id = 0] = await insertTickets(db, client, 1, now, () => ({ subject: `Walrus ${i}`, createdAt: now, updatedAt: now - ((i * 7) % 60) * 1000 }));
+        await indexText(db, dialect, { rowid: subjectRowId(id), text: `Walrus ${i}`, clientId: client.id });
       }
       for (const page of [1, 2, 3, 4]) {
         const plain = await listTickets(db, dialect, agent, { q: 'walrus' }, page);

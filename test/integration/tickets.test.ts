@@ -6,7 +6,7 @@ import { dialects } from '../helpers/dialects.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { mailsTo } from '../helpers/mail.ts';
 import { PDF, PNG } from '../helpers/multipart.ts';
-import { openTicket } from '../helpers/tickets.ts';
+import { insertTickets, openTicket, postMessage } from '../helpers/tickets.ts';
 import { COUNT_CAP } from '../../src/features/tickets/ticket.repository.ts';
 
 async function signedIn(app: Parameters<typeof createUser>[0], role: 'client' | 'agent' | 'administrator', email?: string) {
@@ -55,8 +55,7 @@ for (const dialect of dialects()) {
       await carol.get(`/tickets/${id}`);
       assert.equal((await carol.post(`/tickets/${id}/resolve`)).statusCode, 303);
       assert.match((await carol.get(`/tickets/${id}`)).body, /status--resolved/);
-      await carol.get(`/tickets/${id}`);
-      await carol.post(`/tickets/${id}/messages`, { message: 'It is on fire again.' });
+      await postMessage(carol, id, 'It is on fire again.');
       const reopened = await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       assert.equal(reopened.status, 'awaiting_staff', 'a message on a resolved ticket reopens it');
       assert.equal(reopened.message_count, 3, 'notes and events are not counted');
@@ -73,7 +72,7 @@ for (const dialect of dialects()) {
       const { client: agent } = await signedIn(app, 'agent');
       const { client: admin } = await signedIn(app, 'administrator');
       const id = await openTicket(owner, { subject: 'Secret subject 42' });
-      await postMultipart(owner, `/tickets/${id}/messages`, { message: 'with a file' }, [{ name: 'shot.png', type: 'image/png', data: PNG }]);
+      await postMessage(owner, id, 'with a file', { files: [{ name: 'shot.png', type: 'image/png', data: PNG }] });
       const attachment = /\/tickets\/\d+\/attachments\/(\d+)/.exec((await owner.get(`/tickets/${id}`)).body)?.[1];
       assert.ok(attachment);
       const anonymous = new TestClient(app);
@@ -160,8 +159,7 @@ for (const dialect of dialects()) {
       const newer = await openTicket(carol, { subject: 'Newer ticket' });
       const openedAt = (await db.selectFrom('tickets').select('updated_at').where('id', '=', older).executeTakeFirstOrThrow()).updated_at;
       clock.advance(600_000);
-      await agent.get(`/tickets/${older}`);
-      assert.equal((await agent.post(`/tickets/${older}/messages`, { message: 'Internal remark', internal: '1' })).statusCode, 303);
+      await postMessage(agent, older, 'Internal remark', { internal: true });
       const noteAt = clock.now();
 
       const order = (body: string) => [...body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1])).filter((id) => id === older || id === newer);
@@ -181,7 +179,7 @@ for (const dialect of dialects()) {
 
       // A reply the client can see moves both.
       clock.advance(60_000);
-      await agent.post(`/tickets/${older}/messages`, { message: 'We are on it' });
+      await postMessage(agent, older, 'We are on it');
       const replyAt = clock.now();
       const afterReply = (await carol.get('/tickets')).body;
       assert.deepEqual(order(afterReply), [older, newer]);
@@ -199,8 +197,7 @@ for (const dialect of dialects()) {
       const { client: agent } = await signedIn(app, 'agent');
       const a = await openTicket(carol, { subject: 'Invoice question', message: 'The amount looks wrong.' });
       const b = await openTicket(carol, { subject: 'Login trouble', message: 'My keyboard layout is unusual.' });
-      await agent.get(`/tickets/${b}`);
-      await agent.post(`/tickets/${b}/messages`, { message: 'zebrafish internal remark', internal: '1' });
+      await postMessage(agent, b, 'zebrafish internal remark', { internal: true });
 
       const has = (body: string, id: number) => body.includes(`href="/tickets/${id}"`);
       const invoice = (await carol.get('/tickets?q=invoice')).body;
@@ -219,24 +216,7 @@ for (const dialect of dialects()) {
       const { app, db, clock } = await buildTestApp(t, dialect);
       const { user: carol, client } = await signedIn(app, 'client');
       const now = clock.now();
-      await db
-        .insertInto('tickets')
-        .values(
-          Array.from({ length: 30 }, (_, i) => ({
-            client_id: carol.id,
-            created_by: carol.id,
-            assignee_id: null,
-            subject: `Bulk ticket ${i}`,
-            status: i % 2 === 0 ? ('awaiting_staff' as const) : ('resolved' as const),
-            priority: 'normal' as const,
-            category: null,
-            created_at: now - i * 1000,
-            updated_at: now - i * 1000,
-            client_updated_at: now - i * 1000,
-            resolved_at: null,
-          })),
-        )
-        .execute();
+      await insertTickets(db, carol, 30, now, (i) => ({ status: i % 2 === 0 ? 'awaiting_staff' : 'resolved' }));
       const first = (await client.get('/tickets')).body;
       assert.match(first, /30 tickets/);
       assert.match(first, /Bulk ticket 0</);
@@ -259,24 +239,7 @@ for (const dialect of dialects()) {
       const { user: carol, client } = await signedIn(app, 'client');
       const now = clock.now();
       const total = COUNT_CAP + 30;
-      await db
-        .insertInto('tickets')
-        .values(
-          Array.from({ length: total }, (_, i) => ({
-            client_id: carol.id,
-            created_by: carol.id,
-            assignee_id: null,
-            subject: `Bulk ticket ${i}`,
-            status: 'awaiting_staff' as const,
-            priority: 'normal' as const,
-            category: null,
-            created_at: now - i * 1000,
-            updated_at: now - i * 1000,
-            client_updated_at: now - i * 1000,
-            resolved_at: null,
-          })),
-        )
-        .execute();
+      await insertTickets(db, carol, total, now);
       const first = (await client.get('/tickets')).body;
       assert.match(first, /More than 1,000 tickets/);
       assert.match(first, /Page 1 of 40\+/);
@@ -357,7 +320,7 @@ for (const dialect of dialects()) {
       const { client: carol } = await signedIn(app, 'client');
       const { user: admin, client: adminClient } = await signedIn(app, 'administrator');
       const id = await openTicket(carol, { subject: 'Delete me' });
-      await postMultipart(carol, `/tickets/${id}/messages`, { message: 'file' }, [{ name: 'a.png', data: PNG }]);
+      await postMessage(carol, id, 'file', { files: [{ name: 'a.png', data: PNG }] });
       const confirm = await adminClient.get(`/tickets/${id}/delete`);
       assert.match(confirm.body, /cannot be undone/);
       assert.equal((await adminClient.post(`/tickets/${id}/delete`)).statusCode, 303);

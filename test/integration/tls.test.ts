@@ -7,17 +7,9 @@ import { describe, test } from 'node:test';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { buildTestApp } from '../helpers/build-app.ts';
+import { makeCertificate } from '../support/certificate.ts';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-
-function selfSignedCertificate(): { cert: string; key: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'parapet-tls-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost']);
-  assert.equal(made.status, 0, made.stderr.toString());
-  return { cert, key };
-}
 
 function handshake(port: number, opts: tls.ConnectionOptions): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -32,7 +24,7 @@ function handshake(port: number, opts: tls.ConnectionOptions): Promise<string> {
 
 describe('TLS served directly', { skip: !hasOpenssl && 'openssl is not installed' }, () => {
   test('with TLS_CERT_FILE/TLS_KEY_FILE the app speaks TLS 1.2 and 1.3 only', async (t) => {
-    const { cert, key } = selfSignedCertificate();
+    const { certFile: cert, keyFile: key } = makeCertificate(mkdtempSync(path.join(tmpdir(), 'parapet-tls-')), { key: 'ec' });
     const { app } = await buildTestApp(t, 'sqlite', { TLS_CERT_FILE: cert, TLS_KEY_FILE: key, NODE_ENV: 'production', MAIL_TRANSPORT: 'disabled' });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -8,31 +6,15 @@ import { connect } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { issueToken } from '../../src/features/accounts/tokens.ts';
 import { createTestDatabase, TEST_ENV } from '../helpers/build-app.ts';
-import { Browser, databaseUrlOf } from '../helpers/cluster.ts';
+import { Browser } from '../helpers/cluster.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
+import { databaseUrlOf, startAppProcess } from '../support/app-process.ts';
 
-const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts');
 
-function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match?.[1]) {
-        resolve({ child, url: match[1] });
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-}
+/** src/server.ts on a port the OS picks, once it listens. */
+const startProcess = (env: Record<string, string>) => startAppProcess({ env: { LOG_LEVEL: 'info', ...env }, port: 0 });
 
 for (const dialect of dialects()) {
   describe(`tokens and the last administrator across two processes [${dialect}]`, () => {
@@ -42,13 +24,14 @@ for (const dialect of dialects()) {
       await migrateToLatest(conn);
       const config = loadConfig({ ...TEST_ENV, DATA_DIR: testDb.dataDir, REQUIRE_2FA: 'false' });
       config.database = testDb.database;
+      // The real argon2 hasher (no `hasher`): the server processes verify the passwords of the users made here.
       const app = await buildApp(config, { conn, logger: false });
       t.after(async () => {
         await app.close();
         await conn.close();
         await testDb.cleanup();
       });
-      const databaseUrl = databaseUrlOf(testDb);
+      const databaseUrl = databaseUrlOf(testDb.database);
       const env = { ...TEST_ENV, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl, DATA_DIR: testDb.dataDir, REQUIRE_2FA: 'false' };
       const processes = await Promise.all([startProcess(env), startProcess(env)]);
       t.after(() => {

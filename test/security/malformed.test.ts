@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { postMultipart, TestClient } from '../helpers/client.ts';
+import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { multipartBody, PNG } from '../helpers/multipart.ts';
-import { openTicket } from '../helpers/tickets.ts';
+import { openTicket, postMessage } from '../helpers/tickets.ts';
 
 /** A small seeded PRNG (mulberry32), so a failing fuzz run can be replayed with FUZZ_SEED. */
 function prng(seed: number) {
@@ -136,7 +136,7 @@ for (const dialect of dialects()) {
       const owner = new TestClient(app, { remoteAddress: '10.7.0.2' });
       await owner.signIn(ownerUser);
       const ticket = await openTicket(owner);
-      await postMultipart(owner, `/tickets/${ticket}/messages`, { message: 'with file' }, [{ name: 'a.png', data: PNG }]);
+      await postMessage(owner, ticket, 'with file', { files: [{ name: 'a.png', data: PNG }] });
       const anonymous = new TestClient(app, { remoteAddress: '10.7.0.3' });
       await anonymous.get('/login');
 

@@ -4,11 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { RouteEntry } from '../../src/plugins/access.ts';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { postMultipart, TestClient } from '../helpers/client.ts';
+import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { PNG } from '../helpers/multipart.ts';
-import { openTicket } from '../helpers/tickets.ts';
+import { openTicket, postMessage } from '../helpers/tickets.ts';
 
 /**
  * The layer that makes a forgotten check impossible: every route Fastify has registered is attacked here,
@@ -85,7 +85,7 @@ async function world(t: Parameters<typeof buildTestApp>[0], dialect: 'sqlite' | 
   const owner = await make('client');
   const other = await make('client');
   const ticket = await openTicket(owner.client, { subject: 'Owner ticket' });
-  await postMultipart(owner.client, `/tickets/${ticket}/messages`, { message: 'file' }, [{ name: 'a.png', data: PNG }]);
+  await postMessage(owner.client, ticket, 'file', { files: [{ name: 'a.png', data: PNG }] });
   const attachment = Number(/\/attachments\/(\d+)/.exec((await owner.client.get(`/tickets/${ticket}`)).body)?.[1]);
   // A second session of the owner, so the account page offers a revocable session reference.
   const ownerPhone = new TestClient(app);

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions } from '../../../src/app.ts';
@@ -11,6 +9,8 @@ import { currentTotp } from '../../../src/features/two-factor/totp.ts';
 import { createTestDatabase, TEST_ENV } from '../../../test/helpers/build-app.ts';
 import { createUser, type TestUser } from '../../../test/helpers/factories.ts';
 import { PNG } from '../../../test/helpers/multipart.ts';
+import { freePort } from '../../../test/support/app-process.ts';
+import { makeCertificate } from '../../../test/support/certificate.ts';
 import { HttpClient } from './http.ts';
 
 export interface ServerError {
@@ -56,29 +56,6 @@ const SCAN_ENV: Record<string, string> = {
   TICKETS_PER_HOUR: '100000',
   MESSAGES_PER_HOUR: '100000',
 };
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/** A throwaway self-signed RSA certificate for 127.0.0.1, valid two days. */
-export function makeCertificate(dir: string): { certFile: string; keyFile: string } {
-  const certFile = path.join(dir, 'cert.pem');
-  const keyFile = path.join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-sha256', '-nodes', '-days', '2', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-    { stdio: 'pipe' },
-  );
-  return { certFile, keyFile };
-}
 
 async function signIn(http: HttpClient, user: TestUser): Promise<void> {
   await http.get('/login');

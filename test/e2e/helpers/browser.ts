@@ -164,7 +164,7 @@ export async function continuePastRecoveryCodes(page: Page, server: E2eServer): 
  * Verified and enrolled in TOTP unless told otherwise.
  */
 export async function freshUser(server: E2eServer, name: string, overrides: Parameters<typeof createUser>[1] = {}): Promise<TestUser> {
-  // One Argon2 hash of the default password per server, not one per account: the suites make a hundred.
+  // One hash of the default password per server, not one per account: the suites make a hundred.
   let hash = defaultPasswordHashes.get(server);
   if (!hash) {
     hash = server.app.hasher.hash(DEFAULT_TEST_PASSWORD);

@@ -1,12 +1,12 @@
-import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { buildApp } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { connect, type Connection } from '../../../src/db/connect.ts';
 import { migrateToLatest } from '../../../src/db/migrate.ts';
-import { createTestDatabase, TEST_ENV } from '../../helpers/build-app.ts';
+import { createTestDatabase, TEST_ENV, testHasher, type TestHasher } from '../../helpers/build-app.ts';
 import { createUser, type TestUser } from '../../helpers/factories.ts';
+import { freePort } from '../../support/app-process.ts';
 import { startMailbox, type Mailbox } from './smtp.ts';
 
 export type { TestUser };
@@ -38,18 +38,8 @@ export interface StartServerOptions {
   smtp?: boolean;
   /** Run the outbox worker in the background (default: true with `smtp`, false otherwise). */
   startMailWorker?: boolean;
-}
-
-/** A port that is free right now, so APP_URL can name the port before the app listens on it. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+  /** Default 'fast' (no suite is about hashing); see buildTestApp. */
+  hasher?: TestHasher;
 }
 
 /**
@@ -83,7 +73,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2e
     config.database = testDb.database;
     conn = connect(config.database, { poolSize: 4 });
     await migrateToLatest(conn);
-    app = await buildApp(config, { conn, logger: false, startMailWorker: options.startMailWorker ?? Boolean(mailbox) });
+    app = await buildApp(config, { conn, logger: false, startMailWorker: options.startMailWorker ?? Boolean(mailbox), hasher: testHasher(config, options.hasher) });
     await app.listen({ host: '127.0.0.1', port });
     const admin = await createUser(app, { role: 'administrator', email: 'ada.admin@example.test' });
     const client = await createUser(app, { role: 'client', email: 'carol.client@example.test' });
