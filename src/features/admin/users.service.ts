@@ -7,7 +7,7 @@ import { randomToken } from '../../lib/crypto.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { invitationMail, verifyEmailMail } from '../../mail/templates.tsx';
-import { endSessionsOfUser } from '../../plugins/sessions.ts';
+import { endSessionsOfUser } from '../../db/session.repository.ts';
 import { ROLE_LABEL } from '../../views/components/badge.tsx';
 import { isValidEmail } from '../accounts/accounts.schemas.ts';
 import { issueToken, voidTokensOfUser } from '../accounts/tokens.ts';
