@@ -13,7 +13,7 @@ import { countRecoveryCodes } from '../two-factor/two-factor.repository.ts';
 import { isValidEmail } from './accounts.schemas.ts';
 import { describeDevice } from './device.ts';
 import { checkPassword } from './password-policy.ts';
-import { findPendingEmailChange, issueToken } from './tokens.ts';
+import { findPendingEmailChange, issueToken } from './token.repository.ts';
 
 export const WRONG_CURRENT_PASSWORD = 'Your current password is not correct.';
 export const PASSWORDS_DIFFER = 'The two passwords are not the same.';

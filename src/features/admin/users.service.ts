@@ -10,7 +10,7 @@ import { invitationMail, verifyEmailMail } from '../../mail/templates.tsx';
 import { endSessionsOfUser } from '../../db/session.repository.ts';
 import { ROLE_LABEL } from '../../views/components/badge.tsx';
 import { isValidEmail } from '../accounts/accounts.schemas.ts';
-import { issueToken, voidTokensOfUser } from '../accounts/tokens.ts';
+import { issueToken, voidTokensOfUser } from '../accounts/token.repository.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import { throttleKey, throttleState } from '../auth/login-throttle.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';

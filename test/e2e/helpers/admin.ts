@@ -3,7 +3,7 @@ import type { TestUser } from '../../helpers/factories.ts';
 import { freshUser, mailboxOf, type PageState, signIn, uniqueEmail } from './browser.ts';
 import { asUser, HttpSession } from './http.ts';
 import type { E2eServer } from './server.ts';
-import { issueToken } from '../../../src/features/accounts/tokens.ts';
+import { issueToken } from '../../../src/features/accounts/token.repository.ts';
 import { countAttempt, throttleKey } from '../../../src/features/auth/login-throttle.ts';
 import { linkIn } from './smtp.ts';
 
