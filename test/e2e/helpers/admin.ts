@@ -4,7 +4,8 @@ import { freshUser, mailboxOf, type PageState, signIn, uniqueEmail } from './bro
 import { asUser, HttpSession } from './http.ts';
 import type { E2eServer } from './server.ts';
 import { issueToken } from '../../../src/features/accounts/token.repository.ts';
-import { countAttempt, throttleKey } from '../../../src/features/auth/login-throttle.ts';
+import { throttleKey } from '../../../src/features/auth/login-throttle.ts';
+import { countAttempt } from '../../../src/features/auth/login-throttle.repository.ts';
 import { linkIn } from './smtp.ts';
 
 /** Signs in a fresh administrator and opens an item of the main navigation. */
