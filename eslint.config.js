@@ -13,7 +13,7 @@ const NO_RAW_HTML = [
 ];
 
 const SQL_MESSAGE = 'SQL lives in *.repository.ts (ARCHITECTURE.md): call a repository function instead.';
-/** Kysely query builders and raw SQL: only repositories (and the infrastructure below the features) write SQL. */
+/** Kysely query builders and raw SQL: only repositories and src/db (connection, migrations, statements) write SQL. */
 const NO_SQL = [
   {
     selector: "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto|with|withRecursive)$/]",
@@ -22,6 +22,8 @@ const NO_SQL = [
   { selector: "TaggedTemplateExpression[tag.name='sql']", message: SQL_MESSAGE },
   { selector: "ImportDeclaration[source.value='kysely'] > ImportSpecifier[imported.name='sql']", message: SQL_MESSAGE },
 ];
+/** The only files that may hold SQL (NO_SQL applies to the rest of src/). */
+const REPOSITORIES = ['src/**/*.repository.ts', 'src/db/**'];
 /** Routes and views do not run transactions either: one service call does the work. */
 const NO_TRANSACTION = [
   {
@@ -109,7 +111,21 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', layerImports(layer, forbidden)] },
   })),
   {
+    // SQL only in repositories and in src/db (connection, migrations, statements).
+    files: ['src/**'],
+    ignores: REPOSITORIES,
+    rules: { 'no-restricted-syntax': ['error', ...NO_RAW_HTML, ...NO_SQL] },
+  },
+  {
     files: ['src/features/**'],
+    ignores: REPOSITORIES,
+    rules: {
+      'no-restricted-imports': ['error', FEATURE_IMPORTS],
+      'no-restricted-syntax': ['error', ...NO_RAW_HTML, ...ROUTE_SHAPE, ...NO_SQL],
+    },
+  },
+  {
+    files: ['src/features/**/*.repository.ts'],
     rules: {
       'no-restricted-imports': ['error', FEATURE_IMPORTS],
       'no-restricted-syntax': ['error', ...NO_RAW_HTML, ...ROUTE_SHAPE],

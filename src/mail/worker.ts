@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Connection } from '../db/connect.ts';
 import type { Clock } from '../lib/clock.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
-import { claimDueMail, markDiscarded, markFailedAttempt, markSent } from './outbox.ts';
+import { markFailedAttempt } from './outbox.ts';
+import { claimDueMail, markDiscarded, markSent } from './outbox.repository.ts';
 import type { MailTransport } from './transports.ts';
 
 const POLL_INTERVAL_MS = 5_000;

@@ -262,7 +262,7 @@ for (const dialect of dialects()) {
     test('a worker that died mid-send has its claim taken over after the lease', async (t) => {
       const { app, db, clock } = await buildTestApp(t, dialect);
       await registerVia(app, 'orphan@example.com');
-      const { claimDueMail } = await import('../../src/mail/outbox.ts');
+      const { claimDueMail } = await import('../../src/mail/outbox.repository.ts');
       assert.equal((await claimDueMail(app.conn, clock.now())).length, 1, 'claimed by a worker that then crashed');
       const sent: string[] = [];
       const worker = new MailWorker({ conn: app.conn, transport: { name: 'smtp', send: async (m) => void sent.push(m.to) }, clock, log: app.log, from: 'x@y.z' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { purgeExpiredSessions } from '../../src/plugins/sessions.ts';
+import { purgeExpiredSessions } from '../../src/db/session.repository.ts';
 import { buildTestApp } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
@@ -65,9 +65,9 @@ for (const dialect of dialects()) {
       const user = await createUser(app);
       await new TestClient(app).signIn(user);
       await new TestClient(app).signIn(user);
-      assert.equal(await purgeExpiredSessions(app), 0);
+      assert.equal(await purgeExpiredSessions(db, clock.now(), app.config.session.idleMs), 0);
       clock.advance(31 * MINUTE);
-      assert.equal(await purgeExpiredSessions(app), 2);
+      assert.equal(await purgeExpiredSessions(db, clock.now(), app.config.session.idleMs), 2);
       assert.equal((await db.selectFrom('sessions').selectAll().execute()).length, 0);
     });
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { connect } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import * as tokenBinding from '../../src/db/migrations/2026_12_04_1200_token_binding.ts';
-import { consumeToken, issueToken, peekToken } from '../../src/features/accounts/tokens.ts';
+import { consumeToken, issueToken, peekToken } from '../../src/features/accounts/token.repository.ts';
 import { buildTestApp, createTestDatabase } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';

@@ -4,7 +4,7 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { connect } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { issueToken } from '../../src/features/accounts/tokens.ts';
+import { issueToken } from '../../src/features/accounts/token.repository.ts';
 import { createTestDatabase, TEST_ENV } from '../helpers/build-app.ts';
 import { Browser } from '../helpers/cluster.ts';
 import { dialects } from '../helpers/dialects.ts';

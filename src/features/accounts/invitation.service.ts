@@ -8,7 +8,7 @@ import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { findUserById, setPasswordAndVerify } from '../users/user.repository.ts';
 import { checkPassword } from './password-policy.ts';
-import { consumeToken, peekToken } from './tokens.ts';
+import { consumeToken, peekToken } from './token.repository.ts';
 
 export interface InvitationDeps {
   db: DB;

@@ -12,7 +12,7 @@ import { findUserByEmail, findUserById, normaliseEmail, resetPasswordHash } from
 import { isValidEmail } from './accounts.schemas.ts';
 import { PASSWORDS_DIFFER } from './account.service.ts';
 import { checkPassword } from './password-policy.ts';
-import { consumeToken, issueToken, peekToken } from './tokens.ts';
+import { consumeToken, issueToken, peekToken } from './token.repository.ts';
 
 export interface PasswordResetDeps {
   db: DB;

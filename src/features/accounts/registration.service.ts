@@ -9,7 +9,7 @@ import { findUserByEmail, insertUserIfAbsent, normaliseEmail } from '../users/us
 import { isValidEmail } from './accounts.schemas.ts';
 import { EMAIL_EXAMPLE, PASSWORDS_DIFFER } from './account.service.ts';
 import { checkPassword } from './password-policy.ts';
-import { issueToken } from './tokens.ts';
+import { issueToken } from './token.repository.ts';
 
 export interface RegistrationDeps {
   db: DB;

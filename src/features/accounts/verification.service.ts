@@ -7,7 +7,7 @@ import { recordAudit } from '../../audit/audit.repository.ts';
 import type { Mailer } from '../auth/deps.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { changeEmail, isEmailTakenByOther, markEmailVerified } from '../users/user.repository.ts';
-import { consumeToken, issueToken, peekToken, voidTokensOfUser } from './tokens.ts';
+import { consumeToken, issueToken, peekToken, voidTokensOfUser } from './token.repository.ts';
 
 export interface VerificationDeps {
   db: DB;

@@ -2,10 +2,11 @@ import type { DB, User } from '../../db/database.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { unlockAccountMail } from '../../mail/templates.tsx';
 import type { Limiter } from '../../plugins/rate-limit.ts';
-import { consumeToken, issueToken, peekToken } from '../accounts/tokens.ts';
+import { consumeToken, issueToken, peekToken } from '../accounts/token.repository.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import type { Mailer } from './deps.ts';
-import { clearLoginFailures, MAX_PAUSE_MS, throttleKey } from './login-throttle.ts';
+import { MAX_PAUSE_MS, throttleKey } from './login-throttle.ts';
+import { clearLoginFailures } from './login-throttle.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
 
 /**

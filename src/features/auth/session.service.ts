@@ -1,5 +1,5 @@
 import type { DB } from '../../db/database.ts';
-import { endSessionsOfUser } from '../../plugins/sessions.ts';
+import { endSessionsOfUser } from '../../db/session.repository.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import type { Origin } from '../../lib/origin.ts';
 

@@ -3,8 +3,9 @@ import type { TestUser } from '../../helpers/factories.ts';
 import { freshUser, mailboxOf, type PageState, signIn, uniqueEmail } from './browser.ts';
 import { asUser, HttpSession } from './http.ts';
 import type { E2eServer } from './server.ts';
-import { issueToken } from '../../../src/features/accounts/tokens.ts';
-import { countAttempt, throttleKey } from '../../../src/features/auth/login-throttle.ts';
+import { issueToken } from '../../../src/features/accounts/token.repository.ts';
+import { throttleKey } from '../../../src/features/auth/login-throttle.ts';
+import { countAttempt } from '../../../src/features/auth/login-throttle.repository.ts';
 import { linkIn } from './smtp.ts';
 
 /** Signs in a fresh administrator and opens an item of the main navigation. */
