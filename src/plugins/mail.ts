@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { DB } from '../db/database.ts';
+import type { Mailer } from '../mail/mailer.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 import type { RenderedMail } from '../mail/templates.tsx';
 import { createTransportFromConfig, type MailTransport } from '../mail/transports.ts';
@@ -8,13 +9,7 @@ import { MailWorker } from '../mail/worker.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    mail: {
-      /** Queues an email in the caller's transaction (pass the trx). Call `deliverSoon()` after commit. */
-      enqueue(db: DB, to: string, mail: RenderedMail): Promise<void>;
-      /** Wakes this process's worker so queued mail goes out now rather than at the next poll. */
-      deliverSoon(): void;
-      /** An absolute link under APP_URL, for emails. */
-      link(path: string, params?: Record<string, string>): string;
+    mail: Mailer & {
       worker: MailWorker;
       transport: MailTransport;
     };

@@ -4,7 +4,7 @@ import type { Origin } from '../../lib/origin.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
 import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../auth/deps.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { deleteSessionOfUser, endSessionsOfUser, listActiveSessions } from '../../db/session.repository.ts';
 import { endUserSessions } from '../auth/session.service.ts';

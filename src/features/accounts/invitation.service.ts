@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { Mailer } from '../../mail/mailer.ts';
 import type { DB } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Origin } from '../../lib/origin.ts';
@@ -14,7 +14,7 @@ export interface InvitationDeps {
   db: DB;
   clock: Clock;
   hasher: PasswordHasher;
-  mail: Pick<FastifyInstance['mail'], 'enqueue' | 'link' | 'deliverSoon'>;
+  mail: Mailer;
   passwordMinLength: number;
 }
 

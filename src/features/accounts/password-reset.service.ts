@@ -4,7 +4,7 @@ import type { Origin } from '../../lib/origin.ts';
 import { passwordChangedMail, passwordResetMail } from '../../mail/templates.tsx';
 import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../auth/deps.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 import { clearAccountCounters } from '../auth/lockout.service.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { endUserSessions } from '../auth/session.service.ts';

@@ -3,7 +3,7 @@ import type { Origin } from '../../lib/origin.ts';
 import { registrationAttemptMail, verifyEmailMail } from '../../mail/templates.tsx';
 import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../auth/deps.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { findUserByEmail, insertUserIfAbsent, normaliseEmail } from '../users/user.repository.ts';
 import { isValidEmail } from './accounts.schemas.ts';

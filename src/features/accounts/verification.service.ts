@@ -4,7 +4,7 @@ import type { Origin } from '../../lib/origin.ts';
 import { verifyEmailMail } from '../../mail/templates.tsx';
 import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../auth/deps.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { changeEmail, isEmailTakenByOther, markEmailVerified } from '../users/user.repository.ts';
 import { consumeToken, issueToken, peekToken, voidTokensOfUser } from './token.repository.ts';

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { Mailer } from '../../mail/mailer.ts';
 import type { Dialect } from '../../db/connect.ts';
 import type { DB, Role, User } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -43,7 +43,7 @@ export interface UsersDeps {
   dialect: Dialect;
   clock: Clock;
   hasher: PasswordHasher;
-  mail: Pick<FastifyInstance['mail'], 'enqueue' | 'link' | 'deliverSoon'>;
+  mail: Mailer;
   /** Clears the account's sign-in pause and code-attempt counters (auth's lockout service). */
   clearSignInCounters(user: Pick<User, 'id' | 'email'>): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { unlockAccountMail } from '../../mail/templates.tsx';
 import type { Limiter } from '../../plugins/rate-limit.ts';
 import { consumeToken, issueToken, peekToken } from '../accounts/token.repository.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from './deps.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 import { MAX_PAUSE_MS, throttleKey } from './login-throttle.ts';
 import { clearLoginFailures } from './login-throttle.repository.ts';
 import { findUserById } from '../users/user.repository.ts';

@@ -3,7 +3,7 @@ import { tooManyRequests } from '../../lib/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
 import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from './deps.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 import { recordFailedLogin } from './failed-login.repository.ts';
 import { sendUnlockMail } from './lockout.service.ts';
 import { deviceThrottleKey, throttleKey } from './login-throttle.ts';

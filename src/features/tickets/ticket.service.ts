@@ -6,6 +6,7 @@ import { authorize } from '../../http/policy.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 import type { RenderedMail } from '../../mail/templates.tsx';
 import type { Upload } from '../../plugins/uploads.ts';
 import { acceptUploads, type AcceptedFile } from './attachments.ts';
@@ -34,13 +35,6 @@ import {
 } from './ticket.repository.ts';
 import { formatTicketNumber, type ListQuery, type NewTicketForm, type PropertiesForm, type ReplyForm } from './ticket.schemas.ts';
 
-/** What the ticket mails need of the mailer: queue in the caller's transaction, wake the worker, make links. */
-interface TicketMailer {
-  enqueue(db: DB, to: string, mail: RenderedMail): Promise<void>;
-  deliverSoon(): void;
-  link(path: string, params?: Record<string, string>): string;
-}
-
 /** A per-user hourly quota: one atomic admit in the shared store (database or Redis). */
 interface Quota {
   admit(key: string): Promise<{ admitted: boolean }>;
@@ -62,7 +56,7 @@ export interface TicketDeps {
   db: DB;
   dialect: Dialect;
   clock: Clock;
-  mail: TicketMailer;
+  mail: Mailer;
   limits: Record<'ticketsPerClient' | 'messagesPerClient' | 'staffMailPerClient' | 'staffMailNotice', Quota>;
   settings: TicketSettings;
 }

@@ -5,7 +5,7 @@ import type { Origin } from '../../lib/origin.ts';
 import { recoveryCodeUsedMail, twoFactorEnabledMail, twoFactorResetMail } from '../../mail/templates.tsx';
 import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../auth/deps.ts';
+import type { Mailer } from '../../mail/mailer.ts';
 import { recordFailedLogin } from '../auth/failed-login.repository.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { endUserSessions } from '../auth/session.service.ts';
