@@ -16,7 +16,8 @@ const SQL_MESSAGE = 'SQL lives in *.repository.ts (ARCHITECTURE.md): call a repo
 /** Kysely query builders and raw SQL: only repositories and src/db (connection, migrations, statements) write SQL. */
 const NO_SQL = [
   {
-    selector: "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto|with|withRecursive)$/]",
+    selector:
+      "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto|with|withRecursive)$/]",
     message: SQL_MESSAGE,
   },
   { selector: "TaggedTemplateExpression[tag.name='sql']", message: SQL_MESSAGE },
@@ -34,16 +35,19 @@ const NO_TRANSACTION = [
 /** The route shape every feature follows (ARCHITECTURE.md). */
 const ROUTE_SHAPE = [
   {
-    selector: "TSAsExpression[expression.type='MemberExpression'][expression.object.name='request'][expression.property.name='user']",
+    selector:
+      "TSAsExpression[expression.type='MemberExpression'][expression.object.name='request'][expression.property.name='user']",
     message: 'Use requireUser(request) from src/http/request-user.ts instead of casting request.user.',
   },
   {
-    selector: "TSNonNullExpression[expression.type='MemberExpression'][expression.object.name='request'][expression.property.name='user']",
+    selector:
+      "TSNonNullExpression[expression.type='MemberExpression'][expression.object.name='request'][expression.property.name='user']",
     message: 'Use requireUser(request) from src/http/request-user.ts instead of asserting request.user.',
   },
   {
     selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='callNotFound']",
-    message: 'Throw notFound() from src/lib/errors.ts (in the preHandler that loads the subject) instead of reply.callNotFound().',
+    message:
+      'Throw notFound() from src/lib/errors.ts (in the preHandler that loads the subject) instead of reply.callNotFound().',
   },
 ];
 
@@ -77,18 +81,33 @@ const FEATURE_IMPORTS = {
   patterns: [
     {
       regex: '^\\.\\./.*\\.routes(\\.ts)?$',
-      message: "A feature never imports another feature's *.routes.ts: move the shared part into a service, view or src/http.",
+      message:
+        "A feature never imports another feature's *.routes.ts: move the shared part into a service, view or src/http.",
     },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'public/js/vendor/', 'test-results/', 'bench/results*.json', 'bench/.scratch/', 'bench/.data*/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'data/',
+      'public/js/vendor/',
+      'test-results/',
+      'bench/results*.json',
+      'bench/.scratch/',
+      'bench/.data*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'public/js/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js', 'public/js/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // Fastify hooks and handlers are async by contract even when they do not await.
@@ -98,7 +117,11 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's describe/test return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', name: ['describe', 'test', 'it', 'suite'], package: 'node:test' }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['describe', 'test', 'it', 'suite'], package: 'node:test' },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/consistent-type-imports': 'error',

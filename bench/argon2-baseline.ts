@@ -27,7 +27,13 @@ const ARGON2ID = 2;
 export async function argon2Baseline(spec: Argon2Spec): Promise<Argon2Result> {
   const secret = Buffer.from(spec.pepper, 'utf8');
   const password = 'parapet demo password';
-  const stored = await hash(password, { algorithm: ARGON2ID, memoryCost: spec.memoryCost, timeCost: spec.timeCost, parallelism: 1, secret });
+  const stored = await hash(password, {
+    algorithm: ARGON2ID,
+    memoryCost: spec.memoryCost,
+    timeCost: spec.timeCost,
+    parallelism: 1,
+    secret,
+  });
   const concurrency = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   let count = 0;
   let busyMs = 0;

@@ -81,7 +81,9 @@ export function runLoad(spec: LoadSpec, onMeasure: () => void = () => {}): Promi
       return false;
     }
     const location = headers.location ?? headers.Location;
-    return spec.expectLocation === undefined || (typeof location === 'string' && location.startsWith(spec.expectLocation));
+    return (
+      spec.expectLocation === undefined || (typeof location === 'string' && location.startsWith(spec.expectLocation))
+    );
   };
   let started = 0;
   let measureFrom = Number.POSITIVE_INFINITY;
@@ -103,9 +105,13 @@ export function runLoad(spec: LoadSpec, onMeasure: () => void = () => {}): Promi
       ? {
           setupRequest: (req: Request, context: Context) => {
             const id = `${runId}-${next++}`;
-            const rotated = spec.rotate && spec.rotate.length > 0 ? (spec.rotate[rotate++ % spec.rotate.length] as string) : '';
+            const rotated =
+              spec.rotate && spec.rotate.length > 0 ? (spec.rotate[rotate++ % spec.rotate.length] as string) : '';
             context.id = id;
-            return { ...req, body: (spec.body as string).replaceAll('{id}', id).replaceAll('{rotate}', encodeURIComponent(rotated)) };
+            return {
+              ...req,
+              body: (spec.body as string).replaceAll('{id}', id).replaceAll('{rotate}', encodeURIComponent(rotated)),
+            };
           },
         }
       : {}),
@@ -119,7 +125,15 @@ export function runLoad(spec: LoadSpec, onMeasure: () => void = () => {}): Promi
   };
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: spec.url, connections: spec.connections, duration: spec.duration + warmupMs / 1000, timeout: 10, pipelining: 1, requests: [request], ...(spec.rate ? { overallRate: spec.rate } : {}) },
+      {
+        url: spec.url,
+        connections: spec.connections,
+        duration: spec.duration + warmupMs / 1000,
+        timeout: 10,
+        pipelining: 1,
+        requests: [request],
+        ...(spec.rate ? { overallRate: spec.rate } : {}),
+      },
       (error, result) => {
         clearTimeout(timer);
         if (error) {

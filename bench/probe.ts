@@ -98,7 +98,12 @@ if (typeof process.send === 'function') {
     const report: ProbeReport = {
       type: 'probe',
       id: message.id,
-      eventLoopDelayMs: { p50: excess(delay.percentile(50)), p99: excess(delay.percentile(99)), max: excess(delay.max), mean: excess(delay.mean) },
+      eventLoopDelayMs: {
+        p50: excess(delay.percentile(50)),
+        p99: excess(delay.percentile(99)),
+        max: excess(delay.max),
+        mean: excess(delay.mean),
+      },
       rssBytes: rss,
       peakRssBytes: peak,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -111,7 +116,9 @@ if (typeof process.send === 'function') {
       cpuStart = process.cpuUsage();
       wallStart = performance.now();
     }
-    const workers = cluster.isPrimary ? Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined) : [];
+    const workers = cluster.isPrimary
+      ? Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined)
+      : [];
     if (workers.length === 0) {
       process.send?.({ ...report, processes: 1 });
       return;

@@ -55,15 +55,28 @@ try {
   const headers: Record<string, string> = {};
   if (values.as !== 'anonymous') {
     const browser = new Browser(app.url);
-    await browser.signIn(values.as === 'client' ? users.client.email : (users.admins[0]?.email ?? ''), BENCH_PASSWORD, BENCH_TOTP_SECRET);
+    await browser.signIn(
+      values.as === 'client' ? users.client.email : (users.admins[0]?.email ?? ''),
+      BENCH_PASSWORD,
+      BENCH_TOTP_SECRET,
+    );
     headers.cookie = browser.cookieHeader(['parapet_session']);
   }
-  const spec: LoadSpec = { url: app.url, path: values.path, headers, connections: Number(values.connections), duration: Number(values.duration), warmup: 2 };
+  const spec: LoadSpec = {
+    url: app.url,
+    path: values.path,
+    headers,
+    connections: Number(values.connections),
+    duration: Number(values.duration),
+    warmup: 2,
+  };
   result = await runJsonChild<LoadResult>('bench/load.ts', spec, () => {});
 } finally {
   await app.stop();
 }
-console.log(`${values.path} as ${values.as}: ${result.rps} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, statuses ${JSON.stringify(result.statusCodes)}`);
+console.log(
+  `${values.path} as ${values.as}: ${result.rps} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, statuses ${JSON.stringify(result.statusCodes)}`,
+);
 
 const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
 if (!file) {
@@ -79,8 +92,14 @@ for (const node of profile.nodes) {
   const t = self.get(node.id) ?? 0;
   const { functionName, url, lineNumber } = node.callFrame;
   const where = url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '');
-  const fileKey = where === '' ? `(${functionName || 'native'})` : where.replace(/^node_modules\/((@[^/]+\/)?[^/]+)\/.*/, 'node_modules/$1');
-  byFunction.set(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`, (byFunction.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + t);
+  const fileKey =
+    where === ''
+      ? `(${functionName || 'native'})`
+      : where.replace(/^node_modules\/((@[^/]+\/)?[^/]+)\/.*/, 'node_modules/$1');
+  byFunction.set(
+    `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`,
+    (byFunction.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + t,
+  );
   byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + t);
 }
 const show = (title: string, map: Map<string, number>) => {

@@ -16,7 +16,11 @@ interface Results {
   settings: { db: string; tickets: number; workers?: number };
   loadAverage: { start: number[]; end: number[] };
   scenarios: Scenario[];
-  loginSaturation: { login: Scenario; list: Scenario; eventLoopDelayMs: { p50: number; p99: number; max: number } } | null;
+  loginSaturation: {
+    login: Scenario;
+    list: Scenario;
+    eventLoopDelayMs: { p50: number; p99: number; max: number };
+  } | null;
   argon2: { perSecond: number; concurrency: number; meanMs: number } | null;
   startupMs: { median: number; samples: number[] };
   peakRssMb: number;
@@ -29,7 +33,8 @@ const files = process.argv.slice(2);
 const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Results);
 const label = (r: Results) =>
   `${r.settings.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${r.settings.tickets >= 1e6 ? `${r.settings.tickets / 1e6}M` : `${r.settings.tickets / 1e3}k`}${(r.settings.workers ?? 1) > 1 ? `, ${r.settings.workers} workers` : ''}`;
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const names = new Map<string, string>();
 for (const r of runs) {
@@ -37,7 +42,10 @@ for (const r of runs) {
     names.set(s.id, s.name.replace(/client \([\d,]+ tickets\)/, 'client'));
   }
 }
-const find = (r: Results, id: string) => [...r.scenarios, ...(r.loginSaturation ? [r.loginSaturation.login, r.loginSaturation.list] : [])].find((s) => s.id === id);
+const find = (r: Results, id: string) =>
+  [...r.scenarios, ...(r.loginSaturation ? [r.loginSaturation.login, r.loginSaturation.list] : [])].find(
+    (s) => s.id === id,
+  );
 
 const out: string[] = [];
 out.push(`| Scenario | ${runs.map((r) => `${label(r)}: req/s (vs ceiling) · p50 / p99 ms · errors`).join(' | ')} |`);
@@ -57,16 +65,27 @@ out.push('');
 out.push(`| | ${runs.map(label).join(' | ')} |`);
 out.push(`| --- | ${runs.map(() => '---').join(' | ')} |`);
 const row = (title: string, cell: (r: Results) => string) => out.push(`| ${title} | ${runs.map(cell).join(' | ')} |`);
-row('argon2id alone (verifications/s, 4 at once)', (r) => (r.argon2 ? `${fmt(r.argon2.perSecond, 1)} (${fmt(r.argon2.meanMs, 1)} ms each)` : ''));
+row('argon2id alone (verifications/s, 4 at once)', (r) =>
+  r.argon2 ? `${fmt(r.argon2.perSecond, 1)} (${fmt(r.argon2.meanMs, 1)} ms each)` : '',
+);
 row('Login throughput vs argon2id alone', (r) => {
   const login = find(r, 'login');
   return login && r.argon2 ? `${fmt((login.rps / r.argon2.perSecond) * 100)}%` : '';
 });
-row('Event-loop delay p99 while logins saturate', (r) => (r.loginSaturation ? `${fmt(r.loginSaturation.eventLoopDelayMs.p99, 1)} ms` : ''));
-row('Ticket list p99 while logins saturate', (r) => (r.loginSaturation ? `${fmt(r.loginSaturation.list.p99Ms, 1)} ms` : ''));
+row('Event-loop delay p99 while logins saturate', (r) =>
+  r.loginSaturation ? `${fmt(r.loginSaturation.eventLoopDelayMs.p99, 1)} ms` : '',
+);
+row('Ticket list p99 while logins saturate', (r) =>
+  r.loginSaturation ? `${fmt(r.loginSaturation.list.p99Ms, 1)} ms` : '',
+);
 row('Peak RSS of the app', (r) => `${fmt(r.peakRssMb)} MB`);
 row('Start-up to /readyz (median of 3)', (r) => `${fmt(r.startupMs.median)} ms (${r.startupMs.samples.join(', ')})`);
-row('Replies acknowledged / found in the database', (r) => (r.replies ? `${fmt(r.replies.acknowledged)} / ${fmt(r.replies.found)}` : ''));
+row('Replies acknowledged / found in the database', (r) =>
+  r.replies ? `${fmt(r.replies.acknowledged)} / ${fmt(r.replies.found)}` : '',
+);
 row('Load average (1 min) at start → end', (r) => `${r.loadAverage.start[0]} → ${r.loadAverage.end[0]}`);
-row('Whole run (seeding included)', (r) => `${fmt(r.totalSeconds)} s${r.dataset.seeded ? ` (seeding ${r.dataset.seedSeconds} s)` : ' (dataset reused)'}`);
+row(
+  'Whole run (seeding included)',
+  (r) => `${fmt(r.totalSeconds)} s${r.dataset.seeded ? ` (seeding ${r.dataset.seedSeconds} s)` : ' (dataset reused)'}`,
+);
 console.log(out.join('\n'));

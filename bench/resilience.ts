@@ -37,7 +37,15 @@ import {
   type ShutdownReport,
   type Tally,
 } from '../test/support/load.ts';
-import { BENCH_PASSWORD, BENCH_SUBJECT_PREFIX, BENCH_TOTP_SECRET, cleanUp, connectTo, findUsers, prepareDataset } from './lib/dataset.ts';
+import {
+  BENCH_PASSWORD,
+  BENCH_SUBJECT_PREFIX,
+  BENCH_TOTP_SECRET,
+  cleanUp,
+  connectTo,
+  findUsers,
+  prepareDataset,
+} from './lib/dataset.ts';
 import { Browser } from './lib/http.ts';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -99,7 +107,13 @@ function pgCluster(action: 'stop' | 'start'): void {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r, ri) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') + (ri === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')).join('\n');
+  return rows
+    .map(
+      (r, ri) =>
+        r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') +
+        (ri === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''),
+    )
+    .join('\n');
 }
 
 const codes = (counts: Record<string, number>) =>
@@ -110,14 +124,27 @@ const codes = (counts: Record<string, number>) =>
 async function main(): Promise<void> {
   const opts = options();
   const started = performance.now();
-  log(`Resilience: ${opts.db}, ${opts.connections} connections, ${opts.duration} s steady load; load average ${os.loadavg().map((l) => round(l, 2)).join(' ')}`);
+  log(
+    `Resilience: ${opts.db}, ${opts.connections} connections, ${opts.duration} s steady load; load average ${os
+      .loadavg()
+      .map((l) => round(l, 2))
+      .join(' ')}`,
+  );
 
-  const dataset = await prepareDataset({ db: opts.db, tickets: opts.tickets, messagesPerTicket: 5, reuse: true, databaseUrl: opts.databaseUrl });
+  const dataset = await prepareDataset({
+    db: opts.db,
+    tickets: opts.tickets,
+    messagesPerTicket: 5,
+    reuse: true,
+    databaseUrl: opts.databaseUrl,
+  });
   let conn = connectTo(dataset);
   const users = await findUsers(conn);
   const staff = users.admins[0] as { id: number; email: string };
   await cleanUp(conn, [staff.id]);
-  const pageIds = (await conn.db.selectFrom('tickets').select('id').orderBy('id').limit(200).execute()).map((r) => r.id);
+  const pageIds = (await conn.db.selectFrom('tickets').select('id').orderBy('id').limit(200).execute()).map(
+    (r) => r.id,
+  );
   await conn.close();
 
   let proxy: TcpProxy | undefined;
@@ -131,8 +158,14 @@ async function main(): Promise<void> {
   }
   const logFile = path.join(dataset.dataDir, 'resilience-app.log');
   writeFileSync(logFile, '');
-  const server = await startAppProcess({ env: { ...dataset.env, DATABASE_URL: appUrl, LOG_LEVEL: opts.logLevel, LOGIN_MAX_ATTEMPTS: '1000' }, cwd: dataset.dataDir, logFile });
-  log(`App pid ${server.child.pid} at ${server.url}${proxy ? `, PostgreSQL through the proxy on port ${proxy.port}` : ''}; log ${path.relative(ROOT, logFile)}`);
+  const server = await startAppProcess({
+    env: { ...dataset.env, DATABASE_URL: appUrl, LOG_LEVEL: opts.logLevel, LOGIN_MAX_ATTEMPTS: '1000' },
+    cwd: dataset.dataDir,
+    logFile,
+  });
+  log(
+    `App pid ${server.child.pid} at ${server.url}${proxy ? `, PostgreSQL through the proxy on port ${proxy.port}` : ''}; log ${path.relative(ROOT, logFile)}`,
+  );
   const runId = Date.now().toString(36);
   const results: Record<string, unknown> = {};
   const verdicts: Array<{ check: string; measured: string; met: boolean }> = [];
@@ -144,7 +177,15 @@ async function main(): Promise<void> {
     const replyIds: number[] = [];
     for (let i = 0; i < 20; i++) {
       const subject = `${BENCH_SUBJECT_PREFIX}resilience ${i + 1}`;
-      const created = await browser.request('/tickets', { form: { _csrf: csrf, subject, message: `Opened by bench/resilience.ts. ${subject}`, priority: 'normal', client_email: users.client.email } });
+      const created = await browser.request('/tickets', {
+        form: {
+          _csrf: csrf,
+          subject,
+          message: `Opened by bench/resilience.ts. ${subject}`,
+          priority: 'normal',
+          client_email: users.client.email,
+        },
+      });
       const id = Number(/^\/tickets\/(\d+)$/.exec(created.location ?? '')?.[1]);
       if (created.status !== 303 || !id) {
         throw new Error(`opening a ticket answered ${created.status} ${created.location ?? ''}`);
@@ -153,7 +194,8 @@ async function main(): Promise<void> {
     }
     const cookie = browser.cookieHeader();
     // Reply ids are `<run><phase>-<n>`: each phase's generator counts from 0 again.
-    const mix = (phase: string) => mixedRequests({ runId: `${runId}${phase}`, csrf, pageIds: [...pageIds, ...replyIds], replyIds });
+    const mix = (phase: string) =>
+      mixedRequests({ runId: `${runId}${phase}`, csrf, pageIds: [...pageIds, ...replyIds], replyIds });
 
     // (a) Steady load.
     log(`(a) steady load: ${opts.connections} connections for ${opts.duration} s`);
@@ -168,20 +210,29 @@ async function main(): Promise<void> {
     const steadySeconds = (performance.now() - steadyStart) / 1000;
     allOutcomes.push(...steadyOutcomes);
     const steadyTally = tally(steadyOutcomes);
-    const readyCounts = steadySamples.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status ?? r.error ?? '?']: (acc[r.status ?? r.error ?? '?'] ?? 0) + 1 }), {});
+    const readyCounts = steadySamples.reduce<Record<string, number>>(
+      (acc, r) => ({ ...acc, [r.status ?? r.error ?? '?']: (acc[r.status ?? r.error ?? '?'] ?? 0) + 1 }),
+      {},
+    );
     const readyMs = steadySamples.map((r) => r.ms).sort((a, b) => a - b);
     results.steady = {
       seconds: round(steadySeconds),
       rps: round(steadyTally.requests / steadySeconds),
       ...steadyTally,
       acknowledgedReplies: acknowledgedReplies(steadyOutcomes).length,
-      readyzNewConnection: { statuses: readyCounts, p50Ms: readyMs[Math.floor(readyMs.length / 2)] ?? 0, maxMs: readyMs.at(-1) ?? 0 },
+      readyzNewConnection: {
+        statuses: readyCounts,
+        p50Ms: readyMs[Math.floor(readyMs.length / 2)] ?? 0,
+        maxMs: readyMs.at(-1) ?? 0,
+      },
     };
 
     // (b) PostgreSQL outage.
     if (opts.db === 'postgres') {
       const outageMs = opts.outageSeconds * 1000;
-      log(`(b) PostgreSQL outage of ${opts.outageSeconds} s under load (${proxy ? 'TCP proxy cut' : 'pg_ctlcluster stop/start'})`);
+      log(
+        `(b) PostgreSQL outage of ${opts.outageSeconds} s under load (${proxy ? 'TCP proxy cut' : 'pg_ctlcluster stop/start'})`,
+      );
       const load = new LoadGenerator({ url: server.url, connections: opts.connections, cookie, next: mix('b') });
       // On one keep-alive connection opened before the load: a saturated server is slow to accept new ones.
       const monitor = new ReadyzMonitor(server.url, 200, { keepAlive: true });
@@ -204,7 +255,10 @@ async function main(): Promise<void> {
         pgCluster('start');
       }
       const recoveryDeadline = performance.now() + 30_000;
-      while (!monitor.samples.some((s) => s.at >= restoreAt && s.status === 200) && performance.now() < recoveryDeadline) {
+      while (
+        !monitor.samples.some((s) => s.at >= restoreAt && s.status === 200) &&
+        performance.now() < recoveryDeadline
+      ) {
         await delay(50);
       }
       const recovered = monitor.samples.find((s) => s.at >= restoreAt && s.status === 200);
@@ -227,7 +281,12 @@ async function main(): Promise<void> {
         seconds: round((endAt - cutAt) / 1000),
         cutConnections: proxy?.cutConnections ?? null,
         readyz: {
-          during: codes(during.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status ?? s.error ?? '?']: (acc[s.status ?? s.error ?? '?'] ?? 0) + 1 }), {})),
+          during: codes(
+            during.reduce<Record<string, number>>(
+              (acc, s) => ({ ...acc, [s.status ?? s.error ?? '?']: (acc[s.status ?? s.error ?? '?'] ?? 0) + 1 }),
+              {},
+            ),
+          ),
           duringSamples: during.length,
           during503: during.filter((s) => s.status === 503).length,
           duringMaxMs: Math.max(0, ...during.map((s) => s.ms)),
@@ -241,23 +300,60 @@ async function main(): Promise<void> {
         pageAfterRecovery: page.status,
       };
       verdicts.push(
-        { check: '/readyz 503 throughout the outage', measured: `${during.filter((s) => s.status === 503).length} of ${during.length} probes 503`, met: during.length > 0 && during.every((s) => s.status === 503) },
-        { check: '/readyz 200 after PostgreSQL is back', measured: recovered ? `${round(recovered.at + recovered.ms - restoreAt, 0)} ms after restore; ${readyAfter.filter((s) => s.status === 200).length} of ${readyAfter.length} 200 after` : 'never', met: !!recovered && readyAfter.every((s) => s.status === 200) },
-        { check: 'No 5xx once ready again (same process)', measured: `${windows.after.fiveXx} of ${windows.after.requests}; pid ${alive ? 'unchanged' : 'GONE'}; page ${page.status}`, met: alive && windows.after.fiveXx === 0 && Object.keys(windows.after.errors).length === 0 && page.status === 200 },
-        { check: 'Outage errors are 503, never 500', measured: codes(windows.during.statusCodes), met: !Object.keys(windows.during.statusCodes).some((c) => Number(c) >= 500 && c !== '503') },
+        {
+          check: '/readyz 503 throughout the outage',
+          measured: `${during.filter((s) => s.status === 503).length} of ${during.length} probes 503`,
+          met: during.length > 0 && during.every((s) => s.status === 503),
+        },
+        {
+          check: '/readyz 200 after PostgreSQL is back',
+          measured: recovered
+            ? `${round(recovered.at + recovered.ms - restoreAt, 0)} ms after restore; ${readyAfter.filter((s) => s.status === 200).length} of ${readyAfter.length} 200 after`
+            : 'never',
+          met: !!recovered && readyAfter.every((s) => s.status === 200),
+        },
+        {
+          check: 'No 5xx once ready again (same process)',
+          measured: `${windows.after.fiveXx} of ${windows.after.requests}; pid ${alive ? 'unchanged' : 'GONE'}; page ${page.status}`,
+          met:
+            alive &&
+            windows.after.fiveXx === 0 &&
+            Object.keys(windows.after.errors).length === 0 &&
+            page.status === 200,
+        },
+        {
+          check: 'Outage errors are 503, never 500',
+          measured: codes(windows.during.statusCodes),
+          met: !Object.keys(windows.during.statusCodes).some((c) => Number(c) >= 500 && c !== '503'),
+        },
       );
     }
 
     // (c) SIGTERM under load with slow requests in flight.
     log('(c) SIGTERM under load, with slow requests in flight');
     if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`the app exited (code ${server.child.exitCode}, signal ${server.child.signalCode}) before the SIGTERM phase; see ${logFile}`);
+      throw new Error(
+        `the app exited (code ${server.child.exitCode}, signal ${server.child.signalCode}) before the SIGTERM phase; see ${logFile}`,
+      );
     }
     // The slow requests start before the load: a saturated server accepts new connections only slowly (see the
     // report), and these must be in flight, started by the server, when the signal arrives.
-    const slow = replyIds.slice(0, 10).map((id, i) => startSlowRequest(server.url, cookie, replyRequest(id, csrf, `${runId}s-${i}`, 'slow reply')));
+    const slow = replyIds
+      .slice(0, 10)
+      .map((id, i) => startSlowRequest(server.url, cookie, replyRequest(id, csrf, `${runId}s-${i}`, 'slow reply')));
     await Promise.race([Promise.all(slow.map((s) => s.inFlight)), deadline(20_000)]);
-    const load = new LoadGenerator({ url: server.url, connections: opts.connections, cookie, next: mixedRequests({ runId: `${runId}t`, csrf, pageIds: [...pageIds, ...replyIds], replyIds, search: 'payment' }) });
+    const load = new LoadGenerator({
+      url: server.url,
+      connections: opts.connections,
+      cookie,
+      next: mixedRequests({
+        runId: `${runId}t`,
+        csrf,
+        pageIds: [...pageIds, ...replyIds],
+        replyIds,
+        search: 'payment',
+      }),
+    });
     load.start();
     await delay(5_000);
     const signalAt = performance.now();
@@ -283,36 +379,101 @@ async function main(): Promise<void> {
     // Every acknowledged reply must be in the database.
     conn = connectTo(dataset);
     const stored = new Set(
-      (await conn.db.selectFrom('ticket_messages').select('body').where('ticket_id', 'in', replyIds).where('body', 'like', `${REPLY_PREFIX}${runId}%`).execute()).map((r) => r.body.slice(REPLY_PREFIX.length)),
+      (
+        await conn.db
+          .selectFrom('ticket_messages')
+          .select('body')
+          .where('ticket_id', 'in', replyIds)
+          .where('body', 'like', `${REPLY_PREFIX}${runId}%`)
+          .execute()
+      ).map((r) => r.body.slice(REPLY_PREFIX.length)),
     );
     await conn.close();
     const shutdown = classifyShutdown(outcomes, signalAt, stored);
     const slowOutcomes = outcomes.filter((o) => o.kind === 'slow reply');
-    const slowDone = slowOutcomes.filter((o) => o.inFlightAt !== undefined && o.inFlightAt < signalAt && o.status === 303 && o.complete && stored.has(o.replyId ?? '')).length;
-    results.shutdown = { ...shutdown, stoppedListeningBeforeSlowBodies: stoppedListening, slowBodiesSentMsAfterSignal: round(releasedAt - signalAt, 0), exitCode: exit?.code ?? null, exitSignal: exit?.signal ?? null, exitMs: exit ? round(exit.at - signalAt, 0) : null, slowReplies: { sent: slowOutcomes.length, answered303AndStored: slowDone, outcomes: slowOutcomes.map((o) => `${o.status ?? o.error ?? '?'} after ${round(o.end - signalAt, 0)} ms, in flight ${o.inFlightAt === undefined ? 'never' : `${round(signalAt - o.inFlightAt, 0)} ms before the signal`}`) }, before: tally(outcomes.filter((o) => o.start < signalAt)) };
+    const slowDone = slowOutcomes.filter(
+      (o) =>
+        o.inFlightAt !== undefined &&
+        o.inFlightAt < signalAt &&
+        o.status === 303 &&
+        o.complete &&
+        stored.has(o.replyId ?? ''),
+    ).length;
+    results.shutdown = {
+      ...shutdown,
+      stoppedListeningBeforeSlowBodies: stoppedListening,
+      slowBodiesSentMsAfterSignal: round(releasedAt - signalAt, 0),
+      exitCode: exit?.code ?? null,
+      exitSignal: exit?.signal ?? null,
+      exitMs: exit ? round(exit.at - signalAt, 0) : null,
+      slowReplies: {
+        sent: slowOutcomes.length,
+        answered303AndStored: slowDone,
+        outcomes: slowOutcomes.map(
+          (o) =>
+            `${o.status ?? o.error ?? '?'} after ${round(o.end - signalAt, 0)} ms, in flight ${o.inFlightAt === undefined ? 'never' : `${round(signalAt - o.inFlightAt, 0)} ms before the signal`}`,
+        ),
+      },
+      before: tally(outcomes.filter((o) => o.start < signalAt)),
+    };
     const acknowledged = acknowledgedReplies(allOutcomes);
     if (new Set(acknowledged).size !== acknowledged.length) {
       throw new Error('two replies carried the same id: the stored-reply check would not be sound');
     }
     const missing = acknowledged.filter((id) => !stored.has(id));
     const unacknowledgedStored = [...stored].filter((id) => !acknowledged.includes(id)).length;
-    results.replies = { acknowledged: acknowledged.length, stored: stored.size, missing: missing.length, storedWithoutAcknowledgement: unacknowledgedStored };
+    results.replies = {
+      acknowledged: acknowledged.length,
+      stored: stored.size,
+      missing: missing.length,
+      storedWithoutAcknowledgement: unacknowledgedStored,
+    };
 
     verdicts.unshift(
-      { check: `No 5xx under ${opts.connections} connections for ${opts.duration} s`, measured: `${steadyTally.fiveXx} of ${steadyTally.requests}`, met: steadyTally.fiveXx === 0 },
-      { check: 'Every request answered, whole, within 30 s', measured: `${steadyTally.requests - steadyTally.fiveXx - Object.values(steadyTally.errors).reduce((a, b) => a + b, 0) - steadyTally.incomplete} of ${steadyTally.requests - steadyTally.fiveXx} (no answer: ${codes(steadyTally.errors)})`, met: Object.keys(steadyTally.errors).length === 0 && steadyTally.incomplete === 0 },
-      { check: '/readyz 200 under steady load (new connection each 1 s)', measured: `${codes(readyCounts)}, p50 ${readyMs[Math.floor(readyMs.length / 2)] ?? 0} ms, max ${readyMs.at(-1) ?? 0} ms`, met: steadySamples.length > 0 && steadySamples.every((r) => r.status === 200) },
-      { check: 'Every acknowledged reply is stored (all phases)', measured: `${acknowledged.length - missing.length} of ${acknowledged.length}`, met: missing.length === 0 && acknowledged.length > 0 },
+      {
+        check: `No 5xx under ${opts.connections} connections for ${opts.duration} s`,
+        measured: `${steadyTally.fiveXx} of ${steadyTally.requests}`,
+        met: steadyTally.fiveXx === 0,
+      },
+      {
+        check: 'Every request answered, whole, within 30 s',
+        measured: `${steadyTally.requests - steadyTally.fiveXx - Object.values(steadyTally.errors).reduce((a, b) => a + b, 0) - steadyTally.incomplete} of ${steadyTally.requests - steadyTally.fiveXx} (no answer: ${codes(steadyTally.errors)})`,
+        met: Object.keys(steadyTally.errors).length === 0 && steadyTally.incomplete === 0,
+      },
+      {
+        check: '/readyz 200 under steady load (new connection each 1 s)',
+        measured: `${codes(readyCounts)}, p50 ${readyMs[Math.floor(readyMs.length / 2)] ?? 0} ms, max ${readyMs.at(-1) ?? 0} ms`,
+        met: steadySamples.length > 0 && steadySamples.every((r) => r.status === 200),
+      },
+      {
+        check: 'Every acknowledged reply is stored (all phases)',
+        measured: `${acknowledged.length - missing.length} of ${acknowledged.length}`,
+        met: missing.length === 0 && acknowledged.length > 0,
+      },
     );
     verdicts.push(
-      { check: 'Slow replies in flight at SIGTERM answered 303 and stored', measured: `${slowDone} of ${slowOutcomes.length}`, met: slowDone === slowOutcomes.length },
+      {
+        check: 'Slow replies in flight at SIGTERM answered 303 and stored',
+        measured: `${slowDone} of ${slowOutcomes.length}`,
+        met: slowDone === slowOutcomes.length,
+      },
       {
         check: 'Requests sent before SIGTERM: complete, non-5xx',
         measured: `${shutdown.completedNon5xx} of ${shutdown.sentBefore} (503: ${shutdown.unavailable503}, other 5xx: ${shutdown.other5xx}, reset: ${shutdown.noResponse - shutdown.noResponseOnOpenConnection} never accepted + ${shutdown.noResponseOnOpenConnection} on open connections, answered-less but stored: ${shutdown.cutAfterProcessing})`,
         // Connections the server had not accepted yet when it stopped listening are refused, which is allowed.
-        met: shutdown.other5xx === 0 && shutdown.cutAfterProcessing === 0 && shutdown.noResponseOnOpenConnection === 0 && shutdown.completedNon5xx + shutdown.unavailable503 + shutdown.noResponse === shutdown.sentBefore,
+        met:
+          shutdown.other5xx === 0 &&
+          shutdown.cutAfterProcessing === 0 &&
+          shutdown.noResponseOnOpenConnection === 0 &&
+          shutdown.completedNon5xx + shutdown.unavailable503 + shutdown.noResponse === shutdown.sentBefore,
       },
-      { check: 'Exit 0 within the 10 s grace period', measured: exit ? `code ${exit.code}${exit.signal ? ` signal ${exit.signal}` : ''} after ${round(exit.at - signalAt, 0)} ms` : 'still running after 20 s', met: exit?.code === 0 && exit.at - signalAt < 10_000 },
+      {
+        check: 'Exit 0 within the 10 s grace period',
+        measured: exit
+          ? `code ${exit.code}${exit.signal ? ` signal ${exit.signal}` : ''} after ${round(exit.at - signalAt, 0)} ms`
+          : 'still running after 20 s',
+        met: exit?.code === 0 && exit.at - signalAt < 10_000,
+      },
     );
   } finally {
     if (server.child.exitCode === null && server.child.signalCode === null) {
@@ -321,19 +482,72 @@ async function main(): Promise<void> {
     await proxy?.close();
   }
 
-  const steadyResult = results.steady as ReturnType<typeof tally> & { seconds: number; rps: number; acknowledgedReplies: number };
+  const steadyResult = results.steady as ReturnType<typeof tally> & {
+    seconds: number;
+    rps: number;
+    acknowledgedReplies: number;
+  };
   const rows = [['phase', 'requests', 'req/s', 'p50 ms', 'p99 ms', '5xx', 'errors', 'status codes']];
-  rows.push(['steady', String(steadyResult.requests), String(steadyResult.rps), String(steadyResult.latencyMs.p50), String(steadyResult.latencyMs.p99), String(steadyResult.fiveXx), codes(steadyResult.errors), codes(steadyResult.statusCodes)]);
+  rows.push([
+    'steady',
+    String(steadyResult.requests),
+    String(steadyResult.rps),
+    String(steadyResult.latencyMs.p50),
+    String(steadyResult.latencyMs.p99),
+    String(steadyResult.fiveXx),
+    codes(steadyResult.errors),
+    codes(steadyResult.statusCodes),
+  ]);
   const outage = results.outage as { requests: Record<string, Tally> } | undefined;
   for (const [name, t] of Object.entries(outage?.requests ?? {})) {
-    rows.push([`outage: ${name}`, String(t.requests), '', String(t.latencyMs.p50), String(t.latencyMs.p99), String(t.fiveXx), codes(t.errors), codes(t.statusCodes)]);
+    rows.push([
+      `outage: ${name}`,
+      String(t.requests),
+      '',
+      String(t.latencyMs.p50),
+      String(t.latencyMs.p99),
+      String(t.fiveXx),
+      codes(t.errors),
+      codes(t.statusCodes),
+    ]);
   }
   const shutdown = results.shutdown as ShutdownReport & { before: Tally };
-  rows.push(['SIGTERM: sent before', String(shutdown.sentBefore), '', String(shutdown.before.latencyMs.p50), String(shutdown.before.latencyMs.p99), String(shutdown.other5xx + shutdown.unavailable503), String(shutdown.noResponse), '']);
-  rows.push(['SIGTERM: issued after', String(shutdown.after.requests), '', '', '', '', codes(shutdown.after.errors), codes(shutdown.after.statusCodes)]);
+  rows.push([
+    'SIGTERM: sent before',
+    String(shutdown.sentBefore),
+    '',
+    String(shutdown.before.latencyMs.p50),
+    String(shutdown.before.latencyMs.p99),
+    String(shutdown.other5xx + shutdown.unavailable503),
+    String(shutdown.noResponse),
+    '',
+  ]);
+  rows.push([
+    'SIGTERM: issued after',
+    String(shutdown.after.requests),
+    '',
+    '',
+    '',
+    '',
+    codes(shutdown.after.errors),
+    codes(shutdown.after.statusCodes),
+  ]);
   console.log(`\n${table(rows)}\n`);
-  console.log(table([['check', 'measured', 'met'], ...verdicts.map((v) => [v.check, v.measured, v.met ? 'yes' : 'NO'])]));
-  const report = { date: new Date().toISOString(), db: opts.db, connections: opts.connections, durationS: opts.duration, tickets: opts.tickets, realRestart: opts.realRestart, loadAverage: os.loadavg().map((l) => round(l, 2)), totalSeconds: round((performance.now() - started) / 1000), verdicts, ...results };
+  console.log(
+    table([['check', 'measured', 'met'], ...verdicts.map((v) => [v.check, v.measured, v.met ? 'yes' : 'NO'])]),
+  );
+  const report = {
+    date: new Date().toISOString(),
+    db: opts.db,
+    connections: opts.connections,
+    durationS: opts.duration,
+    tickets: opts.tickets,
+    realRestart: opts.realRestart,
+    loadAverage: os.loadavg().map((l) => round(l, 2)),
+    totalSeconds: round((performance.now() - started) / 1000),
+    verdicts,
+    ...results,
+  };
   writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nWritten to ${path.relative(process.cwd(), opts.out)} (${report.totalSeconds} s)`);
   if (verdicts.some((v) => !v.met)) {

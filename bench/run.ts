@@ -10,7 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Argon2Result, Argon2Spec } from './argon2-baseline.ts';
-import { ARGON2, BENCH_PASSWORD, BENCH_PEPPER, BENCH_SUBJECT_PREFIX, BENCH_TOTP_SECRET, cleanUp, connectTo, findUsers, prepareDataset, type Dataset } from './lib/dataset.ts';
+import {
+  ARGON2,
+  BENCH_PASSWORD,
+  BENCH_PEPPER,
+  BENCH_SUBJECT_PREFIX,
+  BENCH_TOTP_SECRET,
+  cleanUp,
+  connectTo,
+  findUsers,
+  prepareDataset,
+  type Dataset,
+} from './lib/dataset.ts';
 import { Browser } from './lib/http.ts';
 import { ROOT, freePort } from '../test/support/app-process.ts';
 import { runJsonChild, startApp, startCeiling, type BenchApp } from './lib/processes.ts';
@@ -82,7 +93,10 @@ function options() {
     quick: values.quick,
     connections: Math.round(count('connections', values.connections, 50)),
     search: values.search,
-    uvThreadpool: values['uv-threadpool'] === undefined ? undefined : Math.round(count('uv-threadpool', values['uv-threadpool'], 4)),
+    uvThreadpool:
+      values['uv-threadpool'] === undefined
+        ? undefined
+        : Math.round(count('uv-threadpool', values['uv-threadpool'], 4)),
     workers: Math.round(count('workers', values.workers, 1)),
     out: path.resolve(values.out),
   };
@@ -110,7 +124,14 @@ interface ScenarioResult {
   loadAverage: number[];
 }
 
-function summarise(id: string, name: string, spec: LoadSpec, result: LoadResult, ceilingRps: number | null, probe?: ProbeReport): ScenarioResult {
+function summarise(
+  id: string,
+  name: string,
+  spec: LoadSpec,
+  result: LoadResult,
+  ceilingRps: number | null,
+  probe?: ProbeReport,
+): ScenarioResult {
   return {
     id,
     name,
@@ -125,7 +146,13 @@ function summarise(id: string, name: string, spec: LoadSpec, result: LoadResult,
     statusCodes: result.statusCodes,
     bytesPerResponse: result.bytesPerResponse,
     ...(probe
-      ? { app: { cpuPercent: Math.round((probe.cpuMs / probe.wallMs) * 1000) / 10, eventLoopDelayP99Ms: probe.eventLoopDelayMs.p99, peakRssMb: mb(probe.peakRssBytes) } }
+      ? {
+          app: {
+            cpuPercent: Math.round((probe.cpuMs / probe.wallMs) * 1000) / 10,
+            eventLoopDelayP99Ms: probe.eventLoopDelayMs.p99,
+            peakRssMb: mb(probe.peakRssBytes),
+          },
+        }
       : {}),
     loadAverage: loadAverage(),
   };
@@ -153,12 +180,24 @@ async function main(): Promise<void> {
   }
   const started = performance.now();
   const loadAtStart = loadAverage();
-  log(`Parapet benchmark: ${opts.db}, ${opts.tickets.toLocaleString('en')} tickets, ${opts.connections} connections, ${opts.duration} s per scenario (+${opts.warmup} s warm-up)`);
-  log(`Load average at start: ${loadAtStart.join(' ')} on ${os.cpus().length} CPUs${loadAtStart[0]! > 1.5 ? ' (busy machine: figures will be low and noisy)' : ''}`);
+  log(
+    `Parapet benchmark: ${opts.db}, ${opts.tickets.toLocaleString('en')} tickets, ${opts.connections} connections, ${opts.duration} s per scenario (+${opts.warmup} s warm-up)`,
+  );
+  log(
+    `Load average at start: ${loadAtStart.join(' ')} on ${os.cpus().length} CPUs${loadAtStart[0]! > 1.5 ? ' (busy machine: figures will be low and noisy)' : ''}`,
+  );
 
   // 1. The dataset.
-  const dataset: Dataset = await prepareDataset({ db: opts.db, tickets: opts.tickets, messagesPerTicket: opts.messagesPerTicket, reuse: opts.reuse, databaseUrl: opts.databaseUrl });
-  log(`Dataset: ${dataset.tickets.toLocaleString('en')} tickets, ${dataset.messages.toLocaleString('en')} messages (${dataset.seeded ? `seeded in ${dataset.seedSeconds} s` : 'reused'})`);
+  const dataset: Dataset = await prepareDataset({
+    db: opts.db,
+    tickets: opts.tickets,
+    messagesPerTicket: opts.messagesPerTicket,
+    reuse: opts.reuse,
+    databaseUrl: opts.databaseUrl,
+  });
+  log(
+    `Dataset: ${dataset.tickets.toLocaleString('en')} tickets, ${dataset.messages.toLocaleString('en')} messages (${dataset.seeded ? `seeded in ${dataset.seedSeconds} s` : 'reused'})`,
+  );
   let conn = connectTo(dataset);
   const users = await findUsers(conn);
   const [admin, replier] = users.admins as [{ id: number; email: string }, { id: number; email: string }];
@@ -191,7 +230,8 @@ async function main(): Promise<void> {
 
   const results: ScenarioResult[] = [];
   let replies: { acknowledged: number; found: number; missing: number } | undefined;
-  let concurrent: { login: ScenarioResult; list: ScenarioResult; eventLoopDelayMs: ProbeReport['eventLoopDelayMs'] } | undefined;
+  let concurrent:
+    { login: ScenarioResult; list: ScenarioResult; eventLoopDelayMs: ProbeReport['eventLoopDelayMs'] } | undefined;
   let peakRss = 0;
   let argon2: Argon2Result | undefined;
   try {
@@ -206,7 +246,9 @@ async function main(): Promise<void> {
     // 4. The benchmark's own tickets, through the app: a 20-message thread, and the ticket the reply scenario answers.
     const clientCsrf = await clientBrowser.csrfToken('/tickets/new');
     const openTicket = async (subject: string) => {
-      const created = await clientBrowser.request('/tickets', { form: { _csrf: clientCsrf, subject, message: `Opened by the benchmark. ${subject}`, priority: 'normal' } });
+      const created = await clientBrowser.request('/tickets', {
+        form: { _csrf: clientCsrf, subject, message: `Opened by the benchmark. ${subject}`, priority: 'normal' },
+      });
       const id = Number(/^\/tickets\/(\d+)$/.exec(created.location ?? '')?.[1]);
       if (created.status !== 303 || !id) {
         throw new Error(`opening a ticket answered ${created.status} ${created.location ?? ''}`);
@@ -218,7 +260,10 @@ async function main(): Promise<void> {
     for (let i = 2; i <= 20; i++) {
       const [browser, csrf] = i % 2 === 0 ? [adminBrowser, adminCsrf] : [clientBrowser, clientCsrf];
       const reply = await browser.request(`/tickets/${threadId}/messages`, {
-        form: { _csrf: csrf, message: `Message ${i} of 20. Thank you, we are looking into this and will come back to you with more details shortly.` },
+        form: {
+          _csrf: csrf,
+          message: `Message ${i} of 20. Thank you, we are looking into this and will come back to you with more details shortly.`,
+        },
       });
       if (reply.status !== 303) {
         throw new Error(`replying to #${threadId} answered ${reply.status}`);
@@ -243,7 +288,15 @@ async function main(): Promise<void> {
       const spec: LoadSpec = { ...base, url: ceiling.url, path: '/' };
       const { result } = await measure(spec);
       ceilingRps = result.rps;
-      results.push(summarise('ceiling', `Ceiling: bare Fastify, static ${Math.round(pageBytes / 1024)} KB`, spec, result, ceilingRps));
+      results.push(
+        summarise(
+          'ceiling',
+          `Ceiling: bare Fastify, static ${Math.round(pageBytes / 1024)} KB`,
+          spec,
+          result,
+          ceilingRps,
+        ),
+      );
     } finally {
       await ceiling.stop();
     }
@@ -251,7 +304,11 @@ async function main(): Promise<void> {
     // 6. The app's scenarios.
     const adminCookie = adminBrowser.cookieHeader(['parapet_session']);
     const clientCookie = clientBrowser.cookieHeader(['parapet_session']);
-    const get = (pathname: string, cookie?: string): Omit<LoadSpec, 'connections' | 'duration'> => ({ url: app.url, path: pathname, ...(cookie ? { headers: { cookie } } : {}) });
+    const get = (pathname: string, cookie?: string): Omit<LoadSpec, 'connections' | 'duration'> => ({
+      url: app.url,
+      path: pathname,
+      ...(cookie ? { headers: { cookie } } : {}),
+    });
     const anonymous = new Browser(app.url);
     const loginCsrf = await anonymous.csrfToken('/login');
     const loginSpec: LoadSpec = {
@@ -259,7 +316,10 @@ async function main(): Promise<void> {
       url: app.url,
       path: '/login',
       method: 'POST',
-      headers: { cookie: anonymous.cookieHeader(['parapet_csrf']), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: anonymous.cookieHeader(['parapet_csrf']),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: `_csrf=${encodeURIComponent(loginCsrf)}&email={rotate}&password=${encodeURIComponent(BENCH_PASSWORD)}`,
       rotate: users.loginEmails,
       expectStatus: 303,
@@ -267,12 +327,36 @@ async function main(): Promise<void> {
     };
     const scenarios: Array<{ id: string; name: string; spec: LoadSpec }> = [
       { id: 'login-page', name: 'GET /login', spec: { ...base, ...get('/login') } },
-      { id: 'list-admin-1', name: 'GET /tickets, administrator, page 1', spec: { ...base, ...get('/tickets', adminCookie) } },
-      { id: 'list-admin-1000', name: 'GET /tickets?page=1000, administrator', spec: { ...base, ...get('/tickets?page=1000', adminCookie) } },
-      { id: 'list-client', name: `GET /tickets, client (${users.client.tickets.toLocaleString('en')} tickets)`, spec: { ...base, ...get('/tickets', clientCookie) } },
-      { id: 'ticket-20', name: 'GET /tickets/:id, 20 messages, administrator', spec: { ...base, ...get(`/tickets/${threadId}`, adminCookie) } },
-      { id: 'search', name: `GET /tickets?q=${opts.search}, administrator`, spec: { ...base, ...get(`/tickets?q=${encodeURIComponent(opts.search)}`, adminCookie) } },
-      { id: 'search-client', name: `GET /tickets?q=${opts.search}, client`, spec: { ...base, ...get(`/tickets?q=${encodeURIComponent(opts.search)}`, clientCookie) } },
+      {
+        id: 'list-admin-1',
+        name: 'GET /tickets, administrator, page 1',
+        spec: { ...base, ...get('/tickets', adminCookie) },
+      },
+      {
+        id: 'list-admin-1000',
+        name: 'GET /tickets?page=1000, administrator',
+        spec: { ...base, ...get('/tickets?page=1000', adminCookie) },
+      },
+      {
+        id: 'list-client',
+        name: `GET /tickets, client (${users.client.tickets.toLocaleString('en')} tickets)`,
+        spec: { ...base, ...get('/tickets', clientCookie) },
+      },
+      {
+        id: 'ticket-20',
+        name: 'GET /tickets/:id, 20 messages, administrator',
+        spec: { ...base, ...get(`/tickets/${threadId}`, adminCookie) },
+      },
+      {
+        id: 'search',
+        name: `GET /tickets?q=${opts.search}, administrator`,
+        spec: { ...base, ...get(`/tickets?q=${encodeURIComponent(opts.search)}`, adminCookie) },
+      },
+      {
+        id: 'search-client',
+        name: `GET /tickets?q=${opts.search}, client`,
+        spec: { ...base, ...get(`/tickets?q=${encodeURIComponent(opts.search)}`, clientCookie) },
+      },
       {
         id: 'reply',
         name: 'POST /tickets/:id/messages (reply, 303)',
@@ -281,7 +365,10 @@ async function main(): Promise<void> {
           url: app.url,
           path: `/tickets/${replyTargetId}/messages`,
           method: 'POST',
-          headers: { cookie: replierBrowser.cookieHeader(['parapet_session']), 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            cookie: replierBrowser.cookieHeader(['parapet_session']),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
           body: `_csrf=${encodeURIComponent(replierCsrf)}&message=Benchmark+reply+{id}`,
           expectStatus: 303,
           expectLocation: `/tickets/${replyTargetId}`,
@@ -302,12 +389,28 @@ async function main(): Promise<void> {
 
     // 7. Logins saturating the app while a light ticket-list load measures what everyone else would see.
     log('Scenario: POST /login saturating, with 20 ticket lists per second alongside');
-    const listSpec: LoadSpec = { ...get('/tickets', adminCookie), connections: 4, rate: 20, duration: opts.duration + opts.warmup, warmup: 0 };
+    const listSpec: LoadSpec = {
+      ...get('/tickets', adminCookie),
+      connections: 4,
+      rate: 20,
+      duration: opts.duration + opts.warmup,
+      warmup: 0,
+    };
     await app.probe(true);
-    const [loginRun, listRun] = await Promise.all([measure(loginSpec, app), runJsonChild<LoadResult>('bench/load.ts', listSpec, () => {})]);
+    const [loginRun, listRun] = await Promise.all([
+      measure(loginSpec, app),
+      runJsonChild<LoadResult>('bench/load.ts', listSpec, () => {}),
+    ]);
     const duringLogin = loginRun.probe as ProbeReport;
     concurrent = {
-      login: summarise('login-saturated', 'POST /login (with lists alongside)', loginSpec, loginRun.result, ceilingRps, duringLogin),
+      login: summarise(
+        'login-saturated',
+        'POST /login (with lists alongside)',
+        loginSpec,
+        loginRun.result,
+        ceilingRps,
+        duringLogin,
+      ),
       list: summarise('list-during-login', 'GET /tickets at 20/s while logins saturate', listSpec, listRun, null),
       eventLoopDelayMs: duringLogin.eventLoopDelayMs,
     };
@@ -317,16 +420,29 @@ async function main(): Promise<void> {
     await app.stop();
     conn = connectTo(dataset);
     const stored = new Set(
-      (await conn.db.selectFrom('ticket_messages').select('body').where('ticket_id', '=', replyTargetId).where('body', 'like', 'Benchmark reply %').execute()).map((r) => r.body.slice('Benchmark reply '.length)),
+      (
+        await conn.db
+          .selectFrom('ticket_messages')
+          .select('body')
+          .where('ticket_id', '=', replyTargetId)
+          .where('body', 'like', 'Benchmark reply %')
+          .execute()
+      ).map((r) => r.body.slice('Benchmark reply '.length)),
     );
     await conn.close();
     const missing = acknowledged.filter((id) => !stored.has(id)).length;
     replies = { acknowledged: acknowledged.length, found: acknowledged.length - missing, missing };
-    log(`Replies: ${replies.acknowledged} acknowledged with 303, ${replies.found} found in the database, ${replies.missing} missing`);
+    log(
+      `Replies: ${replies.acknowledged} acknowledged with 303, ${replies.found} found in the database, ${replies.missing} missing`,
+    );
 
     // 9. What argon2id alone allows, with the app stopped.
     log('Baseline: argon2id verifications per second');
-    argon2 = await runJsonChild<Argon2Result>('bench/argon2-baseline.ts', { ...ARGON2, pepper: BENCH_PEPPER, seconds: opts.quick ? 3 : 8 } satisfies Argon2Spec);
+    argon2 = await runJsonChild<Argon2Result>('bench/argon2-baseline.ts', {
+      ...ARGON2,
+      pepper: BENCH_PEPPER,
+      seconds: opts.quick ? 3 : 8,
+    } satisfies Argon2Spec);
   } finally {
     await app.stop();
   }
@@ -339,31 +455,65 @@ async function main(): Promise<void> {
   for (const id of ['list-admin-1', 'list-admin-1000', 'list-client', 'ticket-20']) {
     const r = byId(id);
     if (r) {
-      targets.push({ target: `${r.name}: ≥ 50% of the ceiling, p99 < 50 ms`, measured: `${Math.round((r.ratioToCeiling ?? 0) * 100)}%, p99 ${r.p99Ms} ms`, met: r.rps > 0 && (r.ratioToCeiling ?? 0) >= 0.5 && r.p99Ms < 50 && r.failures === 0 });
+      targets.push({
+        target: `${r.name}: ≥ 50% of the ceiling, p99 < 50 ms`,
+        measured: `${Math.round((r.ratioToCeiling ?? 0) * 100)}%, p99 ${r.p99Ms} ms`,
+        met: r.rps > 0 && (r.ratioToCeiling ?? 0) >= 0.5 && r.p99Ms < 50 && r.failures === 0,
+      });
     }
   }
   for (const search of [byId('search'), byId('search-client')]) {
     if (search) {
-      targets.push({ target: `${search.name}: p99 < 100 ms`, measured: `p99 ${search.p99Ms} ms`, met: search.rps > 0 && search.p99Ms < 100 && search.failures === 0 });
+      targets.push({
+        target: `${search.name}: p99 < 100 ms`,
+        measured: `p99 ${search.p99Ms} ms`,
+        met: search.rps > 0 && search.p99Ms < 100 && search.failures === 0,
+      });
     }
   }
   if (login && argon2) {
     const share = login.rps / argon2.perSecond;
-    targets.push({ target: 'Login: ≥ 80% of argon2id alone', measured: `${login.rps}/s of ${argon2.perSecond}/s = ${Math.round(share * 100)}%`, met: share >= 0.8 && login.failures === 0 });
+    targets.push({
+      target: 'Login: ≥ 80% of argon2id alone',
+      measured: `${login.rps}/s of ${argon2.perSecond}/s = ${Math.round(share * 100)}%`,
+      met: share >= 0.8 && login.failures === 0,
+    });
   }
   if (concurrent) {
-    targets.push({ target: 'Ticket list while logins saturate: p99 < 100 ms', measured: `p99 ${concurrent.list.p99Ms} ms (event loop p99 ${concurrent.eventLoopDelayMs.p99} ms)`, met: concurrent.list.rps > 0 && concurrent.list.p99Ms < 100 && concurrent.list.failures === 0 });
+    targets.push({
+      target: 'Ticket list while logins saturate: p99 < 100 ms',
+      measured: `p99 ${concurrent.list.p99Ms} ms (event loop p99 ${concurrent.eventLoopDelayMs.p99} ms)`,
+      met: concurrent.list.rps > 0 && concurrent.list.p99Ms < 100 && concurrent.list.failures === 0,
+    });
   }
-  targets.push({ target: 'Peak RSS < 250 MB', measured: `${mb(peakRss)} MB`, met: peakRss > 0 && peakRss < 250 * 1024 * 1024 });
-  targets.push({ target: 'Start-up to /readyz < 2 s', measured: `median ${startupMedian} ms (${startupSamples.join(', ')})`, met: startupMedian < 2000 });
+  targets.push({
+    target: 'Peak RSS < 250 MB',
+    measured: `${mb(peakRss)} MB`,
+    met: peakRss > 0 && peakRss < 250 * 1024 * 1024,
+  });
+  targets.push({
+    target: 'Start-up to /readyz < 2 s',
+    measured: `median ${startupMedian} ms (${startupSamples.join(', ')})`,
+    met: startupMedian < 2000,
+  });
   if (replies) {
-    targets.push({ target: 'Every acknowledged reply is stored', measured: `${replies.found} of ${replies.acknowledged}`, met: replies.missing === 0 && replies.acknowledged > 0 });
+    targets.push({
+      target: 'Every acknowledged reply is stored',
+      measured: `${replies.found} of ${replies.acknowledged}`,
+      met: replies.missing === 0 && replies.acknowledged > 0,
+    });
   }
 
   const loadAtEnd = loadAverage();
   const output = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '', memoryGb: Math.round(os.totalmem() / 1024 ** 3), node: process.version, platform: `${os.type()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? '',
+      memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+      node: process.version,
+      platform: `${os.type()} ${os.release()}`,
+    },
     settings: {
       db: opts.db,
       tickets: opts.tickets,
@@ -377,7 +527,12 @@ async function main(): Promise<void> {
       quick: opts.quick,
     },
     loadAverage: { start: loadAtStart, end: loadAtEnd },
-    dataset: { tickets: dataset.tickets, messages: dataset.messages, seeded: dataset.seeded, seedSeconds: dataset.seedSeconds },
+    dataset: {
+      tickets: dataset.tickets,
+      messages: dataset.messages,
+      seeded: dataset.seeded,
+      seedSeconds: dataset.seedSeconds,
+    },
     scenarios: results,
     loginSaturation: concurrent ?? null,
     argon2: argon2 ?? null,
@@ -397,7 +552,11 @@ function formatReport(o: {
   settings: { db: string; tickets: number; connections: number; durationS: number };
   loadAverage: { start: number[]; end: number[] };
   scenarios: ScenarioResult[];
-  loginSaturation: { login: ScenarioResult; list: ScenarioResult; eventLoopDelayMs: ProbeReport['eventLoopDelayMs'] } | null;
+  loginSaturation: {
+    login: ScenarioResult;
+    list: ScenarioResult;
+    eventLoopDelayMs: ProbeReport['eventLoopDelayMs'];
+  } | null;
   argon2: Argon2Result | null;
   startupMs: { median: number; samples: number[] };
   peakRssMb: number;
@@ -416,7 +575,8 @@ function formatReport(o: {
     r.app ? r.app.eventLoopDelayP99Ms.toFixed(1) : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const out = [
     `Parapet on ${o.settings.db}, ${o.settings.tickets.toLocaleString('en')} tickets; ${o.settings.connections} connections, ${o.settings.durationS} s per scenario; load average ${o.loadAverage.start.join(' ')} → ${o.loadAverage.end.join(' ')}`,
     '',
@@ -426,12 +586,20 @@ function formatReport(o: {
     '',
   ];
   if (o.argon2) {
-    out.push(`argon2id alone: ${o.argon2.perSecond} verifications/s (m=${o.argon2.memoryCost} t=${o.argon2.timeCost} p=1, ${o.argon2.concurrency} at once, ${o.argon2.meanMs} ms each)`);
+    out.push(
+      `argon2id alone: ${o.argon2.perSecond} verifications/s (m=${o.argon2.memoryCost} t=${o.argon2.timeCost} p=1, ${o.argon2.concurrency} at once, ${o.argon2.meanMs} ms each)`,
+    );
   }
   if (o.loginSaturation) {
-    out.push(`Event-loop delay while logins saturate: p50 ${o.loginSaturation.eventLoopDelayMs.p50} ms, p99 ${o.loginSaturation.eventLoopDelayMs.p99} ms, max ${o.loginSaturation.eventLoopDelayMs.max} ms`);
+    out.push(
+      `Event-loop delay while logins saturate: p50 ${o.loginSaturation.eventLoopDelayMs.p50} ms, p99 ${o.loginSaturation.eventLoopDelayMs.p99} ms, max ${o.loginSaturation.eventLoopDelayMs.max} ms`,
+    );
   }
-  out.push(`Peak RSS ${o.peakRssMb} MB; start-up to /readyz median ${o.startupMs.median} ms (${o.startupMs.samples.join(', ')})`, '', 'Targets:');
+  out.push(
+    `Peak RSS ${o.peakRssMb} MB; start-up to /readyz median ${o.startupMs.median} ms (${o.startupMs.samples.join(', ')})`,
+    '',
+    'Targets:',
+  );
   for (const t of o.targets) {
     out.push(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${t.measured}`);
   }

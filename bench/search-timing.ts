@@ -27,25 +27,44 @@ const { values } = parseArgs({
 const db = values.db === 'postgres' ? 'postgres' : 'sqlite';
 const tickets = Number(values.tickets.replace(/[_,]/g, ''));
 const iterations = Number(values.iterations);
-const words = values.words.split(',').map((w) => w.trim()).filter(Boolean);
+const words = values.words
+  .split(',')
+  .map((w) => w.trim())
+  .filter(Boolean);
 
-const dataset = await prepareDataset({ db, tickets, messagesPerTicket: 5, reuse: true, databaseUrl: values['database-url'] });
+const dataset = await prepareDataset({
+  db,
+  tickets,
+  messagesPerTicket: 5,
+  reuse: true,
+  databaseUrl: values['database-url'],
+});
 const conn = connectTo(dataset);
 const migrating = performance.now();
 const migrated = (await migrateToLatest(conn)).results ?? [];
 if (migrated.length > 0) {
-  process.stdout.write(`migrated (${migrated.map((m) => m.migrationName).join(', ')}) in ${((performance.now() - migrating) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `migrated (${migrated.map((m) => m.migrationName).join(', ')}) in ${((performance.now() - migrating) / 1000).toFixed(1)} s\n`,
+  );
 }
 const users = await findUsers(conn);
-const admin = toUser(await conn.db.selectFrom('users').selectAll().where('id', '=', users.admins[0]!.id).executeTakeFirstOrThrow());
-const client = toUser(await conn.db.selectFrom('users').selectAll().where('id', '=', users.client.id).executeTakeFirstOrThrow());
+const admin = toUser(
+  await conn.db.selectFrom('users').selectAll().where('id', '=', users.admins[0]!.id).executeTakeFirstOrThrow(),
+);
+const client = toUser(
+  await conn.db.selectFrom('users').selectAll().where('id', '=', users.client.id).executeTakeFirstOrThrow(),
+);
 
 /** CPU time (ms) of this database's PostgreSQL backends, read from /proc (the server runs on this machine). */
 async function serverCpuMs(): Promise<number> {
   if (conn.dialect !== 'postgres') {
     return 0;
   }
-  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`.execute(conn.db);
+  const { rows } = await sql<{
+    pid: number;
+  }>`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`.execute(
+    conn.db,
+  );
   let ticks = 0;
   for (const { pid } of rows) {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -55,12 +74,20 @@ async function serverCpuMs(): Promise<number> {
   return (ticks * 1000) / 100;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
 const ms = (n: number) => n.toFixed(2).padStart(8);
 
-process.stdout.write(`${db} ${dataset.tickets.toLocaleString('en')} tickets; busiest client has ${users.client.tickets} tickets; ${iterations} calls each\n`);
-process.stdout.write(`${'who'.padEnd(7)} ${'query'.padEnd(18)} ${'rows'.padStart(5)} ${'total'.padStart(6)}  ${'median'.padStart(8)} ${'p99'.padStart(8)} ${'cpu/call'.padStart(8)}${db === 'postgres' ? ` ${'server'.padStart(8)}` : ''}  (ms)\n`);
-for (const [who, user] of [['staff', admin], ['client', client]] as const) {
+process.stdout.write(
+  `${db} ${dataset.tickets.toLocaleString('en')} tickets; busiest client has ${users.client.tickets} tickets; ${iterations} calls each\n`,
+);
+process.stdout.write(
+  `${'who'.padEnd(7)} ${'query'.padEnd(18)} ${'rows'.padStart(5)} ${'total'.padStart(6)}  ${'median'.padStart(8)} ${'p99'.padStart(8)} ${'cpu/call'.padStart(8)}${db === 'postgres' ? ` ${'server'.padStart(8)}` : ''}  (ms)\n`,
+);
+for (const [who, user] of [
+  ['staff', admin],
+  ['client', client],
+] as const) {
   for (const q of words) {
     const first = await listTickets(conn.db, conn.dialect, user, { q }, 1);
     const times: number[] = [];

@@ -22,7 +22,9 @@ if (positionals.length === 0) {
 }
 const dataDir = path.join(ROOT, 'bench/.scratch/startup');
 mkdirSync(dataDir, { recursive: true });
-const extraEnv = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const extraEnv = Object.fromEntries(
+  values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 
 function status(pid: number): { rss: number; hwm: number; cpuMs: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -67,7 +69,9 @@ const rows = [];
 for (let i = 0; i < Number(values.runs); i++) {
   const r = await once();
   rows.push(r);
-  console.log(`start-up ${Math.round(r.ms)} ms (CPU ${r.ready.cpuMs} ms); at ready RSS ${f(r.ready.rss)} MB; after ${values['idle-ms']} ms idle RSS ${f(r.idle.rss)} MB, peak (VmHWM) ${f(r.idle.hwm)} MB`);
+  console.log(
+    `start-up ${Math.round(r.ms)} ms (CPU ${r.ready.cpuMs} ms); at ready RSS ${f(r.ready.rss)} MB; after ${values['idle-ms']} ms idle RSS ${f(r.idle.rss)} MB, peak (VmHWM) ${f(r.idle.hwm)} MB`,
+  );
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 console.log(

@@ -14,7 +14,9 @@ export const DIST = path.join(ROOT, 'dist');
 const rewriteRelativeImports: Plugin = {
   name: 'rewrite-relative-imports',
   setup(build) {
-    build.onResolve({ filter: /^\.\.?\// }, (args) => (args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.tsx?$/, '.js'), external: true }));
+    build.onResolve({ filter: /^\.\.?\// }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.tsx?$/, '.js'), external: true },
+    );
   },
 };
 

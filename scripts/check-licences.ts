@@ -27,7 +27,11 @@ export const ALLOWED = new Set([
 
 /** True when the SPDX expression can be satisfied with allowed licences: `A OR B` needs one side, `A AND B` both. */
 export function isAllowed(expression: string): boolean {
-  const tokens = expression.replace(/[()]/g, (p) => ` ${p} `).trim().split(/\s+/).filter(Boolean);
+  const tokens = expression
+    .replace(/[()]/g, (p) => ` ${p} `)
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   let i = 0;
   // or := and ('OR' and)* ; and := atom ('AND' atom)* ; atom := '(' or ')' | id ['WITH' exception]
   const parseOr = (): boolean => {
@@ -80,7 +84,9 @@ export function declaredLicence(pkg: { license?: unknown; licenses?: unknown }):
     return (pkg.license as { type: string }).type;
   }
   if (Array.isArray(pkg.licenses) && pkg.licenses.length > 0) {
-    const types = pkg.licenses.map((l: unknown) => (typeof l === 'string' ? l : (l as { type?: string })?.type)).filter((t): t is string => Boolean(t));
+    const types = pkg.licenses
+      .map((l: unknown) => (typeof l === 'string' ? l : (l as { type?: string })?.type))
+      .filter((t): t is string => Boolean(t));
     return types.length > 0 ? types.join(' OR ') : null;
   }
   return null;
@@ -96,7 +102,12 @@ export interface LicenceFinding {
 export function productionTree(root: string): LicenceFinding[] {
   let out: string;
   try {
-    out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     // npm ls exits non-zero on problems such as an extraneous package; its output is still the tree.
     const stdout = (error as { stdout?: string | Buffer }).stdout;
@@ -106,13 +117,26 @@ export function productionTree(root: string): LicenceFinding[] {
     }
   }
   const seen = new Map<string, LicenceFinding>();
-  for (const dir of out.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const dir of out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     if (path.resolve(dir) === path.resolve(root)) {
       continue;
     }
-    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: unknown; licenses?: unknown };
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+      license?: unknown;
+      licenses?: unknown;
+    };
     const licence = declaredLicence(pkg);
-    seen.set(`${pkg.name}@${pkg.version}`, { name: pkg.name, version: pkg.version, licence, allowed: licence !== null && isAllowed(licence) });
+    seen.set(`${pkg.name}@${pkg.version}`, {
+      name: pkg.name,
+      version: pkg.version,
+      licence,
+      allowed: licence !== null && isAllowed(licence),
+    });
   }
   return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -125,9 +149,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const p of tree) {
     counts.set(p.licence ?? '(none)', (counts.get(p.licence ?? '(none)') ?? 0) + 1);
   }
-  console.log(`licences of ${tree.length} production packages: ${[...counts].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ')}`);
+  console.log(
+    `licences of ${tree.length} production packages: ${[...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([l, n]) => `${l} ${n}`)
+      .join(', ')}`,
+  );
   if (refused.length > 0) {
-    console.error(`Licences outside the allow-list (scripts/check-licences.ts):\n${refused.map((p) => `  ${p.name}@${p.version}: ${p.licence ?? 'no licence declared'}`).join('\n')}`);
+    console.error(
+      `Licences outside the allow-list (scripts/check-licences.ts):\n${refused.map((p) => `  ${p.name}@${p.version}: ${p.licence ?? 'no licence declared'}`).join('\n')}`,
+    );
     process.exit(1);
   }
   console.log('every production dependency has an allowed licence');

@@ -22,7 +22,6 @@ const clock = new TestClock(Date.UTC(2026, 0, 5, 9, 0, 0));
 // rate-limiter-flexible reads Date.now(): the whole process runs on the simulated clock.
 Date.now = () => clock.now();
 
-
 async function freshApp(env: Record<string, string>): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const testDb = await createTestDatabase(process.argv.includes('--postgres') ? 'postgres' : 'sqlite');
   const config = loadConfig({ ...TEST_ENV, DATA_DIR: testDb.dataDir, ...env });
@@ -66,7 +65,8 @@ async function runHour(attackers: Attacker[]): Promise<number> {
 
 const ipOf = (k: number) => `2001:db8:${(k + 1).toString(16)}::1`;
 /** A guess was checked (and was wrong): the answer has this status and says so. */
-const wrong = (res: LightMyRequestResponse, code: number, says: RegExp) => res.statusCode === code && says.test(res.body);
+const wrong = (res: LightMyRequestResponse, code: number, says: RegExp) =>
+  res.statusCode === code && says.test(res.body);
 
 function wrongCode(user: TestUser, i: number): string {
   const right = currentTotp(user.totpSecret ?? '', clock.now());
@@ -136,7 +136,10 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
             return {
               next: clock.now(),
               attempt: async (i: number) => {
-                if (!client.cookies.size || !(await client.get('/login/two-factor')).statusCode.toString().startsWith('2')) {
+                if (
+                  !client.cookies.size ||
+                  !(await client.get('/login/two-factor')).statusCode.toString().startsWith('2')
+                ) {
                   client = await signedIn(app, user, ipOf(k), false);
                   await client.get('/login/two-factor');
                 }
@@ -163,9 +166,11 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
               attempt: async (i: number) => {
                 const u = i % users.length;
                 const user = users[u] as TestUser;
-                if (!(await (clients[u] as TestClient).get('/login/two-factor')).statusCode.toString().startsWith('2')) {
+                if (
+                  !(await (clients[u] as TestClient).get('/login/two-factor')).statusCode.toString().startsWith('2')
+                ) {
                   clients[u] = await signedIn(app, user, ipOf(k), false);
-                  await (clients[u]).get('/login/two-factor');
+                  await clients[u].get('/login/two-factor');
                 }
                 const res = await (clients[u] as TestClient).post('/login/two-factor', { code: wrongCode(user, i) });
                 return { res, checked: wrong(res, 401, /That code is not valid/) };
@@ -178,7 +183,8 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
   },
   {
     limit: 'password_check_account',
-    target: "one account's password from a stolen session (/reauth; /account/password and /account/email share the budget)",
+    target:
+      "one account's password from a stolen session (/reauth; /account/password and /account/email share the budget)",
     // A password-only account, so that signing in again after a lapsed session needs no code.
     env: { REQUIRE_2FA: 'false' },
     run: async (app, ips) => {
@@ -257,7 +263,11 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
               await client.get('/register');
               n += 1;
               const password = 'a long registration passphrase';
-              const res = await client.post('/register', { email: `newcomer${n}@example.com`, password, password_confirm: password });
+              const res = await client.post('/register', {
+                email: `newcomer${n}@example.com`,
+                password,
+                password_confirm: password,
+              });
               return { res, checked: wrong(res, 200, /Check your email to finish/) };
             },
           };
@@ -293,8 +303,17 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
   },
 ];
 
-async function countTokens(app: FastifyInstance, userId: number, purpose: 'reset_password' | 'verify_email'): Promise<number> {
-  const rows = await app.db.selectFrom('user_tokens').select('id').where('user_id', '=', userId).where('purpose', '=', purpose).execute();
+async function countTokens(
+  app: FastifyInstance,
+  userId: number,
+  purpose: 'reset_password' | 'verify_email',
+): Promise<number> {
+  const rows = await app.db
+    .selectFrom('user_tokens')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .execute();
   return rows.length;
 }
 

@@ -10,7 +10,11 @@ if (dirs.length === 0) {
   process.exit(2);
 }
 const files = dirs
-  .flatMap((dir) => (statSync(dir).isDirectory() ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)) : [dir]))
+  .flatMap((dir) =>
+    statSync(dir).isDirectory()
+      ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f))
+      : [dir],
+  )
   .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.tsx'))
   .sort();
 if (files.length === 0) {
@@ -18,5 +22,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

@@ -5,7 +5,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContextOptions } from 'playwright-core';
 import { ADMIN_PAGE_STATES } from '../test/e2e/helpers/admin.ts';
-import { ACCOUNT_PAGE_STATES, inParallel, PAGE_STATES, type PageState, watchContext } from '../test/e2e/helpers/browser.ts';
+import {
+  ACCOUNT_PAGE_STATES,
+  inParallel,
+  PAGE_STATES,
+  type PageState,
+  watchContext,
+} from '../test/e2e/helpers/browser.ts';
 import { launchBrowser, startServer } from '../test/e2e/helpers/server.ts';
 import { TICKET_PAGE_STATES } from '../test/e2e/helpers/tickets.ts';
 import { TWO_FACTOR_PAGE_STATES } from '../test/e2e/helpers/two-factor.ts';
@@ -21,7 +27,13 @@ const SCHEMES = ['light', 'dark'] as const;
 async function main(): Promise<void> {
   const started = Date.now();
   const filters = process.argv.slice(2);
-  const all = [...PAGE_STATES, ...ACCOUNT_PAGE_STATES, ...TWO_FACTOR_PAGE_STATES, ...TICKET_PAGE_STATES, ...ADMIN_PAGE_STATES];
+  const all = [
+    ...PAGE_STATES,
+    ...ACCOUNT_PAGE_STATES,
+    ...TWO_FACTOR_PAGE_STATES,
+    ...TICKET_PAGE_STATES,
+    ...ADMIN_PAGE_STATES,
+  ];
   const states = all.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
   if (states.length === 0) {
     throw new Error(`no page state matches ${filters.join(', ')}`);
@@ -34,9 +46,14 @@ async function main(): Promise<void> {
   try {
     // Each state is opened once per width (a fresh context: it starts signed out, as a new visitor would) and
     // shot in both schemes; two at a time, since opening a state mostly waits on the server.
-    const jobs = VIEWPORTS.flatMap((viewport) => states.map((state): [typeof viewport, PageState] => [viewport, state]));
+    const jobs = VIEWPORTS.flatMap((viewport) =>
+      states.map((state): [typeof viewport, PageState] => [viewport, state]),
+    );
     await inParallel(jobs, async ([viewport, state]) => {
-      const context = await browser.newContext({ ...viewport.options, viewport: { width: viewport.width, height: viewport.height } });
+      const context = await browser.newContext({
+        ...viewport.options,
+        viewport: { width: viewport.width, height: viewport.height },
+      });
       context.setDefaultTimeout(10_000);
       const watched = await watchContext(context);
       try {

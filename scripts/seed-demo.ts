@@ -95,7 +95,8 @@ function parseOptions(argv: string[]) {
     password,
     totpSecret: values['totp-secret'],
     analyze: !values['no-analyze'],
-    batchSize: values['batch-size'] === undefined ? undefined : count('batch-size', values['batch-size'], 0, 1, 100_000),
+    batchSize:
+      values['batch-size'] === undefined ? undefined : count('batch-size', values['batch-size'], 0, 1, 100_000),
     concurrency: count('concurrency', values.concurrency, 3, 1, 16),
   };
 }
@@ -125,7 +126,9 @@ function redact(url: string): string {
 }
 
 function describe(config: Config): string {
-  return config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : `PostgreSQL ${redact(config.database.url)}`;
+  return config.database.kind === 'sqlite'
+    ? `SQLite ${config.database.file}`
+    : `PostgreSQL ${redact(config.database.url)}`;
 }
 
 /** 160 bits from the seed, so every run with the same seed prints (and stores) the same secret. */
@@ -158,7 +161,9 @@ async function main(): Promise<void> {
   const now = Date.now();
   log(`Seeding ${describe(config)}`);
   if (devSecrets) {
-    log(`Note: SECRET_KEY/PEPPER are not set; using the development secrets in ${config.dataDir}/dev-secrets.json. Start the app with the same DATA_DIR.`);
+    log(
+      `Note: SECRET_KEY/PEPPER are not set; using the development secrets in ${config.dataDir}/dev-secrets.json. Start the app with the same DATA_DIR.`,
+    );
   }
 
   const conn: Connection = connect(config.database, { poolSize: options.concurrency + 2 });
@@ -213,9 +218,14 @@ async function main(): Promise<void> {
       (existing === undefined ? inserts : updates).push(row);
     }
     await store.saveUsers(inserts, updates, passwordHash, now);
-    log(`Users: ${fmt(inserts.length)} created, ${fmt(updates.length)} refreshed in ${formatDuration(performance.now() - t0)}`);
+    log(
+      `Users: ${fmt(inserts.length)} created, ${fmt(updates.length)} refreshed in ${formatDuration(performance.now() - t0)}`,
+    );
 
-    const person = (i: number) => ({ id: userIds[i] as number, first: (identities[i] as (typeof identities)[number]).first });
+    const person = (i: number) => ({
+      id: userIds[i] as number,
+      first: (identities[i] as (typeof identities)[number]).first,
+    });
     const cast: Cast = {
       admins: Array.from({ length: ADMIN_COUNT }, (_, i) => person(i)),
       agents: Array.from({ length: AGENT_COUNT }, (_, i) => person(ADMIN_COUNT + i)),
@@ -284,7 +294,11 @@ async function main(): Promise<void> {
     const busiest = await store.busiestClient();
     const admin = identities[0];
     const agent = identities[ADMIN_COUNT];
-    const uri = new TOTP({ issuer: config.env.TOTP_ISSUER, label: admin?.email ?? 'demo', secret: Secret.fromBase32(totpSecret) }).toString();
+    const uri = new TOTP({
+      issuer: config.env.TOTP_ISSUER,
+      label: admin?.email ?? 'demo',
+      secret: Secret.fromBase32(totpSecret),
+    }).toString();
     const lines = [
       `${stop ? 'Stopped early: seeded' : 'Seeded'} ${describe(config)}`,
       `  added     ${fmt(tickets)} tickets, ${fmt(messages)} messages${conn.dialect === 'sqlite' ? `, ${fmt(tickets + indexed)} full-text rows` : ''}; ` +
@@ -300,7 +314,9 @@ async function main(): Promise<void> {
       `  otpauth URI    ${uri}`,
       `  administrator  ${admin?.email ?? ''}`,
       `  agent          ${agent?.email ?? ''}`,
-      busiest ? `  client         ${busiest.email}   (owns ${fmt(busiest.tickets)} tickets)` : `  client         ${identities[ADMIN_COUNT + AGENT_COUNT]?.email ?? ''}`,
+      busiest
+        ? `  client         ${busiest.email}   (owns ${fmt(busiest.tickets)} tickets)`
+        : `  client         ${identities[ADMIN_COUNT + AGENT_COUNT]?.email ?? ''}`,
     ];
     console.log(lines.join('\n'));
   } finally {
@@ -315,7 +331,10 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (error) {
-  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+  if (
+    error instanceof UsageError ||
+    (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+  ) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
   } else {

@@ -63,10 +63,22 @@ const TLS_CIPHERS = [
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.env.LOG_LEVEL,
-    redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], remove: true },
+    redact: {
+      paths: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+      ],
+      remove: true,
+    },
     serializers: {
       // Query strings can carry tokens (verification and reset links): never log them.
-      req: (req: { method: string; url: string; ip?: string; id?: string }) => ({ method: req.method, url: req.url.replace(/\?.*$/, '?…'), ip: req.ip }),
+      req: (req: { method: string; url: string; ip?: string; id?: string }) => ({
+        method: req.method,
+        url: req.url.replace(/\?.*$/, '?…'),
+        ip: req.ip,
+      }),
     },
   };
 }
@@ -75,7 +87,13 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   const https =
     config.env.TLS_CERT_FILE && config.env.TLS_KEY_FILE
-      ? { cert: readFileSync(config.env.TLS_CERT_FILE), key: readFileSync(config.env.TLS_KEY_FILE), minVersion: 'TLSv1.2' as const, ciphers: TLS_CIPHERS, honorCipherOrder: true }
+      ? {
+          cert: readFileSync(config.env.TLS_CERT_FILE),
+          key: readFileSync(config.env.TLS_KEY_FILE),
+          minVersion: 'TLSv1.2' as const,
+          ciphers: TLS_CIPHERS,
+          honorCipherOrder: true,
+        }
       : null;
   // Typed as an http server also when TLS is on: server.ts uses only what https.Server has as well.
   // The type provider only types handlers from their schemas; validation stays Fastify's default ajv.
@@ -97,7 +115,12 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   await app.register(cookie, { secret: config.secretKey, hook: 'onRequest' });
   await app.register(formBody, { bodyLimit: config.env.BODY_LIMIT_BYTES });
 
-  await app.register(core, { config, conn: opts.conn, clock: opts.clock ?? systemClock, hasher: opts.hasher ?? createArgon2Hasher({ pepper: config.pepper, ...config.argon2 }) });
+  await app.register(core, {
+    config,
+    conn: opts.conn,
+    clock: opts.clock ?? systemClock,
+    hasher: opts.hasher ?? createArgon2Hasher({ pepper: config.pepper, ...config.argon2 }),
+  });
   await app.register(uploads);
   await app.register(securityHeaders);
   await app.register(rateLimit);

@@ -10,17 +10,29 @@ const Minutes = (def: number) => Type.Integer({ minimum: 1, maximum: 60 * 24 * 3
 
 /** The one schema for the environment. Every variable the app reads is here, with its default. */
 export const EnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
-  WORKERS: Type.String({ pattern: '^(auto|[1-9][0-9]?)$', default: '1', description: 'a number of processes from 1 to 99, or auto' }),
-  APP_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$', description: 'absolute http(s) URL' })),
+  WORKERS: Type.String({
+    pattern: '^(auto|[1-9][0-9]?)$',
+    default: '1',
+    description: 'a number of processes from 1 to 99, or auto',
+  }),
+  APP_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$', description: 'absolute http(s) URL' }),
+  ),
   TRUST_PROXY: Type.Optional(Type.String()),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$', description: 'sqlite:<path> or postgres://…' })),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$', description: 'sqlite:<path> or postgres://…' }),
+  ),
   SECRET_KEY: Secret('at least 32 characters'),
   PEPPER: Secret('at least 32 characters'),
-  DEFAULT_USER: Type.Optional(Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', maxLength: 254, description: 'an email address' })),
+  DEFAULT_USER: Type.Optional(
+    Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', maxLength: 254, description: 'an email address' }),
+  ),
   DEFAULT_PASSWORD: Type.Optional(Type.String({ minLength: 12, maxLength: 1024 })),
   SESSION_IDLE_MINUTES: Minutes(30),
   SESSION_ABSOLUTE_MINUTES: Minutes(12 * 60),
@@ -31,15 +43,26 @@ export const EnvSchema = Type.Object({
   LOGIN_WINDOW_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 5 }),
   LOGIN_LOCK_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 5 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
-  REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,40}$', default: 'parapet:', description: '1-40 letters, digits or _ . : -' }),
+  REDIS_KEY_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9_.:-]{1,40}$',
+    default: 'parapet:',
+    description: '1-40 letters, digits or _ . : -',
+  }),
   AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36500, default: 365 }),
   ATTACHMENT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 50 * 1024 * 1024, default: 10 * 1024 * 1024 }),
   ATTACHMENT_MAX_FILES: Type.Integer({ minimum: 0, maximum: 20, default: 5 }),
-  ATTACHMENT_QUOTA_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 * 1024, default: 200 * 1024 * 1024 }),
+  ATTACHMENT_QUOTA_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 1024 * 1024 * 1024 * 1024,
+    default: 200 * 1024 * 1024,
+  }),
   TICKETS_PER_HOUR: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
   MESSAGES_PER_HOUR: Type.Integer({ minimum: 1, maximum: 100_000, default: 60 }),
   STAFF_NOTIFICATIONS_PER_HOUR: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }),
-  TICKET_CATEGORIES: Type.String({ maxLength: 1000, default: 'General,Billing,Technical problem,Account,Feature request' }),
+  TICKET_CATEGORIES: Type.String({
+    maxLength: 1000,
+    default: 'General,Billing,Technical problem,Account,Feature request',
+  }),
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19456, maximum: 1048576, default: 19456 }),
   ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 20, default: 2 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
@@ -49,10 +72,16 @@ export const EnvSchema = Type.Object({
   MAILGUN_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
   MAILGUN_DOMAIN_REGION: Type.Union([Type.Literal('us'), Type.Literal('eu')], { default: 'us' }),
   MAILGUN_API_URL: Type.Optional(Type.String({ pattern: '^https?://.+' })),
-  MAIL_TRANSPORT: Type.Union([Type.Literal('auto'), Type.Literal('disabled')], { default: 'auto', description: 'auto or disabled' }),
+  MAIL_TRANSPORT: Type.Union([Type.Literal('auto'), Type.Literal('disabled')], {
+    default: 'auto',
+    description: 'auto or disabled',
+  }),
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -92,7 +121,10 @@ export function parseTrustProxy(value: string | undefined): TrustProxy | string 
   if (/^\d+$/.test(v)) {
     return Number(v);
   }
-  const entries = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = entries.find((e) => !PROXY_ENTRY.test(e));
   return bad === undefined ? entries : `"${bad}" is not loopback, linklocal, uniquelocal, an IP address or a CIDR`;
 }
@@ -100,7 +132,8 @@ export function parseTrustProxy(value: string | undefined): TrustProxy | string 
 function describeError(error: { path: string; message: string; value: unknown }): string {
   const name = error.path.replace(/^\//, '') || '(environment)';
   const secret = /SECRET|PEPPER|PASSWORD|KEY/.test(name);
-  const shown = error.value === undefined ? 'is missing' : secret ? 'is not valid' : `is ${JSON.stringify(error.value)}`;
+  const shown =
+    error.value === undefined ? 'is missing' : secret ? 'is not valid' : `is ${JSON.stringify(error.value)}`;
   return `${name} ${shown}: ${error.message}`;
 }
 
@@ -115,7 +148,10 @@ export function loadDotEnv(file = '.env'): void {
  * Reads and validates the environment. Throws ConfigError naming every bad variable.
  * Development secrets that are missing are generated once and kept in DATA_DIR.
  */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn?: (msg: string) => void } = {}): Config {
+export function loadConfig(
+  source: NodeJS.ProcessEnv = process.env,
+  opts: { warn?: (msg: string) => void } = {},
+): Config {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(EnvSchema.properties)) {
     const value = source[key];
@@ -138,7 +174,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn
   if (isProduction) {
     for (const key of ['SECRET_KEY', 'PEPPER'] as const) {
       if (!env[key]) {
-        problems.push(`${key} is missing: required when NODE_ENV=production (at least 32 random characters, e.g. \`openssl rand -base64 48\`)`);
+        problems.push(
+          `${key} is missing: required when NODE_ENV=production (at least 32 random characters, e.g. \`openssl rand -base64 48\`)`,
+        );
       }
     }
   }
@@ -179,7 +217,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn
       ? { kind: 'sqlite' as const, file: path.resolve(env.DATABASE_URL.slice('sqlite:'.length)) }
       : { kind: 'postgres' as const, url: env.DATABASE_URL };
 
-  const secrets = env.SECRET_KEY && env.PEPPER ? { SECRET_KEY: env.SECRET_KEY, PEPPER: env.PEPPER } : developmentSecrets(dataDir, env, opts.warn);
+  const secrets =
+    env.SECRET_KEY && env.PEPPER
+      ? { SECRET_KEY: env.SECRET_KEY, PEPPER: env.PEPPER }
+      : developmentSecrets(dataDir, env, opts.warn);
 
   return {
     env,
@@ -193,12 +234,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, opts: { warn
     pepper: secrets.PEPPER,
     session: { idleMs: env.SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.SESSION_ABSOLUTE_MINUTES * 60_000 },
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST },
-    ticketCategories: [...new Set(env.TICKET_CATEGORIES.split(',').map((c) => c.trim().slice(0, 40)).filter(Boolean))],
+    ticketCategories: [
+      ...new Set(
+        env.TICKET_CATEGORIES.split(',')
+          .map((c) => c.trim().slice(0, 40))
+          .filter(Boolean),
+      ),
+    ],
   };
 }
 
 /** Outside production, missing secrets are generated once and kept so sessions and hashes survive restarts. */
-function developmentSecrets(dataDir: string, env: Env, warn = (msg: string) => console.warn(msg)): { SECRET_KEY: string; PEPPER: string } {
+function developmentSecrets(
+  dataDir: string,
+  env: Env,
+  warn = (msg: string) => console.warn(msg),
+): { SECRET_KEY: string; PEPPER: string } {
   const file = path.join(dataDir, 'dev-secrets.json');
   let stored: Partial<Record<'SECRET_KEY' | 'PEPPER', string>> = {};
   if (existsSync(file)) {
@@ -210,7 +261,9 @@ function developmentSecrets(dataDir: string, env: Env, warn = (msg: string) => c
   };
   if (stored.SECRET_KEY !== secrets.SECRET_KEY || stored.PEPPER !== secrets.PEPPER) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify({ SECRET_KEY: secrets.SECRET_KEY, PEPPER: secrets.PEPPER }, null, 2), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify({ SECRET_KEY: secrets.SECRET_KEY, PEPPER: secrets.PEPPER }, null, 2), {
+      mode: 0o600,
+    });
   }
   // `mode` applies only when the file is created: one written by an older version may be readable by others.
   chmodSync(file, 0o600);

@@ -37,7 +37,10 @@ async function main(): Promise<void> {
     process.exit(await runPrimary(config.workers, log));
   }
 
-  const [{ buildApp }, { ensureAdministrator }] = await Promise.all([import('./app.ts'), import('./features/auth/bootstrap-admin.ts')]);
+  const [{ buildApp }, { ensureAdministrator }] = await Promise.all([
+    import('./app.ts'),
+    import('./features/auth/bootstrap-admin.ts'),
+  ]);
   const conn = connect(config.database);
   if (!cluster.isWorker) {
     await migrateToLatest(conn);
@@ -101,7 +104,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   await app.listen({ host: config.env.HOST, port: config.env.PORT });
-  app.log.info({ url: config.appUrl.href, database: config.database.kind, ms: Math.round(performance.now() - started) }, 'Parapet is ready');
+  app.log.info(
+    { url: config.appUrl.href, database: config.database.kind, ms: Math.round(performance.now() - started) },
+    'Parapet is ready',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -60,7 +60,9 @@ function ensurePostgresDatabase(url: string): void {
   }
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const exists = execFileSync('psql', [admin.href, '-tAc', `select 1 from pg_database where datname = '${name}'`], { encoding: 'utf8' }).trim();
+  const exists = execFileSync('psql', [admin.href, '-tAc', `select 1 from pg_database where datname = '${name}'`], {
+    encoding: 'utf8',
+  }).trim();
   if (exists !== '1') {
     execFileSync('psql', [admin.href, '-qc', `create database ${name}`], { stdio: ['ignore', 'ignore', 'inherit'] });
     process.stderr.write(`Created PostgreSQL database ${name}\n`);
@@ -81,7 +83,10 @@ async function countTickets(conn: Connection): Promise<{ tickets: number; messag
 export async function prepareDataset(opts: DatasetOptions): Promise<Dataset> {
   const dataDir = path.join(ROOT, 'bench', `.data-${opts.db}-${opts.tickets}`);
   mkdirSync(dataDir, { recursive: true });
-  const databaseUrl = opts.db === 'sqlite' ? `sqlite:${path.join(dataDir, 'parapet.sqlite')}` : (opts.databaseUrl ?? `postgres://postgres@127.0.0.1:5432/parapet_bench_${opts.tickets}`);
+  const databaseUrl =
+    opts.db === 'sqlite'
+      ? `sqlite:${path.join(dataDir, 'parapet.sqlite')}`
+      : (opts.databaseUrl ?? `postgres://postgres@127.0.0.1:5432/parapet_bench_${opts.tickets}`);
   if (opts.db === 'postgres') {
     ensurePostgresDatabase(databaseUrl);
   }
@@ -104,7 +109,9 @@ export async function prepareDataset(opts: DatasetOptions): Promise<Dataset> {
   let seedSeconds: number | null = null;
   if (!opts.reuse || counts.tickets !== opts.tickets) {
     if (opts.reuse) {
-      process.stderr.write(`--reuse: the dataset has ${counts.tickets.toLocaleString('en')} tickets, not ${opts.tickets.toLocaleString('en')}: seeding again\n`);
+      process.stderr.write(
+        `--reuse: the dataset has ${counts.tickets.toLocaleString('en')} tickets, not ${opts.tickets.toLocaleString('en')}: seeding again\n`,
+      );
     }
     const started = performance.now();
     // `npm run seed:demo`, run directly so that no .env of the working tree leaks into the benchmark's settings.
@@ -133,7 +140,9 @@ export async function prepareDataset(opts: DatasetOptions): Promise<Dataset> {
     if (opts.db === 'postgres') {
       // The seed runs ANALYZE only. VACUUM as well, as autovacuum would soon: it moves the rows just inserted out of
       // the GIN indexes' pending lists (which every search otherwise scans) and sets the visibility map.
-      execFileSync('psql', [databaseUrl, '-qc', 'vacuum (analyze) users, tickets, ticket_messages'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync('psql', [databaseUrl, '-qc', 'vacuum (analyze) users, tickets, ticket_messages'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
     }
     seedSeconds = Math.round((performance.now() - started) / 100) / 10;
     seeded = true;
@@ -141,7 +150,16 @@ export async function prepareDataset(opts: DatasetOptions): Promise<Dataset> {
     counts = await countTickets(conn);
     await conn.close();
   }
-  return { kind: opts.db, dataDir, databaseUrl, env, seeded, seedSeconds, tickets: counts.tickets, messages: counts.messages };
+  return {
+    kind: opts.db,
+    dataDir,
+    databaseUrl,
+    env,
+    seeded,
+    seedSeconds,
+    tickets: counts.tickets,
+    messages: counts.messages,
+  };
 }
 
 /**
@@ -150,13 +168,20 @@ export async function prepareDataset(opts: DatasetOptions): Promise<Dataset> {
  */
 export async function cleanUp(conn: Connection, userIds: number[]): Promise<void> {
   const { db } = conn;
-  const own = await db.selectFrom('tickets').select('id').where('subject', 'like', `${BENCH_SUBJECT_PREFIX}%`).execute();
+  const own = await db
+    .selectFrom('tickets')
+    .select('id')
+    .where('subject', 'like', `${BENCH_SUBJECT_PREFIX}%`)
+    .execute();
   for (const { id } of own) {
     if (conn.dialect === 'sqlite') {
       const messages = await db.selectFrom('ticket_messages').select('id').where('ticket_id', '=', id).execute();
       const rowids = [-id, ...messages.map((m) => m.id)];
       for (let i = 0; i < rowids.length; i += 500) {
-        await db.deleteFrom('ticket_fts').where('rowid', 'in', rowids.slice(i, i + 500)).execute();
+        await db
+          .deleteFrom('ticket_fts')
+          .where('rowid', 'in', rowids.slice(i, i + 500))
+          .execute();
       }
     }
     await db.deleteFrom('tickets').where('id', '=', id).execute();
@@ -180,14 +205,35 @@ export interface BenchUsers {
 
 export async function findUsers(conn: Connection): Promise<BenchUsers> {
   const { db } = conn;
-  const admins = await db.selectFrom('users').select(['id', 'email']).where('role', '=', 'administrator').where('email', 'like', '%@example.com').where('disabled_at', 'is', null).orderBy('id').limit(2).execute();
+  const admins = await db
+    .selectFrom('users')
+    .select(['id', 'email'])
+    .where('role', '=', 'administrator')
+    .where('email', 'like', '%@example.com')
+    .where('disabled_at', 'is', null)
+    .orderBy('id')
+    .limit(2)
+    .execute();
   const busiest = await sql<{ id: number; email: string; tickets: number }>`
     select u.id, u.email, c.n as tickets
-    from (select client_id, count(*) as n from tickets group by client_id order by n desc limit 1) c join users u on u.id = c.client_id`.execute(db);
+    from (select client_id, count(*) as n from tickets group by client_id order by n desc limit 1) c join users u on u.id = c.client_id`.execute(
+    db,
+  );
   const client = busiest.rows[0];
-  const logins = await db.selectFrom('users').select('email').where('role', '=', 'client').where('email', 'like', '%@example.com').orderBy('id').limit(200).execute();
+  const logins = await db
+    .selectFrom('users')
+    .select('email')
+    .where('role', '=', 'client')
+    .where('email', 'like', '%@example.com')
+    .orderBy('id')
+    .limit(200)
+    .execute();
   if (admins.length < 2 || !client || logins.length === 0) {
     throw new Error('the dataset has no demo administrators or clients: seed it again (without --reuse)');
   }
-  return { admins, client: { id: Number(client.id), email: client.email, tickets: Number(client.tickets) }, loginEmails: logins.map((u) => u.email) };
+  return {
+    admins,
+    client: { id: Number(client.id), email: client.email, tickets: Number(client.tickets) },
+    loginEmails: logins.map((u) => u.email),
+  };
 }

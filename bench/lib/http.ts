@@ -7,10 +7,16 @@ export class Browser {
   constructor(readonly base: string) {}
 
   cookieHeader(names?: string[]): string {
-    return [...this.cookies].filter(([name]) => !names || names.includes(name)).map(([name, value]) => `${name}=${value}`).join('; ');
+    return [...this.cookies]
+      .filter(([name]) => !names || names.includes(name))
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; ');
   }
 
-  async request(path: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<{ status: number; location: string | null; body: string }> {
+  async request(
+    path: string,
+    init: { method?: string; form?: Record<string, string> } = {},
+  ): Promise<{ status: number; location: string | null; body: string }> {
     const headers: Record<string, string> = {};
     const cookie = this.cookieHeader();
     if (cookie) {
@@ -21,13 +27,21 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(new URL(path, this.base), { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await fetch(new URL(path, this.base), {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = line.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1] ?? '') < Date.now()));
+      const expired = attributes.some(
+        (a) =>
+          /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1] ?? '') < Date.now()),
+      );
       if (value === '' || expired) {
         this.cookies.delete(name);
       } else {
@@ -54,12 +68,16 @@ export class Browser {
   async signIn(email: string, password: string, totpSecret: string): Promise<void> {
     const login = await this.request('/login', { form: { _csrf: await this.csrfToken('/login'), email, password } });
     if (login.status !== 303 || !login.location?.startsWith('/login/two-factor')) {
-      throw new Error(`sign-in of ${email}: POST /login answered ${login.status} ${login.location ?? ''} (wrong password or pepper? reseed without --reuse)`);
+      throw new Error(
+        `sign-in of ${email}: POST /login answered ${login.status} ${login.location ?? ''} (wrong password or pepper? reseed without --reuse)`,
+      );
     }
     for (let attempt = 0; attempt < 2; attempt++) {
       const token = await this.csrfToken('/login/two-factor');
       const step = timeStep(Date.now());
-      const result = await this.request('/login/two-factor', { form: { _csrf: token, code: currentTotp(totpSecret, Date.now()) } });
+      const result = await this.request('/login/two-factor', {
+        form: { _csrf: token, code: currentTotp(totpSecret, Date.now()) },
+      });
       if (result.status === 303 && !result.location?.startsWith('/login')) {
         return;
       }
@@ -68,7 +86,9 @@ export class Browser {
         await new Promise((resolve) => setTimeout(resolve, (step + 1) * 30_000 - Date.now() + 200));
         continue;
       }
-      throw new Error(`sign-in of ${email}: POST /login/two-factor answered ${result.status} (wrong TOTP secret? reseed without --reuse)`);
+      throw new Error(
+        `sign-in of ${email}: POST /login/two-factor answered ${result.status} (wrong TOTP secret? reseed without --reuse)`,
+      );
     }
   }
 }

@@ -15,17 +15,32 @@ let built: Promise<void> | undefined;
 export function compileApp(): Promise<void> {
   built ??= Promise.all([
     build(),
-    esbuild({ entryPoints: [path.join(ROOT, 'bench/probe.ts')], outfile: PROBE, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' }),
+    esbuild({
+      entryPoints: [path.join(ROOT, 'bench/probe.ts')],
+      outfile: PROBE,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'warning',
+    }),
   ]).then(() => undefined);
   return built;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 /** Polls until `url` answers 200: the time from `since` to that answer, in ms. */
-async function waitFor200(url: string, child: ChildProcess, since: number, timeoutMs: number, what: string): Promise<number> {
+async function waitFor200(
+  url: string,
+  child: ChildProcess,
+  since: number,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
   let childExit: number | null | undefined;
   void exited(child).then((code) => (childExit = code));
   for (;;) {
@@ -70,7 +85,13 @@ export interface BenchApp extends AppProcess {
  * `env` (its PORT is the port), output to `logFile`, through test/support/app-process.ts. Start-up is timed from
  * the spawn to the first 200 from /readyz, without the build.
  */
-export async function startApp(opts: { env: NodeJS.ProcessEnv; cwd: string; logFile: string; probe: boolean; nodeArgs?: string[] }): Promise<BenchApp> {
+export async function startApp(opts: {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  logFile: string;
+  probe: boolean;
+  nodeArgs?: string[];
+}): Promise<BenchApp> {
   await compileApp();
   const app = await startAppProcess({
     entry: 'dist',
@@ -116,10 +137,14 @@ export interface CeilingProcess {
 export async function startCeiling(bodyFile: string, workers = 1): Promise<CeilingProcess> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'bench/ceiling.ts'), bodyFile, String(port), String(workers)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', TSX, path.join(ROOT, 'bench/ceiling.ts'), bodyFile, String(port), String(workers)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/`, child, started, 30_000, 'The ceiling server');
   return { url, stop: () => stop(child) };
@@ -131,7 +156,10 @@ export async function startCeiling(bodyFile: string, workers = 1): Promise<Ceili
  */
 export function runJsonChild<T>(file: string, arg: unknown, onLine?: (line: string) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, file), JSON.stringify(arg)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, file), JSON.stringify(arg)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -164,10 +192,16 @@ export function runJsonChild<T>(file: string, arg: unknown, onLine?: (line: stri
 }
 
 /** Runs a command with inherited output (the seed script's progress shows through). */
-export function runInherited(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
+export function runInherited(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', process.stderr, 'inherit'] });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${[command, ...args].join(' ')} exited with code ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${[command, ...args].join(' ')} exited with code ${code}`)),
+    );
   });
 }

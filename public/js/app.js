@@ -28,20 +28,73 @@
   // policy decides, and says why it refuses a password. No inline styles (the CSP has no 'unsafe-inline'):
   // the bar's width and colour come from app.css, keyed on data-level.
   var COMMON_PASSWORDS = [
-    'password', 'passw0rd', 'p@ssw0rd', 'p@ssword', 'letmein', 'welcome', 'iloveyou', 'admin', 'administrator',
-    'qwerty', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm', 'abc', 'abcdef', 'abcdefgh', 'monkey', 'dragon', 'football',
-    'baseball', 'sunshine', 'princess', 'trustno', 'trustno1', 'superman', 'starwars', 'whatever', 'master',
-    'shadow', 'changeme', 'secret', 'login', 'hello', 'freedom', 'michael', 'jennifer', 'charlie', 'parapet',
-    'correcthorsebatterystaple', '123456', '1234567', '12345678', '123456789', '1234567890', '111111', '000000',
-    '123123', '654321', '121212', '1q2w3e4r', '1qaz2wsx', 'qazwsx', 'aaaaaa'
+    'password',
+    'passw0rd',
+    'p@ssw0rd',
+    'p@ssword',
+    'letmein',
+    'welcome',
+    'iloveyou',
+    'admin',
+    'administrator',
+    'qwerty',
+    'qwertyuiop',
+    'asdfghjkl',
+    'zxcvbnm',
+    'abc',
+    'abcdef',
+    'abcdefgh',
+    'monkey',
+    'dragon',
+    'football',
+    'baseball',
+    'sunshine',
+    'princess',
+    'trustno',
+    'trustno1',
+    'superman',
+    'starwars',
+    'whatever',
+    'master',
+    'shadow',
+    'changeme',
+    'secret',
+    'login',
+    'hello',
+    'freedom',
+    'michael',
+    'jennifer',
+    'charlie',
+    'parapet',
+    'correcthorsebatterystaple',
+    '123456',
+    '1234567',
+    '12345678',
+    '123456789',
+    '1234567890',
+    '111111',
+    '000000',
+    '123123',
+    '654321',
+    '121212',
+    '1q2w3e4r',
+    '1qaz2wsx',
+    'qazwsx',
+    'aaaaaa',
   ];
   var LABELS = { short: 'Too short', weak: 'Weak', fair: 'Fair', strong: 'Strong' };
 
   function isCommon(lower) {
     var bare = lower.replace(/[\s\d!?.@#$%^&*_-]+$/, '').replace(/^[\s\d!?.]+/, '');
     var squashed = lower.replace(/[\s._-]+/g, '');
-    return COMMON_PASSWORDS.indexOf(lower) !== -1 || COMMON_PASSWORDS.indexOf(bare) !== -1 || COMMON_PASSWORDS.indexOf(squashed) !== -1 ||
-      lower.indexOf('parapet') !== -1 || /^(.)\1+$/.test(squashed) || /^(0123456789|1234567890|abcdefghijklmnopqrstuvwxyz)/.test(squashed);
+    return (
+      COMMON_PASSWORDS.indexOf(lower) !== -1 ||
+      COMMON_PASSWORDS.indexOf(bare) !== -1 ||
+      COMMON_PASSWORDS.indexOf(squashed) !== -1 ||
+      lower.indexOf('parapet') !== -1 ||
+      /^(.)\1+$/.test(squashed) ||
+      /^(0123456789|1234567890|abcdefghijklmnopqrstuvwxyz)/.test(squashed)
+    );
   }
 
   /** 'short' | 'weak' | 'fair' | 'strong', or '' for an empty field. */
@@ -57,17 +110,29 @@
     if (isCommon(lower) || new Set(lower).size <= 3) {
       return 'weak';
     }
-    var kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter(function (re) { return re.test(value); }).length;
+    var kinds = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter(function (re) {
+      return re.test(value);
+    }).length;
     var score = 0;
-    if (length >= minLength + 4) { score += 1; }
-    if (length >= minLength + 8) { score += 1; }
-    if (kinds >= 3) { score += 1; }
-    if (new Set(lower).size < Math.min(8, length / 2)) { score -= 1; }
+    if (length >= minLength + 4) {
+      score += 1;
+    }
+    if (length >= minLength + 8) {
+      score += 1;
+    }
+    if (kinds >= 3) {
+      score += 1;
+    }
+    if (new Set(lower).size < Math.min(8, length / 2)) {
+      score -= 1;
+    }
     return score >= 2 ? 'strong' : score === 1 ? 'fair' : 'weak';
   }
 
   document.querySelectorAll('input[data-strength]').forEach(function (input) {
-    var fromHint = /at least (\d+) characters/i.exec((document.getElementById(input.id + '-hint') || {}).textContent || '');
+    var fromHint = /at least (\d+) characters/i.exec(
+      (document.getElementById(input.id + '-hint') || {}).textContent || '',
+    );
     var minLength = parseInt(input.getAttribute('data-min-length') || (fromHint && fromHint[1]) || '12', 10);
 
     var meter = document.createElement('div');

@@ -29,7 +29,9 @@ async function main(): Promise<number> {
 
   console.log('--- install check (command -v)');
   for (const program of ['sqlmap', 'wapiti', 'testssl', 'openssl']) {
-    console.log(`    ${program.padEnd(8)} ${which(program) ?? (program === 'testssl' ? (which('testssl.sh') ?? 'MISSING') : 'MISSING')}`);
+    console.log(
+      `    ${program.padEnd(8)} ${which(program) ?? (program === 'testssl' ? (which('testssl.sh') ?? 'MISSING') : 'MISSING')}`,
+    );
   }
   if (!which('openssl')) {
     console.error('openssl is needed for the throwaway certificate: run scripts/security-scan/install.sh');
@@ -39,7 +41,9 @@ async function main(): Promise<number> {
   console.log('--- starting the app (NODE_ENV=production, TLS, fresh SQLite) and seeding');
   const setupStarted = performance.now();
   const target = await startTarget();
-  console.log(`    ${target.baseUrl} ready in ${formatSeconds((performance.now() - setupStarted) / 1000)}; ticket #${target.ticketId} with attachment ${target.attachmentId}`);
+  console.log(
+    `    ${target.baseUrl} ready in ${formatSeconds((performance.now() - setupStarted) / 1000)}; ticket #${target.ticketId} with attachment ${target.attachmentId}`,
+  );
 
   const results: ToolResult[] = [];
   try {
@@ -52,7 +56,10 @@ async function main(): Promise<number> {
     // .ci/run starts the browser tests (their own app) when this file appears, beside wapiti, whose modules are
     // capped in time, rather than beside sqlmap, whose time-based tests slowed to nearly three times as long.
     writeFileSync(path.join(REPORT_DIR, 'sqlmap.done'), '');
-    const [wapiti, testssl] = await Promise.all([timed('wapiti', () => runWapiti(target, REPORT_DIR)), timed('testssl.sh', () => runTestssl(target, REPORT_DIR))]);
+    const [wapiti, testssl] = await Promise.all([
+      timed('wapiti', () => runWapiti(target, REPORT_DIR)),
+      timed('testssl.sh', () => runTestssl(target, REPORT_DIR)),
+    ]);
     results.push(wapiti, testssl);
     results.push(await timed('npm audit', () => runNpmAudit(REPORT_DIR)));
   } finally {
@@ -60,12 +67,21 @@ async function main(): Promise<number> {
   }
 
   const total = (performance.now() - started) / 1000;
-  console.log(`\n--- security scan summary (${formatSeconds(total)} in all; reports in ${path.relative(ROOT, REPORT_DIR)}/)\n`);
-  console.log(table(['tool', 'findings', 'verdict', 'time'], results.map((r) => [r.tool, r.summary, r.verdict, formatSeconds(r.seconds)])));
+  console.log(
+    `\n--- security scan summary (${formatSeconds(total)} in all; reports in ${path.relative(ROOT, REPORT_DIR)}/)\n`,
+  );
+  console.log(
+    table(
+      ['tool', 'findings', 'verdict', 'time'],
+      results.map((r) => [r.tool, r.summary, r.verdict, formatSeconds(r.seconds)]),
+    ),
+  );
   const failed = results.filter((r) => r.verdict === 'FAIL');
   const notRun = results.filter((r) => r.verdict === 'NOT RUN');
   if (notRun.length > 0) {
-    console.log(`\nNOT RUN (does not fail the build, but nothing was checked): ${notRun.map((r) => r.tool).join(', ')}`);
+    console.log(
+      `\nNOT RUN (does not fail the build, but nothing was checked): ${notRun.map((r) => r.tool).join(', ')}`,
+    );
   }
   console.log(failed.length > 0 ? `\nFAILED: ${failed.map((r) => r.tool).join(', ')}` : '\nNo tool failed.');
   return failed.length > 0 ? 1 : 0;

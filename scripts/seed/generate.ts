@@ -54,7 +54,13 @@ const pickPriority = weighted<Priority>([
   ['urgent', 7],
 ]);
 
-const CATEGORY_WEIGHTS: Record<string, number> = { General: 25, Billing: 20, 'Technical problem': 35, Account: 15, 'Feature request': 5 };
+const CATEGORY_WEIGHTS: Record<string, number> = {
+  General: 25,
+  Billing: 20,
+  'Technical problem': 35,
+  Account: 15,
+  'Feature request': 5,
+};
 
 export interface GeneratorOptions {
   seed: number;
@@ -149,7 +155,12 @@ export class TicketGenerator {
         const side = lastSide === 'client' ? 'staff' : 'client';
         t = this.reply(side, t, client, responder, topics, push);
         const to: TicketStatus = side === 'staff' ? 'awaiting_client' : 'awaiting_staff';
-        push((side === 'staff' ? responder : client).id, 'event', JSON.stringify({ field: 'status', from: status, to }), t);
+        push(
+          (side === 'staff' ? responder : client).id,
+          'event',
+          JSON.stringify({ field: 'status', from: status, to }),
+          t,
+        );
         messageCount++;
         status = to;
         lastSide = side;
@@ -195,7 +206,10 @@ export class TicketGenerator {
       messageCount,
       createdAt,
       updatedAt: last.createdAt,
-      clientUpdatedAt: messages.reduce((latest, e) => (e.kind === 'note' ? latest : Math.max(latest, e.createdAt)), createdAt),
+      clientUpdatedAt: messages.reduce(
+        (latest, e) => (e.kind === 'note' ? latest : Math.max(latest, e.createdAt)),
+        createdAt,
+      ),
       resolvedAt: resolvedAt === null ? null : last.createdAt,
       messages,
     };

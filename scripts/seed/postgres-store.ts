@@ -20,8 +20,10 @@ const TABLES = ['users', 'tickets', 'ticket_messages'] as const;
 
 export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; concurrency?: number } = {}): Store {
   const concurrency = opts.concurrency ?? 3;
-  const query = async <R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]) => (await pool.query<R>(text, values)).rows;
-  const scalar = async (text: string, values?: unknown[]) => Number(Object.values((await query(text, values))[0] ?? {})[0] ?? 0);
+  const query = async <R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]) =>
+    (await pool.query<R>(text, values)).rows;
+  const scalar = async (text: string, values?: unknown[]) =>
+    Number(Object.values((await query(text, values))[0] ?? {})[0] ?? 0);
 
   const idle: pg.PoolClient[] = [];
   const waiting: Array<(client: pg.PoolClient) => void> = [];
@@ -34,14 +36,15 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
     }
   };
 
-  const acquire = () => new Promise<pg.PoolClient>((resolve) => {
-    const client = idle.pop();
-    if (client) {
-      resolve(client);
-    } else {
-      waiting.push(resolve);
-    }
-  });
+  const acquire = () =>
+    new Promise<pg.PoolClient>((resolve) => {
+      const client = idle.pop();
+      if (client) {
+        resolve(client);
+      } else {
+        waiting.push(resolve);
+      }
+    });
   const release = (client: pg.PoolClient) => {
     const next = waiting.shift();
     if (next) {
@@ -52,10 +55,30 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
   };
 
   async function write(client: pg.PoolClient, batch: GenTicket[]) {
-    const t = { id: [] as number[], client: [] as number[], by: [] as Array<number | null>, assignee: [] as Array<number | null>, subject: [] as string[],
-      status: [] as string[], priority: [] as string[], category: [] as Array<string | null>, count: [] as number[], created: [] as number[], updated: [] as number[], clientUpdated: [] as number[],
-      resolved: [] as Array<number | null> };
-    let m = { id: [] as number[], ticket: [] as number[], author: [] as Array<number | null>, kind: [] as string[], body: [] as string[], created: [] as number[], client: [] as number[] };
+    const t = {
+      id: [] as number[],
+      client: [] as number[],
+      by: [] as Array<number | null>,
+      assignee: [] as Array<number | null>,
+      subject: [] as string[],
+      status: [] as string[],
+      priority: [] as string[],
+      category: [] as Array<string | null>,
+      count: [] as number[],
+      created: [] as number[],
+      updated: [] as number[],
+      clientUpdated: [] as number[],
+      resolved: [] as Array<number | null>,
+    };
+    let m = {
+      id: [] as number[],
+      ticket: [] as number[],
+      author: [] as Array<number | null>,
+      kind: [] as string[],
+      body: [] as string[],
+      created: [] as number[],
+      client: [] as number[],
+    };
     const chunks: Array<typeof m> = [m];
     for (const ticket of batch) {
       t.id.push(ticket.id);
@@ -87,7 +110,21 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
     }
     await client.query('begin');
     try {
-      await client.query(INSERT_TICKETS, [t.id, t.client, t.by, t.assignee, t.subject, t.status, t.priority, t.category, t.count, t.created, t.updated, t.clientUpdated, t.resolved]);
+      await client.query(INSERT_TICKETS, [
+        t.id,
+        t.client,
+        t.by,
+        t.assignee,
+        t.subject,
+        t.status,
+        t.priority,
+        t.category,
+        t.count,
+        t.created,
+        t.updated,
+        t.clientUpdated,
+        t.resolved,
+      ]);
       for (const c of chunks) {
         if (c.id.length > 0) {
           await client.query(INSERT_MESSAGES, [c.id, c.ticket, c.author, c.kind, c.body, c.created, c.client]);
@@ -104,7 +141,8 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
     return scalar(`select case when is_called then last_value else 0 end from ${await sequenceName(table)}`);
   }
   async function sequenceName(table: string): Promise<string> {
-    const name = (await query<{ seq: string | null }>(`select pg_get_serial_sequence($1, 'id') as seq`, [table]))[0]?.seq;
+    const name = (await query<{ seq: string | null }>(`select pg_get_serial_sequence($1, 'id') as seq`, [table]))[0]
+      ?.seq;
     if (!name) {
       throw new Error(`no identity sequence on ${table}.id`);
     }
@@ -114,7 +152,10 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
   /** Moves the identity sequence past the highest id; never backwards, so ids of deleted rows are not handed out again. */
   async function resetSequence(table: (typeof TABLES)[number]) {
     const seq = await sequenceName(table);
-    await query(`select setval($1::regclass, greatest(coalesce((select max(id) from ${table}), 0), (select case when is_called then last_value else 0 end from ${seq})) + 1, false)`, [seq]);
+    await query(
+      `select setval($1::regclass, greatest(coalesce((select max(id) from ${table}), 0), (select case when is_called then last_value else 0 end from ${seq})) + 1, false)`,
+      [seq],
+    );
   }
 
   return {
@@ -122,7 +163,11 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
     batchSize: opts.batchSize ?? 1000,
 
     async maxIds() {
-      const [users, tickets, messages] = await Promise.all(TABLES.map(async (table) => Math.max(await scalar(`select coalesce(max(id), 0) from ${table}`), await sequenceValue(table))));
+      const [users, tickets, messages] = await Promise.all(
+        TABLES.map(async (table) =>
+          Math.max(await scalar(`select coalesce(max(id), 0) from ${table}`), await sequenceValue(table)),
+        ),
+      );
       return { users: users ?? 0, tickets: tickets ?? 0, messages: messages ?? 0 };
     },
 
@@ -146,7 +191,9 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
         await client.query('begin');
         await client.query('truncate attachment_blobs, attachments, ticket_messages, tickets');
         for (let i = 0; i < userIds.length; i += 10_000) {
-          counts.users += (await client.query('delete from users where id = any($1::int[])', [userIds.slice(i, i + 10_000)])).rowCount ?? 0;
+          counts.users +=
+            (await client.query('delete from users where id = any($1::int[])', [userIds.slice(i, i + 10_000)]))
+              .rowCount ?? 0;
         }
         await client.query('commit');
       } catch (error) {
@@ -169,7 +216,15 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
              overriding system value
              select v.id, v.email, v.name, $6, v.role, v.created, v.created, v.created, v.enc, v.created
              from unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::int8[], $7::text[]) as v(id, email, name, role, created, enc)`,
-            [rows.map((u) => u.id), rows.map((u) => u.email), rows.map((u) => u.name), rows.map((u) => u.role), rows.map((u) => u.createdAt), passwordHash, rows.map((u) => u.totpSecretEnc)],
+            [
+              rows.map((u) => u.id),
+              rows.map((u) => u.email),
+              rows.map((u) => u.name),
+              rows.map((u) => u.role),
+              rows.map((u) => u.createdAt),
+              passwordHash,
+              rows.map((u) => u.totpSecretEnc),
+            ],
           );
         }
         for (let i = 0; i < update.length; i += 5000) {
@@ -178,7 +233,14 @@ export function createPostgresStore(pool: pg.Pool, opts: { batchSize?: number; c
             `update users u set name = v.name, role = v.role, password_hash = $4, email_verified_at = coalesce(u.email_verified_at, $5), disabled_at = null,
                totp_secret_enc = v.enc, totp_enabled_at = $5, totp_last_step = null, updated_at = $5
              from unnest($1::int[], $2::text[], $3::text[], $6::text[]) as v(id, name, role, enc) where u.id = v.id`,
-            [rows.map((u) => u.id), rows.map((u) => u.name), rows.map((u) => u.role), passwordHash, now, rows.map((u) => u.totpSecretEnc)],
+            [
+              rows.map((u) => u.id),
+              rows.map((u) => u.name),
+              rows.map((u) => u.role),
+              passwordHash,
+              now,
+              rows.map((u) => u.totpSecretEnc),
+            ],
           );
         }
         await client.query('commit');

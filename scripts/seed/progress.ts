@@ -10,7 +10,9 @@ export function formatDuration(ms: number): string {
     return `${s}s`;
   }
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -9,9 +9,12 @@ import type { ResetCounts, Store } from './store.ts';
 type Row = Record<string, unknown>;
 
 export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: number } = {}): Store {
-  const scalar = (query: string, ...params: unknown[]) => Number(Object.values((db.prepare(query).get(...params) as Row | undefined) ?? {})[0] ?? 0);
+  const scalar = (query: string, ...params: unknown[]) =>
+    Number(Object.values((db.prepare(query).get(...params) as Row | undefined) ?? {})[0] ?? 0);
   const sequence = (table: string) =>
-    db.prepare(`select name from sqlite_master where name = 'sqlite_sequence'`).get() ? scalar(`select coalesce(max(seq), 0) from sqlite_sequence where name = ?`, table) : 0;
+    db.prepare(`select name from sqlite_master where name = 'sqlite_sequence'`).get()
+      ? scalar(`select coalesce(max(seq), 0) from sqlite_sequence where name = ?`, table)
+      : 0;
   const maxId = (table: string) => Math.max(scalar(`select coalesce(max(id), 0) from ${table}`), sequence(table));
 
   let saved: { synchronous: number; cacheSize: number; autocheckpoint: number; foreignKeys: number } | undefined;
@@ -22,11 +25,27 @@ export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: numbe
       `insert into tickets (id, client_id, created_by, assignee_id, subject, status, priority, category, message_count, created_at, updated_at, client_updated_at, resolved_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const message = db.prepare(`insert into ticket_messages (id, ticket_id, author_id, kind, body, created_at) values (?, ?, ?, ?, ?, ?)`);
+    const message = db.prepare(
+      `insert into ticket_messages (id, ticket_id, author_id, kind, body, created_at) values (?, ?, ?, ?, ?, ?)`,
+    );
     const fts = db.prepare(`insert into ticket_fts (rowid, text, owner) values (?, ?, ?)`);
     const write = db.transaction((batch: GenTicket[]) => {
       for (const t of batch) {
-        ticket.run(t.id, t.clientId, t.createdBy, t.assigneeId, t.subject, t.status, t.priority, t.category, t.messageCount, t.createdAt, t.updatedAt, t.clientUpdatedAt, t.resolvedAt);
+        ticket.run(
+          t.id,
+          t.clientId,
+          t.createdBy,
+          t.assigneeId,
+          t.subject,
+          t.status,
+          t.priority,
+          t.category,
+          t.messageCount,
+          t.createdAt,
+          t.updatedAt,
+          t.clientUpdatedAt,
+          t.resolvedAt,
+        );
         const owner = ownerToken(t.clientId);
         fts.run(-t.id, t.subject, owner);
         for (const m of t.messages) {
@@ -54,7 +73,10 @@ export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: numbe
     },
 
     async usersWithDomain(domain) {
-      return db.prepare(`select id, email from users where email like ?`).all(`%@${domain}`) as Array<{ id: number; email: string }>;
+      return db.prepare(`select id, email from users where email like ?`).all(`%@${domain}`) as Array<{
+        id: number;
+        email: string;
+      }>;
     },
 
     async reset(userIds) {
@@ -72,10 +94,14 @@ export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: numbe
             db.prepare(`delete from ${table}`).run();
           }
           // Emptying a 6-million-row FTS5 table row by row takes minutes: recreate it from its own definition.
-          const fts = db.prepare(`select sql from sqlite_master where type = 'table' and name = 'ticket_fts'`).get() as { sql: string } | undefined;
+          const fts = db.prepare(`select sql from sqlite_master where type = 'table' and name = 'ticket_fts'`).get() as
+            { sql: string } | undefined;
           if (fts) {
             // Its settings (such as pgsz) live in ticket_fts_config, which goes with it: set them again.
-            const settings = db.prepare(`select k, v from ticket_fts_config where k <> 'version'`).all() as Array<{ k: string; v: unknown }>;
+            const settings = db.prepare(`select k, v from ticket_fts_config where k <> 'version'`).all() as Array<{
+              k: string;
+              v: unknown;
+            }>;
             db.exec('drop table ticket_fts');
             db.exec(fts.sql);
             for (const { k, v } of settings) {
@@ -110,7 +136,18 @@ export function createSqliteStore(db: SQLite.Database, opts: { batchSize?: numbe
       );
       db.transaction(() => {
         for (const u of insert) {
-          add.run(u.id, u.email, u.name, passwordHash, u.role, u.createdAt, u.createdAt, u.createdAt, u.totpSecretEnc, u.createdAt);
+          add.run(
+            u.id,
+            u.email,
+            u.name,
+            passwordHash,
+            u.role,
+            u.createdAt,
+            u.createdAt,
+            u.createdAt,
+            u.totpSecretEnc,
+            u.createdAt,
+          );
         }
         for (const u of update) {
           change.run(u.name, u.role, passwordHash, now, u.totpSecretEnc, now, now, u.id);

@@ -106,7 +106,9 @@ export function firstMessage(rng: Rng, topics: readonly string[], clientFirst: s
     parts.push(`It started ${rng.skewed(WHEN)}, and the ${rng.skewed(topics, 1.6)} ${rng.skewed(PROBLEMS)} as well.`);
   }
   if (rng.chance(0.25)) {
-    parts.push(`Steps: I go to the ${topic} page, click ${rng.skewed(VERBS)}, and after a few seconds it ${rng.skewed(PROBLEMS)}.`);
+    parts.push(
+      `Steps: I go to the ${topic} page, click ${rng.skewed(VERBS)}, and after a few seconds it ${rng.skewed(PROBLEMS)}.`,
+    );
   }
   parts.push(rng.pick(ASKS), '', `${rng.skewed(CLOSINGS)},`, capName(clientFirst));
   return joinParagraphs(parts);

@@ -22,7 +22,13 @@ export function demoIdentity(k: number): DemoIdentity {
   const first = rng.pick(FIRST_NAMES);
   const last = rng.pick(LAST_NAMES);
   const role: Role = k < ADMIN_COUNT ? 'administrator' : k < ADMIN_COUNT + AGENT_COUNT ? 'agent' : 'client';
-  return { k, first, email: `${first}.${last}${k + 1}@${DEMO_DOMAIN}`, name: `${capName(first)} ${capName(last)}`, role };
+  return {
+    k,
+    first,
+    email: `${first}.${last}${k + 1}@${DEMO_DOMAIN}`,
+    name: `${capName(first)} ${capName(last)}`,
+    role,
+  };
 }
 
 /** True only for addresses this script makes: `first.last<k+1>@example.com` where user k really has that name. */

@@ -108,7 +108,16 @@ export function connect(database: Config['database'], opts: { poolSize?: number 
   };
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 // SQLSTATE: admin/crash shutdown, cannot connect now (starting up or shutting down), too many connections.
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
 
@@ -121,10 +130,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return false;
   }
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (UNREACHABLE.has(code) || UNAVAILABLE_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) {
+  if (
+    typeof code === 'string' &&
+    (UNREACHABLE.has(code) || UNAVAILABLE_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))
+  ) {
     return true;
   }
-  return typeof message === 'string' && /^Connection terminated|timeout exceeded when trying to connect|is not queryable/.test(message);
+  return (
+    typeof message === 'string' &&
+    /^Connection terminated|timeout exceeded when trying to connect|is not queryable/.test(message)
+  );
 }
 
 /** Gives database-unavailable errors `statusCode: 503`, which the error handler turns into a 503 page. */
@@ -145,7 +160,8 @@ function reportingUnavailable(pool: pg.Pool): PostgresPool {
       if (!wrapped) {
         wrapped = {
           // Kysely calls only query(sql, parameters) without a cursor.
-          query: ((text: string, parameters: readonly unknown[]) => client.query(statement(text, [...parameters])).catch(rethrow)) as unknown as PostgresPoolClient['query'],
+          query: ((text: string, parameters: readonly unknown[]) =>
+            client.query(statement(text, [...parameters])).catch(rethrow)) as unknown as PostgresPoolClient['query'],
           release: (destroy?: boolean) => client.release(destroy),
         };
         clients.set(client, wrapped);

@@ -226,7 +226,10 @@ export type DB = Kysely<Database>;
 /** A users row as stored: the two flags are integers (SQLite has no boolean). Only repositories see it. */
 export type UserRow = Selectable<UsersTable>;
 /** A user as the app sees it: the row with its integer flags as booleans (`toUser` maps at the repository edge). */
-export type User = Omit<UserRow, 'notify_tickets' | 'is_placeholder'> & { notify_tickets: boolean; is_placeholder: boolean };
+export type User = Omit<UserRow, 'notify_tickets' | 'is_placeholder'> & {
+  notify_tickets: boolean;
+  is_placeholder: boolean;
+};
 export type NewUser = Insertable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 

@@ -38,7 +38,10 @@ export async function migrateToLatest(conn: Connection): Promise<MigrationResult
 function assertMigrated(result: MigrationResultSet): MigrationResultSet {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${result.error instanceof Error ? result.error.message : 'unknown error'}`, { cause: result.error });
+    throw new Error(
+      `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${result.error instanceof Error ? result.error.message : 'unknown error'}`,
+      { cause: result.error },
+    );
   }
   return result;
 }

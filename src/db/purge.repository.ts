@@ -15,11 +15,34 @@ export interface PurgeLimits {
  * Each statement is idempotent, so overlapping runs are harmless.
  */
 export async function deleteExpiredRows(db: DB, now: number, limits: PurgeLimits): Promise<void> {
-  await db.deleteFrom('user_tokens').where('expires_at', '<', now - DAY).execute();
-  await db.deleteFrom('rate_limits').where('expire', '<', limits.rateLimitsNow - 3_600_000).execute();
-  await db.deleteFrom('failed_logins').where('created_at', '<', now - 30 * DAY).execute();
-  await db.deleteFrom('login_throttles').where('last_failure_at', '<', now - DAY).execute();
-  await db.deleteFrom('audit_events').where('created_at', '<', now - limits.auditRetentionDays * DAY).execute();
-  await db.deleteFrom('mail_outbox').where('status', '=', 'sent').where('sent_at', '<', now - 30 * DAY).execute();
-  await db.deleteFrom('mail_outbox').where('status', '=', 'discarded').where('next_attempt_at', '<', now - 30 * DAY).execute();
+  await db
+    .deleteFrom('user_tokens')
+    .where('expires_at', '<', now - DAY)
+    .execute();
+  await db
+    .deleteFrom('rate_limits')
+    .where('expire', '<', limits.rateLimitsNow - 3_600_000)
+    .execute();
+  await db
+    .deleteFrom('failed_logins')
+    .where('created_at', '<', now - 30 * DAY)
+    .execute();
+  await db
+    .deleteFrom('login_throttles')
+    .where('last_failure_at', '<', now - DAY)
+    .execute();
+  await db
+    .deleteFrom('audit_events')
+    .where('created_at', '<', now - limits.auditRetentionDays * DAY)
+    .execute();
+  await db
+    .deleteFrom('mail_outbox')
+    .where('status', '=', 'sent')
+    .where('sent_at', '<', now - 30 * DAY)
+    .execute();
+  await db
+    .deleteFrom('mail_outbox')
+    .where('status', '=', 'discarded')
+    .where('next_attempt_at', '<', now - 30 * DAY)
+    .execute();
 }

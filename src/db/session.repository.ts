@@ -21,7 +21,8 @@ export async function findSessionWithUser(db: DB, id: string): Promise<{ session
   if (!row) {
     return undefined;
   }
-  const { s_id, s_stage, s_created_at, s_last_seen_at, s_authenticated_at, s_expires_at, s_ip, s_user_agent, ...user } = row;
+  const { s_id, s_stage, s_created_at, s_last_seen_at, s_authenticated_at, s_expires_at, s_ip, s_user_agent, ...user } =
+    row;
   return {
     user: toUser(user),
     session: {
@@ -58,7 +59,11 @@ export async function startSessionRow(db: DB, session: Session, previousId: stri
     await trx.insertInto('sessions').values(session).execute();
     if (session.stage === 'full') {
       // Only a complete sign-in (password, verified email, code) counts as the user's last sign-in.
-      await trx.updateTable('users').set({ last_login_at: session.created_at }).where('id', '=', session.user_id).execute();
+      await trx
+        .updateTable('users')
+        .set({ last_login_at: session.created_at })
+        .where('id', '=', session.user_id)
+        .execute();
     }
   });
 }

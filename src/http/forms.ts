@@ -7,7 +7,8 @@ export type FieldErrors<T> = Partial<Record<(keyof T & string) | 'form', string>
 /** What the user typed, cleaned, for re-rendering the form: strings only, never a file. */
 export type FormValues<T> = { [K in keyof T]?: string };
 
-export type FormResult<T> = { ok: true; data: T; values: FormValues<T> } | { ok: false; values: FormValues<T>; errors: FieldErrors<T> };
+export type FormResult<T> =
+  { ok: true; data: T; values: FormValues<T> } | { ok: false; values: FormValues<T>; errors: FieldErrors<T> };
 
 const FORM_MALFORMED = 'The form could not be read. Reload the page and send it again.';
 
@@ -26,7 +27,9 @@ function messageFor(error: ValueError, label: string, value: unknown): string {
         `${label} can have up to ${schema.maxLength?.toLocaleString('en')} characters (this one has ${lengthOf(value).toLocaleString('en')}).`
       );
     case ValueErrorType.StringMinLength:
-      return schema.minLength === 1 ? (messages.required ?? `Fill in ${label.toLowerCase()}.`) : (messages.minLength ?? `${label} needs at least ${schema.minLength} characters.`);
+      return schema.minLength === 1
+        ? (messages.required ?? `Fill in ${label.toLowerCase()}.`)
+        : (messages.minLength ?? `${label} needs at least ${schema.minLength} characters.`);
     case ValueErrorType.StringPattern:
     case ValueErrorType.StringFormat:
       return messages.pattern ?? `${label} is not valid.`;

@@ -57,7 +57,10 @@ export const EmailAddress = (options: Omit<TextOptions, 'maxLength'> & { maxLeng
   text((raw) => raw.trim().toLowerCase(), { ...options, maxLength: options.maxLength ?? 254 });
 
 /** One of a fixed list of values (an enum as a union of literals). */
-export function OneOf<const V extends readonly string[]>(values: V, options: SchemaOptions & { title?: string; messages?: FieldMessages } = {}) {
+export function OneOf<const V extends readonly string[]>(
+  values: V,
+  options: SchemaOptions & { title?: string; messages?: FieldMessages } = {},
+) {
   const { messages, ...rest } = options;
   return Type.Union(
     values.map((v) => Type.Literal(v)),

@@ -8,7 +8,10 @@ const PURGE_INTERVAL_MS = 10 * 60_000;
 export async function purgeExpired(app: FastifyInstance): Promise<void> {
   const now = app.clock.now();
   await purgeExpiredSessions(app.db, now, app.config.session.idleMs);
-  await deleteExpiredRows(app.db, now, { auditRetentionDays: app.config.env.AUDIT_RETENTION_DAYS, rateLimitsNow: Date.now() });
+  await deleteExpiredRows(app.db, now, {
+    auditRetentionDays: app.config.env.AUDIT_RETENTION_DAYS,
+    rateLimitsNow: Date.now(),
+  });
 }
 
 /** Runs `purgeExpired` every ten minutes while the app is up (from onReady until close). */

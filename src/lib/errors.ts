@@ -11,16 +11,31 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = () => new AppError(404, 'not_found', 'The page you asked for does not exist, or you do not have access to it.');
+export const notFound = () =>
+  new AppError(404, 'not_found', 'The page you asked for does not exist, or you do not have access to it.');
 export const unauthenticated = () => new AppError(401, 'authentication_required', 'Please sign in to continue.');
 export const csrfError = () =>
-  new AppError(403, 'csrf_error', 'This form has expired or was sent from another site. Go back, reload the page and try again.');
+  new AppError(
+    403,
+    'csrf_error',
+    'This form has expired or was sent from another site. Go back, reload the page and try again.',
+  );
 export const badRequest = (message: string) => new AppError(400, 'bad_request', message);
 export const tooManyRequests = (retryAfterSeconds: number) =>
-  new AppError(429, 'rate_limited', `Too many attempts. Please wait ${Math.ceil(retryAfterSeconds / 60)} minute(s) and try again.`, {
-    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
-  });
+  new AppError(
+    429,
+    'rate_limited',
+    `Too many attempts. Please wait ${Math.ceil(retryAfterSeconds / 60)} minute(s) and try again.`,
+    {
+      'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    },
+  );
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const unsupportedMediaType = () =>
-  new AppError(415, 'unsupported_media_type', 'This address does not accept files or multipart forms. Send the form again from its page.');
-export const lengthRequired = () => new AppError(411, 'length_required', 'Forms with files must be sent with their length (Content-Length).');
+  new AppError(
+    415,
+    'unsupported_media_type',
+    'This address does not accept files or multipart forms. Send the form again from its page.',
+  );
+export const lengthRequired = () =>
+  new AppError(411, 'length_required', 'Forms with files must be sent with their length (Content-Length).');

@@ -37,7 +37,8 @@ export function limitRules(env: Config['env']) {
       points: 5,
       windowSeconds: 15 * 60,
       blockSeconds: 15 * 60,
-      counts: 'checks of a TOTP or recovery code (sign-in code step, /reauth, replacing the authenticator, new recovery codes); a right code gives its point back',
+      counts:
+        'checks of a TOTP or recovery code (sign-in code step, /reauth, replacing the authenticator, new recovery codes); a right code gives its point back',
     },
     secondFactorIp: {
       name: 'code_ip',
@@ -53,9 +54,16 @@ export function limitRules(env: Config['env']) {
       points: 5,
       windowSeconds: 15 * 60,
       blockSeconds: 15 * 60,
-      counts: 'current-password checks by a signed-in session (/reauth, /account/password, /account/email, authenticator and recovery-code changes); a right password gives its point back',
+      counts:
+        'current-password checks by a signed-in session (/reauth, /account/password, /account/email, authenticator and recovery-code changes); a right password gives its point back',
     },
-    resetIp: { name: 'reset_ip', per: 'ip', points: 20, windowSeconds: 3600, counts: 'password reset requests (POST /forgot-password)' },
+    resetIp: {
+      name: 'reset_ip',
+      per: 'ip',
+      points: 20,
+      windowSeconds: 3600,
+      counts: 'password reset requests (POST /forgot-password)',
+    },
     resetAddress: {
       name: 'reset_address',
       per: 'address',
@@ -63,7 +71,13 @@ export function limitRules(env: Config['env']) {
       windowSeconds: 3600,
       counts: 'reset emails to one address; over the limit the answer looks the same and no email is sent',
     },
-    registrationIp: { name: 'register_ip', per: 'ip', points: 10, windowSeconds: 3600, counts: 'registrations (valid POST /register forms)' },
+    registrationIp: {
+      name: 'register_ip',
+      per: 'ip',
+      points: 10,
+      windowSeconds: 3600,
+      counts: 'registrations (valid POST /register forms)',
+    },
     verificationResend: {
       name: 'verify_resend',
       per: 'account',
@@ -76,7 +90,8 @@ export function limitRules(env: Config['env']) {
       per: 'account',
       points: 1,
       windowSeconds: 3600,
-      counts: '"unlock my account" emails to the owner of a paused account; over the limit no email is sent and the answer looks the same',
+      counts:
+        '"unlock my account" emails to the owner of a paused account; over the limit no email is sent and the answer looks the same',
     },
     ticketsPerClient: {
       name: 'quota-tickets',

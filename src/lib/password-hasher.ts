@@ -42,7 +42,12 @@ function limitConcurrency(limit: number): <T>(fn: () => Promise<T>) => Promise<T
  * At most `concurrency` hashes run at once (default: one per CPU core): each holds `memoryCost` KiB, and more
  * hashes than cores only share the same cores, so a burst of logins costs memory without adding throughput.
  */
-export function createArgon2Hasher(opts: { pepper: string; memoryCost: number; timeCost: number; concurrency?: number }): PasswordHasher {
+export function createArgon2Hasher(opts: {
+  pepper: string;
+  memoryCost: number;
+  timeCost: number;
+  concurrency?: number;
+}): PasswordHasher {
   const secret = Buffer.from(opts.pepper, 'utf8');
   const params = { algorithm: ARGON2ID, memoryCost: opts.memoryCost, timeCost: opts.timeCost, parallelism: 1, secret };
   const current = `m=${opts.memoryCost},t=${opts.timeCost},p=1`;

@@ -41,7 +41,10 @@ export function EmailLayout({ title, subtitle, footer = DEFAULT_FOOTER, children
 export function EmailButton({ href, label }: { href: string; label: string }) {
   return (
     <p style="margin:24px 0">
-      <a href={href} style="display:inline-block;background:#2b59c3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">
+      <a
+        href={href}
+        style="display:inline-block;background:#2b59c3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600"
+      >
         {label}
       </a>
     </p>

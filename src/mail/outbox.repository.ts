@@ -37,20 +37,38 @@ export async function claimDueMail(conn: Connection, now: number, limit = 10): P
 
 export async function markSent(db: DB, id: number, now: number): Promise<void> {
   // Bodies hold one-time links; once delivered they are dropped, so a database backup carries no live link.
-  await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: now, locked_until: null, last_error: null, text_body: '', html_body: '' }).where('id', '=', id).execute();
+  await db
+    .updateTable('mail_outbox')
+    .set({ status: 'sent', sent_at: now, locked_until: null, last_error: null, text_body: '', html_body: '' })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** MAIL_TRANSPORT=disabled: the email is not sent, and its bodies (with any one-time link) are dropped at once. */
 export async function markDiscarded(db: DB, id: number, now: number): Promise<void> {
   await db
     .updateTable('mail_outbox')
-    .set({ status: 'discarded', sent_at: null, next_attempt_at: now, locked_until: null, last_error: 'not sent: MAIL_TRANSPORT=disabled', text_body: '', html_body: '' })
+    .set({
+      status: 'discarded',
+      sent_at: null,
+      next_attempt_at: now,
+      locked_until: null,
+      last_error: 'not sent: MAIL_TRANSPORT=disabled',
+      text_body: '',
+      html_body: '',
+    })
     .where('id', '=', id)
     .execute();
 }
 
 /** After a failed attempt: try again at `nextAttemptAt`, or (`final`) give up and drop the bodies. */
-export async function recordFailedAttempt(db: DB, id: number, final: boolean, nextAttemptAt: number, error: string): Promise<void> {
+export async function recordFailedAttempt(
+  db: DB,
+  id: number,
+  final: boolean,
+  nextAttemptAt: number,
+  error: string,
+): Promise<void> {
   await db
     .updateTable('mail_outbox')
     .set({

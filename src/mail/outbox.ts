@@ -21,7 +21,13 @@ export function fitSubject(subject: string): string {
  * Queues an email. Call it with the transaction that makes the change the email reports, so the two
  * are committed together or not at all.
  */
-export async function enqueueMail(db: DB, now: number, to: string, mail: RenderedMail, messageDomain: string): Promise<void> {
+export async function enqueueMail(
+  db: DB,
+  now: number,
+  to: string,
+  mail: RenderedMail,
+  messageDomain: string,
+): Promise<void> {
   await insertOutboxMail(db, {
     kind: mail.kind,
     to_address: to,

@@ -21,7 +21,10 @@ export function verifyEmailMail(link: string): RenderedMail {
     html: html('Confirm your email address', [
       <p>Thanks for creating an account. Confirm that this is your email address to start using {PRODUCT}.</p>,
       <Button href={link} label="Confirm my email address" />,
-      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 24 hours. If the button does not work, copy this address into your browser: {link}</p>,
+      <p style="color:#4d5a70;font-size:14px">
+        The link works once and expires in 24 hours. If the button does not work, copy this address into your browser:{' '}
+        {link}
+      </p>,
     ]),
     text: text([
       'Thanks for creating an account. Confirm that this is your email address:',
@@ -40,9 +43,13 @@ export function registrationAttemptMail(loginLink: string, resetLink: string): R
     kind: 'registration_attempt',
     subject,
     html: html('You already have an account', [
-      <p>Someone (perhaps you) tried to create a new {PRODUCT} account with this email address. You already have one, so nothing was changed.</p>,
       <p>
-        You can <a href={loginLink}>sign in</a>, or if you have forgotten your password, <a href={resetLink}>reset it</a>.
+        Someone (perhaps you) tried to create a new {PRODUCT} account with this email address. You already have one, so
+        nothing was changed.
+      </p>,
+      <p>
+        You can <a href={loginLink}>sign in</a>, or if you have forgotten your password,{' '}
+        <a href={resetLink}>reset it</a>.
       </p>,
       <p style="color:#4d5a70;font-size:14px">If this was not you, you can ignore this email. Your account is safe.</p>,
     ]),
@@ -64,10 +71,16 @@ export function unlockAccountMail(link: string, minutes: number): RenderedMail {
     kind: 'unlock_account',
     subject: `Sign-in to your ${PRODUCT} account was paused`,
     html: html('Sign-in was paused', [
-      <p>Several wrong passwords were entered for your {PRODUCT} account, so new sign-in attempts are paused for up to {minutes} minutes at a time.</p>,
+      <p>
+        Several wrong passwords were entered for your {PRODUCT} account, so new sign-in attempts are paused for up to{' '}
+        {minutes} minutes at a time.
+      </p>,
       <p>Your usual browser can still sign in. To lift the pause everywhere now, use this link:</p>,
       <Button href={link} label="Unlock sign-in" />,
-      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 24 hours. If the wrong passwords were not yours, someone may be guessing: use a strong, unique password and two-factor authentication.</p>,
+      <p style="color:#4d5a70;font-size:14px">
+        The link works once and expires in 24 hours. If the wrong passwords were not yours, someone may be guessing: use
+        a strong, unique password and two-factor authentication.
+      </p>,
     ]),
     text: text([
       `Several wrong passwords were entered for your ${PRODUCT} account, so new sign-in attempts are paused for up to ${minutes} minutes at a time.`,
@@ -88,7 +101,10 @@ export function passwordResetMail(link: string): RenderedMail {
     html: html('Reset your password', [
       <p>We received a request to reset the password of your {PRODUCT} account.</p>,
       <Button href={link} label="Choose a new password" />,
-      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 1 hour. If you did not ask for this, ignore this email: your password stays as it is.</p>,
+      <p style="color:#4d5a70;font-size:14px">
+        The link works once and expires in 1 hour. If you did not ask for this, ignore this email: your password stays
+        as it is.
+      </p>,
     ]),
     text: text([
       `We received a request to reset the password of your ${PRODUCT} account. Choose a new password here:`,
@@ -126,7 +142,9 @@ export function verifyNewEmailMail(link: string): RenderedMail {
     html: html('Confirm your new email address', [
       <p>You asked to use this address for your {PRODUCT} account. The change takes effect once you confirm it.</p>,
       <Button href={link} label="Confirm my new address" />,
-      <p style="color:#4d5a70;font-size:14px">The link works once and expires in 24 hours. If you did not ask for this, ignore this email.</p>,
+      <p style="color:#4d5a70;font-size:14px">
+        The link works once and expires in 24 hours. If you did not ask for this, ignore this email.
+      </p>,
     ]),
     text: text([
       `You asked to use this address for your ${PRODUCT} account. Confirm it here:`,
@@ -144,8 +162,8 @@ export function emailChangeNoticeMail(newEmail: string): RenderedMail {
     subject: `Your ${PRODUCT} email address is being changed`,
     html: html('Your email address is being changed', [
       <p>
-        Someone signed in to your {PRODUCT} account asked to change its email address to <strong>{newEmail}</strong>. The change takes effect only
-        when the new address is confirmed.
+        Someone signed in to your {PRODUCT} account asked to change its email address to <strong>{newEmail}</strong>.
+        The change takes effect only when the new address is confirmed.
       </p>,
       <p>If this was not you, change your password now and contact your support team.</p>,
     ]),
@@ -163,12 +181,18 @@ export function twoFactorEnabledMail(accountLink: string): RenderedMail {
     kind: 'two_factor_enabled',
     subject: `Two-factor authentication is set up on your ${PRODUCT} account`,
     html: html('Two-factor authentication is set up', [
-      <p>An authenticator app was just set up for your {PRODUCT} account. From now on, signing in needs a code from it.</p>,
+      <p>
+        An authenticator app was just set up for your {PRODUCT} account. From now on, signing in needs a code from it.
+      </p>,
       <p>
         If this was not you, <a href={accountLink}>check your account</a> and contact your support team at once.
       </p>,
     ]),
-    text: text([`An authenticator app was just set up for your ${PRODUCT} account.`, '', `If this was not you, check your account: ${accountLink}`]),
+    text: text([
+      `An authenticator app was just set up for your ${PRODUCT} account.`,
+      '',
+      `If this was not you, check your account: ${accountLink}`,
+    ]),
   };
 }
 
@@ -178,12 +202,12 @@ export function recoveryCodeUsedMail(remaining: number, accountLink: string): Re
     subject: `A recovery code was used to sign in to ${PRODUCT}`,
     html: html('A recovery code was used', [
       <p>
-        Someone signed in to your {PRODUCT} account with one of your recovery codes. You have {remaining} unused recovery code{remaining === 1 ? '' : 's'}{' '}
-        left.
+        Someone signed in to your {PRODUCT} account with one of your recovery codes. You have {remaining} unused
+        recovery code{remaining === 1 ? '' : 's'} left.
       </p>,
       <p>
-        If you have lost your authenticator app, <a href={accountLink}>set up a new one and new recovery codes</a>. If this was not you, change your
-        password now.
+        If you have lost your authenticator app, <a href={accountLink}>set up a new one and new recovery codes</a>. If
+        this was not you, change your password now.
       </p>,
     ]),
     text: text([
@@ -200,10 +224,12 @@ export function twoFactorResetMail(loginLink: string): RenderedMail {
     kind: 'two_factor_reset',
     subject: `Two-factor authentication was reset on your ${PRODUCT} account`,
     html: html('Two-factor authentication was reset', [
-      <p>An administrator reset two-factor authentication on your {PRODUCT} account, and every session was signed out.</p>,
       <p>
-        The next time you <a href={loginLink}>sign in</a>, you will set up your authenticator app again. If you did not ask for this, contact your support
-        team.
+        An administrator reset two-factor authentication on your {PRODUCT} account, and every session was signed out.
+      </p>,
+      <p>
+        The next time you <a href={loginLink}>sign in</a>, you will set up your authenticator app again. If you did not
+        ask for this, contact your support team.
       </p>,
     ]),
     text: text([
@@ -218,10 +244,18 @@ export function invitationMail(link: string, role: string): RenderedMail {
     kind: 'invitation',
     subject: `You have been invited to ${PRODUCT}`,
     html: html(`You have been invited to ${PRODUCT}`, [
-      <p>An administrator created a {PRODUCT} account for you ({role}). Choose your password to start.</p>,
+      <p>
+        An administrator created a {PRODUCT} account for you ({role}). Choose your password to start.
+      </p>,
       <Button href={link} label="Choose my password" />,
       <p style="color:#4d5a70;font-size:14px">The link works once and expires in 7 days.</p>,
     ]),
-    text: text([`An administrator created a ${PRODUCT} account for you (${role}). Choose your password here:`, '', link, '', 'The link works once and expires in 7 days.']),
+    text: text([
+      `An administrator created a ${PRODUCT} account for you (${role}). Choose your password here:`,
+      '',
+      link,
+      '',
+      'The link works once and expires in 7 days.',
+    ]),
   };
 }

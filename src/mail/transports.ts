@@ -46,9 +46,16 @@ export function createMailgunTransport(opts: { baseUrl: string; domain: string; 
       });
       let response: Response;
       try {
-        response = await fetch(url, { method: 'POST', headers: { authorization }, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+        response = await fetch(url, {
+          method: 'POST',
+          headers: { authorization },
+          body,
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        });
       } catch (error) {
-        throw new Error(`Mailgun unreachable: ${error instanceof Error ? error.message : 'network error'}`, { cause: error });
+        throw new Error(`Mailgun unreachable: ${error instanceof Error ? error.message : 'network error'}`, {
+          cause: error,
+        });
       }
       if (!response.ok) {
         const detail = (await response.text().catch(() => '')).slice(0, 200);
@@ -61,11 +68,23 @@ export function createMailgunTransport(opts: { baseUrl: string; domain: string; 
 export function createSmtpTransport(smtpUrl: string): MailTransport {
   // nodemailer costs about 15 MB of memory even unused: it is loaded only for SMTP (synchronously, as this function is).
   const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
-  const transporter = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: SEND_TIMEOUT_MS, greetingTimeout: SEND_TIMEOUT_MS, socketTimeout: SEND_TIMEOUT_MS });
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: SEND_TIMEOUT_MS,
+    greetingTimeout: SEND_TIMEOUT_MS,
+    socketTimeout: SEND_TIMEOUT_MS,
+  });
   return {
     name: 'smtp',
     async send(mail) {
-      await transporter.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId });
+      await transporter.sendMail({
+        from: mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+      });
     },
     close: () => transporter.close(),
   };
@@ -80,7 +99,10 @@ export function createDevOutboxTransport(dir: string, print: (line: string) => v
     name: 'dev-outbox',
     async send(mail) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`);
+      const file = path.join(
+        dir,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`,
+      );
       const eml = [
         `From: ${mail.from}`,
         `To: ${mail.to}`,
@@ -102,7 +124,13 @@ export function createDevOutboxTransport(dir: string, print: (line: string) => v
       ].join('\r\n');
       writeFileSync(file, eml, { mode: 0o600 });
       const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
-      print([`[mail] to ${mail.to}: ${mail.subject}`, ...links.map((l) => `[mail]   ${l}`), `[mail]   saved as ${file}`].join('\n'));
+      print(
+        [
+          `[mail] to ${mail.to}: ${mail.subject}`,
+          ...links.map((l) => `[mail]   ${l}`),
+          `[mail]   saved as ${file}`,
+        ].join('\n'),
+      );
     },
   };
 }
@@ -124,12 +152,19 @@ export function createDisabledTransport(): MailTransport {
  * The transport the configuration names: Mailgun, SMTP, none (MAIL_TRANSPORT=disabled), or the development outbox,
  * which prints links and so is never chosen in production (loadConfig refuses to start there without a transport).
  */
-export function createTransportFromConfig(config: Config, print: (line: string) => void = (l) => console.log(l)): MailTransport {
+export function createTransportFromConfig(
+  config: Config,
+  print: (line: string) => void = (l) => console.log(l),
+): MailTransport {
   if (config.env.MAIL_TRANSPORT === 'disabled') {
     return createDisabledTransport();
   }
   if (config.env.MAILGUN_API_KEY && config.env.MAILGUN_DOMAIN) {
-    return createMailgunTransport({ baseUrl: mailgunBaseUrl(config), domain: config.env.MAILGUN_DOMAIN, apiKey: config.env.MAILGUN_API_KEY });
+    return createMailgunTransport({
+      baseUrl: mailgunBaseUrl(config),
+      domain: config.env.MAILGUN_DOMAIN,
+      apiKey: config.env.MAILGUN_API_KEY,
+    });
   }
   if (config.env.SMTP_URL) {
     return createSmtpTransport(config.env.SMTP_URL);

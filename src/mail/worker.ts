@@ -20,12 +20,20 @@ export class MailWorker {
   private stopping: Promise<void> | null = null;
 
   constructor(
-    private readonly deps: { conn: Connection; transport: MailTransport; clock: Clock; log: FastifyBaseLogger; from: string },
+    private readonly deps: {
+      conn: Connection;
+      transport: MailTransport;
+      clock: Clock;
+      log: FastifyBaseLogger;
+      from: string;
+    },
   ) {}
 
   start(): void {
     if (this.deps.transport.name === 'disabled') {
-      this.deps.log.warn('MAIL_TRANSPORT=disabled: no email is sent. Queued mail (resets, verifications, invitations, notifications) is discarded and logged');
+      this.deps.log.warn(
+        'MAIL_TRANSPORT=disabled: no email is sent. Queued mail (resets, verifications, invitations, notifications) is discarded and logged',
+      );
     }
     this.stopped = false;
     this.timer = setInterval(() => this.kick(), POLL_INTERVAL_MS).unref();
@@ -83,13 +91,26 @@ export class MailWorker {
           continue;
         }
         try {
-          await transport.send({ from, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body, messageId: mail.message_id });
+          await transport.send({
+            from,
+            to: mail.to_address,
+            subject: mail.subject,
+            text: mail.text_body,
+            html: mail.html_body,
+            messageId: mail.message_id,
+          });
         } catch (error) {
           const message = error instanceof Error ? error.message : 'unknown error';
           const final = await markFailedAttempt(conn.db, mail, clock.now(), message);
-          log.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, final, error: message }, 'mail delivery failed');
+          log.warn(
+            { mailId: mail.id, kind: mail.kind, attempts: mail.attempts, final, error: message },
+            'mail delivery failed',
+          );
           if (final) {
-            await recordAudit(conn.db, clock.now(), null, { event: 'mail.failed', details: { mailId: mail.id, kind: mail.kind, attempts: mail.attempts } });
+            await recordAudit(conn.db, clock.now(), null, {
+              event: 'mail.failed',
+              details: { mailId: mail.id, kind: mail.kind, attempts: mail.attempts },
+            });
           }
           continue;
         }

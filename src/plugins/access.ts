@@ -13,7 +13,8 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
  * - unverified / mfa / mfa-enrol: a half-signed-in session at that step, and nothing else
  * - session: any session, whatever its stage (sign out)
  */
-export type Access = 'public' | 'signed-in' | 'staff' | 'administrator' | 'unverified' | 'mfa' | 'mfa-enrol' | 'session';
+export type Access =
+  'public' | 'signed-in' | 'staff' | 'administrator' | 'unverified' | 'mfa' | 'mfa-enrol' | 'session';
 
 export interface RouteEntry {
   method: string;
@@ -41,7 +42,11 @@ export const PENDING_STAGES: Record<Exclude<SessionStage, 'full'>, string> = {
   mfa_enrol: '/two-factor/setup',
 };
 
-const STAGE_OF: Partial<Record<Access, Exclude<SessionStage, 'full'>>> = { unverified: 'unverified', mfa: 'mfa', 'mfa-enrol': 'mfa_enrol' };
+const STAGE_OF: Partial<Record<Access, Exclude<SessionStage, 'full'>>> = {
+  unverified: 'unverified',
+  mfa: 'mfa',
+  'mfa-enrol': 'mfa_enrol',
+};
 
 const ALLOWED: Partial<Record<Access, readonly Role[]>> = {
   'signed-in': ['client', 'agent', 'administrator'],
@@ -106,8 +111,17 @@ export default fp(
       if (!ALLOWED[access]?.includes(user.role)) {
         throw notFound();
       }
-      if (request.routeOptions.config.fresh && request.session && app.clock.now() - request.session.authenticated_at > REAUTH_AFTER_MS) {
-        const back = request.method === 'GET' ? request.url : (request.headers.referer ? new URL(request.headers.referer, 'http://x').pathname : '/account');
+      if (
+        request.routeOptions.config.fresh &&
+        request.session &&
+        app.clock.now() - request.session.authenticated_at > REAUTH_AFTER_MS
+      ) {
+        const back =
+          request.method === 'GET'
+            ? request.url
+            : request.headers.referer
+              ? new URL(request.headers.referer, 'http://x').pathname
+              : '/account';
         return reply.redirect(`/reauth?next=${encodeURIComponent(back)}`, 303);
       }
     });

@@ -47,7 +47,12 @@ function sameOrigin(config: Config, request: FastifyRequest): boolean {
  */
 export function isCsrfValid(config: Config, request: FastifyRequest, sent: unknown): boolean {
   const bound = binding(config, request);
-  return sameOrigin(config, request) && typeof sent === 'string' && bound !== null && safeEqual(sent, hmac(config.secretKey, 'csrf', bound));
+  return (
+    sameOrigin(config, request) &&
+    typeof sent === 'string' &&
+    bound !== null &&
+    safeEqual(sent, hmac(config.secretKey, 'csrf', bound))
+  );
 }
 
 /**
@@ -77,7 +82,8 @@ export default fp(
         return;
       }
       const body = request.body as Record<string, unknown> | null | undefined;
-      const sent = (typeof body === 'object' && body !== null ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
+      const sent =
+        (typeof body === 'object' && body !== null ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
       if (!isCsrfValid(config, request, sent)) {
         request.log.warn({ event: 'csrf.rejected' }, 'CSRF check failed');
         throw csrfError();

@@ -17,14 +17,29 @@ function toProblem(error: unknown): Problem {
   }
   const fe = error as Partial<FastifyError>;
   if (fe.validation) {
-    return { status: 400, code: 'validation_error', message: `Some of the data sent is not valid: ${fe.message ?? ''}`, headers: {} };
+    return {
+      status: 400,
+      code: 'validation_error',
+      message: `Some of the data sent is not valid: ${fe.message ?? ''}`,
+      headers: {},
+    };
   }
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
     // Fastify's own 4xx messages (body too large, bad JSON, unsupported media type) name no paths or internals.
-    return { status, code: (fe.code ?? 'bad_request').toLowerCase(), message: fe.message ?? 'Bad request', headers: {} };
+    return {
+      status,
+      code: (fe.code ?? 'bad_request').toLowerCase(),
+      message: fe.message ?? 'Bad request',
+      headers: {},
+    };
   }
-  return { status: status === 503 ? 503 : 500, code: 'internal_error', message: 'Something went wrong on our side. Please try again in a moment.', headers: {} };
+  return {
+    status: status === 503 ? 503 : 500,
+    code: 'internal_error',
+    message: 'Something went wrong on our side. Please try again in a moment.',
+    headers: {},
+  };
 }
 
 function wantsJson(request: FastifyRequest): boolean {
@@ -59,7 +74,12 @@ export default fp(
     });
 
     app.setNotFoundHandler((request, reply) =>
-      sendProblem(request, reply, { status: 404, code: 'not_found', message: 'The page you asked for does not exist, or you do not have access to it.', headers: {} }),
+      sendProblem(request, reply, {
+        status: 404,
+        code: 'not_found',
+        message: 'The page you asked for does not exist, or you do not have access to it.',
+        headers: {},
+      }),
     );
   },
   { name: 'errors', dependencies: ['views'] },

@@ -49,13 +49,17 @@ export function parseForm(body: Buffer): Record<string, string | string[]> {
 
 export default fp(
   (app: FastifyInstance, opts: { bodyLimit: number }) => {
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_request, body, done) => {
-      try {
-        done(null, parseForm(body as Buffer));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    });
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'buffer', bodyLimit: opts.bodyLimit },
+      (_request, body, done) => {
+        try {
+          done(null, parseForm(body as Buffer));
+        } catch (error) {
+          done(error as Error, undefined);
+        }
+      },
+    );
   },
   { name: 'form-body' },
 );

@@ -26,7 +26,13 @@ export default fp(
   (app: FastifyInstance, opts: MailPluginOptions) => {
     const { config, clock } = app;
     const transport = opts.transport ?? createTransportFromConfig(config);
-    const worker = new MailWorker({ conn: app.conn, transport, clock, log: app.log.child({ component: 'mail' }), from: config.env.MAIL_FROM });
+    const worker = new MailWorker({
+      conn: app.conn,
+      transport,
+      clock,
+      log: app.log.child({ component: 'mail' }),
+      from: config.env.MAIL_FROM,
+    });
     const messageDomain = config.appUrl.hostname || 'parapet.local';
 
     app.decorate('mail', {

@@ -1,7 +1,13 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, RateLimiterSQLite, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RateLimiterSQLite,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { markUnavailable } from '../db/connect.ts';
 import { tooManyRequests } from '../lib/errors.ts';
 import { ipLimitKey } from '../lib/ip-key.ts';
@@ -73,7 +79,12 @@ export default fp(
       }
       return raw.kind === 'sqlite'
         ? new RateLimiterSQLite({ ...common, storeClient: raw.sqlite, storeType: 'better-sqlite3' })
-        : new RateLimiterPostgres({ ...common, storeClient: raw.pool, schemaName: raw.schema, clearExpiredByTimeout: false });
+        : new RateLimiterPostgres({
+            ...common,
+            storeClient: raw.pool,
+            schemaName: raw.schema,
+            clearExpiredByTimeout: false,
+          });
     }
 
     // While the store holding the counters is unreachable, limited routes answer 503, not 500.
@@ -136,7 +147,9 @@ export default fp(
         },
         async lockedUntil(key) {
           const state = await limiter.get(keyOf(key)).catch(unavailable);
-          return state && state.consumedPoints >= rule.points && state.msBeforeNext > 0 ? Date.now() + state.msBeforeNext : null;
+          return state && state.consumedPoints >= rule.points && state.msBeforeNext > 0
+            ? Date.now() + state.msBeforeNext
+            : null;
         },
       };
     }

@@ -29,7 +29,8 @@ export default fp(
           return;
         }
         // The host comes from APP_URL when it is https, so a forged Host header cannot pick the redirect target.
-        const host = config.appUrl.protocol === 'https:' ? config.appUrl.host : request.host.replace(/[^A-Za-z0-9.:[\]-]/g, '');
+        const host =
+          config.appUrl.protocol === 'https:' ? config.appUrl.host : request.host.replace(/[^A-Za-z0-9.:[\]-]/g, '');
         return reply.redirect(`https://${host}${request.url}`, 308);
       });
     }
@@ -47,7 +48,10 @@ export default fp(
       }
       reply.header('cross-origin-opener-policy', 'same-origin');
       reply.header('cross-origin-resource-policy', 'same-origin');
-      reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()');
+      reply.header(
+        'permissions-policy',
+        'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()',
+      );
       if (config.isProduction) {
         reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
       }

@@ -1,7 +1,14 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Session, SessionStage, User } from '../db/database.ts';
-import { deleteSession, findSessionUser, findSessionWithUser, replaceSessionRow, startSessionRow, touchSession } from '../db/session.repository.ts';
+import {
+  deleteSession,
+  findSessionUser,
+  findSessionWithUser,
+  replaceSessionRow,
+  startSessionRow,
+  touchSession,
+} from '../db/session.repository.ts';
 import { randomToken, sha256Hex } from '../lib/crypto.ts';
 import { cookieSettings } from '../lib/cookies.ts';
 
@@ -66,29 +73,32 @@ export default fp(
       request.user = found.user;
     });
 
-    app.decorateReply('startSession', async function (this: FastifyReply, userId: number, stage: SessionStage = 'full') {
-      const request = this.request;
-      const now = clock.now();
-      const token = randomToken(32);
-      const session: Session = {
-        id: sha256Hex(token),
-        user_id: userId,
-        stage,
-        created_at: now,
-        last_seen_at: now,
-        authenticated_at: now,
-        expires_at: now + config.session.absoluteMs,
-        ip: request.ip,
-        user_agent: (request.headers['user-agent'] ?? '').slice(0, 512),
-      };
-      await startSessionRow(db, session, request.session?.id ?? null);
-      request.session = session;
-      request.user = await findSessionUser(db, userId);
-      this.setCookie(names.session, token, { ...options, maxAge: Math.floor(config.session.absoluteMs / 1000) });
-      if (stage === 'full') {
-        opts.onFullSession(this, request.user, now);
-      }
-    });
+    app.decorateReply(
+      'startSession',
+      async function (this: FastifyReply, userId: number, stage: SessionStage = 'full') {
+        const request = this.request;
+        const now = clock.now();
+        const token = randomToken(32);
+        const session: Session = {
+          id: sha256Hex(token),
+          user_id: userId,
+          stage,
+          created_at: now,
+          last_seen_at: now,
+          authenticated_at: now,
+          expires_at: now + config.session.absoluteMs,
+          ip: request.ip,
+          user_agent: (request.headers['user-agent'] ?? '').slice(0, 512),
+        };
+        await startSessionRow(db, session, request.session?.id ?? null);
+        request.session = session;
+        request.user = await findSessionUser(db, userId);
+        this.setCookie(names.session, token, { ...options, maxAge: Math.floor(config.session.absoluteMs / 1000) });
+        if (stage === 'full') {
+          opts.onFullSession(this, request.user, now);
+        }
+      },
+    );
 
     app.decorateReply('rotateSession', async function (this: FastifyReply) {
       const request = this.request;
@@ -106,7 +116,10 @@ export default fp(
         return;
       }
       request.session = session;
-      this.setCookie(names.session, token, { ...options, maxAge: Math.max(0, Math.floor((session.expires_at - clock.now()) / 1000)) });
+      this.setCookie(names.session, token, {
+        ...options,
+        maxAge: Math.max(0, Math.floor((session.expires_at - clock.now()) / 1000)),
+      });
       if (session.stage === 'full') {
         // A rotation follows a credential change: the device cookie is bound to the password, so this browser gets a fresh one.
         request.user = await findSessionUser(db, session.user_id);

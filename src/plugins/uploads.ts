@@ -3,7 +3,14 @@ import multipart from '@fastify/multipart';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Env } from '../config.ts';
-import { AppError, badRequest, csrfError, lengthRequired, payloadTooLarge, unsupportedMediaType } from '../lib/errors.ts';
+import {
+  AppError,
+  badRequest,
+  csrfError,
+  lengthRequired,
+  payloadTooLarge,
+  unsupportedMediaType,
+} from '../lib/errors.ts';
 import { isCsrfValid } from './csrf.ts';
 
 /** One file from a multipart form, read into memory (size-checked, not yet content-checked). */
@@ -106,7 +113,9 @@ export default fp(
       }
       const limit = request.routeOptions.bodyLimit;
       if (Number(declared) > limit) {
-        throw payloadTooLarge(`The form with its files is too large: at most ${ATTACHMENT_MAX_FILES} files of up to ${megabytes(ATTACHMENT_MAX_BYTES)} MB each.`);
+        throw payloadTooLarge(
+          `The form with its files is too large: at most ${ATTACHMENT_MAX_FILES} files of up to ${megabytes(ATTACHMENT_MAX_BYTES)} MB each.`,
+        );
       }
       return payload;
     });
@@ -132,7 +141,8 @@ export default fp(
           return;
         }
         const existing = body[name];
-        body[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+        body[name] =
+          existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
       };
       try {
         for await (const part of request.parts()) {
@@ -150,7 +160,9 @@ export default fp(
             for await (const chunk of part.file as AsyncIterable<Buffer>) {
               size += chunk.length;
               if (size > ATTACHMENT_MAX_BYTES) {
-                throw payloadTooLarge(`“${part.filename}” is larger than ${megabytes(ATTACHMENT_MAX_BYTES)} MB. Go back and choose a smaller file.`);
+                throw payloadTooLarge(
+                  `“${part.filename}” is larger than ${megabytes(ATTACHMENT_MAX_BYTES)} MB. Go back and choose a smaller file.`,
+                );
               }
               chunks.push(chunk);
             }

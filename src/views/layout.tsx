@@ -25,7 +25,17 @@ function isCurrent(href: string, path: string): boolean {
   return path === href || (href !== '/' && path.startsWith(`${href}/`));
 }
 
-export function Layout({ ctx, title, children, narrow }: { ctx: PageContext; title: string; children: ComponentChildren; narrow?: boolean }) {
+export function Layout({
+  ctx,
+  title,
+  children,
+  narrow,
+}: {
+  ctx: PageContext;
+  title: string;
+  children: ComponentChildren;
+  narrow?: boolean;
+}) {
   const user = ctx.user;
   const nav = user ? NAV.filter((item) => item.roles.includes(user.role)) : [];
   return (

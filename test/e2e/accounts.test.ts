@@ -42,7 +42,11 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     const password = page.getByLabel('Password', { exact: true });
     const meter = strengthOf(page);
     assert.equal(await meter.getAttribute('aria-live'), 'polite');
-    assert.equal(await password.getAttribute('aria-describedby'), 'f-password-hint f-password-strength', 'the hint is kept, the meter appended');
+    assert.equal(
+      await password.getAttribute('aria-describedby'),
+      'f-password-hint f-password-strength',
+      'the hint is kept, the meter appended',
+    );
     assert.equal(await password.getAttribute('data-min-length'), '12');
     assert.equal((await meter.innerText()).trim(), '');
     await password.fill('short');
@@ -60,7 +64,10 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     assert.match(await reason.innerText(), /too common/);
     assert.equal(await page.getByLabel('Email').inputValue(), email);
     assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
-    assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-describedby'), 'f-password-hint f-password-error f-password-strength');
+    assert.equal(
+      await page.getByLabel('Password', { exact: true }).getAttribute('aria-describedby'),
+      'f-password-hint f-password-error f-password-strength',
+    );
     assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid'), 'true');
     // The person starts where the problem is.
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-password');
@@ -83,7 +90,10 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     await page.getByRole('heading', { level: 1, name: 'Confirm your email address' }).waitFor();
     await page.getByRole('button', { name: 'Confirm my email address' }).click();
     await page.waitForURL(`${server.baseUrl}/login`);
-    assert.equal((await page.getByRole('status').innerText()).trim(), 'Your email address is verified. You can sign in now.');
+    assert.equal(
+      (await page.getByRole('status').innerText()).trim(),
+      'Your email address is verified. You can sign in now.',
+    );
 
     // The link works once.
     const reused = await page.goto(link);
@@ -196,12 +206,21 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     await form.getByRole('button', { name: 'Change password' }).click();
     await page.locator('#f-current_password-error').getByText('Your current password is not correct.').waitFor();
     // The page a failed form re-renders still marks where the person is.
-    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).getAttribute('aria-current'), 'page');
+    assert.equal(
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Account' })
+        .getAttribute('aria-current'),
+      'page',
+    );
 
     await form.getByLabel('Current password').fill(user.password);
     await fillNewPassword(form, newPassword, newPassword, 'New password');
     await form.getByRole('button', { name: 'Change password' }).click();
-    await page.getByRole('status').getByText('Your password has been changed. Every other session was signed out.').waitFor();
+    await page
+      .getByRole('status')
+      .getByText('Your password has been changed. Every other session was signed out.')
+      .waitFor();
     // The other browser was signed out by the change.
     await elsewhere.page.goto(`${server.baseUrl}/`);
     await elsewhere.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
@@ -234,7 +253,10 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     const { page, problems } = await open(t, { javaScriptEnabled: false });
     await page.goto(`${server.baseUrl}/register`);
     assert.equal(await page.locator('.strength').count(), 0);
-    assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-describedby'), 'f-password-hint');
+    assert.equal(
+      await page.getByLabel('Password', { exact: true }).getAttribute('aria-describedby'),
+      'f-password-hint',
+    );
     const response = await submitRegistration(page, server, uniqueEmail('nojs'), GOOD_PASSWORD);
     assert.equal(response.status(), 200);
     await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
@@ -252,7 +274,10 @@ describe('accounts in a real browser, with a real SMTP server', () => {
         if (state.name === 'account') {
           const thead = await page.locator('table thead').boundingBox();
           assert.ok(thead && thead.height <= 1, 'the column headings are left to screen readers on a phone');
-          const label = await page.locator('td[data-label="Last seen"]').first().evaluate((td) => getComputedStyle(td, '::before').content);
+          const label = await page
+            .locator('td[data-label="Last seen"]')
+            .first()
+            .evaluate((td) => getComputedStyle(td, '::before').content);
           assert.equal(label, '"Last seen"', 'each cell shows its column name');
         }
       },

@@ -21,7 +21,8 @@ describe('administration in a real browser', () => {
   const { server, open, assertClean, auditPages } = e2eSuite({ smtp: true });
 
   /** The <dd> after the <dt> `term` in the user page's details list. */
-  const detail = (page: Page, term: string) => page.locator('dl.details dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
+  const detail = (page: Page, term: string) =>
+    page.locator('dl.details dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
 
   test('an administrator finds and opens users, and creates an account whose invitation leads to a password and a second factor', async (t) => {
     const { page, problems } = await open(t);
@@ -69,7 +70,10 @@ describe('administration in a real browser', () => {
     await page.getByLabel('Role').selectOption('agent');
     await page.getByRole('button', { name: 'Create and send invitation' }).click();
     await page.getByRole('heading', { level: 1, name: email }).waitFor();
-    assert.equal((await page.getByRole('status').innerText()).trim(), `Account created. An invitation was sent to ${email}.`);
+    assert.equal(
+      (await page.getByRole('status').innerText()).trim(),
+      `Account created. An invitation was sent to ${email}.`,
+    );
     assert.equal((await detail(page, 'Email verified').innerText()).trim(), 'No');
     assert.equal((await detail(page, 'Two-factor').innerText()).trim(), 'Not set up');
     const userUrl = page.url();
@@ -82,7 +86,10 @@ describe('administration in a real browser', () => {
     await fillNewPassword(invited.page, GOOD_PASSWORD);
     await invited.page.getByRole('button', { name: 'Set password' }).click();
     await invited.page.waitForURL(`${server.baseUrl}/login`);
-    assert.equal((await invited.page.getByRole('status').innerText()).trim(), 'Your password is set. Sign in to finish setting up your account.');
+    assert.equal(
+      (await invited.page.getByRole('status').innerText()).trim(),
+      'Your password is set. Sign in to finish setting up your account.',
+    );
     await submitLogin(invited.page, email, GOOD_PASSWORD);
     await completeTwoFactorSetup(invited.page, server, email);
     await continuePastRecoveryCodes(invited.page, server);
@@ -128,9 +135,15 @@ describe('administration in a real browser', () => {
     await page.waitForURL(/event=login\.success/);
     const events = await page.locator('tbody td[data-label="Event"]').allInnerTexts();
     assert.ok(events.length >= 1, 'the sign-in that opened this page is logged');
-    assert.ok(events.every((e) => e.trim() === 'login.success'), events.join(', '));
+    assert.ok(
+      events.every((e) => e.trim() === 'login.success'),
+      events.join(', '),
+    );
     const actors = await page.locator('tbody td[data-label="Actor"]').allInnerTexts();
-    assert.ok(actors.every((a) => a.trim() === admin.email), actors.join(', '));
+    assert.ok(
+      actors.every((a) => a.trim() === admin.email),
+      actors.join(', '),
+    );
     // The filters stay filled in.
     assert.equal(await page.getByLabel('Event').inputValue(), 'login.success');
     assert.equal(await page.getByLabel('User email').inputValue(), admin.email);
@@ -158,7 +171,13 @@ describe('administration in a real browser', () => {
     for (const name of ['Users', 'Failed sign-ins', 'Audit log']) {
       assert.equal(await nav.getByRole('link', { name }).count(), 0, `no "${name}" link`);
     }
-    for (const path of ['/admin/users', `/admin/users/${server.admin.id}`, '/admin/users/new', '/admin/failed-logins', '/admin/audit']) {
+    for (const path of [
+      '/admin/users',
+      `/admin/users/${server.admin.id}`,
+      '/admin/users/new',
+      '/admin/failed-logins',
+      '/admin/audit',
+    ]) {
       const response = await page.goto(`${server.baseUrl}${path}`);
       assert.equal(response?.status(), 404, path);
       await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();

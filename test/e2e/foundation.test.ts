@@ -15,7 +15,10 @@ describe('foundation in a real browser', () => {
     assert.equal(await page.title(), 'Sign in · Parapet');
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     for (const label of ['Email', 'Password']) {
-      assert.ok(await page.locator('label', { hasText: new RegExp(`^${label}$`) }).isVisible(), `label "${label}" is visible`);
+      assert.ok(
+        await page.locator('label', { hasText: new RegExp(`^${label}$`) }).isVisible(),
+        `label "${label}" is visible`,
+      );
     }
     assert.equal(await page.getByLabel('Email').getAttribute('type'), 'email');
     assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('type'), 'password');
@@ -57,7 +60,13 @@ describe('foundation in a real browser', () => {
     assert.ok(await header.getByText(server.admin.email, { exact: true }).isVisible());
     assert.ok(await header.getByText('Administrator', { exact: true }).isVisible());
     assert.ok(await page.getByRole('main').getByText(server.admin.email).isVisible());
-    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).getAttribute('aria-current'), 'page');
+    assert.equal(
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Home' })
+        .getAttribute('aria-current'),
+      'page',
+    );
 
     await signOut(page, server);
     const status = page.getByRole('status');
@@ -114,8 +123,14 @@ describe('foundation in a real browser', () => {
   // Each state is opened once (a sign-in and an account of its own), then checked in light, in dark, and at
   // the width of a small phone.
   test('every page passes axe-core in light and dark with no serious or critical violations, and none scrolls sideways at 320px', async (t) => {
-    const longEmail = await createUser(server.app, { role: 'administrator', email: `${'averylongmailboxname'.repeat(3)}@subdomain.example.test` });
-    const longEmailState: PageState = { name: 'home with a long email', open: (page) => signIn(page, server, longEmail) };
+    const longEmail = await createUser(server.app, {
+      role: 'administrator',
+      email: `${'averylongmailboxname'.repeat(3)}@subdomain.example.test`,
+    });
+    const longEmailState: PageState = {
+      name: 'home with a long email',
+      open: (page) => signIn(page, server, longEmail),
+    };
     await auditPages(t, [...PAGE_STATES, longEmailState], { structure: false });
   });
 });

@@ -12,7 +12,8 @@ describe('tickets in a real browser', () => {
   const { server, open, assertClean, auditPages } = e2eSuite();
 
   const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
-  const meta = (page: Page, term: string) => page.locator('.ticket-meta div', { has: page.locator('dt', { hasText: new RegExp(`^${term}$`) }) }).locator('dd');
+  const meta = (page: Page, term: string) =>
+    page.locator('.ticket-meta div', { has: page.locator('dt', { hasText: new RegExp(`^${term}$`) }) }).locator('dd');
   const flash = (page: Page) => page.locator('.alert--success');
 
   test('a client opens a ticket with a screenshot; staff reply, add a note and manage it; the client sees the reply, not the note, and resolves it', async (t) => {
@@ -36,23 +37,37 @@ describe('tickets in a real browser', () => {
     await page.getByLabel('Subject').fill(subject);
     await page.getByLabel('Category (optional)').selectOption('Technical problem');
     await page.getByLabel('Priority').selectOption('high');
-    await page.getByLabel('Message').fill('The scanner jams on every double-sided page.\nSingle-sided works.\n\n  Steps: load 10 pages, press Duplex.');
-    await page.getByLabel('Attachments (optional)').setInputFiles({ name: 'jam.png', mimeType: 'image/png', buffer: png });
+    await page
+      .getByLabel('Message')
+      .fill(
+        'The scanner jams on every double-sided page.\nSingle-sided works.\n\n  Steps: load 10 pages, press Duplex.',
+      );
+    await page
+      .getByLabel('Attachments (optional)')
+      .setInputFiles({ name: 'jam.png', mimeType: 'image/png', buffer: png });
     await page.getByRole('button', { name: 'Open ticket' }).click();
     await page.waitForURL(/\/tickets\/\d+$/);
     const ticketId = Number(/\/tickets\/(\d+)$/.exec(page.url())?.[1]);
     const ticketUrl = `${server.baseUrl}/tickets/${ticketId}`;
     assert.equal((await flash(page).innerText()).trim(), 'Your ticket is open. We will reply here and by email.');
-    assert.equal((await page.getByRole('heading', { level: 1 }).innerText()).trim(), `${formatTicketNumber(ticketId)} ${subject}`);
+    assert.equal(
+      (await page.getByRole('heading', { level: 1 }).innerText()).trim(),
+      `${formatTicketNumber(ticketId)} ${subject}`,
+    );
     assert.equal((await meta(page, 'Status').innerText()).trim(), 'Awaiting staff reply');
     assert.equal((await meta(page, 'Priority').innerText()).trim(), 'High');
     assert.equal((await meta(page, 'Category').innerText()).trim(), 'Technical problem');
     // The message keeps its line breaks (and leading spaces), and the attachment is there, byte for byte.
     const first = page.locator('.thread .message').first();
-    assert.equal(await first.locator('.message__body').innerText(), 'The scanner jams on every double-sided page.\nSingle-sided works.\n\n  Steps: load 10 pages, press Duplex.');
+    assert.equal(
+      await first.locator('.message__body').innerText(),
+      'The scanner jams on every double-sided page.\nSingle-sided works.\n\n  Steps: load 10 pages, press Duplex.',
+    );
     assert.equal(await first.locator('.message__body').evaluate((e) => getComputedStyle(e).whiteSpace), 'pre-wrap');
     const attachment = first.getByRole('list', { name: 'Attachments' }).getByRole('link', { name: 'jam.png' });
-    const downloaded = await page.request.get(new URL((await attachment.getAttribute('href')) ?? '', server.baseUrl).href);
+    const downloaded = await page.request.get(
+      new URL((await attachment.getAttribute('href')) ?? '', server.baseUrl).href,
+    );
     assert.equal(downloaded.headers()['content-type'], 'image/png');
     assert.ok((await downloaded.body()).equals(png));
     // Listed, with its status.
@@ -93,7 +108,10 @@ describe('tickets in a real browser', () => {
     assert.ok(await note.getByText('Internal note', { exact: true }).isVisible());
     assert.notEqual(
       await note.evaluate((e) => getComputedStyle(e).backgroundColor),
-      await page.locator('.message:not(.message--note)').first().evaluate((e) => getComputedStyle(e).backgroundColor),
+      await page
+        .locator('.message:not(.message--note)')
+        .first()
+        .evaluate((e) => getComputedStyle(e).backgroundColor),
       'a note looks different from a message',
     );
 
@@ -133,7 +151,10 @@ describe('tickets in a real browser', () => {
     assert.equal(await page.getByRole('button', { name: 'Mark as resolved' }).count(), 0);
     await page.locator('.thread__event', { hasText: 'Status changed to Resolved' }).waitFor();
     await nav(page).getByRole('link', { name: 'Tickets' }).click();
-    assert.equal((await page.locator('tbody tr', { hasText: subject }).locator('td[data-label="Status"]').innerText()).trim(), 'Resolved');
+    assert.equal(
+      (await page.locator('tbody tr', { hasText: subject }).locator('td[data-label="Status"]').innerText()).trim(),
+      'Resolved',
+    );
     assertClean(client.problems);
     assertClean(staff.problems);
   });
@@ -164,8 +185,15 @@ describe('tickets in a real browser', () => {
     const client = await freshUser(server, 'searching.client');
     const subjects = { router: 'Router reboots at night', invoice: 'Question about the April invoice' };
     await asUser(server, client, async (s) => {
-      await openTicketOver(s, { subject: subjects.router, message: 'Every night around 03:00 the router restarts; the log says watchdog timeout.' });
-      await openTicketOver(s, { subject: subjects.invoice, message: 'Why is the VAT different this month?', category: 'Billing' });
+      await openTicketOver(s, {
+        subject: subjects.router,
+        message: 'Every night around 03:00 the router restarts; the log says watchdog timeout.',
+      });
+      await openTicketOver(s, {
+        subject: subjects.invoice,
+        message: 'Why is the VAT different this month?',
+        category: 'Billing',
+      });
     });
     await signIn(page, server, client);
     await page.goto(`${server.baseUrl}/tickets`);
@@ -175,7 +203,13 @@ describe('tickets in a real browser', () => {
     await page.getByLabel('Search').fill('watchdog');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/[?&]q=watchdog/);
-    assert.deepEqual(await page.locator('tbody tr .ticket-link').allInnerTexts().then((l) => l.map((s) => s.replace(/^#\d+\s*/, ''))), [subjects.router]);
+    assert.deepEqual(
+      await page
+        .locator('tbody tr .ticket-link')
+        .allInnerTexts()
+        .then((l) => l.map((s) => s.replace(/^#\d+\s*/, ''))),
+      [subjects.router],
+    );
     assert.equal(await page.getByLabel('Search').inputValue(), 'watchdog', 'the search stays in the box');
     // Combined with a status that does not match: nothing.
     await page.getByLabel('Status').selectOption('resolved');
@@ -194,7 +228,10 @@ describe('tickets in a real browser', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/category=Billing/);
     const found = await page.locator('tbody tr .ticket-link').allInnerTexts();
-    assert.ok(found.some((s) => s.endsWith(subjects.invoice)), found.join(', '));
+    assert.ok(
+      found.some((s) => s.endsWith(subjects.invoice)),
+      found.join(', '),
+    );
     assert.ok(!found.some((s) => s.endsWith(subjects.router)));
     assertClean(problems);
   });

@@ -47,7 +47,11 @@ describe('two-factor authentication in a real browser', () => {
     assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 0);
     const qr = page.getByRole('img', { name: 'QR code to add this account to your authenticator app' });
     assert.ok(await qr.isVisible());
-    assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/, 'the QR code is made by the server, not fetched from elsewhere');
+    assert.match(
+      (await qr.getAttribute('src')) ?? '',
+      /^data:image\/svg\+xml;base64,/,
+      'the QR code is made by the server, not fetched from elsewhere',
+    );
     // The key is there for typing by hand, behind a disclosure, in groups of four.
     const key = page.getByLabel('Setup key');
     assert.equal(await key.isVisible(), false);
@@ -61,7 +65,9 @@ describe('two-factor authentication in a real browser', () => {
 
     // A wrong code is refused, with the reason; then the key from the page works.
     await page.getByLabel('Code from your app').fill(wrongTotp((await key.innerText()).replace(/\s+/g, '')));
-    const refused = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/two-factor/setup');
+    const refused = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/two-factor/setup',
+    );
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     assert.equal((await refused).status(), 400);
     assert.equal((await page.getByRole('alert').innerText()).trim(), WRONG_CODE);

@@ -32,7 +32,11 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parapet-test-'));
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
   if (dialect === 'sqlite') {
-    return { database: { kind: 'sqlite', file: path.join(dataDir, 'test.sqlite') }, dataDir, cleanup: async () => removeDir() };
+    return {
+      database: { kind: 'sqlite', file: path.join(dataDir, 'test.sqlite') },
+      dataDir,
+      cleanup: async () => removeDir(),
+    };
   }
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
@@ -78,7 +82,10 @@ export type TestHasher = 'fast' | 'argon2' | PasswordHasher;
  * The hasher `buildApp` gets for `choice`; undefined lets the app make its real argon2 hasher from the config.
  * Without a choice: 'fast', or 'argon2' when TEST_HASHER=argon2 (to run the whole suite on real argon2).
  */
-export function testHasher(config: Config, choice: TestHasher = process.env.TEST_HASHER === 'argon2' ? 'argon2' : 'fast'): PasswordHasher | undefined {
+export function testHasher(
+  config: Config,
+  choice: TestHasher = process.env.TEST_HASHER === 'argon2' ? 'argon2' : 'fast',
+): PasswordHasher | undefined {
   if (choice === 'argon2') {
     return undefined;
   }
@@ -92,14 +99,24 @@ export interface BuildTestAppOptions {
 }
 
 /** Builds the real app (same factory as the server) on a fresh database; closed with the test. */
-export async function buildTestApp(t: TestContext, dialect: Dialect, env: Record<string, string> = {}, opts: BuildTestAppOptions = {}): Promise<TestApp> {
+export async function buildTestApp(
+  t: TestContext,
+  dialect: Dialect,
+  env: Record<string, string> = {},
+  opts: BuildTestAppOptions = {},
+): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect);
   const config = loadConfig({ ...TEST_ENV, DATA_DIR: testDb.dataDir, ...env });
   config.database = testDb.database;
   const conn = connect(config.database, { poolSize: 4 });
   await migrateToLatest(conn);
   const clock = new TestClock();
-  const app = await buildApp(config, { conn, clock, logger: opts.logger ?? false, hasher: testHasher(config, opts.hasher) });
+  const app = await buildApp(config, {
+    conn,
+    clock,
+    logger: opts.logger ?? false,
+    hasher: testHasher(config, opts.hasher),
+  });
   t.after(async () => {
     await app.close();
     await conn.close();

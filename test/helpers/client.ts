@@ -28,9 +28,16 @@ export class TestClient {
     if (this.cookies.size > 0 && headers.cookie === undefined) {
       headers.cookie = this.cookieHeader();
     }
-    const response = await this.app.inject({ ...opts, headers, ...(this.defaults.remoteAddress ? { remoteAddress: this.defaults.remoteAddress } : {}) });
+    const response = await this.app.inject({
+      ...opts,
+      headers,
+      ...(this.defaults.remoteAddress ? { remoteAddress: this.defaults.remoteAddress } : {}),
+    });
     for (const cookie of response.cookies as Array<{ name: string; value: string; maxAge?: number; expires?: Date }>) {
-      const expired = cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now()) || cookie.value === '';
+      const expired =
+        cookie.maxAge === 0 ||
+        (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now()) ||
+        cookie.value === '';
       if (expired) {
         this.cookies.delete(cookie.name);
       } else {
@@ -95,7 +102,10 @@ export class TestClient {
       return res;
     }
     await this.get(location);
-    return this.post('/login/two-factor', { code: this.nextCode(user.totpSecret), ...(location.includes('next=') ? { next: new URL(location, 'http://x').searchParams.get('next') ?? '/' } : {}) });
+    return this.post('/login/two-factor', {
+      code: this.nextCode(user.totpSecret),
+      ...(location.includes('next=') ? { next: new URL(location, 'http://x').searchParams.get('next') ?? '/' } : {}),
+    });
   }
 }
 
@@ -107,7 +117,12 @@ export interface UploadFile {
 }
 
 /** POSTs a multipart form (with files) and the CSRF token of the last page. */
-export async function postMultipart(client: TestClient, url: string, fields: Record<string, string>, files: UploadFile[] = []): Promise<LightMyRequestResponse> {
+export async function postMultipart(
+  client: TestClient,
+  url: string,
+  fields: Record<string, string>,
+  files: UploadFile[] = [],
+): Promise<LightMyRequestResponse> {
   const { multipartBody } = await import('./multipart.ts');
   const body = multipartBody({ _csrf: client.csrfToken(), ...fields }, files);
   return client.request({ method: 'POST', url, payload: body.payload, headers: { 'content-type': body.contentType } });

@@ -29,7 +29,11 @@ export class Browser {
     return { status: res.status, location: res.headers.get('location'), body };
   }
   post(url: string, form: Record<string, string>) {
-    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: this.token, ...form }).toString() });
+    return this.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: this.token, ...form }).toString(),
+    });
   }
 }
 
@@ -45,7 +49,11 @@ export interface Cluster {
 }
 
 /** Starts `src/server.ts` with WORKERS=2 on the test database and waits until both workers listen; killed with the test. */
-export async function startCluster(t: TestContext, testDb: TestDatabase, env: Record<string, string>): Promise<Cluster> {
+export async function startCluster(
+  t: TestContext,
+  testDb: TestDatabase,
+  env: Record<string, string>,
+): Promise<Cluster> {
   const server = spawnApp({
     port: 0,
     env: {
@@ -61,13 +69,22 @@ export async function startCluster(t: TestContext, testDb: TestDatabase, env: Re
   t.after(() => server.child.kill('SIGKILL'));
   const base = await server.whenReady({ workers: 2 });
   const out = server.output;
-  const workerPids = [...out().matchAll(/"pid":\d+,"hostname":"[^"]*","worker":\d+,"pid":(\d+),"msg":"worker is listening"/g)].map((m) => Number(m[1]));
+  const workerPids = [
+    ...out().matchAll(/"pid":\d+,"hostname":"[^"]*","worker":\d+,"pid":(\d+),"msg":"worker is listening"/g),
+  ].map((m) => Number(m[1]));
   assert.equal(workerPids.length, 2, out());
   return {
     child: server.child,
     base,
     workerPids,
     output: out,
-    servedBy: (from = 0) => new Set([...out().slice(from).matchAll(/"pid":(\d+)[^\n]*"msg":"request completed"/g)].map((m) => Number(m[1]))),
+    servedBy: (from = 0) =>
+      new Set(
+        [
+          ...out()
+            .slice(from)
+            .matchAll(/"pid":(\d+)[^\n]*"msg":"request completed"/g),
+        ].map((m) => Number(m[1])),
+      ),
   };
 }

@@ -13,7 +13,15 @@ export type TestUser = User & { password: string; totpSecret: string | null };
 /** A user as the app would have them after signing up; by default verified and enrolled in TOTP. */
 export async function createUser(
   app: FastifyInstance,
-  overrides: { role?: Role; email?: string; password?: string; verified?: boolean; disabled?: boolean; passwordHash?: string; twoFactor?: boolean } = {},
+  overrides: {
+    role?: Role;
+    email?: string;
+    password?: string;
+    verified?: boolean;
+    disabled?: boolean;
+    passwordHash?: string;
+    twoFactor?: boolean;
+  } = {},
 ): Promise<TestUser> {
   counter += 1;
   const now = app.clock.now();
@@ -39,7 +47,10 @@ export async function createUser(
   const totpSecret = generateTotpSecret();
   const enrolled = await app.db
     .updateTable('users')
-    .set({ totp_secret_enc: encrypt(createTwoFactorKeys(app.config).secret, totpSecret, `user:${user.id}`), totp_enabled_at: now })
+    .set({
+      totp_secret_enc: encrypt(createTwoFactorKeys(app.config).secret, totpSecret, `user:${user.id}`),
+      totp_enabled_at: now,
+    })
     .where('id', '=', user.id)
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -14,7 +14,8 @@ const PREFIX = '$test-hmac-sha256$';
  * `{ hasher: 'argon2' }` to buildTestApp (see the README's testing section for the list).
  */
 export function createFastHasher(opts: { pepper: string }): PasswordHasher {
-  const digest = (salt: Buffer, password: string) => createHmac('sha256', opts.pepper).update(salt).update(password, 'utf8').digest();
+  const digest = (salt: Buffer, password: string) =>
+    createHmac('sha256', opts.pepper).update(salt).update(password, 'utf8').digest();
   const dummy = `${PREFIX}${randomBytes(16).toString('base64url')}$${randomBytes(32).toString('base64url')}`;
   return {
     async hash(password) {

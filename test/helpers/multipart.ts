@@ -1,5 +1,8 @@
 /** Builds a multipart/form-data body the way a browser would, for forms with file inputs. */
-export function multipartBody(fields: Record<string, string>, files: Array<{ field?: string; name: string; type?: string; data: Buffer }> = []) {
+export function multipartBody(
+  fields: Record<string, string>,
+  files: Array<{ field?: string; name: string; type?: string; data: Buffer }> = [],
+) {
   const boundary = `----parapet${Math.random().toString(16).slice(2)}`;
   const parts: Buffer[] = [];
   for (const [name, value] of Object.entries(fields)) {
@@ -7,7 +10,9 @@ export function multipartBody(fields: Record<string, string>, files: Array<{ fie
   }
   for (const file of files) {
     parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'attachments'}"; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'application/octet-stream'}\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'attachments'}"; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
       file.data,
       Buffer.from('\r\n'),
     );

@@ -15,7 +15,9 @@ export async function atOnce<T>(n: number, make: (i: number) => Promise<T>): Pro
 }
 
 /** How many responses had each status, e.g. { 401: 39, 303: 1 }. */
-export function statusCounts(responses: ReadonlyArray<{ statusCode?: number; status?: number }>): Record<number, number> {
+export function statusCounts(
+  responses: ReadonlyArray<{ statusCode?: number; status?: number }>,
+): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const r of responses) {
     const code = r.statusCode ?? r.status ?? 0;

@@ -3,9 +3,17 @@ import type { DB, Millis, Priority, TicketStatus } from '../../src/db/database.t
 import { postMultipart, type TestClient, type UploadFile } from './client.ts';
 
 /** Opens a ticket through the form as the client's user would; returns its id. */
-export async function openTicket(client: TestClient, fields: { subject?: string; message?: string; priority?: string; category?: string; client_email?: string } = {}): Promise<number> {
+export async function openTicket(
+  client: TestClient,
+  fields: { subject?: string; message?: string; priority?: string; category?: string; client_email?: string } = {},
+): Promise<number> {
   await client.get('/tickets/new');
-  const res: LightMyRequestResponse = await client.post('/tickets', { subject: 'Printer on fire', message: 'It started smoking\nafter the update.', priority: 'normal', ...fields });
+  const res: LightMyRequestResponse = await client.post('/tickets', {
+    subject: 'Printer on fire',
+    message: 'It started smoking\nafter the update.',
+    priority: 'normal',
+    ...fields,
+  });
   const location = String(res.headers.location ?? '');
   const id = Number(/^\/tickets\/(\d+)$/.exec(location)?.[1]);
   if (!id) {
@@ -18,10 +26,17 @@ export async function openTicket(client: TestClient, fields: { subject?: string;
  * Adds a message to a ticket through its page, as the client's user would (an internal note with `internal`,
  * attachments with `files`); throws unless the app answered 303. For tests whose subject is something else.
  */
-export async function postMessage(client: TestClient, ticketId: number, message: string, opts: { internal?: boolean; files?: UploadFile[] } = {}): Promise<void> {
+export async function postMessage(
+  client: TestClient,
+  ticketId: number,
+  message: string,
+  opts: { internal?: boolean; files?: UploadFile[] } = {},
+): Promise<void> {
   await client.get(`/tickets/${ticketId}`);
   const fields = { message, ...(opts.internal ? { internal: '1' } : {}) };
-  const res = opts.files ? await postMultipart(client, `/tickets/${ticketId}/messages`, fields, opts.files) : await client.post(`/tickets/${ticketId}/messages`, fields);
+  const res = opts.files
+    ? await postMultipart(client, `/tickets/${ticketId}/messages`, fields, opts.files)
+    : await client.post(`/tickets/${ticketId}/messages`, fields);
   if (res.statusCode !== 303) {
     throw new Error(`posting a message to ticket ${ticketId} failed with ${res.statusCode}: ${res.body.slice(0, 500)}`);
   }
@@ -41,12 +56,25 @@ export interface TicketRow {
  * (for lists, pages and counts): ticket i is "Bulk ticket i", awaiting staff, created and last active i seconds
  * before `now` (so ticket 0 is the newest). `row(i)` overrides any of that. Returns the ids in order.
  */
-export async function insertTickets(db: DB, client: { id: number }, n: number, now: Millis, row: (i: number) => Partial<TicketRow> = () => ({})): Promise<number[]> {
+export async function insertTickets(
+  db: DB,
+  client: { id: number },
+  n: number,
+  now: Millis,
+  row: (i: number) => Partial<TicketRow> = () => ({}),
+): Promise<number[]> {
   if (n === 0) {
     return [];
   }
   const values = Array.from({ length: n }, (_, i) => {
-    const t: TicketRow = { subject: `Bulk ticket ${i}`, status: 'awaiting_staff', priority: 'normal', createdAt: now - i * 1000, updatedAt: now - i * 1000, ...row(i) };
+    const t: TicketRow = {
+      subject: `Bulk ticket ${i}`,
+      status: 'awaiting_staff',
+      priority: 'normal',
+      createdAt: now - i * 1000,
+      updatedAt: now - i * 1000,
+      ...row(i),
+    };
     return {
       client_id: client.id,
       created_by: client.id,

@@ -21,16 +21,27 @@ for (const dialect of dialects()) {
       const before = client.cookies.get('parapet_session');
       await client.get('/account');
 
-      const wrong = await client.post('/account/password', { current_password: 'not it at all', password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
+      const wrong = await client.post('/account/password', {
+        current_password: 'not it at all',
+        password: NEW_PASSWORD,
+        password_confirm: NEW_PASSWORD,
+      });
       assert.equal(wrong.statusCode, 400);
       assert.match(wrong.body, /current password is not correct/);
 
-      const ok = await client.post('/account/password', { current_password: user.password, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
+      const ok = await client.post('/account/password', {
+        current_password: user.password,
+        password: NEW_PASSWORD,
+        password_confirm: NEW_PASSWORD,
+      });
       assert.equal(ok.statusCode, 303);
       assert.notEqual(client.cookies.get('parapet_session'), before);
       assert.match((await client.get('/account')).body, /Your password has been changed/);
       assert.doesNotMatch((await other.get('/')).body, /You are signed in/);
-      assert.deepEqual((await mailsTo(db, user.email)).map((m) => m.kind), ['password_changed']);
+      assert.deepEqual(
+        (await mailsTo(db, user.email)).map((m) => m.kind),
+        ['password_changed'],
+      );
       assert.equal((await new TestClient(app).login(user.email, NEW_PASSWORD)).statusCode, 303);
     });
 
@@ -41,21 +52,33 @@ for (const dialect of dialects()) {
       await client.signIn(user);
       await client.get('/account');
 
-      const noPassword = await client.post('/account/email', { email: 'new@example.com', current_password: 'wrong password here' });
+      const noPassword = await client.post('/account/email', {
+        email: 'new@example.com',
+        current_password: 'wrong password here',
+      });
       assert.equal(noPassword.statusCode, 400);
       assert.equal((await mailsTo(db, 'new@example.com')).length, 0);
 
       const res = await client.post('/account/email', { email: 'New@Example.com', current_password: user.password });
       assert.equal(res.statusCode, 303);
       assert.match((await client.get('/account')).body, /We sent a confirmation link to/);
-      assert.equal((await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()).email, 'old@example.com');
-      assert.deepEqual((await mailsTo(db, 'old@example.com')).map((m) => m.kind), ['email_change_notice']);
+      assert.equal(
+        (await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()).email,
+        'old@example.com',
+      );
+      assert.deepEqual(
+        (await mailsTo(db, 'old@example.com')).map((m) => m.kind),
+        ['email_change_notice'],
+      );
       const link = linkIn((await mailsTo(db, 'new@example.com'))[0], '/confirm-email-change');
 
       assert.equal((await client.get(link)).statusCode, 200);
       const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
       assert.equal((await client.post('/confirm-email-change', { token })).statusCode, 303);
-      assert.equal((await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()).email, 'new@example.com');
+      assert.equal(
+        (await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()).email,
+        'new@example.com',
+      );
       assert.equal((await new TestClient(app).login('new@example.com', user.password)).statusCode, 303);
       assert.equal((await new TestClient(app).login('old@example.com', user.password)).statusCode, 401);
     });
@@ -68,10 +91,17 @@ for (const dialect of dialects()) {
       await client.get('/account');
       await client.post('/account/email', { email: 'wanted@example.com', current_password: user.password });
       await createUser(app, { email: 'wanted@example.com' });
-      const token = new URL(linkIn((await mailsTo(db, 'wanted@example.com'))[0], '/confirm-email-change'), 'http://x').searchParams.get('token') ?? '';
+      const token =
+        new URL(
+          linkIn((await mailsTo(db, 'wanted@example.com'))[0], '/confirm-email-change'),
+          'http://x',
+        ).searchParams.get('token') ?? '';
       await client.get('/account');
       assert.equal((await client.post('/confirm-email-change', { token })).statusCode, 409);
-      assert.equal((await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()).email, 'me@example.com');
+      assert.equal(
+        (await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()).email,
+        'me@example.com',
+      );
     });
 
     test('the session list shows each device and can end one or all others, never another user’s', async (t) => {
@@ -88,9 +118,14 @@ for (const dialect of dialects()) {
       const page = await laptop.get('/account');
       assert.match(page.body, /Firefox on Linux/);
       assert.match(page.body, /This session/);
-      const refs = [...page.body.matchAll(/action="\/account\/sessions\/([A-Za-z0-9_-]{22})\/revoke"/g)].map((m) => m[1]);
+      const refs = [...page.body.matchAll(/action="\/account\/sessions\/([A-Za-z0-9_-]{22})\/revoke"/g)].map(
+        (m) => m[1],
+      );
       assert.equal(refs.length, 1, 'only the other session has a sign-out button');
-      assert.ok(!page.body.includes(String((await db.selectFrom('sessions').select('id').executeTakeFirstOrThrow()).id)), 'session ids never reach the page');
+      assert.ok(
+        !page.body.includes(String((await db.selectFrom('sessions').select('id').executeTakeFirstOrThrow()).id)),
+        'session ids never reach the page',
+      );
 
       // The stranger cannot end the user's session with its reference.
       const strangerPage = await strangerClient.get('/account');
@@ -118,12 +153,26 @@ for (const dialect of dialects()) {
       const anonymous = new TestClient(app);
       assert.equal((await anonymous.get('/account')).headers.location, '/login?next=%2Faccount');
       await anonymous.get('/login');
-      assert.equal((await anonymous.post('/account/password', { current_password: 'x', password: 'y', password_confirm: 'y' })).statusCode, 401);
+      assert.equal(
+        (await anonymous.post('/account/password', { current_password: 'x', password: 'y', password_confirm: 'y' }))
+          .statusCode,
+        401,
+      );
       const user = await createUser(app);
       const client = new TestClient(app);
       await client.signIn(user);
       await client.get('/account');
-      assert.equal((await client.post('/account/password', { current_password: user.password, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD, _csrf: null })).statusCode, 403);
+      assert.equal(
+        (
+          await client.post('/account/password', {
+            current_password: user.password,
+            password: NEW_PASSWORD,
+            password_confirm: NEW_PASSWORD,
+            _csrf: null,
+          })
+        ).statusCode,
+        403,
+      );
       assert.equal((await client.post('/account/sessions/revoke-others', { _csrf: 'forged' })).statusCode, 403);
     });
     test('ticket emails can be switched off and on from the account page', async (t) => {
@@ -135,13 +184,21 @@ for (const dialect of dialects()) {
       assert.match(page.body, /Turn ticket emails off/);
       assert.match(page.body, /Manage two-factor authentication/);
       assert.equal((await client.post('/account/notifications', { notify_tickets: '0' })).statusCode, 303);
-      assert.equal((await db.selectFrom('users').select('notify_tickets').where('id', '=', user.id).executeTakeFirstOrThrow()).notify_tickets, 0);
+      assert.equal(
+        (await db.selectFrom('users').select('notify_tickets').where('id', '=', user.id).executeTakeFirstOrThrow())
+          .notify_tickets,
+        0,
+      );
       assert.match((await client.get('/account')).body, /Turn ticket emails on/);
       assert.equal((await client.post('/account/notifications', { notify_tickets: 'yes' })).statusCode, 400);
       assert.equal((await client.post('/account/notifications', { notify_tickets: '1', _csrf: null })).statusCode, 403);
       await client.get('/account');
       assert.equal((await client.post('/account/notifications', { notify_tickets: '1' })).statusCode, 303);
-      assert.equal((await db.selectFrom('users').select('notify_tickets').where('id', '=', user.id).executeTakeFirstOrThrow()).notify_tickets, 1);
+      assert.equal(
+        (await db.selectFrom('users').select('notify_tickets').where('id', '=', user.id).executeTakeFirstOrThrow())
+          .notify_tickets,
+        1,
+      );
     });
   });
 }

@@ -10,14 +10,25 @@ import { createUser } from '../helpers/factories.ts';
 import { linkIn, mailsTo } from '../helpers/mail.ts';
 import { openTicket } from '../helpers/tickets.ts';
 
-async function signedIn(app: Parameters<typeof createUser>[0], role: 'client' | 'agent' | 'administrator', email?: string) {
+async function signedIn(
+  app: Parameters<typeof createUser>[0],
+  role: 'client' | 'agent' | 'administrator',
+  email?: string,
+) {
   const user = await createUser(app, { role, ...(email ? { email } : {}) });
   const client = new TestClient(app);
   await client.signIn(user);
   return { user, client };
 }
 
-const ADMIN_GETS = (id: number) => ['/admin/users', '/admin/users/new', `/admin/users/${id}`, `/admin/users/${id}/delete`, '/admin/failed-logins', '/admin/audit'];
+const ADMIN_GETS = (id: number) => [
+  '/admin/users',
+  '/admin/users/new',
+  `/admin/users/${id}`,
+  `/admin/users/${id}/delete`,
+  '/admin/failed-logins',
+  '/admin/audit',
+];
 const ADMIN_POSTS = (id: number): Array<[string, Record<string, string>]> => [
   ['/admin/users', { email: 'x@example.com', role: 'administrator' }],
   [`/admin/users/${id}`, { email: 'x@example.com', role: 'client' }],
@@ -65,23 +76,57 @@ for (const dialect of dialects()) {
       assert.match(list.body, /registered\.client@example\.com/);
       assert.match((await admin.get('/admin/users?q=registered')).body, /registered\.client@example\.com/);
       assert.doesNotMatch((await admin.get('/admin/users?q=nobody')).body, /registered\.client@example\.com/);
-      assert.match((await admin.get('/admin/users?q=%25')).body, /No users match|registered/, 'LIKE wildcards are literal');
+      assert.match(
+        (await admin.get('/admin/users?q=%25')).body,
+        /No users match|registered/,
+        'LIKE wildcards are literal',
+      );
 
       await admin.get('/admin/users/new');
       const created = await admin.post('/admin/users', { email: 'New.Agent@Example.com', name: 'Nora', role: 'agent' });
       assert.equal(created.statusCode, 303);
-      const user = await db.selectFrom('users').selectAll().where('email', '=', 'new.agent@example.com').executeTakeFirstOrThrow();
+      const user = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', 'new.agent@example.com')
+        .executeTakeFirstOrThrow();
       assert.equal(user.role, 'agent');
       const link = linkIn((await mailsTo(db, 'new.agent@example.com'))[0], '/invitation');
       const invitee = new TestClient(app);
       assert.match((await invitee.get(link)).body, /Choose your password/);
       const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
-      assert.equal((await invitee.post('/invitation', { token, password: 'password1234', password_confirm: 'password1234' })).statusCode, 400);
-      assert.equal((await invitee.post('/invitation', { token, password: 'my own agent passphrase', password_confirm: 'my own agent passphrase' })).statusCode, 303);
-      assert.equal((await invitee.login('new.agent@example.com', 'my own agent passphrase')).headers.location, '/two-factor/setup');
+      assert.equal(
+        (await invitee.post('/invitation', { token, password: 'password1234', password_confirm: 'password1234' }))
+          .statusCode,
+        400,
+      );
+      assert.equal(
+        (
+          await invitee.post('/invitation', {
+            token,
+            password: 'my own agent passphrase',
+            password_confirm: 'my own agent passphrase',
+          })
+        ).statusCode,
+        303,
+      );
+      assert.equal(
+        (await invitee.login('new.agent@example.com', 'my own agent passphrase')).headers.location,
+        '/two-factor/setup',
+      );
       const again = new TestClient(app);
       await again.get('/login');
-      assert.equal((await again.post('/invitation', { token, password: 'another long passphrase', password_confirm: 'another long passphrase' })).statusCode, 400, 'single use');
+      assert.equal(
+        (
+          await again.post('/invitation', {
+            token,
+            password: 'another long passphrase',
+            password_confirm: 'another long passphrase',
+          })
+        ).statusCode,
+        400,
+        'single use',
+      );
       const audit = await db.selectFrom('audit_events').select('event').where('event', '=', 'user.created').execute();
       assert.equal(audit.length, 1);
     });
@@ -91,15 +136,26 @@ for (const dialect of dialects()) {
       const { client: admin } = await signedIn(app, 'administrator');
       const { user: target, client: targetClient } = await signedIn(app, 'client');
       await admin.get(`/admin/users/${target.id}`);
-      assert.equal((await admin.post(`/admin/users/${target.id}`, { email: target.email, name: 'Promoted', role: 'agent' })).statusCode, 303);
+      assert.equal(
+        (await admin.post(`/admin/users/${target.id}`, { email: target.email, name: 'Promoted', role: 'agent' }))
+          .statusCode,
+        303,
+      );
       assert.doesNotMatch((await targetClient.get('/')).body, /You are signed in/, 'the role change ended the session');
-      assert.equal((await db.selectFrom('users').select('role').where('id', '=', target.id).executeTakeFirstOrThrow()).role, 'agent');
+      assert.equal(
+        (await db.selectFrom('users').select('role').where('id', '=', target.id).executeTakeFirstOrThrow()).role,
+        'agent',
+      );
 
       await targetClient.signIn(target);
       await admin.get(`/admin/users/${target.id}`);
       assert.equal((await admin.post(`/admin/users/${target.id}/disable`)).statusCode, 303);
       assert.doesNotMatch((await targetClient.get('/')).body, /You are signed in/);
-      assert.equal((await new TestClient(app).login(target.email, target.password)).statusCode, 401, 'a disabled user cannot sign in');
+      assert.equal(
+        (await new TestClient(app).login(target.email, target.password)).statusCode,
+        401,
+        'a disabled user cannot sign in',
+      );
       await admin.get(`/admin/users/${target.id}`);
       assert.equal((await admin.post(`/admin/users/${target.id}/enable`)).statusCode, 303);
       assert.equal((await new TestClient(app).login(target.email, target.password)).statusCode, 303);
@@ -113,7 +169,10 @@ for (const dialect of dialects()) {
       const { app, db } = await buildTestApp(t, dialect);
       const { user: only, client: admin } = await signedIn(app, 'administrator');
       await admin.get(`/admin/users/${only.id}`);
-      assert.equal((await admin.post(`/admin/users/${only.id}`, { email: only.email, name: '', role: 'client' })).statusCode, 409);
+      assert.equal(
+        (await admin.post(`/admin/users/${only.id}`, { email: only.email, name: '', role: 'client' })).statusCode,
+        409,
+      );
       await admin.get(`/admin/users/${only.id}`);
       await admin.post(`/admin/users/${only.id}/disable`);
       await admin.get(`/admin/users/${only.id}`);
@@ -141,14 +200,31 @@ for (const dialect of dialects()) {
       await admin.get(`/admin/users/${dropUser.id}/delete`);
       assert.equal((await admin.post(`/admin/users/${dropUser.id}/delete`, { tickets: 'delete' })).statusCode, 303);
 
-      const tickets = await db.selectFrom('tickets').innerJoin('users', 'users.id', 'tickets.client_id').select(['tickets.id', 'users.email']).execute();
+      const tickets = await db
+        .selectFrom('tickets')
+        .innerJoin('users', 'users.id', 'tickets.client_id')
+        .select(['tickets.id', 'users.email'])
+        .execute();
       assert.deepEqual(tickets, [{ id: kept, email: 'deleted-user@parapet.invalid' }]);
       const staffView = (await admin.get(`/tickets/${kept}`)).body;
       assert.match(staffView, /Deleted user/);
       assert.doesNotMatch(staffView, /keep@example\.com/);
-      assert.equal((await db.selectFrom('users').selectAll().where('email', 'in', ['keep@example.com', 'drop@example.com']).execute()).length, 0);
+      assert.equal(
+        (
+          await db
+            .selectFrom('users')
+            .selectAll()
+            .where('email', 'in', ['keep@example.com', 'drop@example.com'])
+            .execute()
+        ).length,
+        0,
+      );
       assert.doesNotMatch((await keepClient.get('/')).body, /You are signed in/);
-      const deleted = await db.selectFrom('audit_events').select('details').where('event', '=', 'user.deleted').execute();
+      const deleted = await db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('event', '=', 'user.deleted')
+        .execute();
       assert.equal(deleted.length, 2);
     });
 
@@ -159,23 +235,51 @@ for (const dialect of dialects()) {
       // The reproduction: anyone could register the placeholder's address.
       const visitor = new TestClient(app);
       await visitor.get('/register');
-      const registered = await visitor.post('/register', { email: PLACEHOLDER, password: 'tangerine lighthouse orbit', password_confirm: 'tangerine lighthouse orbit' });
+      const registered = await visitor.post('/register', {
+        email: PLACEHOLDER,
+        password: 'tangerine lighthouse orbit',
+        password_confirm: 'tangerine lighthouse orbit',
+      });
       assert.equal(registered.statusCode, 400);
       assert.match(registered.body, /Enter an email address like name@example\.com/);
       for (const reserved of ['someone@mail.invalid', 'x@LOCALHOST', 'x@host.localhost']) {
         await visitor.get('/register');
-        assert.equal((await visitor.post('/register', { email: reserved, password: 'tangerine lighthouse orbit', password_confirm: 'tangerine lighthouse orbit' })).statusCode, 400, reserved);
+        assert.equal(
+          (
+            await visitor.post('/register', {
+              email: reserved,
+              password: 'tangerine lighthouse orbit',
+              password_confirm: 'tangerine lighthouse orbit',
+            })
+          ).statusCode,
+          400,
+          reserved,
+        );
       }
       // Invitation and administrator edit.
       await admin.get('/admin/users/new');
-      assert.equal((await admin.post('/admin/users', { email: PLACEHOLDER, name: '', role: 'client' })).statusCode, 400);
+      assert.equal(
+        (await admin.post('/admin/users', { email: PLACEHOLDER, name: '', role: 'client' })).statusCode,
+        400,
+      );
       const { user: someone, client: someoneClient } = await signedIn(app, 'client', 'someone@example.com');
       await admin.get(`/admin/users/${someone.id}`);
-      assert.equal((await admin.post(`/admin/users/${someone.id}`, { email: PLACEHOLDER, name: '', role: 'client' })).statusCode, 400);
+      assert.equal(
+        (await admin.post(`/admin/users/${someone.id}`, { email: PLACEHOLDER, name: '', role: 'client' })).statusCode,
+        400,
+      );
       // The user's own email change.
       await someoneClient.get('/account');
-      assert.equal((await someoneClient.post('/account/email', { email: PLACEHOLDER, current_password: someone.password })).statusCode, 400);
-      assert.equal((await db.selectFrom('users').select('id').where('email', 'like', '%.invalid').execute()).length, 0, 'nothing was created or changed');
+      assert.equal(
+        (await someoneClient.post('/account/email', { email: PLACEHOLDER, current_password: someone.password }))
+          .statusCode,
+        400,
+      );
+      assert.equal(
+        (await db.selectFrom('users').select('id').where('email', 'like', '%.invalid').execute()).length,
+        0,
+        'nothing was created or changed',
+      );
 
       // An account that holds the address from before (created directly, as an older version allowed) is not the placeholder.
       const impostor = await createUser(app, { email: PLACEHOLDER, twoFactor: false });
@@ -183,7 +287,12 @@ for (const dialect of dialects()) {
       const kept = await openTicket(leavingClient, { subject: 'Kept ticket' });
       await admin.get(`/admin/users/${leaving.id}/delete`);
       assert.equal((await admin.post(`/admin/users/${leaving.id}/delete`, { tickets: 'keep' })).statusCode, 303);
-      const owner = await db.selectFrom('tickets').innerJoin('users', 'users.id', 'tickets.client_id').select(['users.id', 'users.email', 'users.is_placeholder', 'users.disabled_at']).where('tickets.id', '=', kept).executeTakeFirstOrThrow();
+      const owner = await db
+        .selectFrom('tickets')
+        .innerJoin('users', 'users.id', 'tickets.client_id')
+        .select(['users.id', 'users.email', 'users.is_placeholder', 'users.disabled_at'])
+        .where('tickets.id', '=', kept)
+        .executeTakeFirstOrThrow();
       assert.notEqual(owner.id, impostor.id, 'the kept ticket does not go to whoever registered the address');
       assert.equal(owner.is_placeholder, 1);
       assert.match(owner.email, /^deleted-user-[a-z0-9_-]+@parapet\.invalid$/);
@@ -202,7 +311,11 @@ for (const dialect of dialects()) {
       const keptToo = await openTicket(secondClient, { subject: 'Kept too' });
       await admin.get(`/admin/users/${second.id}/delete`);
       await admin.post(`/admin/users/${second.id}/delete`, { tickets: 'keep' });
-      assert.equal((await db.selectFrom('tickets').select('client_id').where('id', '=', keptToo).executeTakeFirstOrThrow()).client_id, owner.id);
+      assert.equal(
+        (await db.selectFrom('tickets').select('client_id').where('id', '=', keptToo).executeTakeFirstOrThrow())
+          .client_id,
+        owner.id,
+      );
       assert.equal((await db.selectFrom('users').select('id').where('is_placeholder', '=', 1).execute()).length, 1);
     });
 
@@ -215,11 +328,20 @@ for (const dialect of dialects()) {
       }
       const locked = await new TestClient(app).login(victim.email, victim.password);
       assert.equal(locked.statusCode, 429);
-      assert.ok(Number(locked.headers['retry-after']) > 240 && Number(locked.headers['retry-after']) <= 300, String(locked.headers['retry-after']));
+      assert.ok(
+        Number(locked.headers['retry-after']) > 240 && Number(locked.headers['retry-after']) <= 300,
+        String(locked.headers['retry-after']),
+      );
       assert.match(locked.body, /Too many attempts/);
-      const spoofed = await new TestClient(app, { headers: { 'x-forwarded-for': '203.0.113.77' } }).login(victim.email, victim.password);
+      const spoofed = await new TestClient(app, { headers: { 'x-forwarded-for': '203.0.113.77' } }).login(
+        victim.email,
+        victim.password,
+      );
       assert.equal(spoofed.statusCode, 429, 'a spoofed X-Forwarded-For from an untrusted peer changes nothing');
-      assert.ok((await db.selectFrom('audit_events').select('event').where('event', '=', 'login.lockout').execute()).length >= 1);
+      assert.ok(
+        (await db.selectFrom('audit_events').select('event').where('event', '=', 'login.lockout').execute()).length >=
+          1,
+      );
 
       // The administrator sees 127.0.0.1 with its count and the accounts tried, and can unlock it.
       const adminUser = await createUser(app, { role: 'administrator' });
@@ -248,15 +370,28 @@ for (const dialect of dialects()) {
       const paused = await from('198.51.100.99').login(victim.email, victim.password);
       assert.equal(paused.statusCode, 429, 'the email is paused after five failures, from any IP');
       assert.ok(Number(paused.headers['retry-after']) <= 30);
-      assert.equal((await from('198.51.100.99').login('unknown.person@example.com', 'x-password-123')).statusCode, 401, 'other emails are unaffected');
+      assert.equal(
+        (await from('198.51.100.99').login('unknown.person@example.com', 'x-password-123')).statusCode,
+        401,
+        'other emails are unaffected',
+      );
       clock.advance(31_000);
-      assert.equal((await from('198.51.100.98').login(victim.email, victim.password)).statusCode, 303, 'the pause is short and bounded');
+      assert.equal(
+        (await from('198.51.100.98').login(victim.email, victim.password)).statusCode,
+        303,
+        'the pause is short and bounded',
+      );
     });
 
     test('a lock holds across two app processes sharing the database', async (t) => {
       const first = await buildTestApp(t, dialect);
       const conn = connect(first.config.database, { poolSize: 2 });
-      const second = await buildApp(first.config, { conn, clock: new TestClock(first.clock.now()), logger: false, hasher: first.app.hasher });
+      const second = await buildApp(first.config, {
+        conn,
+        clock: new TestClock(first.clock.now()),
+        logger: false,
+        hasher: first.app.hasher,
+      });
       t.after(async () => {
         await second.close();
         await conn.close();
@@ -283,7 +418,11 @@ for (const dialect of dialects()) {
       clock.advance(16 * 60_000);
       const res = await admin.post(`/admin/users/${target.id}/disable`);
       assert.match(String(res.headers.location), /^\/reauth/);
-      assert.equal((await app.db.selectFrom('users').select('disabled_at').where('id', '=', target.id).executeTakeFirstOrThrow()).disabled_at, null);
+      assert.equal(
+        (await app.db.selectFrom('users').select('disabled_at').where('id', '=', target.id).executeTakeFirstOrThrow())
+          .disabled_at,
+        null,
+      );
     });
   });
 }

@@ -16,7 +16,13 @@ describe('WORKERS=2: one port, two worker processes under a primary', () => {
     test(`workers share sessions, CSRF tokens and the mail outbox, write concurrently without errors, and all stop on SIGTERM [${dialect}]`, async (t) => {
       const testDb = await createTestDatabase(dialect);
       t.after(() => testDb.cleanup());
-      const { child, base, workerPids: pids, output, servedBy } = await startCluster(t, testDb, {
+      const {
+        child,
+        base,
+        workerPids: pids,
+        output,
+        servedBy,
+      } = await startCluster(t, testDb, {
         DEFAULT_USER: ADMIN.email,
         DEFAULT_PASSWORD: ADMIN.password,
         REQUIRE_2FA: 'false',
@@ -41,13 +47,20 @@ describe('WORKERS=2: one port, two worker processes under a primary', () => {
           for (let round = 0; round < 5; round++) {
             const page = await browser.fetch('/account');
             assert.match(page.body, /admin@example\.test/, 'signed in on whichever worker answers');
-            statuses.push((await browser.post('/account/notifications', { notify_tickets: (i + round) % 2 === 0 ? '1' : '0' })).status);
+            statuses.push(
+              (await browser.post('/account/notifications', { notify_tickets: (i + round) % 2 === 0 ? '1' : '0' }))
+                .status,
+            );
           }
         }),
         ...Array.from({ length: 8 }, async (_, i) => {
           const visitor = new Browser(base);
           await visitor.fetch('/register');
-          const res = await visitor.post('/register', { email: `cluster${i}@example.com`, password: 'a long registration passphrase', password_confirm: 'a long registration passphrase' });
+          const res = await visitor.post('/register', {
+            email: `cluster${i}@example.com`,
+            password: 'a long registration passphrase',
+            password_confirm: 'a long registration passphrase',
+          });
           statuses.push(res.status);
         }),
       ]);

@@ -32,7 +32,11 @@ for (const dialect of dialects()) {
       });
       assert.equal(noCookie.statusCode, 403);
       assert.equal((await db.selectFrom('sessions').selectAll().execute()).length, 0);
-      assert.equal((await db.selectFrom('failed_logins').selectAll().execute()).length, 0, 'refused before any credential check');
+      assert.equal(
+        (await db.selectFrom('failed_logins').selectAll().execute()).length,
+        0,
+        'refused before any credential check',
+      );
 
       assert.equal((await client.post('/login', { email: user.email, password: user.password })).statusCode, 303);
     });
@@ -42,17 +46,41 @@ for (const dialect of dialects()) {
       const user = await createUser(app);
       const client = new TestClient(app);
       await client.get('/login');
-      const crossSite = await client.post('/login', { email: user.email, password: user.password }, { 'sec-fetch-site': 'cross-site' });
+      const crossSite = await client.post(
+        '/login',
+        { email: user.email, password: user.password },
+        { 'sec-fetch-site': 'cross-site' },
+      );
       assert.equal(crossSite.statusCode, 403);
-      const badOrigin = await client.post('/login', { email: user.email, password: user.password }, { origin: 'https://evil.example' });
+      const badOrigin = await client.post(
+        '/login',
+        { email: user.email, password: user.password },
+        { origin: 'https://evil.example' },
+      );
       assert.equal(badOrigin.statusCode, 403);
       // A page sent with Referrer-Policy: no-referrer makes the browser send "Origin: null" on its forms.
-      const nullFromSameSite = await client.post('/login', { email: 'x@example.com', password: 'wrong password here' }, { origin: 'null', 'sec-fetch-site': 'same-origin' });
+      const nullFromSameSite = await client.post(
+        '/login',
+        { email: 'x@example.com', password: 'wrong password here' },
+        { origin: 'null', 'sec-fetch-site': 'same-origin' },
+      );
       assert.equal(nullFromSameSite.statusCode, 401, 'accepted past CSRF (and then refused as bad credentials)');
-      const nullCrossSite = await client.post('/login', { email: 'x@example.com', password: 'wrong password here' }, { origin: 'null', 'sec-fetch-site': 'cross-site' });
+      const nullCrossSite = await client.post(
+        '/login',
+        { email: 'x@example.com', password: 'wrong password here' },
+        { origin: 'null', 'sec-fetch-site': 'cross-site' },
+      );
       assert.equal(nullCrossSite.statusCode, 403);
-      const nullUnvouched = await client.post('/login', { email: 'x@example.com', password: 'wrong password here' }, { origin: 'null' });
-      assert.equal(nullUnvouched.statusCode, 403, 'a null origin without Sec-Fetch-Site (sandboxed frames, old browsers) is refused');
+      const nullUnvouched = await client.post(
+        '/login',
+        { email: 'x@example.com', password: 'wrong password here' },
+        { origin: 'null' },
+      );
+      assert.equal(
+        nullUnvouched.statusCode,
+        403,
+        'a null origin without Sec-Fetch-Site (sandboxed frames, old browsers) is refused',
+      );
       const sameOrigin = await client.post(
         '/login',
         { email: user.email, password: user.password },

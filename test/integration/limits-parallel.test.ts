@@ -38,7 +38,12 @@ function countVerifications(app: FastifyInstance): () => number {
 }
 
 /** POSTs a form with the client's cookies and CSRF token, optionally from another address. */
-function post(client: TestClient, url: string, fields: Record<string, string>, remoteAddress?: string): Promise<LightMyRequestResponse> {
+function post(
+  client: TestClient,
+  url: string,
+  fields: Record<string, string>,
+  remoteAddress?: string,
+): Promise<LightMyRequestResponse> {
   return client.request({
     method: 'POST',
     url,
@@ -59,7 +64,8 @@ function wrongTotp(user: TestUser, now: number, i: number): string {
   }
 }
 
-const count = (responses: LightMyRequestResponse[], pattern: RegExp) => responses.filter((r) => pattern.test(r.body)).length;
+const count = (responses: LightMyRequestResponse[], pattern: RegExp) =>
+  responses.filter((r) => pattern.test(r.body)).length;
 
 describe('every limit admits at most its configured attempts when 100 arrive at once', async () => {
   const setups: Setup[] = dialects().map((dialect) => ({ label: dialect, dialect, redis: false }));
@@ -77,19 +83,43 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
       await client.get('/login');
       const from = (i: number) => `2001:db8:7:1:${(i + 1).toString(16)}::1`;
       const responses = await atOnce(N, (i) =>
-        post(client, '/login', i === N / 2 ? { email: user.email, password: user.password } : { email: `stuffed${i}@example.com`, password: 'a wrong password guess' }, from(i)),
+        post(
+          client,
+          '/login',
+          i === N / 2
+            ? { email: user.email, password: user.password }
+            : { email: `stuffed${i}@example.com`, password: 'a wrong password guess' },
+          from(i),
+        ),
       );
       const statuses = statusCounts(responses);
       const signedIn = responses.filter((r) => r.statusCode === 303).length;
-      assert.deepEqual(Object.keys(statuses).sort(), Object.keys(statuses).filter((s) => ['303', '401', '429'].includes(s)).sort(), JSON.stringify(statuses));
-      assert.ok((statuses[401] ?? 0) <= points && (statuses[401] ?? 0) >= points - 1, `${points} failures were checked: ${JSON.stringify(statuses)}`);
+      assert.deepEqual(
+        Object.keys(statuses).sort(),
+        Object.keys(statuses)
+          .filter((s) => ['303', '401', '429'].includes(s))
+          .sort(),
+        JSON.stringify(statuses),
+      );
+      assert.ok(
+        (statuses[401] ?? 0) <= points && (statuses[401] ?? 0) >= points - 1,
+        `${points} failures were checked: ${JSON.stringify(statuses)}`,
+      );
       assert.ok(signedIn <= 1);
       assert.ok(verifications() <= points + signedIn, `argon2 ran ${verifications()} times`);
       assert.ok((statuses[429] ?? 0) >= N - points - 1, JSON.stringify(statuses));
       // The issue's reproduction: once the budget is spent, the right password is refused too, from any address of the /64.
-      assert.equal((await post(client, '/login', { email: user.email, password: user.password }, '2001:db8:7:1:ffff::9')).statusCode, 429);
+      assert.equal(
+        (await post(client, '/login', { email: user.email, password: user.password }, '2001:db8:7:1:ffff::9'))
+          .statusCode,
+        429,
+      );
       const elsewhere = new TestClient(app, { remoteAddress: '2001:db8:7:2::1' });
-      assert.equal((await elsewhere.login(user.email, user.password)).statusCode, 303, 'the next /64 is another client');
+      assert.equal(
+        (await elsewhere.login(user.email, user.password)).statusCode,
+        303,
+        'the next /64 is another client',
+      );
     });
 
     for (const kind of ['TOTP code', 'recovery code'] as const) {
@@ -102,17 +132,27 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
         await client.login(user.email, user.password);
         await client.get('/login/two-factor');
         const now = clock.now();
-        const wrong = kind === 'TOTP code' ? (i: number) => wrongTotp(user, now, i) : () => generateRecoveryCodes()[0] ?? '';
+        const wrong =
+          kind === 'TOTP code' ? (i: number) => wrongTotp(user, now, i) : () => generateRecoveryCodes()[0] ?? '';
         const right = kind === 'TOTP code' ? currentTotp(user.totpSecret ?? '', now) : recovery;
-        const responses = await atOnce(N, (i) => post(client, '/login/two-factor', { code: i === N / 2 ? right : wrong(i) }));
+        const responses = await atOnce(N, (i) =>
+          post(client, '/login/two-factor', { code: i === N / 2 ? right : wrong(i) }),
+        );
         const statuses = statusCounts(responses);
-        assert.ok((statuses[401] ?? 0) <= points && (statuses[401] ?? 0) >= points - 1, `${points} wrong codes were checked: ${JSON.stringify(statuses)}`);
+        assert.ok(
+          (statuses[401] ?? 0) <= points && (statuses[401] ?? 0) >= points - 1,
+          `${points} wrong codes were checked: ${JSON.stringify(statuses)}`,
+        );
         assert.ok(responses.filter((r) => r.statusCode === 303 && r.headers.location === '/').length <= 1);
         assert.ok((statuses[429] ?? 0) >= N - points - 1 - (statuses[303] ?? 0), JSON.stringify(statuses));
         const again = new TestClient(app);
         await again.login(user.email, user.password);
         await again.get('/login/two-factor');
-        assert.equal((await again.post('/login/two-factor', { code: again.nextCode(user.totpSecret ?? '') })).statusCode, 429, 'the budget is spent for the right code too');
+        assert.equal(
+          (await again.post('/login/two-factor', { code: again.nextCode(user.totpSecret ?? '') })).statusCode,
+          429,
+          'the budget is spent for the right code too',
+        );
       });
     }
 
@@ -147,7 +187,13 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
       await client.get('/reauth');
       const code = client.nextCode(user.totpSecret ?? '');
       const verifications = countVerifications(app);
-      const responses = await atOnce(N, (i) => post(client, '/reauth', i === N / 2 ? { password: user.password, code } : { password: `wrong password ${i}`, code }));
+      const responses = await atOnce(N, (i) =>
+        post(
+          client,
+          '/reauth',
+          i === N / 2 ? { password: user.password, code } : { password: `wrong password ${i}`, code },
+        ),
+      );
       const statuses = statusCounts(responses);
       assert.ok((statuses[401] ?? 0) <= points && (statuses[401] ?? 0) >= points - 1, JSON.stringify(statuses));
       assert.ok(verifications() <= points + 1, `argon2 ran ${verifications()} times`);
@@ -165,14 +211,25 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
         const verifications = countVerifications(app);
         // The right password comes with a mismatched confirmation (or an address), so the account stays as it is.
         const fields = (password: string): Record<string, string> =>
-          route === '/account/password' ? { current_password: password, password: 'a brand new passphrase 1', password_confirm: 'does not match' } : { current_password: password, email: 'new.address@example.com' };
-        const responses = await atOnce(N, (i) => post(client, route, fields(i === N / 2 ? user.password : `wrong password ${i}`)));
+          route === '/account/password'
+            ? { current_password: password, password: 'a brand new passphrase 1', password_confirm: 'does not match' }
+            : { current_password: password, email: 'new.address@example.com' };
+        const responses = await atOnce(N, (i) =>
+          post(client, route, fields(i === N / 2 ? user.password : `wrong password ${i}`)),
+        );
         const statuses = statusCounts(responses);
         const wrongChecked = count(responses, /Your current password is not correct/);
-        assert.ok(wrongChecked <= points && wrongChecked >= points - 1, `${wrongChecked} wrong passwords checked: ${JSON.stringify(statuses)}`);
+        assert.ok(
+          wrongChecked <= points && wrongChecked >= points - 1,
+          `${wrongChecked} wrong passwords checked: ${JSON.stringify(statuses)}`,
+        );
         assert.ok(verifications() <= points + 1, `argon2 ran ${verifications()} times`);
         assert.ok((statuses[429] ?? 0) >= N - points - 1, JSON.stringify(statuses));
-        assert.equal((await post(client, route, fields(user.password))).statusCode, 429, 'the budget is spent for the right password too');
+        assert.equal(
+          (await post(client, route, fields(user.password))).statusCode,
+          429,
+          'the budget is spent for the right password too',
+        );
       });
     }
 
@@ -184,20 +241,37 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
       await client.get('/account');
       const points = app.limits.currentPassword.rule.points;
       for (let i = 0; i <= points; i++) {
-        await post(client, '/account/email', { current_password: `wrong password ${i}`, email: 'new.address@example.com' });
+        await post(client, '/account/email', {
+          current_password: `wrong password ${i}`,
+          email: 'new.address@example.com',
+        });
       }
-      assert.equal((await post(client, '/account/email', { current_password: user.password, email: 'new.address@example.com' })).statusCode, 429);
+      assert.equal(
+        (await post(client, '/account/email', { current_password: user.password, email: 'new.address@example.com' }))
+          .statusCode,
+        429,
+      );
       const resetter = new TestClient(app);
       await resetter.get('/forgot-password');
       await resetter.post('/forgot-password', { email: user.email });
-      const token = new URL(linkIn((await mailsTo(db, user.email)).at(-1), '/reset-password'), 'http://x').searchParams.get('token') ?? '';
+      const token =
+        new URL(linkIn((await mailsTo(db, user.email)).at(-1), '/reset-password'), 'http://x').searchParams.get(
+          'token',
+        ) ?? '';
       await resetter.get(`/reset-password?token=${token}`);
       const password = 'a fresh passphrase after reset';
-      assert.equal((await resetter.post('/reset-password', { token, password, password_confirm: password })).statusCode, 303);
+      assert.equal(
+        (await resetter.post('/reset-password', { token, password, password_confirm: password })).statusCode,
+        303,
+      );
       const again = new TestClient(app);
       await again.signIn({ ...user, password });
       await again.get('/account');
-      assert.equal((await post(again, '/account/email', { current_password: password, email: 'new.address@example.com' })).statusCode, 303);
+      assert.equal(
+        (await post(again, '/account/email', { current_password: password, email: 'new.address@example.com' }))
+          .statusCode,
+        303,
+      );
     });
 
     test(`password reset per IP: 100 requests at once, at most 20 answered [${setup.label}]`, async (t) => {
@@ -215,9 +289,16 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
       const user = await createUser(app);
       const client = new TestClient(app);
       await client.get('/forgot-password');
-      const responses = await atOnce(N, (i) => post(client, '/forgot-password', { email: user.email }, `198.51.100.${i + 1}`));
+      const responses = await atOnce(N, (i) =>
+        post(client, '/forgot-password', { email: user.email }, `198.51.100.${i + 1}`),
+      );
       assert.deepEqual(statusCounts(responses), { 200: N }, 'the answer looks the same over the limit');
-      const links = await db.selectFrom('user_tokens').select('id').where('user_id', '=', user.id).where('purpose', '=', 'reset_password').execute();
+      const links = await db
+        .selectFrom('user_tokens')
+        .select('id')
+        .where('user_id', '=', user.id)
+        .where('purpose', '=', 'reset_password')
+        .execute();
       assert.equal(links.length, app.limits.resetAddress.rule.points);
     });
 
@@ -226,7 +307,9 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
       const client = new TestClient(app);
       await client.get('/register');
       const password = 'a long registration passphrase';
-      const responses = await atOnce(N, (i) => post(client, '/register', { email: `newcomer${i}@example.com`, password, password_confirm: password }));
+      const responses = await atOnce(N, (i) =>
+        post(client, '/register', { email: `newcomer${i}@example.com`, password, password_confirm: password }),
+      );
       const statuses = statusCounts(responses);
       const points = app.limits.registrationIp.rule.points;
       assert.equal(statuses[200], points, JSON.stringify(statuses));
@@ -243,7 +326,12 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
       await client.get('/verify-email/pending');
       const responses = await atOnce(N, () => post(client, '/verify-email/resend', {}));
       assert.deepEqual(statusCounts(responses), { 303: N });
-      const links = await db.selectFrom('user_tokens').select('id').where('user_id', '=', user.id).where('purpose', '=', 'verify_email').execute();
+      const links = await db
+        .selectFrom('user_tokens')
+        .select('id')
+        .where('user_id', '=', user.id)
+        .where('purpose', '=', 'verify_email')
+        .execute();
       assert.equal(links.length, app.limits.verificationResend.rule.points);
     });
   }

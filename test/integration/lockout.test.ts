@@ -42,7 +42,12 @@ function countVerifications(app: FastifyInstance): () => number {
 }
 
 /** `n` sign-in attempts at the same moment, each from its own IP with its own login page and CSRF token. */
-async function attack(app: FastifyInstance | FastifyInstance[], email: string, n: number, password = WRONG): Promise<LightMyRequestResponse[]> {
+async function attack(
+  app: FastifyInstance | FastifyInstance[],
+  email: string,
+  n: number,
+  password = WRONG,
+): Promise<LightMyRequestResponse[]> {
   const apps = Array.isArray(app) ? app : [app];
   const clients: TestClient[] = [];
   for (let i = 0; i < n; i++) {
@@ -75,7 +80,10 @@ async function reproduction(t: TestApp) {
   assert.match(String(step.headers.location), /^\/login\/two-factor/);
   assert.equal(browser.cookies.get(deviceCookieName(t.config)), undefined, 'no device cookie before the second factor');
   await browser.get(String(step.headers.location));
-  assert.equal((await browser.post('/login/two-factor', { code: browser.nextCode(owner.totpSecret ?? '') })).statusCode, 303);
+  assert.equal(
+    (await browser.post('/login/two-factor', { code: browser.nextCode(owner.totpSecret ?? '') })).statusCode,
+    303,
+  );
   const device = browser.cookies.get(deviceCookieName(t.config));
   assert.ok(device, 'a full sign-in sets the device cookie');
   await browser.post('/logout');
@@ -103,7 +111,11 @@ async function reproduction(t: TestApp) {
   const code = browser.nextCode(owner.totpSecret ?? ''); // (this moves the test clock on by 30 s)
   assert.equal((await browser.post('/login/two-factor', { code })).statusCode, 303);
   assert.match((await browser.get('/')).body, /You are signed in as/);
-  assert.equal((await throttleRow(t, owner.email))?.failures, 5, "the device's sign-in leaves the account counter alone");
+  assert.equal(
+    (await throttleRow(t, owner.email))?.failures,
+    5,
+    "the device's sign-in leaves the account counter alone",
+  );
 
   // One unlock email for the one pause.
   const mails = (await mailsTo(db, owner.email)).filter((m) => m.kind === 'unlock_account');
@@ -126,7 +138,8 @@ for (const dialect of dialects()) {
       const ghost = 'nobody.here@example.com';
       const unknown = await attack(app, ghost, 140);
       assert.deepEqual(statusCounts(unknown), statusCounts(responses), 'the same statuses for an unknown email');
-      const strip = (r: LightMyRequestResponse | undefined, email: string) => (r?.body ?? '').replace(/value="[^"]*"/g, '').replaceAll(email, 'EMAIL');
+      const strip = (r: LightMyRequestResponse | undefined, email: string) =>
+        (r?.body ?? '').replace(/value="[^"]*"/g, '').replaceAll(email, 'EMAIL');
       const first = (list: LightMyRequestResponse[], status: number) => list.find((r) => r.statusCode === status);
       const owner = (await db.selectFrom('users').select('email').executeTakeFirstOrThrow()).email;
       assert.equal(strip(first(unknown, 401), ghost), strip(first(responses, 401), owner));
@@ -146,7 +159,10 @@ for (const dialect of dialects()) {
       const victim = await createUser(first.app);
       const verifications = [countVerifications(first.app), countVerifications(second)];
       assert.deepEqual(statusCounts(await attack([first.app, second], victim.email, 100)), { 401: 5, 429: 95 });
-      assert.equal(verifications.reduce((sum, count) => sum + count(), 0), 5);
+      assert.equal(
+        verifications.reduce((sum, count) => sum + count(), 0),
+        5,
+      );
       assert.equal((await throttleRow(first, victim.email))?.failures, 5);
     });
 
@@ -162,11 +178,16 @@ for (const dialect of dialects()) {
         await client.get('/login');
         clients.push(client);
       }
-      const results = await atOnce(5, (i) => (clients[i] as TestClient).post('/login', { email: owner.email, password: i === 4 ? owner.password : WRONG }));
+      const results = await atOnce(5, (i) =>
+        (clients[i] as TestClient).post('/login', { email: owner.email, password: i === 4 ? owner.password : WRONG }),
+      );
       assert.deepEqual(statusCounts(results), { 303: 1, 401: 4 });
       // (A wrong attempt counted after the success, under heavy load, may start a fresh count, never a pause.)
       const row = await throttleRow(testApp, owner.email);
-      assert.ok(!row || (row.failures < 5 && row.locked_until <= testApp.clock.now()), `still paused: ${JSON.stringify(row)}`);
+      assert.ok(
+        !row || (row.failures < 5 && row.locked_until <= testApp.clock.now()),
+        `still paused: ${JSON.stringify(row)}`,
+      );
       assert.equal((await stranger(app).login(owner.email, owner.password)).statusCode, 303, 'not paused');
     });
 
@@ -175,7 +196,8 @@ for (const dialect of dialects()) {
       const victim = await createUser(app, { twoFactor: false });
       const verifications = countVerifications(app);
       const start = clock.now();
-      const admittedBy = (ms: number, log: Array<{ at: number; admitted: number }>) => log.filter((e) => e.at - start < ms).reduce((sum, e) => sum + e.admitted, 0);
+      const admittedBy = (ms: number, log: Array<{ at: number; admitted: number }>) =>
+        log.filter((e) => e.at - start < ms).reduce((sum, e) => sum + e.admitted, 0);
       const log: Array<{ at: number; admitted: number }> = [];
       let longest = 0;
       while (clock.now() - start < 2 * 3_600_000) {
@@ -183,7 +205,9 @@ for (const dialect of dialects()) {
         const counts = statusCounts(round);
         log.push({ at: clock.now(), admitted: counts[401] ?? 0 });
         assert.ok((counts[401] ?? 0) <= 5);
-        const wait = Math.max(...round.filter((r) => r.statusCode === 429).map((r) => Number(r.headers['retry-after'])));
+        const wait = Math.max(
+          ...round.filter((r) => r.statusCode === 429).map((r) => Number(r.headers['retry-after'])),
+        );
         assert.ok(wait * 1000 <= MAX_PAUSE_MS, `pause ${wait}s over the cap`);
         longest = Math.max(longest, wait);
         clock.advance(wait * 1000);
@@ -208,7 +232,10 @@ for (const dialect of dialects()) {
       for (let i = 0; i < app.limits.secondFactorAccount.rule.points; i++) {
         await halfway.post('/login/two-factor', { code: '000000' });
       }
-      assert.equal((await halfway.post('/login/two-factor', { code: halfway.nextCode(victim.totpSecret ?? '') })).statusCode, 429);
+      assert.equal(
+        (await halfway.post('/login/two-factor', { code: halfway.nextCode(victim.totpSecret ?? '') })).statusCode,
+        429,
+      );
       // The sign-in pause, by parallel failures.
       assert.deepEqual(statusCounts(await attack(app, victim.email, 40)), { 401: 5, 429: 35 });
       assert.equal((await stranger(app).login(victim.email, victim.password)).statusCode, 429);
@@ -216,9 +243,16 @@ for (const dialect of dialects()) {
       const client = stranger(app);
       await client.get('/forgot-password');
       await client.post('/forgot-password', { email: victim.email });
-      const link = linkIn((await mailsTo(db, victim.email)).find((m) => m.kind === 'reset_password'), '/reset-password');
+      const link = linkIn(
+        (await mailsTo(db, victim.email)).find((m) => m.kind === 'reset_password'),
+        '/reset-password',
+      );
       await client.get(link);
-      const done = await client.post('/reset-password', { token: new URL(link, 'http://x').searchParams.get('token') ?? '', password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
+      const done = await client.post('/reset-password', {
+        token: new URL(link, 'http://x').searchParams.get('token') ?? '',
+        password: NEW_PASSWORD,
+        password_confirm: NEW_PASSWORD,
+      });
       assert.equal(done.statusCode, 303);
       assert.equal(await throttleRow(testApp, victim.email), undefined);
 
@@ -248,9 +282,17 @@ for (const dialect of dialects()) {
       assert.equal((await owner.post(path, { _csrf: 'forged' })).statusCode, 403);
 
       const used = await atOnce(5, () => owner.post(path));
-      assert.deepEqual(statusCounts(used), { 303: 1, 400: 4 }, 'the link works once, even when used five times at once');
+      assert.deepEqual(
+        statusCounts(used),
+        { 303: 1, 400: 4 },
+        'the link works once, even when used five times at once',
+      );
       assert.equal(await throttleRow(testApp, victim.email), undefined);
-      const audit = await db.selectFrom('audit_events').select(['details', 'actor_user_id']).where('event', '=', 'login.unlocked').execute();
+      const audit = await db
+        .selectFrom('audit_events')
+        .select(['details', 'actor_user_id'])
+        .where('event', '=', 'login.unlocked')
+        .execute();
       assert.equal(audit.length, 1);
       assert.match(audit[0]?.details ?? '', /email_link/);
       assert.equal((await stranger(app).login(victim.email, victim.password)).statusCode, 303);
@@ -288,7 +330,11 @@ for (const dialect of dialects()) {
       const res = await admin.post(`/admin/users/${victim.id}/unlock`);
       assert.equal(res.statusCode, 303);
       assert.match((await admin.get(String(res.headers.location))).body, /Sign-in is unlocked/);
-      const audit = await db.selectFrom('audit_events').select(['actor_user_id', 'target_user_id', 'details']).where('event', '=', 'login.unlocked').execute();
+      const audit = await db
+        .selectFrom('audit_events')
+        .select(['actor_user_id', 'target_user_id', 'details'])
+        .where('event', '=', 'login.unlocked')
+        .execute();
       assert.equal(audit.length, 1);
       assert.equal(audit[0]?.actor_user_id, adminUser.id);
       assert.equal(audit[0]?.target_user_id, victim.id);
@@ -308,7 +354,10 @@ for (const dialect of dialects()) {
       assert.equal(signedIn.headers.location, '/');
       const cookie = browser.cookies.get(name) ?? '';
       assert.match(cookie, /^v1\.\d+\.[A-Za-z0-9_-]{22}\.\d+\.[A-Za-z0-9_-]{43}$/);
-      assert.match(String(signedIn.headers['set-cookie']), new RegExp(`${name}=[^;]+; Max-Age=15552000; Path=/; HttpOnly; SameSite=Lax`));
+      assert.match(
+        String(signedIn.headers['set-cookie']),
+        new RegExp(`${name}=[^;]+; Max-Age=15552000; Path=/; HttpOnly; SameSite=Lax`),
+      );
       await attack(app, owner.email, 10);
       await attack(app, other.email, 10);
 
@@ -318,8 +367,16 @@ for (const dialect of dialects()) {
         return c;
       };
       const tampered = cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
-      assert.equal((await withCookie(tampered).login(owner.email, owner.password)).statusCode, 429, 'a tampered cookie is not trusted');
-      assert.equal((await withCookie(cookie).login(other.email, other.password)).statusCode, 429, "one user's cookie does not help another account");
+      assert.equal(
+        (await withCookie(tampered).login(owner.email, owner.password)).statusCode,
+        429,
+        'a tampered cookie is not trusted',
+      );
+      assert.equal(
+        (await withCookie(cookie).login(other.email, other.password)).statusCode,
+        429,
+        "one user's cookie does not help another account",
+      );
       assert.equal((await withCookie(cookie).login(owner.email, owner.password)).statusCode, 303);
 
       // Wrong passwords from the trusted device are counted on the device's own counter, with the same pauses.
@@ -333,11 +390,23 @@ for (const dialect of dialects()) {
       const changer = stranger(app);
       await changer.login(owner.email, owner.password);
       await changer.get('/account/password');
-      const changed = await changer.post('/account/password', { current_password: owner.password, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
+      const changed = await changer.post('/account/password', {
+        current_password: owner.password,
+        password: NEW_PASSWORD,
+        password_confirm: NEW_PASSWORD,
+      });
       assert.equal(changed.statusCode, 303);
       await attack(app, owner.email, 10);
-      assert.equal((await withCookie(cookie).login(owner.email, NEW_PASSWORD)).statusCode, 429, 'the old device cookie no longer counts');
-      assert.equal((await withCookie(changer.cookies.get(name) ?? '').login(owner.email, NEW_PASSWORD)).statusCode, 303, 'the browser that changed it got a new one');
+      assert.equal(
+        (await withCookie(cookie).login(owner.email, NEW_PASSWORD)).statusCode,
+        429,
+        'the old device cookie no longer counts',
+      );
+      assert.equal(
+        (await withCookie(changer.cookies.get(name) ?? '').login(owner.email, NEW_PASSWORD)).statusCode,
+        303,
+        'the browser that changed it got a new one',
+      );
     });
   });
 }
@@ -345,20 +414,31 @@ for (const dialect of dialects()) {
 describe('account lockout with REDIS_URL set', async () => {
   const reachable = await redisReachable();
   for (const dialect of dialects()) {
-    test(`[${dialect}] the reproduction holds and a reset restores access`, { skip: !reachable && `no Redis at ${TEST_REDIS_URL}` }, async (t) => {
-      // Its own key prefix: the per-user limiters (unlock mail, codes) are keyed by user id, which every fresh test database reuses.
-      const testApp = await buildTestApp(t, dialect, redisTestEnv(t), REAL_ARGON2);
-      const { owner } = await reproduction(testApp);
-      const { app, db } = testApp;
-      assert.deepEqual(statusCounts(await attack(app, owner.email, 40)), { 401: 5, 429: 35 });
-      const client = stranger(app);
-      await client.get('/forgot-password');
-      await client.post('/forgot-password', { email: owner.email });
-      const link = linkIn((await mailsTo(db, owner.email)).find((m) => m.kind === 'reset_password'), '/reset-password');
-      await client.get(link);
-      const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
-      assert.equal((await client.post('/reset-password', { token, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD })).statusCode, 303);
-      assert.equal((await stranger(app).signIn({ ...(owner), password: NEW_PASSWORD })).headers.location, '/');
-    });
+    test(
+      `[${dialect}] the reproduction holds and a reset restores access`,
+      { skip: !reachable && `no Redis at ${TEST_REDIS_URL}` },
+      async (t) => {
+        // Its own key prefix: the per-user limiters (unlock mail, codes) are keyed by user id, which every fresh test database reuses.
+        const testApp = await buildTestApp(t, dialect, redisTestEnv(t), REAL_ARGON2);
+        const { owner } = await reproduction(testApp);
+        const { app, db } = testApp;
+        assert.deepEqual(statusCounts(await attack(app, owner.email, 40)), { 401: 5, 429: 35 });
+        const client = stranger(app);
+        await client.get('/forgot-password');
+        await client.post('/forgot-password', { email: owner.email });
+        const link = linkIn(
+          (await mailsTo(db, owner.email)).find((m) => m.kind === 'reset_password'),
+          '/reset-password',
+        );
+        await client.get(link);
+        const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
+        assert.equal(
+          (await client.post('/reset-password', { token, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD }))
+            .statusCode,
+          303,
+        );
+        assert.equal((await stranger(app).signIn({ ...owner, password: NEW_PASSWORD })).headers.location, '/');
+      },
+    );
   }
 });

@@ -20,7 +20,12 @@ for (const dialect of dialects()) {
         },
       });
       const base = loggerOptions(loadConfig({ ...TEST_ENV, LOG_LEVEL: 'info' })) as Record<string, unknown>;
-      const { app, db, config } = await buildTestApp(t, dialect, { LOG_LEVEL: 'info' }, { logger: { ...base, stream } });
+      const { app, db, config } = await buildTestApp(
+        t,
+        dialect,
+        { LOG_LEVEL: 'info' },
+        { logger: { ...base, stream } },
+      );
       const user = await createUser(app);
       const client = new TestClient(app);
       await client.signIn(user);
@@ -31,10 +36,23 @@ for (const dialect of dialects()) {
       const link = linkIn((await mailsTo(db, user.email))[0], '/reset-password');
       const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
       await visitor.get(link);
-      await visitor.post('/reset-password', { token, password: 'the brand new passphrase', password_confirm: 'the brand new passphrase' });
+      await visitor.post('/reset-password', {
+        token,
+        password: 'the brand new passphrase',
+        password_confirm: 'the brand new passphrase',
+      });
 
       assert.ok(lines.length > 10);
-      const secrets = [user.password, 'a wrong password for the logs', 'the brand new passphrase', token, user.totpSecret ?? 'none', config.secretKey, config.pepper, ...client.cookies.values()];
+      const secrets = [
+        user.password,
+        'a wrong password for the logs',
+        'the brand new passphrase',
+        token,
+        user.totpSecret ?? 'none',
+        config.secretKey,
+        config.pepper,
+        ...client.cookies.values(),
+      ];
       for (const line of lines) {
         const entry = JSON.parse(line) as { reqId?: string; req?: unknown };
         for (const secret of secrets) {
@@ -44,7 +62,10 @@ for (const dialect of dialects()) {
           assert.match(String(entry.reqId), /^[0-9a-f-]{36}$/, 'each request line carries a request id');
         }
       }
-      assert.ok(lines.some((l) => l.includes('/reset-password?…')), 'query strings are cut from logged URLs');
+      assert.ok(
+        lines.some((l) => l.includes('/reset-password?…')),
+        'query strings are cut from logged URLs',
+      );
     });
   });
 }

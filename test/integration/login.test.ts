@@ -52,7 +52,11 @@ for (const dialect of dialects()) {
       assert.notEqual(client.cookies.get('parapet_session'), token);
       assert.equal((await db.selectFrom('sessions').selectAll().execute()).length, 1, 'the old session row is gone');
 
-      const audit = await db.selectFrom('audit_events').select(['event', 'actor_user_id']).where('event', '=', 'login.success').execute();
+      const audit = await db
+        .selectFrom('audit_events')
+        .select(['event', 'actor_user_id'])
+        .where('event', '=', 'login.success')
+        .execute();
       assert.equal(audit.length, 2);
     });
 
@@ -86,7 +90,11 @@ for (const dialect of dialects()) {
         ['wrong_password', 'unknown_email'],
       );
       assert.equal(failures[0]?.ip, '127.0.0.1');
-      const audit = await db.selectFrom('audit_events').select('details').where('event', '=', 'login.failure').execute();
+      const audit = await db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('event', '=', 'login.failure')
+        .execute();
       assert.equal(audit.length, 2);
       for (const row of audit) {
         assert.ok(!row.details.includes('not the right password'), 'no password in the audit log');
@@ -129,11 +137,21 @@ for (const dialect of dialects()) {
       // Real argon2: needsRehash compares argon2 parameters.
       const { app, db } = await buildTestApp(t, dialect, {}, { hasher: 'argon2' });
       // A hash made with lower parameters than today's, as an older release would have stored it.
-      const lowHash = await hash('old parameters passphrase', { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1, secret: Buffer.from(TEST_ENV.PEPPER) });
+      const lowHash = await hash('old parameters passphrase', {
+        algorithm: 2,
+        memoryCost: 8192,
+        timeCost: 1,
+        parallelism: 1,
+        secret: Buffer.from(TEST_ENV.PEPPER),
+      });
       const user = await createUser(app, { password: 'old parameters passphrase', passwordHash: lowHash });
 
       assert.equal((await new TestClient(app).login(user.email, 'old parameters passphrase')).statusCode, 303);
-      const after = await db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+      const after = await db
+        .selectFrom('users')
+        .select('password_hash')
+        .where('id', '=', user.id)
+        .executeTakeFirstOrThrow();
       assert.match(after.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       assert.notEqual(after.password_hash, lowHash);
       assert.equal((await new TestClient(app).login(user.email, 'old parameters passphrase')).statusCode, 303);
@@ -141,7 +159,11 @@ for (const dialect of dialects()) {
 
     test('the pepper is part of the hash: the same hash does not verify without it', async () => {
       const withPepper = createArgon2Hasher({ pepper: TEST_ENV.PEPPER, memoryCost: 19456, timeCost: 2 });
-      const otherPepper = createArgon2Hasher({ pepper: 'another-pepper-another-pepper-another', memoryCost: 19456, timeCost: 2 });
+      const otherPepper = createArgon2Hasher({
+        pepper: 'another-pepper-another-pepper-another',
+        memoryCost: 19456,
+        timeCost: 2,
+      });
       const stored = await withPepper.hash('pepper test passphrase');
       assert.equal(await withPepper.verify(stored, 'pepper test passphrase'), true);
       assert.equal(await otherPepper.verify(stored, 'pepper test passphrase'), false);
@@ -156,14 +178,23 @@ for (const dialect of dialects()) {
       const go = async (next: string) => {
         const client = new TestClient(app);
         await client.get('/login');
-        const step = String((await client.post('/login', { email: user.email, password: user.password, next })).headers.location);
+        const step = String(
+          (await client.post('/login', { email: user.email, password: user.password, next })).headers.location,
+        );
         assert.match(step, /^\/login\/two-factor/);
         await client.get(step);
         const carried = new URL(step, 'http://x').searchParams.get('next') ?? '/';
-        return (await client.post('/login/two-factor', { code: client.nextCode(user.totpSecret ?? ''), next: carried })).headers.location;
+        return (await client.post('/login/two-factor', { code: client.nextCode(user.totpSecret ?? ''), next: carried }))
+          .headers.location;
       };
       assert.equal(await go('/some/page?x=1'), '/some/page?x=1');
-      for (const evil of ['//evil.example', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)', '/\tevil']) {
+      for (const evil of [
+        '//evil.example',
+        'https://evil.example',
+        '/\\evil.example',
+        'javascript:alert(1)',
+        '/\tevil',
+      ]) {
         assert.equal(await go(evil), '/', evil);
       }
       const redirect = await new TestClient(app).get('/some/private/page');
@@ -180,7 +211,11 @@ for (const dialect of dialects()) {
       assert.equal(signedIn.statusCode, 303);
       assert.equal(signedIn.headers.location, '/%E2%82%AC');
       assert.equal((await client.get('/login?next=/a%20b%C3%A9')).headers.location, '/a%20b%C3%A9');
-      assert.equal((await client.get('/login?next=/%ED%A0%80')).headers.location, '/%ED%A0%80', 'an invalid UTF-8 sequence stays undecoded and is plain ASCII');
+      assert.equal(
+        (await client.get('/login?next=/%ED%A0%80')).headers.location,
+        '/%ED%A0%80',
+        'an invalid UTF-8 sequence stays undecoded and is plain ASCII',
+      );
       // A lone surrogate cannot be encoded (a form body cannot carry one; the function is the one place): refused, not a throw.
       assert.equal(safeNextPath('/x\uD800'), '/');
       assert.equal(safeNextPath('/ok\u007f'), '/');
@@ -209,12 +244,19 @@ for (const dialect of dialects()) {
       const c = new TestClient(app);
       await c.login(user.email, user.password);
       await c.get('/login/two-factor?next=/%E2%82%AC');
-      assert.equal((await c.post('/login/two-factor', { code: c.nextCode(user.totpSecret ?? ''), next: '/€' })).headers.location, '/%E2%82%AC');
+      assert.equal(
+        (await c.post('/login/two-factor', { code: c.nextCode(user.totpSecret ?? ''), next: '/€' })).headers.location,
+        '/%E2%82%AC',
+      );
 
       // Re-authentication takes next= as well.
       const reauthPage = await client.get('/reauth?next=/%E2%82%AC');
       assert.equal(reauthPage.statusCode, 200);
-      const reauth = await client.post('/reauth', { password: user.password, code: client.nextCode(user.totpSecret ?? ''), next: '/€' });
+      const reauth = await client.post('/reauth', {
+        password: user.password,
+        code: client.nextCode(user.totpSecret ?? ''),
+        next: '/€',
+      });
       assert.equal(reauth.statusCode, 303);
       assert.equal(reauth.headers.location, '/%E2%82%AC');
 
@@ -241,13 +283,29 @@ for (const dialect of dialects()) {
         { payload: `_csrf=${token}&email=a%ZZ&password=x`, type: 'application/x-www-form-urlencoded' },
         { payload: `{"_csrf":"${token}","email":`, type: 'application/json' },
         { payload: '<xml/>', type: 'application/xml' },
-        { payload: `_csrf=${token}&email=x@y.z&password=${'a'.repeat(2 * 1024 * 1024)}`, type: 'application/x-www-form-urlencoded' },
+        {
+          payload: `_csrf=${token}&email=x@y.z&password=${'a'.repeat(2 * 1024 * 1024)}`,
+          type: 'application/x-www-form-urlencoded',
+        },
         { payload: `_csrf=${token}&email=x@y.z&password=pw&email=dup@y.z`, type: 'application/x-www-form-urlencoded' },
-        { payload: Buffer.from([0x5f, 0x63, 0x73, 0x72, 0x66, 0x3d, 0xff, 0xfe, 0x26, 0x65, 0x6d, 0x61, 0x69, 0x6c, 0x3d, 0xc3]), type: 'application/x-www-form-urlencoded' },
+        {
+          payload: Buffer.from([
+            0x5f, 0x63, 0x73, 0x72, 0x66, 0x3d, 0xff, 0xfe, 0x26, 0x65, 0x6d, 0x61, 0x69, 0x6c, 0x3d, 0xc3,
+          ]),
+          type: 'application/x-www-form-urlencoded',
+        },
       ];
       for (const c of cases) {
-        const res = await client.request({ method: 'POST', url: '/login', payload: c.payload, headers: { 'content-type': c.type } });
-        assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${c.type} ${String(c.payload).slice(0, 40)} → ${res.statusCode}`);
+        const res = await client.request({
+          method: 'POST',
+          url: '/login',
+          payload: c.payload,
+          headers: { 'content-type': c.type },
+        });
+        assert.ok(
+          res.statusCode >= 400 && res.statusCode < 500,
+          `${c.type} ${String(c.payload).slice(0, 40)} → ${res.statusCode}`,
+        );
         assert.doesNotMatch(res.body, /at .*\.ts:\d+|node_modules|SELECT /i);
       }
       assert.equal((await db.selectFrom('sessions').selectAll().execute()).length, 0);

@@ -9,7 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import { SMTPServer } from 'smtp-server';
 import { MAX_ATTEMPTS, retryDelayMs } from '../../src/mail/outbox.ts';
 import { verifyEmailMail } from '../../src/mail/templates.tsx';
-import { createDevOutboxTransport, mailgunBaseUrl, type MailTransport, type OutgoingMail } from '../../src/mail/transports.ts';
+import {
+  createDevOutboxTransport,
+  mailgunBaseUrl,
+  type MailTransport,
+  type OutgoingMail,
+} from '../../src/mail/transports.ts';
 import { MailWorker } from '../../src/mail/worker.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildTestApp, TEST_ENV } from '../helpers/build-app.ts';
@@ -34,7 +39,11 @@ async function startSmtp(t: { after(fn: () => unknown): void }) {
       let raw = '';
       stream.on('data', (d: Buffer) => (raw += d.toString()));
       stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw });
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+        });
         callback();
       });
     },
@@ -52,10 +61,18 @@ async function startMailgun(t: { after(fn: () => unknown): void }, status = () =
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization ?? '', type: req.headers['content-type'] ?? '', form: new URLSearchParams(body) });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        auth: req.headers.authorization ?? '',
+        type: req.headers['content-type'] ?? '',
+        form: new URLSearchParams(body),
+      });
       const code = status();
       res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(code === 200 ? { id: '<x@mg>', message: 'Queued. Thank you.' } : { message: 'unavailable' }));
+      res.end(
+        JSON.stringify(code === 200 ? { id: '<x@mg>', message: 'Queued. Thank you.' } : { message: 'unavailable' }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -88,7 +105,14 @@ describe('mail transports', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parapet-mail-'));
     const lines: string[] = [];
     const mail = verifyEmailMail('http://127.0.0.1:3000/verify-email?token=abc');
-    await createDevOutboxTransport(dir, (l) => lines.push(l)).send({ from: 'a@b.c', to: 'x@example.com', subject: mail.subject, text: mail.text, html: mail.html, messageId: '<1@x>' });
+    await createDevOutboxTransport(dir, (l) => lines.push(l)).send({
+      from: 'a@b.c',
+      to: 'x@example.com',
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      messageId: '<1@x>',
+    });
     assert.match(lines.join('\n'), /to x@example\.com: Confirm your email address/);
     assert.match(lines.join('\n'), /verify-email\?token=abc/);
     const file = readdirSync(dir)[0] ?? '';
@@ -106,10 +130,18 @@ for (const dialect of dialects()) {
   describe(`mail delivery [${dialect}]`, () => {
     test('SMTP: the verification email reaches a real SMTP server with a link under APP_URL', async (t) => {
       const smtp = await startSmtp(t);
-      const { app } = await buildTestApp(t, dialect, { SMTP_URL: smtp.url, APP_URL: 'https://help.example.com', MAIL_FROM: 'Help <help@example.com>' });
+      const { app } = await buildTestApp(t, dialect, {
+        SMTP_URL: smtp.url,
+        APP_URL: 'https://help.example.com',
+        MAIL_FROM: 'Help <help@example.com>',
+      });
       const client = new TestClient(app, { headers: { 'x-forwarded-proto': 'https' } });
       await client.get('/register');
-      await client.post('/register', { email: 'smtp.user@example.com', password: PASSWORD, password_confirm: PASSWORD });
+      await client.post('/register', {
+        email: 'smtp.user@example.com',
+        password: PASSWORD,
+        password_confirm: PASSWORD,
+      });
       assert.equal(await app.mail.worker.runOnce(), 1);
       assert.equal(smtp.received.length, 1);
       const [message] = smtp.received;
@@ -124,7 +156,11 @@ for (const dialect of dialects()) {
 
     test('Mailgun: the email arrives as a correct Mailgun API request', async (t) => {
       const mailgun = await startMailgun(t);
-      const { app } = await buildTestApp(t, dialect, { MAILGUN_API_KEY: 'key-test-123', MAILGUN_DOMAIN: 'mg.example.com', MAILGUN_API_URL: mailgun.url });
+      const { app } = await buildTestApp(t, dialect, {
+        MAILGUN_API_KEY: 'key-test-123',
+        MAILGUN_DOMAIN: 'mg.example.com',
+        MAILGUN_API_URL: mailgun.url,
+      });
       await registerVia(app, 'gun@example.com');
       assert.equal(await app.mail.worker.runOnce(), 1);
       const [request] = mailgun.requests;
@@ -160,10 +196,17 @@ for (const dialect of dialects()) {
       assert.equal(row.text_body + row.html_body, '', 'the one-time link is not kept');
       assert.match(row.last_error ?? '', /MAIL_TRANSPORT=disabled/);
       assert.equal(await app.mail.worker.runOnce(), 0, 'a discarded email is not picked up again');
-      assert.ok(lines.some((l) => l.includes('mail not sent: MAIL_TRANSPORT=disabled')), lines.join(''));
+      assert.ok(
+        lines.some((l) => l.includes('mail not sent: MAIL_TRANSPORT=disabled')),
+        lines.join(''),
+      );
       assert.ok(!lines.join('').includes('verify-email?token'), 'no link in the log');
       assert.ok(!printed.join('').includes('verify-email'), 'no link on stdout');
-      assert.deepEqual(readdirSync(app.config.dataDir).filter((f) => f === 'mail'), [], 'no dev outbox files');
+      assert.deepEqual(
+        readdirSync(app.config.dataDir).filter((f) => f === 'mail'),
+        [],
+        'no dev outbox files',
+      );
     });
 
     test('a 254-character address and a long APP_URL host fit the outbox columns (varchar sizes bind on PostgreSQL)', async (t) => {
@@ -182,7 +225,11 @@ for (const dialect of dialects()) {
       // varchar(300) and opening the ticket failed with a 500.
       const id = await openTicket(browser, { subject: `${'€'.repeat(150)} ${'x'.repeat(49)}` });
       assert.ok(id > 0);
-      const [mail] = await db.selectFrom('mail_outbox').selectAll().where('to_address', '=', 'agent@example.com').execute();
+      const [mail] = await db
+        .selectFrom('mail_outbox')
+        .selectAll()
+        .where('to_address', '=', 'agent@example.com')
+        .execute();
       assert.ok(mail, 'the staff member is told');
       assert.equal([...mail.subject].length, 300);
       assert.ok(mail.subject.endsWith('…'));
@@ -247,14 +294,25 @@ for (const dialect of dialects()) {
         },
       };
       for (let i = 0; i < 60; i++) {
-        await app.mail.enqueue(app.db, `bulk${i}@example.com`, verifyEmailMail(`http://127.0.0.1:3000/verify-email?token=${i}`));
+        await app.mail.enqueue(
+          app.db,
+          `bulk${i}@example.com`,
+          verifyEmailMail(`http://127.0.0.1:3000/verify-email?token=${i}`),
+        );
       }
       const { connect } = await import('../../src/db/connect.ts');
-      const conns = [app.conn, connect(app.config.database, { poolSize: 2 }), connect(app.config.database, { poolSize: 2 })];
+      const conns = [
+        app.conn,
+        connect(app.config.database, { poolSize: 2 }),
+        connect(app.config.database, { poolSize: 2 }),
+      ];
       t.after(() => Promise.all(conns.slice(1).map((c) => c.close())));
       const workers = conns.map((conn) => new MailWorker({ conn, transport, clock, log: app.log, from: 'x@y.z' }));
       const counts = await Promise.all(workers.map((w) => w.runOnce()));
-      assert.equal(counts.reduce((a, b) => a + b, 0), 60);
+      assert.equal(
+        counts.reduce((a, b) => a + b, 0),
+        60,
+      );
       assert.equal(delivered.length, 60);
       assert.equal(new Set(delivered).size, 60, 'no email sent twice');
     });
@@ -265,7 +323,13 @@ for (const dialect of dialects()) {
       const { claimDueMail } = await import('../../src/mail/outbox.repository.ts');
       assert.equal((await claimDueMail(app.conn, clock.now())).length, 1, 'claimed by a worker that then crashed');
       const sent: string[] = [];
-      const worker = new MailWorker({ conn: app.conn, transport: { name: 'smtp', send: async (m) => void sent.push(m.to) }, clock, log: app.log, from: 'x@y.z' });
+      const worker = new MailWorker({
+        conn: app.conn,
+        transport: { name: 'smtp', send: async (m) => void sent.push(m.to) },
+        clock,
+        log: app.log,
+        from: 'x@y.z',
+      });
       assert.equal(await worker.runOnce(), 0, 'still leased');
       clock.advance(3 * 60_000);
       assert.equal(await worker.runOnce(), 1);

@@ -21,7 +21,11 @@ for (const dialect of dialects()) {
       for (const directive of ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'"]) {
         assert.ok(CONTENT_SECURITY_POLICY.includes(directive), directive);
       }
-      assert.equal((await app.inject('/')).headers['strict-transport-security'], undefined, 'no HSTS outside production');
+      assert.equal(
+        (await app.inject('/')).headers['strict-transport-security'],
+        undefined,
+        'no HSTS outside production',
+      );
     });
 
     test('static assets are content-hashed, cached for a year, and unknown ones are 404', async (t) => {
@@ -56,7 +60,10 @@ for (const dialect of dialects()) {
       assert.match(boom.body, /Something went wrong/);
       assert.doesNotMatch(boom.body, /SELECT|secret|\.ts|stack/i);
       const json = await app.inject({ url: '/test/explode', headers: { accept: 'application/json' } });
-      assert.deepEqual(json.json(), { error: 'internal_error', message: 'Something went wrong on our side. Please try again in a moment.' });
+      assert.deepEqual(json.json(), {
+        error: 'internal_error',
+        message: 'Something went wrong on our side. Please try again in a moment.',
+      });
     });
 
     test('a route without an access policy stops the app from starting', async (t) => {

@@ -27,7 +27,10 @@ for (const dialect of dialects()) {
       const strip = (body: string) => body.replace(/value="[^"]*"/g, '');
       assert.equal(strip(known.body), strip(unknown.body));
       assert.ok(known.body.includes(RESET_SENT_MESSAGE));
-      assert.deepEqual((await mailsTo(db, user.email)).map((m) => m.kind), ['reset_password']);
+      assert.deepEqual(
+        (await mailsTo(db, user.email)).map((m) => m.kind),
+        ['reset_password'],
+      );
       assert.equal((await mailsTo(db, 'ghost@example.com')).length, 0);
     });
 
@@ -46,22 +49,41 @@ for (const dialect of dialects()) {
       assert.equal(page.headers['referrer-policy'], 'no-referrer');
       const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
 
-      const weak = await client.post('/reset-password', { token, password: 'password1234', password_confirm: 'password1234' });
+      const weak = await client.post('/reset-password', {
+        token,
+        password: 'password1234',
+        password_confirm: 'password1234',
+      });
       assert.equal(weak.statusCode, 400);
       assert.match(weak.body, /too common/);
 
-      const done = await client.post('/reset-password', { token, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
+      const done = await client.post('/reset-password', {
+        token,
+        password: NEW_PASSWORD,
+        password_confirm: NEW_PASSWORD,
+      });
       assert.equal(done.statusCode, 303);
       assert.equal(done.headers.location, '/login');
       assert.equal(client.cookies.has('parapet_session'), false, 'not signed in automatically');
 
       assert.doesNotMatch((await earlier.get('/')).body, /You are signed in/, 'the earlier session ended');
-      assert.equal((await new TestClient(app).login(user.email, user.password)).statusCode, 401, 'the old password stops working');
+      assert.equal(
+        (await new TestClient(app).login(user.email, user.password)).statusCode,
+        401,
+        'the old password stops working',
+      );
       assert.equal((await new TestClient(app).login(user.email, NEW_PASSWORD)).statusCode, 303);
-      assert.deepEqual((await mailsTo(db, user.email)).map((m) => m.kind), ['reset_password', 'password_changed']);
+      assert.deepEqual(
+        (await mailsTo(db, user.email)).map((m) => m.kind),
+        ['reset_password', 'password_changed'],
+      );
 
       await client.get('/login');
-      const again = await client.post('/reset-password', { token, password: 'yet another fine password', password_confirm: 'yet another fine password' });
+      const again = await client.post('/reset-password', {
+        token,
+        password: 'yet another fine password',
+        password_confirm: 'yet another fine password',
+      });
       assert.equal(again.statusCode, 400, 'a used link fails');
       assert.equal((await client.get(link)).statusCode, 400);
     });

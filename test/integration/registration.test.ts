@@ -26,7 +26,11 @@ for (const dialect of dialects()) {
       const res = await register(client, '  New.Client@Example.COM ');
       assert.equal(res.statusCode, 200);
       assert.ok(res.body.includes(CHECK_EMAIL_MESSAGE));
-      const user = await db.selectFrom('users').selectAll().where('email', '=', 'new.client@example.com').executeTakeFirstOrThrow();
+      const user = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', 'new.client@example.com')
+        .executeTakeFirstOrThrow();
       assert.equal(user.role, 'client');
       assert.equal(user.email_verified_at, null);
 
@@ -50,10 +54,18 @@ for (const dialect of dialects()) {
       const page = await client.get(link);
       assert.equal(page.headers['referrer-policy'], 'no-referrer');
       assert.match(page.body, /Confirm my email address/);
-      assert.equal((await db.selectFrom('users').select('email_verified_at').where('id', '=', user.id).executeTakeFirstOrThrow()).email_verified_at, null);
+      assert.equal(
+        (await db.selectFrom('users').select('email_verified_at').where('id', '=', user.id).executeTakeFirstOrThrow())
+          .email_verified_at,
+        null,
+      );
       const confirm = await client.post('/verify-email', { token });
       assert.equal(confirm.statusCode, 303);
-      assert.notEqual((await db.selectFrom('users').select('email_verified_at').where('id', '=', user.id).executeTakeFirstOrThrow()).email_verified_at, null);
+      assert.notEqual(
+        (await db.selectFrom('users').select('email_verified_at').where('id', '=', user.id).executeTakeFirstOrThrow())
+          .email_verified_at,
+        null,
+      );
 
       // The link is single-use.
       const reused = await client.get(link);
@@ -76,7 +88,10 @@ for (const dialect of dialects()) {
       assert.equal(strip(existing.body), strip(fresh.body));
 
       const mails = await mailsTo(db, 'taken@example.com');
-      assert.deepEqual(mails.map((m) => m.kind), ['registration_attempt']);
+      assert.deepEqual(
+        mails.map((m) => m.kind),
+        ['registration_attempt'],
+      );
       assert.match(mails[0]?.text_body ?? '', /forgot-password/);
       const stillOne = await db.selectFrom('users').selectAll().where('email', '=', 'taken@example.com').execute();
       assert.equal(stillOne.length, 1);
@@ -104,14 +119,25 @@ for (const dialect of dialects()) {
       for (const [password, confirm, reason] of cases) {
         const client = new TestClient(app);
         await client.get('/register');
-        const res = await client.post('/register', { email: 'jane.doe@example.com', password, password_confirm: confirm });
+        const res = await client.post('/register', {
+          email: 'jane.doe@example.com',
+          password,
+          password_confirm: confirm,
+        });
         assert.equal(res.statusCode, 400, password);
         assert.match(res.body, reason);
         assert.match(res.body, /value="jane\.doe@example\.com"/);
       }
       const long = 'søren kierkegaard wrote either/or in 1843, '.repeat(2);
-      assert.equal((await register(new TestClient(app), 'long@example.com', long)).statusCode, 200, 'long passwords are welcome');
-      assert.equal((await db.selectFrom('users').selectAll().where('email', '=', 'jane.doe@example.com').execute()).length, 0);
+      assert.equal(
+        (await register(new TestClient(app), 'long@example.com', long)).statusCode,
+        200,
+        'long passwords are welcome',
+      );
+      assert.equal(
+        (await db.selectFrom('users').selectAll().where('email', '=', 'jane.doe@example.com').execute()).length,
+        0,
+      );
       for (const bad of ['not-an-email', 'a@b', '<script>@x.com', `${'a'.repeat(250)}@example.com`]) {
         const res = await register(new TestClient(app), bad);
         assert.equal(res.statusCode, 400, bad);
@@ -163,10 +189,26 @@ for (const dialect of dialects()) {
       const { app, db } = await buildTestApp(t, dialect);
       const client = new TestClient(app);
       await register(client, 'csrf@example.com');
-      const token = new URL(linkIn((await mailsTo(db, 'csrf@example.com'))[0], '/verify-email'), 'http://x').searchParams.get('token') ?? '';
+      const token =
+        new URL(linkIn((await mailsTo(db, 'csrf@example.com'))[0], '/verify-email'), 'http://x').searchParams.get(
+          'token',
+        ) ?? '';
       assert.equal((await client.post('/verify-email', { token, _csrf: null })).statusCode, 403);
-      assert.equal((await client.post('/register', { email: 'x@example.com', password: PASSWORD, password_confirm: PASSWORD, _csrf: 'nope' })).statusCode, 403);
-      assert.equal((await db.selectFrom('users').select('email_verified_at').executeTakeFirstOrThrow()).email_verified_at, null);
+      assert.equal(
+        (
+          await client.post('/register', {
+            email: 'x@example.com',
+            password: PASSWORD,
+            password_confirm: PASSWORD,
+            _csrf: 'nope',
+          })
+        ).statusCode,
+        403,
+      );
+      assert.equal(
+        (await db.selectFrom('users').select('email_verified_at').executeTakeFirstOrThrow()).email_verified_at,
+        null,
+      );
     });
   });
 }

@@ -51,7 +51,11 @@ for (const dialect of dialects()) {
     const storedReplies = async (): Promise<Set<string>> => {
       const conn = connect(testDb.database);
       try {
-        const rows = await conn.db.selectFrom('ticket_messages').select('body').where('body', 'like', `${REPLY_PREFIX}%`).execute();
+        const rows = await conn.db
+          .selectFrom('ticket_messages')
+          .select('body')
+          .where('body', 'like', `${REPLY_PREFIX}%`)
+          .execute();
         return new Set(rows.map((r) => r.body.slice(REPLY_PREFIX.length)));
       } finally {
         await conn.close();
@@ -92,7 +96,17 @@ for (const dialect of dialects()) {
       const now = Date.now();
       await conn.db
         .insertInto('users')
-        .values({ email: CLIENT_EMAIL, name: 'Client', password_hash: 'not a hash: this client never signs in', role: 'client', email_verified_at: now, disabled_at: null, created_at: now, updated_at: now, last_login_at: null })
+        .values({
+          email: CLIENT_EMAIL,
+          name: 'Client',
+          password_hash: 'not a hash: this client never signs in',
+          role: 'client',
+          email_verified_at: now,
+          disabled_at: null,
+          created_at: now,
+          updated_at: now,
+          last_login_at: null,
+        })
         .execute();
       await conn.close();
 
@@ -101,7 +115,15 @@ for (const dialect of dialects()) {
       assert.equal(login.status, 303, `sign-in answered ${login.status}`);
       csrf = await browser.csrfToken('/tickets/new');
       for (let i = 1; i <= 10; i++) {
-        const created = await browser.request('/tickets', { form: { _csrf: csrf, subject: `Resilience ticket ${i}`, message: 'The printer is on fire.', priority: 'normal', client_email: CLIENT_EMAIL } });
+        const created = await browser.request('/tickets', {
+          form: {
+            _csrf: csrf,
+            subject: `Resilience ticket ${i}`,
+            message: 'The printer is on fire.',
+            priority: 'normal',
+            client_email: CLIENT_EMAIL,
+          },
+        });
         const id = Number(/^\/tickets\/(\d+)$/.exec(created.location ?? '')?.[1]);
         assert.ok(created.status === 303 && id > 0, `opening a ticket answered ${created.status}`);
         ticketIds.push(id);
@@ -118,13 +140,20 @@ for (const dialect of dialects()) {
     });
 
     test(`${CONNECTIONS} connections for ${STEADY_MS / 1000} s of lists, ticket pages and replies: no 5xx, no failed request`, async (t) => {
-      const load = new LoadGenerator({ url: server.url, connections: CONNECTIONS, cookie: browser.cookieHeader(), next: mix('steady') });
+      const load = new LoadGenerator({
+        url: server.url,
+        connections: CONNECTIONS,
+        cookie: browser.cookieHeader(),
+        next: mix('steady'),
+      });
       load.start();
       await delay(STEADY_MS);
       const steady = await load.stop();
       outcomes.push(...steady);
       const result = tally(steady);
-      t.diagnostic(`${result.requests} requests, ${codes(result.statusCodes)}, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms`);
+      t.diagnostic(
+        `${result.requests} requests, ${codes(result.statusCodes)}, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms`,
+      );
 
       assert.equal(result.fiveXx, 0, `5xx under load: ${codes(result.statusCodes)}\n${server.output().slice(-3000)}`);
       assert.deepEqual(result.errors, {}, 'requests without an answer');
@@ -133,7 +162,10 @@ for (const dialect of dialects()) {
       assert.deepEqual(Object.keys(result.byKind.list?.statusCodes ?? {}), ['200']);
       assert.deepEqual(Object.keys(result.byKind.page?.statusCodes ?? {}), ['200']);
       assert.deepEqual(Object.keys(result.byKind.reply?.statusCodes ?? {}), ['303']);
-      assert.ok((result.byKind.reply?.requests ?? 0) >= 20, `only ${result.byKind.reply?.requests ?? 0} replies were sent`);
+      assert.ok(
+        (result.byKind.reply?.requests ?? 0) >= 20,
+        `only ${result.byKind.reply?.requests ?? 0} replies were sent`,
+      );
     });
 
     test(
@@ -142,7 +174,12 @@ for (const dialect of dialects()) {
       async (t) => {
         assert.ok(proxy);
         const pid = server.child.pid;
-        const load = new LoadGenerator({ url: server.url, connections: CONNECTIONS, cookie: browser.cookieHeader(), next: mix('outage') });
+        const load = new LoadGenerator({
+          url: server.url,
+          connections: CONNECTIONS,
+          cookie: browser.cookieHeader(),
+          next: mix('outage'),
+        });
         const monitor = new ReadyzMonitor(server.url, 100, { keepAlive: true });
         monitor.start();
         await delay(200);
@@ -161,7 +198,10 @@ for (const dialect of dialects()) {
         const [during, samples] = await Promise.all([load.stop(), monitor.stop()]);
         outcomes.push(...during);
 
-        assert.ok(alive() && server.child.pid === pid, `the app died during the outage:\n${server.output().slice(-3000)}`);
+        assert.ok(
+          alive() && server.child.pid === pid,
+          `the app died during the outage:\n${server.output().slice(-3000)}`,
+        );
         const down = samples.filter((s) => s.at >= cutAt + 100 && s.at + s.ms <= restoreAt);
         t.diagnostic(`/readyz while down: ${down.map((s) => s.status ?? s.error).join(' ')}`);
         assert.ok(down.length >= 1, 'no /readyz probe completed during the outage');
@@ -205,9 +245,18 @@ for (const dialect of dialects()) {
       // In flight for certain: the server has read their headers (100 Continue) and waits for the rest of the body,
       // which is sent only after the signal. Started before the load, which slows down new connections. Their
       // keep-alive connections then stay open, as a browser's would: the server must still exit.
-      const slow = ticketIds.slice(0, 5).map((id, i) => startSlowRequest(server.url, browser.cookieHeader(), replyRequest(id, csrf, `slow-${i}`, 'slow reply')));
+      const slow = ticketIds
+        .slice(0, 5)
+        .map((id, i) =>
+          startSlowRequest(server.url, browser.cookieHeader(), replyRequest(id, csrf, `slow-${i}`, 'slow reply')),
+        );
       await Promise.race([Promise.all(slow.map((s) => s.inFlight)), deadline(15_000)]);
-      const load = new LoadGenerator({ url: server.url, connections: SIGTERM_CONNECTIONS, cookie: browser.cookieHeader(), next: mix('sigterm') });
+      const load = new LoadGenerator({
+        url: server.url,
+        connections: SIGTERM_CONNECTIONS,
+        cookie: browser.cookieHeader(),
+        next: mix('sigterm'),
+      });
       load.start();
       await delay(2_000);
       const signalAt = performance.now();
@@ -231,7 +280,10 @@ for (const dialect of dialects()) {
 
       const stored = await storedReplies();
       for (const o of finished.filter((f) => f.kind === 'slow reply')) {
-        assert.ok(o.inFlightAt !== undefined && o.inFlightAt < signalAt, 'a slow request was not in flight at the signal');
+        assert.ok(
+          o.inFlightAt !== undefined && o.inFlightAt < signalAt,
+          'a slow request was not in flight at the signal',
+        );
         assert.equal(o.status, 303, `a reply in flight at SIGTERM got ${o.status ?? o.error}`);
         assert.ok(o.complete && stored.has(o.replyId ?? ''), 'a reply in flight at SIGTERM was not stored');
       }
@@ -242,7 +294,11 @@ for (const dialect of dialects()) {
       assert.ok(report.completedNon5xx > 0, 'no request was answered around the signal');
       assert.equal(report.other5xx, 0, 'a 5xx other than 503 during shutdown');
       assert.equal(report.cutAfterProcessing, 0, 'a reply was stored but its request never answered');
-      assert.equal(report.noResponseOnOpenConnection, 0, 'a request sent before the signal on an open connection was dropped');
+      assert.equal(
+        report.noResponseOnOpenConnection,
+        0,
+        'a request sent before the signal on an open connection was dropped',
+      );
       // Anything answered at all was answered whole; a 503 only while closing, and it closes the connection.
       for (const o of finished.filter((f) => f.status !== null)) {
         assert.ok(o.complete, `a ${o.status} answer was cut short`);
@@ -256,7 +312,11 @@ for (const dialect of dialects()) {
     test('every reply acknowledged with a 303, in any phase, is in the database', async () => {
       const acknowledged = acknowledgedReplies(outcomes);
       assert.ok(acknowledged.length > 0, 'no reply was acknowledged');
-      assert.equal(new Set(acknowledged).size, acknowledged.length, 'reply ids must be unique for this check to mean anything');
+      assert.equal(
+        new Set(acknowledged).size,
+        acknowledged.length,
+        'reply ids must be unique for this check to mean anything',
+      );
       const stored = await storedReplies();
       const missing = acknowledged.filter((id) => !stored.has(id));
       assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged replies are missing`);

@@ -26,11 +26,23 @@ async function seed(app: App['app']) {
   const carol = await signedIn(app, 'client');
   const dave = await signedIn(app, 'client');
   const agent = await signedIn(app, 'agent');
-  const A = await openTicket(carol.client, { subject: 'Payment failed', message: 'The card was declined at checkout.' });
-  const B = await openTicket(carol.client, { subject: 'Invoice question', message: 'Our invoice INV-2024-00017 shows the wrong VAT number.' });
-  const C = await openTicket(carol.client, { subject: 'Office move', message: 'We moved to Zürich: please update the address. Contact: ops@example.com' });
+  const A = await openTicket(carol.client, {
+    subject: 'Payment failed',
+    message: 'The card was declined at checkout.',
+  });
+  const B = await openTicket(carol.client, {
+    subject: 'Invoice question',
+    message: 'Our invoice INV-2024-00017 shows the wrong VAT number.',
+  });
+  const C = await openTicket(carol.client, {
+    subject: 'Office move',
+    message: 'We moved to Zürich: please update the address. Contact: ops@example.com',
+  });
   const D = await openTicket(carol.client, { subject: 'Payments page', message: 'The payments page is slow.' });
-  const E = await openTicket(dave.client, { subject: 'Payment reminder', message: 'A payment is overdue; the card was declined. Zebrafish.' });
+  const E = await openTicket(dave.client, {
+    subject: 'Payment reminder',
+    message: 'A payment is overdue; the card was declined. Zebrafish.',
+  });
   await postMessage(agent.client, B, 'We will correct the invoice this week.');
   await postMessage(agent.client, B, 'Zebrafish: internal remark about the payment.', { internal: true });
   return { carol: carol.user, dave: dave.user, agent: agent.user, ids: { A, B, C, D, E } };
@@ -44,7 +56,10 @@ for (const dialect of dialects()) {
       const letters = Object.fromEntries(Object.entries(ids).map(([letter, id]) => [id, letter]));
       const search = async (user: User, q: string) => {
         const { rows } = await listTickets(db, dialect, user, { q }, 1);
-        return rows.map((r) => letters[r.id] ?? `#${r.id}`).sort().join('');
+        return rows
+          .map((r) => letters[r.id] ?? `#${r.id}`)
+          .sort()
+          .join('');
       };
       // [query, what Carol finds, what staff find]: the same on SQLite and PostgreSQL.
       const cases: Array<[string, string, string]> = [
@@ -107,13 +122,21 @@ for (const dialect of dialects()) {
       const now = clock.now();
       for (let i = 0; i < 60; i++) {
         // Activity order differs from creation order, so the page is not simply the newest ids.
-        const [id = 0] = await insertTickets(db, client, 1, now, () => ({ subject: `Walrus ${i}`, createdAt: now, updatedAt: now - ((i * 7) % 60) * 1000 }));
+        const [id = 0] = await insertTickets(db, client, 1, now, () => ({
+          subject: `Walrus ${i}`,
+          createdAt: now,
+          updatedAt: now - ((i * 7) % 60) * 1000,
+        }));
         await indexText(db, dialect, { rowid: subjectRowId(id), text: `Walrus ${i}`, clientId: client.id });
       }
       for (const page of [1, 2, 3, 4]) {
         const plain = await listTickets(db, dialect, agent, { q: 'walrus' }, page);
         const filtered = await listTickets(db, dialect, agent, { q: 'walrus', status: 'awaiting_staff' }, page);
-        assert.deepEqual(plain.rows.map((r) => r.id), filtered.rows.map((r) => r.id), `page ${page}`);
+        assert.deepEqual(
+          plain.rows.map((r) => r.id),
+          filtered.rows.map((r) => r.id),
+          `page ${page}`,
+        );
         assert.equal(plain.rows.length, [25, 25, 10, 0][page - 1]);
         assert.equal(plain.total, page === 4 ? filtered.total : 60);
       }
@@ -124,13 +147,16 @@ for (const dialect of dialects()) {
       const { carol, dave, ids } = await seed(app);
       const placeholder = await createUser(app, { role: 'client' });
       await db.transaction().execute((trx) => deleteUser(trx, dialect, carol, true, placeholder.id));
-      const found = async (user: User, q: string) => (await listTickets(db, dialect, user, { q }, 1)).rows.map((r) => r.id).sort((a, b) => a - b);
+      const found = async (user: User, q: string) =>
+        (await listTickets(db, dialect, user, { q }, 1)).rows.map((r) => r.id).sort((a, b) => a - b);
       assert.deepEqual(await found(placeholder, 'payment'), [ids.A]);
       assert.deepEqual(await found(placeholder, 'correct'), [ids.B], 'staff replies too');
       assert.deepEqual(await found(placeholder, 'zebrafish'), [], 'notes still not');
       assert.deepEqual(await found(dave, 'payment'), [ids.E]);
       if (dialect === 'sqlite') {
-        const stale = await sql<{ n: number }>`select count(*) as n from ticket_fts where ticket_fts match ${`owner : c${carol.id}`}`.execute(db);
+        const stale = await sql<{
+          n: number;
+        }>`select count(*) as n from ticket_fts where ticket_fts match ${`owner : c${carol.id}`}`.execute(db);
         assert.equal(Number(stale.rows[0]?.n), 0);
       }
     });
@@ -142,18 +168,26 @@ for (const dialect of dialects()) {
       const migrator = new Migrator({
         db,
         provider: { getMigrations: () => Promise.resolve(migrations) },
-        ...(dialect === 'postgres' ? { migrationTableSchema: (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public' } : {}),
+        ...(dialect === 'postgres'
+          ? {
+              migrationTableSchema:
+                (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public',
+            }
+          : {}),
       });
       // Back to just before the search migration (later migrations are undone too), then forward again.
       const down = await migrator.migrateTo(names[names.indexOf('2026_11_28_1500_search_words_and_owner') - 1]!);
       assert.equal(down.error, undefined);
       // Before: every word is a prefix on SQLite; nothing knows the owner.
       if (dialect === 'sqlite') {
-        const rows = await sql<{ n: number }>`select count(*) as n from ticket_fts where ticket_fts match 'payment*' and visible = 1`.execute(db);
+        const rows = await sql<{
+          n: number;
+        }>`select count(*) as n from ticket_fts where ticket_fts match 'payment*' and visible = 1`.execute(db);
         assert.equal(Number(rows.rows[0]?.n), 5, 'subjects A, D, E and the messages of D and E');
       }
       await migrateToLatest(conn);
-      const found = async (user: User, q: string) => (await listTickets(db, dialect, user, { q }, 1)).rows.map((r) => r.id).sort((a, b) => a - b);
+      const found = async (user: User, q: string) =>
+        (await listTickets(db, dialect, user, { q }, 1)).rows.map((r) => r.id).sort((a, b) => a - b);
       assert.deepEqual(await found(carol, 'payment'), [ids.A]);
       assert.deepEqual(await found(carol, 'pay*'), [ids.A, ids.D]);
       assert.deepEqual(await found(carol, 'zebrafish'), []);

@@ -36,7 +36,12 @@ describe('the server process', () => {
       cwd: testDb.dataDir,
       port: 0,
       timeoutMs: 30_000,
-      env: { LOG_LEVEL: 'info', DATA_DIR: testDb.dataDir, DEFAULT_USER: 'admin@example.test', DEFAULT_PASSWORD: 'compiled build passphrase' },
+      env: {
+        LOG_LEVEL: 'info',
+        DATA_DIR: testDb.dataDir,
+        DEFAULT_USER: 'admin@example.test',
+        DEFAULT_PASSWORD: 'compiled build passphrase',
+      },
     });
     t.after(() => server.child.kill('SIGKILL'));
     const base = server.url;
@@ -75,7 +80,13 @@ describe('the server process', () => {
       t.after(() => testDb.cleanup());
       const server = await startAppProcess({
         port: 0,
-        env: { LOG_LEVEL: 'info', DATA_DIR: testDb.dataDir, DATABASE_URL: databaseUrlOf(testDb.database), DEFAULT_USER: 'admin@example.test', DEFAULT_PASSWORD: 'process test passphrase' },
+        env: {
+          LOG_LEVEL: 'info',
+          DATA_DIR: testDb.dataDir,
+          DATABASE_URL: databaseUrlOf(testDb.database),
+          DEFAULT_USER: 'admin@example.test',
+          DEFAULT_PASSWORD: 'process test passphrase',
+        },
       });
       t.after(() => server.child.kill('SIGKILL'));
       const base = server.url;

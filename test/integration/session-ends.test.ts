@@ -29,49 +29,82 @@ async function isSignedIn(client: TestClient): Promise<boolean> {
 }
 
 /** The user's own credential changes, each done in `acting` while `other` is signed in elsewhere. */
-const CREDENTIAL_CHANGES: Array<[string, (app: FastifyInstance, acting: TestClient, user: TestUser) => Promise<void>]> = [
+const CREDENTIAL_CHANGES: Array<[string, (app: FastifyInstance, acting: TestClient, user: TestUser) => Promise<void>]> =
   [
-    'password changed',
-    async (_app, acting, user) => {
-      await acting.get('/account');
-      assert.equal((await acting.post('/account/password', { current_password: user.password, password: 'a brand new passphrase 7', password_confirm: 'a brand new passphrase 7' })).statusCode, 303);
-    },
-  ],
-  [
-    'TOTP re-enrolled',
-    async (app, acting, user) => {
-      const page = await acting.get('/account/two-factor/setup');
-      const res = await acting.post('/account/two-factor/setup', {
-        sealed: sealedIn(page.body),
-        current_password: user.password,
-        old_code: acting.nextCode(user.totpSecret ?? ''),
-        code: currentTotp(setupKey(page.body), app.clock.now()),
-      });
-      assert.equal(res.statusCode, 200);
-    },
-  ],
-  [
-    'recovery codes regenerated',
-    async (_app, acting, user) => {
-      await acting.get('/account/two-factor');
-      assert.equal((await acting.post('/account/two-factor/recovery-codes', { current_password: user.password, code: acting.nextCode(user.totpSecret ?? '') })).statusCode, 200);
-    },
-  ],
-  [
-    'new email confirmed',
-    async (app, acting, user) => {
-      await acting.get('/account');
-      const address = `moved-${user.id}@example.com`;
-      assert.equal((await acting.post('/account/email', { email: address, current_password: user.password })).statusCode, 303);
-      const link = linkIn((await mailsTo(app.db, address))[0], '/confirm-email-change');
-      await acting.get(link);
-      assert.equal((await acting.post('/confirm-email-change', { token: new URL(link, 'http://x').searchParams.get('token') ?? '' })).statusCode, 303);
-    },
-  ],
-];
+    [
+      'password changed',
+      async (_app, acting, user) => {
+        await acting.get('/account');
+        assert.equal(
+          (
+            await acting.post('/account/password', {
+              current_password: user.password,
+              password: 'a brand new passphrase 7',
+              password_confirm: 'a brand new passphrase 7',
+            })
+          ).statusCode,
+          303,
+        );
+      },
+    ],
+    [
+      'TOTP re-enrolled',
+      async (app, acting, user) => {
+        const page = await acting.get('/account/two-factor/setup');
+        const res = await acting.post('/account/two-factor/setup', {
+          sealed: sealedIn(page.body),
+          current_password: user.password,
+          old_code: acting.nextCode(user.totpSecret ?? ''),
+          code: currentTotp(setupKey(page.body), app.clock.now()),
+        });
+        assert.equal(res.statusCode, 200);
+      },
+    ],
+    [
+      'recovery codes regenerated',
+      async (_app, acting, user) => {
+        await acting.get('/account/two-factor');
+        assert.equal(
+          (
+            await acting.post('/account/two-factor/recovery-codes', {
+              current_password: user.password,
+              code: acting.nextCode(user.totpSecret ?? ''),
+            })
+          ).statusCode,
+          200,
+        );
+      },
+    ],
+    [
+      'new email confirmed',
+      async (app, acting, user) => {
+        await acting.get('/account');
+        const address = `moved-${user.id}@example.com`;
+        assert.equal(
+          (await acting.post('/account/email', { email: address, current_password: user.password })).statusCode,
+          303,
+        );
+        const link = linkIn((await mailsTo(app.db, address))[0], '/confirm-email-change');
+        await acting.get(link);
+        assert.equal(
+          (
+            await acting.post('/confirm-email-change', {
+              token: new URL(link, 'http://x').searchParams.get('token') ?? '',
+            })
+          ).statusCode,
+          303,
+        );
+      },
+    ],
+  ];
 
 async function activeAdministrators(app: FastifyInstance): Promise<number> {
-  const rows = await app.db.selectFrom('users').select('id').where('role', '=', 'administrator').where('disabled_at', 'is', null).execute();
+  const rows = await app.db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'administrator')
+    .where('disabled_at', 'is', null)
+    .execute();
   return rows.length;
 }
 
@@ -92,7 +125,12 @@ for (const dialect of dialects()) {
         reused.cookies.set(SESSION, before ?? '');
         assert.equal(await isSignedIn(reused), false, 'the old token of the acting session is dead');
         assert.equal((await db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).length, 1);
-        const revoked = await db.selectFrom('audit_events').select('details').where('event', '=', 'session.revoked').where('target_user_id', '=', user.id).execute();
+        const revoked = await db
+          .selectFrom('audit_events')
+          .select('details')
+          .where('event', '=', 'session.revoked')
+          .where('target_user_id', '=', user.id)
+          .execute();
         assert.equal(revoked.length, 1, 'audited');
         assert.equal((JSON.parse(revoked[0]?.details ?? '{}') as { scope?: string }).scope, 'others');
       });
@@ -106,7 +144,15 @@ for (const dialect of dialects()) {
       const other = new TestClient(app);
       await other.login(user.email, user.password);
       const page = await acting.get('/two-factor/setup');
-      assert.equal((await acting.post('/two-factor/setup', { sealed: sealedIn(page.body), code: currentTotp(setupKey(page.body), app.clock.now()) })).statusCode, 200);
+      assert.equal(
+        (
+          await acting.post('/two-factor/setup', {
+            sealed: sealedIn(page.body),
+            code: currentTotp(setupKey(page.body), app.clock.now()),
+          })
+        ).statusCode,
+        200,
+      );
       assert.equal((await other.get('/two-factor/setup')).statusCode, 303);
       assert.equal(other.cookies.has(SESSION), false);
       assert.equal(await isSignedIn(acting), true);
@@ -114,7 +160,10 @@ for (const dialect of dialects()) {
 
     const ADMIN_ACTIONS: Array<[string, (target: TestUser) => [string, Record<string, string>]]> = [
       ['role changed', (u) => [`/admin/users/${u.id}`, { email: u.email, name: '', role: 'agent' }]],
-      ['email changed', (u) => [`/admin/users/${u.id}`, { email: `changed-${u.id}@example.com`, name: '', role: u.role }]],
+      [
+        'email changed',
+        (u) => [`/admin/users/${u.id}`, { email: `changed-${u.id}@example.com`, name: '', role: u.role }],
+      ],
       ['disabled', (u) => [`/admin/users/${u.id}/disable`, {}]],
       ['2FA reset', (u) => [`/admin/users/${u.id}/two-factor/reset`, {}]],
     ];
@@ -130,7 +179,10 @@ for (const dialect of dialects()) {
         assert.equal((await admin.post(url, form)).statusCode, 303);
         assert.equal(await isSignedIn(first), false);
         assert.equal(await isSignedIn(second), false);
-        assert.equal((await db.selectFrom('sessions').select('id').where('user_id', '=', target.id).execute()).length, 0);
+        assert.equal(
+          (await db.selectFrom('sessions').select('id').where('user_id', '=', target.id).execute()).length,
+          0,
+        );
         assert.equal((await admin.get('/admin/users')).statusCode, 200);
       });
     }
@@ -139,12 +191,17 @@ for (const dialect of dialects()) {
       const { app } = await buildTestApp(t, dialect);
       for (const kind of ['demote', 'disable'] as const) {
         await app.db.updateTable('users').set({ role: 'client' }).where('role', '=', 'administrator').execute();
-        const users = [await createUser(app, { role: 'administrator' }), await createUser(app, { role: 'administrator' })];
+        const users = [
+          await createUser(app, { role: 'administrator' }),
+          await createUser(app, { role: 'administrator' }),
+        ];
         const clients = await Promise.all(users.map((u) => signedIn(app, u)));
         await Promise.all(clients.map((c, i) => c.get(`/admin/users/${users[1 - i]!.id}`)));
         const responses = await atOnce(2, (i) => {
           const other = users[1 - i]!;
-          return kind === 'demote' ? clients[i]!.post(`/admin/users/${other.id}`, { email: other.email, name: '', role: 'agent' }) : clients[i]!.post(`/admin/users/${other.id}/disable`, {});
+          return kind === 'demote'
+            ? clients[i]!.post(`/admin/users/${other.id}`, { email: other.email, name: '', role: 'agent' })
+            : clients[i]!.post(`/admin/users/${other.id}/disable`, {});
         });
         assert.equal(await activeAdministrators(app), 1, `${kind}: ${responses.map((r) => r.statusCode).join(',')}`);
       }
@@ -177,9 +234,18 @@ for (const dialect of dialects()) {
       await first.get(`/admin/users/${targets[0]!.id}`);
       await second.get(`/admin/users/${targets[1]!.id}`);
       const editors = [first, second];
-      const results = await atOnce(2, (i) => editors[i]!.post(`/admin/users/${targets[i]!.id}`, { email: 'same.new@example.com', name: 'Renamed', role: 'client' }));
+      const results = await atOnce(2, (i) =>
+        editors[i]!.post(`/admin/users/${targets[i]!.id}`, {
+          email: 'same.new@example.com',
+          name: 'Renamed',
+          role: 'client',
+        }),
+      );
       assert.deepEqual(results.map((r) => r.statusCode).sort(), [303, 409]);
-      assert.equal((await db.selectFrom('users').select('id').where('email', '=', 'same.new@example.com').execute()).length, 1);
+      assert.equal(
+        (await db.selectFrom('users').select('id').where('email', '=', 'same.new@example.com').execute()).length,
+        1,
+      );
     });
   });
 }

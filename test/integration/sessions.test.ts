@@ -29,7 +29,10 @@ for (const dialect of dialects()) {
     });
 
     test('a session ends at its absolute lifetime however active it is', async (t) => {
-      const { app, clock } = await buildTestApp(t, dialect, { SESSION_IDLE_MINUTES: '30', SESSION_ABSOLUTE_MINUTES: '120' });
+      const { app, clock } = await buildTestApp(t, dialect, {
+        SESSION_IDLE_MINUTES: '30',
+        SESSION_ABSOLUTE_MINUTES: '120',
+      });
       const user = await createUser(app);
       const client = new TestClient(app);
       await client.signIn(user);

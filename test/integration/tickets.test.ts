@@ -9,7 +9,11 @@ import { PDF, PNG } from '../helpers/multipart.ts';
 import { insertTickets, openTicket, postMessage } from '../helpers/tickets.ts';
 import { COUNT_CAP } from '../../src/features/tickets/ticket.repository.ts';
 
-async function signedIn(app: Parameters<typeof createUser>[0], role: 'client' | 'agent' | 'administrator', email?: string) {
+async function signedIn(
+  app: Parameters<typeof createUser>[0],
+  role: 'client' | 'agent' | 'administrator',
+  email?: string,
+) {
   const user = await createUser(app, { role, ...(email ? { email } : {}) });
   const client = new TestClient(app);
   await client.signIn(user);
@@ -23,7 +27,11 @@ for (const dialect of dialects()) {
       const { client: carol } = await signedIn(app, 'client', 'carol@example.com');
       const { user: agent, client: agentClient } = await signedIn(app, 'agent', 'agent@example.com');
 
-      const id = await openTicket(carol, { subject: 'Printer <b>on fire</b>', category: 'Technical problem', priority: 'high' });
+      const id = await openTicket(carol, {
+        subject: 'Printer <b>on fire</b>',
+        category: 'Technical problem',
+        priority: 'high',
+      });
       const page = await carol.get(`/tickets/${id}`);
       assert.equal(page.statusCode, 200);
       assert.ok(page.body.includes(`#${String(id).padStart(6, '0')}`));
@@ -38,9 +46,16 @@ for (const dialect of dialects()) {
       const staffList = await agentClient.get('/tickets');
       assert.match(staffList.body, /carol@example\.com/);
       await agentClient.get(`/tickets/${id}`);
-      assert.equal((await agentClient.post(`/tickets/${id}/messages`, { message: 'Please unplug it first.' })).statusCode, 303);
+      assert.equal(
+        (await agentClient.post(`/tickets/${id}/messages`, { message: 'Please unplug it first.' })).statusCode,
+        303,
+      );
       await agentClient.get(`/tickets/${id}`);
-      assert.equal((await agentClient.post(`/tickets/${id}/messages`, { message: 'Client seems careless', internal: '1' })).statusCode, 303);
+      assert.equal(
+        (await agentClient.post(`/tickets/${id}/messages`, { message: 'Client seems careless', internal: '1' }))
+          .statusCode,
+        303,
+      );
 
       const seen = await carol.get(`/tickets/${id}`);
       assert.match(seen.body, /Please unplug it first\./);
@@ -49,7 +64,10 @@ for (const dialect of dialects()) {
       assert.doesNotMatch(seen.body, /agent@example\.com/);
       assert.doesNotMatch(seen.body, /careless|Internal note/, 'internal notes never reach clients');
       const carolMail = await mailsTo(db, 'carol@example.com');
-      assert.deepEqual(carolMail.map((m) => m.kind), ['ticket.staff_replied']);
+      assert.deepEqual(
+        carolMail.map((m) => m.kind),
+        ['ticket.staff_replied'],
+      );
       assert.ok(carolMail.every((m) => !m.text_body.includes('careless') && !m.html_body.includes('careless')));
 
       await carol.get(`/tickets/${id}`);
@@ -102,7 +120,11 @@ for (const dialect of dialects()) {
         assert.equal((await anonymous.post(url, form)).statusCode, 401, `anonymous POST ${url}`);
       }
       await owner.get(`/tickets/${id}`);
-      assert.equal((await owner.post(`/tickets/${id}/properties`, { priority: 'urgent' })).statusCode, 404, 'clients cannot manage');
+      assert.equal(
+        (await owner.post(`/tickets/${id}/properties`, { priority: 'urgent' })).statusCode,
+        404,
+        'clients cannot manage',
+      );
       assert.equal((await owner.get(`/tickets/${id}/delete`)).statusCode, 404);
       await agent.get(`/tickets/${id}`);
       assert.equal((await agent.get(`/tickets/${id}/delete`)).statusCode, 404, 'agents cannot delete');
@@ -120,7 +142,12 @@ for (const dialect of dialects()) {
       const { client: admin } = await signedIn(app, 'administrator');
 
       await agentClient.get('/tickets/new');
-      const notClient = await agentClient.post('/tickets', { client_email: 'agent@example.com', subject: 'x', message: 'y', priority: 'normal' });
+      const notClient = await agentClient.post('/tickets', {
+        client_email: 'agent@example.com',
+        subject: 'x',
+        message: 'y',
+        priority: 'normal',
+      });
       assert.equal(notClient.statusCode, 400);
       assert.match(notClient.body, /Only clients can be chosen/);
       const id = await openTicket(agentClient, { client_email: 'Carol@Example.com', subject: 'Opened for Carol' });
@@ -129,7 +156,16 @@ for (const dialect of dialects()) {
       assert.match((await carolClient.get('/tickets')).body, /Opened for Carol/);
 
       await admin.get(`/tickets/${id}`);
-      assert.equal((await admin.post(`/tickets/${id}/properties`, { assignee: String(agent.id), priority: 'urgent', category: 'Billing' })).statusCode, 303);
+      assert.equal(
+        (
+          await admin.post(`/tickets/${id}/properties`, {
+            assignee: String(agent.id),
+            priority: 'urgent',
+            category: 'Billing',
+          })
+        ).statusCode,
+        303,
+      );
       assert.equal((await admin.post(`/tickets/${id}/properties`, { assignee: String(carol.id) })).statusCode, 303);
       const after = await db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       assert.equal(after.assignee_id, agent.id, 'a client cannot be the assignee');
@@ -157,15 +193,24 @@ for (const dialect of dialects()) {
       const older = await openTicket(carol, { subject: 'Older ticket' });
       clock.advance(60_000);
       const newer = await openTicket(carol, { subject: 'Newer ticket' });
-      const openedAt = (await db.selectFrom('tickets').select('updated_at').where('id', '=', older).executeTakeFirstOrThrow()).updated_at;
+      const openedAt = (
+        await db.selectFrom('tickets').select('updated_at').where('id', '=', older).executeTakeFirstOrThrow()
+      ).updated_at;
       clock.advance(600_000);
       await postMessage(agent, older, 'Internal remark', { internal: true });
       const noteAt = clock.now();
 
-      const order = (body: string) => [...body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1])).filter((id) => id === older || id === newer);
+      const order = (body: string) =>
+        [...body.matchAll(/href="\/tickets\/(\d+)"/g)]
+          .map((m) => Number(m[1]))
+          .filter((id) => id === older || id === newer);
       const stamp = (ms: number) => `datetime="${new Date(ms).toISOString()}"`;
       const clientList = (await carol.get('/tickets')).body;
-      assert.deepEqual(order(clientList), [newer, older], 'the note does not bring the ticket to the top of the client’s list');
+      assert.deepEqual(
+        order(clientList),
+        [newer, older],
+        'the note does not bring the ticket to the top of the client’s list',
+      );
       assert.ok(clientList.includes(stamp(openedAt)), 'the client sees the time of the last entry it can see');
       assert.ok(!clientList.includes(stamp(noteAt)), 'the note’s time is not shown to the client');
       // The same for the status filter and the client's search (their own indexes and query paths).
@@ -258,19 +303,31 @@ for (const dialect of dialects()) {
       const { app, db } = await buildTestApp(t, dialect);
       const { client: carol } = await signedIn(app, 'client');
       await carol.get('/tickets/new');
-      const ok = await postMultipart(carol, '/tickets', { subject: 'With files', message: 'See attached', priority: 'normal' }, [
-        { name: '../../etc/report.pdf', type: 'application/pdf', data: PDF },
-        { name: 'screen<shot>.png', type: 'image/png', data: PNG },
-      ]);
+      const ok = await postMultipart(
+        carol,
+        '/tickets',
+        { subject: 'With files', message: 'See attached', priority: 'normal' },
+        [
+          { name: '../../etc/report.pdf', type: 'application/pdf', data: PDF },
+          { name: 'screen<shot>.png', type: 'image/png', data: PNG },
+        ],
+      );
       assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
       const id = Number(String(ok.headers.location).split('/').pop());
       const files = await db.selectFrom('attachments').selectAll().where('ticket_id', '=', id).orderBy('id').execute();
-      assert.deepEqual(files.map((f) => f.file_name), ['report.pdf', 'screenshot.png']);
+      assert.deepEqual(
+        files.map((f) => f.file_name),
+        ['report.pdf', 'screenshot.png'],
+      );
       const download = await carol.get(`/tickets/${id}/attachments/${files[0]?.id}`);
       assert.equal(download.statusCode, 200);
       assert.equal(download.headers['content-type'], 'application/pdf');
       assert.equal(download.headers['x-content-type-options'], 'nosniff');
-      assert.equal(download.headers['content-security-policy'], "default-src 'none'; sandbox", 'the download keeps its sandboxing policy');
+      assert.equal(
+        download.headers['content-security-policy'],
+        "default-src 'none'; sandbox",
+        'the download keeps its sandboxing policy',
+      );
       assert.match(String(download.headers['content-disposition']), /^attachment; filename="report\.pdf"/);
       assert.deepEqual(download.rawPayload, PDF);
 
@@ -281,11 +338,21 @@ for (const dialect of dialects()) {
         { name: 'fake.png', type: 'image/png', data: Buffer.from('<html><script>alert(1)</script></html>') },
         { name: 'tool.exe', type: 'application/octet-stream', data: Buffer.from('MZ') },
       ]) {
-        const res = await postMultipart(carol, '/tickets', { subject: 'Bad file', message: 'Keep this text', priority: 'normal' }, [file]);
+        const res = await postMultipart(
+          carol,
+          '/tickets',
+          { subject: 'Bad file', message: 'Keep this text', priority: 'normal' },
+          [file],
+        );
         assert.equal(res.statusCode, 400, file.name);
         assert.match(res.body, /Keep this text/, 'the text is kept');
       }
-      const tooMany = await postMultipart(carol, '/tickets', { subject: 'Many', message: 'm', priority: 'normal' }, Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.png`, data: PNG })));
+      const tooMany = await postMultipart(
+        carol,
+        '/tickets',
+        { subject: 'Many', message: 'm', priority: 'normal' },
+        Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.png`, data: PNG })),
+      );
       assert.ok(tooMany.statusCode === 400 || tooMany.statusCode === 413, String(tooMany.statusCode));
       assert.equal((await db.selectFrom('tickets').selectAll().execute()).length, 1, 'nothing half-saved');
     });
@@ -327,7 +394,11 @@ for (const dialect of dialects()) {
       assert.equal((await db.selectFrom('tickets').selectAll().execute()).length, 0);
       assert.equal((await db.selectFrom('attachments').selectAll().execute()).length, 0);
       assert.equal((await db.selectFrom('attachment_blobs').selectAll().execute()).length, 0);
-      const audit = await db.selectFrom('audit_events').selectAll().where('event', '=', 'ticket.deleted').executeTakeFirstOrThrow();
+      const audit = await db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('event', '=', 'ticket.deleted')
+        .executeTakeFirstOrThrow();
       assert.equal(audit.actor_user_id, admin.id);
       await carol.get('/tickets');
       assert.equal((await carol.post(`/tickets/${id}/messages`, { message: 'still there?' })).statusCode, 404);

@@ -24,8 +24,15 @@ function handshake(port: number, opts: tls.ConnectionOptions): Promise<string> {
 
 describe('TLS served directly', { skip: !hasOpenssl && 'openssl is not installed' }, () => {
   test('with TLS_CERT_FILE/TLS_KEY_FILE the app speaks TLS 1.2 and 1.3 only', async (t) => {
-    const { certFile: cert, keyFile: key } = makeCertificate(mkdtempSync(path.join(tmpdir(), 'parapet-tls-')), { key: 'ec' });
-    const { app } = await buildTestApp(t, 'sqlite', { TLS_CERT_FILE: cert, TLS_KEY_FILE: key, NODE_ENV: 'production', MAIL_TRANSPORT: 'disabled' });
+    const { certFile: cert, keyFile: key } = makeCertificate(mkdtempSync(path.join(tmpdir(), 'parapet-tls-')), {
+      key: 'ec',
+    });
+    const { app } = await buildTestApp(t, 'sqlite', {
+      TLS_CERT_FILE: cert,
+      TLS_KEY_FILE: key,
+      NODE_ENV: 'production',
+      MAIL_TRANSPORT: 'disabled',
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
     assert.equal(await handshake(port, {}), 'TLSv1.3');
@@ -39,7 +46,9 @@ describe('TLS served directly', { skip: !hasOpenssl && 'openssl is not installed
       });
       let data = '';
       socket.on('data', (d: Buffer) => (data += d.toString()));
-      socket.on('end', () => resolve({ status: Number(data.slice(9, 12)), hsts: /strict-transport-security: ([^\r]+)/i.exec(data)?.[1] }));
+      socket.on('end', () =>
+        resolve({ status: Number(data.slice(9, 12)), hsts: /strict-transport-security: ([^\r]+)/i.exec(data)?.[1] }),
+      );
       socket.on('error', reject);
     });
     assert.equal(res.status, 200);

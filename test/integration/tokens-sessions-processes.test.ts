@@ -12,7 +12,6 @@ import { createUser } from '../helpers/factories.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
 import { databaseUrlOf, startAppProcess } from '../support/app-process.ts';
 
-
 /** src/server.ts on a port the OS picks, once it listens. */
 const startProcess = (env: Record<string, string>) => startAppProcess({ env: { LOG_LEVEL: 'info', ...env }, port: 0 });
 
@@ -32,7 +31,13 @@ for (const dialect of dialects()) {
         await testDb.cleanup();
       });
       const databaseUrl = databaseUrlOf(testDb.database);
-      const env = { ...TEST_ENV, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl, DATA_DIR: testDb.dataDir, REQUIRE_2FA: 'false' };
+      const env = {
+        ...TEST_ENV,
+        LOG_LEVEL: 'info',
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: testDb.dataDir,
+        REQUIRE_2FA: 'false',
+      };
       const processes = await Promise.all([startProcess(env), startProcess(env)]);
       t.after(() => {
         for (const p of processes) {
@@ -50,12 +55,20 @@ for (const dialect of dialects()) {
           return b;
         }),
       );
-      const resets = await atOnce(20, (i) => visitors[i]!.post('/reset-password', { token, password: `two process passphrase ${i}`, password_confirm: `two process passphrase ${i}` }));
+      const resets = await atOnce(20, (i) =>
+        visitors[i]!.post('/reset-password', {
+          token,
+          password: `two process passphrase ${i}`,
+          password_confirm: `two process passphrase ${i}`,
+        }),
+      );
       assert.deepEqual(statusCounts(resets), { 303: 1, 400: 19 });
 
       // The processes created a first administrator at start; only the ten below take part.
       await conn.db.updateTable('users').set({ role: 'client' }).where('role', '=', 'administrator').execute();
-      const admins = await Promise.all(Array.from({ length: 10 }, () => createUser(app, { role: 'administrator', twoFactor: false })));
+      const admins = await Promise.all(
+        Array.from({ length: 10 }, () => createUser(app, { role: 'administrator', twoFactor: false })),
+      );
       const browsers: Browser[] = [];
       for (const [i, admin] of admins.entries()) {
         const b = new Browser(base(i));
@@ -64,12 +77,25 @@ for (const dialect of dialects()) {
         assert.equal((await b.fetch(`/admin/users/${admins[(i + 1) % 10]!.id}`)).status, 200);
         browsers.push(b);
       }
-      const activeAdministrators = () => conn.db.selectFrom('users').select('id').where('role', '=', 'administrator').where('disabled_at', 'is', null).execute();
+      const activeAdministrators = () =>
+        conn.db
+          .selectFrom('users')
+          .select('id')
+          .where('role', '=', 'administrator')
+          .where('disabled_at', 'is', null)
+          .execute();
       assert.equal((await activeAdministrators()).length, 10);
-      const disables = await atOnce(10, (i) => browsers[i]!.post(`/admin/users/${admins[(i + 1) % 10]!.id}/disable`, {}));
+      const disables = await atOnce(10, (i) =>
+        browsers[i]!.post(`/admin/users/${admins[(i + 1) % 10]!.id}/disable`, {}),
+      );
       const active = await activeAdministrators();
-      assert.ok(active.length >= 1, `${active.length} active administrators (${JSON.stringify(statusCounts(disables))})`);
-      t.diagnostic(`${dialect}: ${active.length} of 10 administrators still active; responses ${JSON.stringify(statusCounts(disables))}`);
+      assert.ok(
+        active.length >= 1,
+        `${active.length} active administrators (${JSON.stringify(statusCounts(disables))})`,
+      );
+      t.diagnostic(
+        `${dialect}: ${active.length} of 10 administrators still active; responses ${JSON.stringify(statusCounts(disables))}`,
+      );
     });
   });
 }

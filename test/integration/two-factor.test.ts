@@ -39,11 +39,26 @@ for (const dialect of dialects()) {
       assert.match(page.body, /<img src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="QR code/);
       const secret = secretFromSetupPage(page.body);
       assert.equal(secret.length, 32, '160 bits');
-      assert.match(page.body, new RegExp(`otpauth://totp/Parapet:first%40example\\.com\\?issuer=Parapet&amp;secret=${secret}`));
-      assert.equal((await db.selectFrom('users').select('totp_secret_enc').where('id', '=', user.id).executeTakeFirstOrThrow()).totp_secret_enc, null, 'showing the page writes nothing');
-      assert.equal((await client.post('/account/password', { current_password: 'x', password: 'y', password_confirm: 'y' })).statusCode, 401);
+      assert.match(
+        page.body,
+        new RegExp(`otpauth://totp/Parapet:first%40example\\.com\\?issuer=Parapet&amp;secret=${secret}`),
+      );
+      assert.equal(
+        (await db.selectFrom('users').select('totp_secret_enc').where('id', '=', user.id).executeTakeFirstOrThrow())
+          .totp_secret_enc,
+        null,
+        'showing the page writes nothing',
+      );
+      assert.equal(
+        (await client.post('/account/password', { current_password: 'x', password: 'y', password_confirm: 'y' }))
+          .statusCode,
+        401,
+      );
 
-      const wrong = await client.post('/two-factor/setup', { sealed: /name="sealed" value="([^"]+)"/.exec(page.body)?.[1] ?? '', code: '000000' });
+      const wrong = await client.post('/two-factor/setup', {
+        sealed: /name="sealed" value="([^"]+)"/.exec(page.body)?.[1] ?? '',
+        code: '000000',
+      });
       assert.equal(wrong.statusCode, 400);
       assert.match(wrong.body, /That code is not valid/);
       assert.equal(secretFromSetupPage(wrong.body), secret, 'the same secret is kept after a typo');
@@ -63,8 +78,14 @@ for (const dialect of dialects()) {
       assert.equal(decrypt(createTwoFactorKeys(config).secret, stored.totp_secret_enc, `user:${user.id}`), secret);
       const hashes = await db.selectFrom('recovery_codes').select('code_hash').where('user_id', '=', user.id).execute();
       assert.equal(hashes.length, 10);
-      assert.ok(hashes.every((h) => !codes.some((c) => h.code_hash.includes(c.replace('-', '')))), 'codes are stored hashed');
-      assert.deepEqual((await mailsTo(db, user.email)).map((m) => m.kind), ['two_factor_enabled']);
+      assert.ok(
+        hashes.every((h) => !codes.some((c) => h.code_hash.includes(c.replace('-', '')))),
+        'codes are stored hashed',
+      );
+      assert.deepEqual(
+        (await mailsTo(db, user.email)).map((m) => m.kind),
+        ['two_factor_enabled'],
+      );
       // The secret is never shown again.
       assert.doesNotMatch((await client.get('/account/two-factor')).body, new RegExp(secret));
     });
@@ -100,7 +121,12 @@ for (const dialect of dialects()) {
       assert.match(page.body, /inputmode="numeric"/);
       assert.match(page.body, /autocomplete="one-time-code"/);
 
-      assert.equal((await client.post('/login/two-factor', { code: client.nextCode(user.totpSecret ?? ''), _csrf: null })).statusCode, 403, 'CSRF still applies');
+      assert.equal(
+        (await client.post('/login/two-factor', { code: client.nextCode(user.totpSecret ?? ''), _csrf: null }))
+          .statusCode,
+        403,
+        'CSRF still applies',
+      );
       const wrong = await client.post('/login/two-factor', { code: '123456' });
       assert.equal(wrong.statusCode, 401);
       assert.match(wrong.body, /That code is not valid/);
@@ -145,7 +171,10 @@ for (const dialect of dialects()) {
       const client = new TestClient(app);
       await client.login(user.email, user.password);
       const page = (await client.get('/two-factor/setup')).body;
-      const done = await client.post('/two-factor/setup', { sealed: /name="sealed" value="([^"]+)"/.exec(page)?.[1] ?? '', code: currentTotp(secretFromSetupPage(page), app.clock.now()) });
+      const done = await client.post('/two-factor/setup', {
+        sealed: /name="sealed" value="([^"]+)"/.exec(page)?.[1] ?? '',
+        code: currentTotp(secretFromSetupPage(page), app.clock.now()),
+      });
       const [code] = recoveryCodesFrom(done.body);
       assert.ok(code);
 
@@ -155,7 +184,11 @@ for (const dialect of dialects()) {
       const used = await again.post('/login/two-factor', { code: code.toLowerCase().replace('-', ' ') });
       assert.equal(used.statusCode, 303);
       assert.match((await again.get('/')).body, /You have 9 left/);
-      assert.ok((await mailsTo(db, user.email)).some((m) => m.kind === 'recovery_code_used' && m.text_body.includes('9 unused')));
+      assert.ok(
+        (await mailsTo(db, user.email)).some(
+          (m) => m.kind === 'recovery_code_used' && m.text_body.includes('9 unused'),
+        ),
+      );
 
       const third = new TestClient(app);
       await third.login(user.email, user.password);
@@ -184,19 +217,39 @@ for (const dialect of dialects()) {
       await client.signIn(user);
       const page = await client.get('/account/two-factor');
       assert.match(page.body, /0<\/strong> unused recovery codes/);
-      const bad = await client.post('/account/two-factor/recovery-codes', { current_password: 'wrong password!', code: client.nextCode(user.totpSecret ?? '') });
+      const bad = await client.post('/account/two-factor/recovery-codes', {
+        current_password: 'wrong password!',
+        code: client.nextCode(user.totpSecret ?? ''),
+      });
       assert.equal(bad.statusCode, 400);
-      const ok = await client.post('/account/two-factor/recovery-codes', { current_password: user.password, code: client.nextCode(user.totpSecret ?? '') });
+      const ok = await client.post('/account/two-factor/recovery-codes', {
+        current_password: user.password,
+        code: client.nextCode(user.totpSecret ?? ''),
+      });
       const first = recoveryCodesFrom(ok.body);
       assert.equal(first.length, 10);
       await client.get('/account/two-factor');
-      const second = recoveryCodesFrom((await client.post('/account/two-factor/recovery-codes', { current_password: user.password, code: client.nextCode(user.totpSecret ?? '') })).body);
+      const second = recoveryCodesFrom(
+        (
+          await client.post('/account/two-factor/recovery-codes', {
+            current_password: user.password,
+            code: client.nextCode(user.totpSecret ?? ''),
+          })
+        ).body,
+      );
       assert.equal(second.length, 10);
-      assert.equal((await db.selectFrom('recovery_codes').selectAll().where('user_id', '=', user.id).execute()).length, 10);
+      assert.equal(
+        (await db.selectFrom('recovery_codes').selectAll().where('user_id', '=', user.id).execute()).length,
+        10,
+      );
       const other = new TestClient(app);
       await other.login(user.email, user.password);
       await other.get('/login/two-factor');
-      assert.equal((await other.post('/login/two-factor', { code: first[0] ?? '' })).statusCode, 401, 'old codes are void');
+      assert.equal(
+        (await other.post('/login/two-factor', { code: first[0] ?? '' })).statusCode,
+        401,
+        'old codes are void',
+      );
       assert.equal((await other.post('/login/two-factor', { code: second[0] ?? '' })).statusCode, 303);
     });
 
@@ -208,7 +261,12 @@ for (const dialect of dialects()) {
       const page = await client.get('/account/two-factor/setup');
       const newSecret = secretFromSetupPage(page.body);
       const sealed = /name="sealed" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-      const noOld = await client.post('/account/two-factor/setup', { sealed, current_password: user.password, old_code: '000000', code: currentTotp(newSecret, app.clock.now()) });
+      const noOld = await client.post('/account/two-factor/setup', {
+        sealed,
+        current_password: user.password,
+        old_code: '000000',
+        code: currentTotp(newSecret, app.clock.now()),
+      });
       assert.equal(noOld.statusCode, 400);
       const sealedAgain = /name="sealed" value="([^"]+)"/.exec(noOld.body)?.[1] ?? '';
       const ok = await client.post('/account/two-factor/setup', {
@@ -223,7 +281,10 @@ for (const dialect of dialects()) {
       const oldApp = new TestClient(app);
       await oldApp.login(user.email, user.password);
       await oldApp.get('/login/two-factor');
-      assert.equal((await oldApp.post('/login/two-factor', { code: oldApp.nextCode(user.totpSecret ?? '') })).statusCode, 401);
+      assert.equal(
+        (await oldApp.post('/login/two-factor', { code: oldApp.nextCode(user.totpSecret ?? '') })).statusCode,
+        401,
+      );
       assert.equal((await oldApp.post('/login/two-factor', { code: oldApp.nextCode(newSecret) })).statusCode, 303);
     });
 
@@ -240,14 +301,24 @@ for (const dialect of dialects()) {
       const adminClient = new TestClient(app);
       await adminClient.signIn(admin);
       await adminClient.get('/');
-      assert.equal((await adminClient.post(`/admin/users/${victim.id}/two-factor/reset`, { _csrf: null })).statusCode, 403);
+      assert.equal(
+        (await adminClient.post(`/admin/users/${victim.id}/two-factor/reset`, { _csrf: null })).statusCode,
+        403,
+      );
       assert.equal((await adminClient.post('/admin/users/999999/two-factor/reset')).statusCode, 404);
       assert.equal((await adminClient.post(`/admin/users/${victim.id}/two-factor/reset`)).statusCode, 303);
 
       assert.doesNotMatch((await victimClient.get('/')).body, /You are signed in/);
-      assert.equal((await new TestClient(app).login(victim.email, victim.password)).headers.location, '/two-factor/setup');
+      assert.equal(
+        (await new TestClient(app).login(victim.email, victim.password)).headers.location,
+        '/two-factor/setup',
+      );
       assert.ok((await mailsTo(db, victim.email)).some((m) => m.kind === 'two_factor_reset'));
-      const audit = await db.selectFrom('audit_events').selectAll().where('event', '=', '2fa.reset').executeTakeFirstOrThrow();
+      const audit = await db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('event', '=', '2fa.reset')
+        .executeTakeFirstOrThrow();
       assert.equal(audit.actor_user_id, admin.id);
       assert.equal(audit.target_user_id, victim.id);
     });
@@ -260,12 +331,19 @@ for (const dialect of dialects()) {
       assert.equal((await client.get('/account')).statusCode, 200);
       clock.advance(16 * 60_000);
       assert.equal((await client.get('/account')).headers.location, '/reauth?next=%2Faccount');
-      assert.equal((await client.post('/account/sessions/revoke-others')).headers.location?.startsWith('/reauth'), true);
+      assert.equal(
+        (await client.post('/account/sessions/revoke-others')).headers.location?.startsWith('/reauth'),
+        true,
+      );
       const page = await client.get('/reauth?next=%2Faccount');
       assert.match(page.body, /Confirm it’s you/);
       const bad = await client.post('/reauth', { password: user.password, code: '000000', next: '/account' });
       assert.equal(bad.statusCode, 401);
-      const ok = await client.post('/reauth', { password: user.password, code: client.nextCode(user.totpSecret ?? ''), next: '/account' });
+      const ok = await client.post('/reauth', {
+        password: user.password,
+        code: client.nextCode(user.totpSecret ?? ''),
+        next: '/account',
+      });
       assert.equal(ok.headers.location, '/account');
       assert.equal((await client.get('/account')).statusCode, 200);
     });
@@ -276,7 +354,11 @@ for (const dialect of dialects()) {
       const client = new TestClient(app);
       assert.equal((await client.login(user.email, user.password)).headers.location, '/');
       const enrolled = await createUser(app);
-      assert.equal((await new TestClient(app).login(enrolled.email, enrolled.password)).headers.location, '/login/two-factor', 'an enrolled user still needs the code');
+      assert.equal(
+        (await new TestClient(app).login(enrolled.email, enrolled.password)).headers.location,
+        '/login/two-factor',
+        'an enrolled user still needs the code',
+      );
     });
   });
 }

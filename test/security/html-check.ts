@@ -2,7 +2,25 @@ import assert from 'node:assert/strict';
 
 const TAG = /<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s"'>/=]+(?:="[^"]*")?)*)\s*\/?>/g;
 const ATTR = /([^\s"'>/=]+)(?:="([^"]*)")?/g;
-const FORBIDDEN_TAGS = new Set(['iframe', 'object', 'embed', 'svg', 'math', 'base', 'frame', 'frameset', 'portal', 'applet', 'template', 'noscript', 'isindex', 'keygen', 'marquee', 'video', 'audio']);
+const FORBIDDEN_TAGS = new Set([
+  'iframe',
+  'object',
+  'embed',
+  'svg',
+  'math',
+  'base',
+  'frame',
+  'frameset',
+  'portal',
+  'applet',
+  'template',
+  'noscript',
+  'isindex',
+  'keygen',
+  'marquee',
+  'video',
+  'audio',
+]);
 const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'background', 'data', 'poster']);
 
 function decode(value: string): string {
@@ -23,12 +41,18 @@ export function assertNoInjectedMarkup(html: string, where: string, opts: { emai
   let scripts = 0;
   for (const match of html.matchAll(TAG)) {
     const tag = (match[1] ?? '').toLowerCase();
-    const attrs = [...(match[2] ?? '').matchAll(ATTR)].map((a) => [(a[1] ?? '').toLowerCase(), decode(a[2] ?? '')] as const);
+    const attrs = [...(match[2] ?? '').matchAll(ATTR)].map(
+      (a) => [(a[1] ?? '').toLowerCase(), decode(a[2] ?? '')] as const,
+    );
     assert.ok(!FORBIDDEN_TAGS.has(tag), `${where}: <${tag}> in ${match[0].slice(0, 120)}`);
     if (tag === 'script') {
       scripts += 1;
       const src = attrs.find(([name]) => name === 'src')?.[1] ?? '';
-      assert.match(src, /^\/assets\/js\/app\.[0-9a-f]{12}\.js$/, `${where}: foreign or inline script ${match[0].slice(0, 120)}`);
+      assert.match(
+        src,
+        /^\/assets\/js\/app\.[0-9a-f]{12}\.js$/,
+        `${where}: foreign or inline script ${match[0].slice(0, 120)}`,
+      );
     }
     if (tag === 'meta') {
       assert.ok(!attrs.some(([name]) => name === 'http-equiv'), `${where}: meta http-equiv`);
@@ -39,8 +63,14 @@ export function assertNoInjectedMarkup(html: string, where: string, opts: { emai
         assert.notEqual(name, 'style', `${where}: style attribute from content`);
       }
       if (URL_ATTRS.has(name)) {
-        const v = [...value].filter((c) => c.charCodeAt(0) > 0x20).join('').toLowerCase();
-        assert.ok(!v.startsWith('javascript:') && !v.startsWith('vbscript:') && !v.startsWith('data:text/html'), `${where}: dangerous URL ${name}=${value.slice(0, 80)}`);
+        const v = [...value]
+          .filter((c) => c.charCodeAt(0) > 0x20)
+          .join('')
+          .toLowerCase();
+        assert.ok(
+          !v.startsWith('javascript:') && !v.startsWith('vbscript:') && !v.startsWith('data:text/html'),
+          `${where}: dangerous URL ${name}=${value.slice(0, 80)}`,
+        );
       }
     }
   }

@@ -22,21 +22,89 @@ function prng(seed: number) {
   };
 }
 
-const SNIPPETS = ["'", '"', '<script>', '%00', '\u0000', '\uFFFF', '\uD800', '😀', '‮', 'é', '\r\n', '../', '%', '_', '\\', '{{', '${', '; DROP TABLE users;', 'null', 'undefined', 'NaN', '-1', '0', '99999999999999999999', '1e309', '[]', '{}'];
-const FIELDS = ['_csrf', 'email', 'password', 'password_confirm', 'current_password', 'subject', 'message', 'priority', 'category', 'client_email', 'internal', 'assignee', 'token', 'code', 'old_code', 'sealed', 'next', 'name', 'role', 'tickets', 'ip', 'attachments'];
+const SNIPPETS = [
+  "'",
+  '"',
+  '<script>',
+  '%00',
+  '\u0000',
+  '\uFFFF',
+  '\uD800',
+  '😀',
+  '‮',
+  'é',
+  '\r\n',
+  '../',
+  '%',
+  '_',
+  '\\',
+  '{{',
+  '${',
+  '; DROP TABLE users;',
+  'null',
+  'undefined',
+  'NaN',
+  '-1',
+  '0',
+  '99999999999999999999',
+  '1e309',
+  '[]',
+  '{}',
+];
+const FIELDS = [
+  '_csrf',
+  'email',
+  'password',
+  'password_confirm',
+  'current_password',
+  'subject',
+  'message',
+  'priority',
+  'category',
+  'client_email',
+  'internal',
+  'assignee',
+  'token',
+  'code',
+  'old_code',
+  'sealed',
+  'next',
+  'name',
+  'role',
+  'tickets',
+  'ip',
+  'attachments',
+];
 
 /** Invariants that a half-written change would break. */
 async function assertConsistent(app: FastifyInstance) {
   const orphanTickets = await app.db
     .selectFrom('tickets as t')
     .select('t.id')
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('ticket_messages as m').select('m.id').whereRef('m.ticket_id', '=', 't.id').where('m.kind', '=', 'message'))))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('ticket_messages as m')
+            .select('m.id')
+            .whereRef('m.ticket_id', '=', 't.id')
+            .where('m.kind', '=', 'message'),
+        ),
+      ),
+    )
     .execute();
   assert.deepEqual(orphanTickets, [], 'every ticket has its first message');
   const counts = await app.db
     .selectFrom('tickets as t')
     .select(['t.id', 't.message_count'])
-    .select((eb) => eb.selectFrom('ticket_messages as m').select(eb.fn.countAll<number>().as('n')).whereRef('m.ticket_id', '=', 't.id').where('m.kind', '=', 'message').as('actual'))
+    .select((eb) =>
+      eb
+        .selectFrom('ticket_messages as m')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('m.ticket_id', '=', 't.id')
+        .where('m.kind', '=', 'message')
+        .as('actual'),
+    )
     .execute();
   for (const row of counts) {
     assert.equal(Number(row.actual), row.message_count, `ticket ${row.id} message_count`);
@@ -44,7 +112,13 @@ async function assertConsistent(app: FastifyInstance) {
   const blobless = await app.db
     .selectFrom('attachments as a')
     .select('a.id')
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('attachment_blobs as b').select('b.attachment_id').whereRef('b.attachment_id', '=', 'a.id'))))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('attachment_blobs as b').select('b.attachment_id').whereRef('b.attachment_id', '=', 'a.id'),
+        ),
+      ),
+    )
     .execute();
   assert.deepEqual(blobless, [], 'every attachment has its bytes');
 }
@@ -58,11 +132,21 @@ for (const dialect of dialects()) {
       await client.signIn(user);
       await client.get('/tickets/new');
       const token = client.csrfToken();
-      const form = (body: string | Buffer, type = 'application/x-www-form-urlencoded') => client.request({ method: 'POST', url: '/tickets', payload: body, headers: { 'content-type': type } });
+      const form = (body: string | Buffer, type = 'application/x-www-form-urlencoded') =>
+        client.request({ method: 'POST', url: '/tickets', payload: body, headers: { 'content-type': type } });
       const cases: Array<[string, Promise<{ statusCode: number }>]> = [
         ['2 MiB body', form(`_csrf=${token}&subject=x&message=${'a'.repeat(2 * 1024 * 1024)}`)],
         ['huge field', form(`_csrf=${token}&subject=${'s'.repeat(5000)}&message=m&priority=normal`)],
-        ['invalid UTF-8', form(Buffer.concat([Buffer.from(`_csrf=${token}&subject=`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('&message=m&priority=normal')]))],
+        [
+          'invalid UTF-8',
+          form(
+            Buffer.concat([
+              Buffer.from(`_csrf=${token}&subject=`),
+              Buffer.from([0xc3, 0x28, 0xff]),
+              Buffer.from('&message=m&priority=normal'),
+            ]),
+          ),
+        ],
         ['bad percent-encoding', form(`_csrf=${token}&subject=%E0%A4%A&message=%ZZ&priority=normal`)],
         ['duplicated parameter', form(`_csrf=${token}&subject=a&subject=b&message=m&priority=normal`)],
         ['nested parameter', form(`_csrf=${token}&subject[x]=a&message[y][z]=m&priority=normal`)],
@@ -70,17 +154,36 @@ for (const dialect of dialects()) {
         ['xml', form('<a/>', 'application/xml')],
         ['broken JSON', form('{"subject":', 'application/json')],
         ['JSON array', form('[1,2,3]', 'application/json')],
-        ['JSON with objects', form(JSON.stringify({ _csrf: token, subject: { $ne: 1 }, message: ['m'], priority: 'normal' }), 'application/json')],
+        [
+          'JSON with objects',
+          form(
+            JSON.stringify({ _csrf: token, subject: { $ne: 1 }, message: ['m'], priority: 'normal' }),
+            'application/json',
+          ),
+        ],
         ['multipart without boundary', form('--x\r\n', 'multipart/form-data')],
-        ['truncated multipart', form(`--b\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--b\r\nContent-Disposition: form-data; name="subject"\r\n\r\nx`, 'multipart/form-data; boundary=b')],
+        [
+          'truncated multipart',
+          form(
+            `--b\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--b\r\nContent-Disposition: form-data; name="subject"\r\n\r\nx`,
+            'multipart/form-data; boundary=b',
+          ),
+        ],
       ];
       for (const [name, pending] of cases) {
         const res = await pending;
         assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${name}: ${res.statusCode}`);
       }
       // A multipart form with an oversized file.
-      const big = multipartBody({ _csrf: token, subject: 's', message: 'm', priority: 'normal' }, [{ name: 'big.png', data: Buffer.concat([PNG, Buffer.alloc(11 * 1024 * 1024)]) }]);
-      const res = await client.request({ method: 'POST', url: '/tickets', payload: big.payload, headers: { 'content-type': big.contentType } });
+      const big = multipartBody({ _csrf: token, subject: 's', message: 'm', priority: 'normal' }, [
+        { name: 'big.png', data: Buffer.concat([PNG, Buffer.alloc(11 * 1024 * 1024)]) },
+      ]);
+      const res = await client.request({
+        method: 'POST',
+        url: '/tickets',
+        payload: big.payload,
+        headers: { 'content-type': big.contentType },
+      });
       assert.ok(res.statusCode === 413 || res.statusCode === 400, `oversized file: ${res.statusCode}`);
       assert.equal((await app.db.selectFrom('tickets').selectAll().execute()).length, 0, 'nothing was saved');
     });
@@ -126,7 +229,11 @@ for (const dialect of dialects()) {
           return String(Math.floor(rand() * 1e6));
         }
         const length = Math.floor(rand() * 80);
-        return Array.from({ length }, () => (rand() < 0.9 ? String.fromCharCode(32 + Math.floor(rand() * 95)) : String.fromCodePoint(Math.floor(rand() * 0x2ffff)))).join('');
+        return Array.from({ length }, () =>
+          rand() < 0.9
+            ? String.fromCharCode(32 + Math.floor(rand() * 95))
+            : String.fromCodePoint(Math.floor(rand() * 0x2ffff)),
+        ).join('');
       };
 
       const adminUser = await createUser(app, { role: 'administrator' });
@@ -145,31 +252,65 @@ for (const dialect of dialects()) {
       let served = 0;
       for (let i = 0; i < runs; i++) {
         const route = pick(posts);
-        const caller = route.access === 'public' ? anonymous : route.access === 'administrator' || route.access === 'staff' ? admin : owner;
+        const caller =
+          route.access === 'public'
+            ? anonymous
+            : route.access === 'administrator' || route.access === 'staff'
+              ? admin
+              : owner;
         const url = route.url
-          .replace(':id', String(rand() < 0.7 ? (route.url.startsWith('/admin') ? ownerUser.id : ticket) : Math.floor(rand() * 1e9) - 1000))
+          .replace(
+            ':id',
+            String(
+              rand() < 0.7 ? (route.url.startsWith('/admin') ? ownerUser.id : ticket) : Math.floor(rand() * 1e9) - 1000,
+            ),
+          )
           .replace(':attachmentId', '1')
           .replace(':ref', value().slice(0, 30) || 'x');
         const fields: Record<string, string> = {};
         for (let f = 0, n = 1 + Math.floor(rand() * 6); f < n; f++) {
-          const name = rand() < 0.9 ? pick(FIELDS) : rand() < 0.5 ? `${pick(FIELDS)}[${pick(FIELDS)}]` : value().slice(0, 20);
+          const name =
+            rand() < 0.9 ? pick(FIELDS) : rand() < 0.5 ? `${pick(FIELDS)}[${pick(FIELDS)}]` : value().slice(0, 20);
           fields[name] = value();
         }
         fields._csrf = rand() < 0.9 ? (caller.lastToken ?? '') : value();
         let res;
         const mode = rand();
         if (mode < 0.75) {
-          const body = new URLSearchParams(fields).toString() + (rand() < 0.2 ? `&${pick(FIELDS)}=${encodeURIComponent(value().toWellFormed())}&${pick(FIELDS)}=%` : '');
-          res = await caller.request({ method: 'POST', url, payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+          const body =
+            new URLSearchParams(fields).toString() +
+            (rand() < 0.2 ? `&${pick(FIELDS)}=${encodeURIComponent(value().toWellFormed())}&${pick(FIELDS)}=%` : '');
+          res = await caller.request({
+            method: 'POST',
+            url,
+            payload: body,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          });
         } else if (mode < 0.9) {
-          const files = rand() < 0.5 ? [{ name: value().slice(0, 40) || 'f', data: rand() < 0.5 ? PNG : Buffer.from(value()) }] : [];
+          const files =
+            rand() < 0.5
+              ? [{ name: value().slice(0, 40) || 'f', data: rand() < 0.5 ? PNG : Buffer.from(value()) }]
+              : [];
           // As a browser sends the forms: the token is the first part (a later one is refused unread).
           const body = multipartBody({ _csrf: fields._csrf, ...fields }, files);
-          res = await caller.request({ method: 'POST', url, payload: body.payload, headers: { 'content-type': body.contentType } });
+          res = await caller.request({
+            method: 'POST',
+            url,
+            payload: body.payload,
+            headers: { 'content-type': body.contentType },
+          });
         } else {
-          res = await caller.request({ method: 'POST', url, payload: JSON.stringify(rand() < 0.5 ? fields : [fields, value()]), headers: { 'content-type': 'application/json' } });
+          res = await caller.request({
+            method: 'POST',
+            url,
+            payload: JSON.stringify(rand() < 0.5 ? fields : [fields, value()]),
+            headers: { 'content-type': 'application/json' },
+          });
         }
-        assert.ok(res.statusCode < 500, `seed ${seed} run ${i}: POST ${url} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+        assert.ok(
+          res.statusCode < 500,
+          `seed ${seed} run ${i}: POST ${url} → ${res.statusCode} ${res.body.slice(0, 200)}`,
+        );
         served += 1;
         if (res.statusCode === 303 || res.statusCode === 200) {
           await caller.get('/');

@@ -39,7 +39,20 @@ const PUBLIC_ROUTES = [
   'POST /unlock/:token',
 ].sort();
 
-const TABLES = ['users', 'sessions', 'failed_logins', 'audit_events', 'user_tokens', 'mail_outbox', 'rate_limits', 'recovery_codes', 'tickets', 'ticket_messages', 'attachments', 'login_throttles'];
+const TABLES = [
+  'users',
+  'sessions',
+  'failed_logins',
+  'audit_events',
+  'user_tokens',
+  'mail_outbox',
+  'rate_limits',
+  'recovery_codes',
+  'tickets',
+  'ticket_messages',
+  'attachments',
+  'login_throttles',
+];
 
 /** Every row of every table, except sessions' last-seen time (bookkeeping that reading pages may touch). */
 async function snapshot(app: FastifyInstance): Promise<string> {
@@ -51,7 +64,10 @@ async function snapshot(app: FastifyInstance): Promise<string> {
       return table === 'sessions' ? rest : r;
     });
   }
-  const blobs = await app.db.selectFrom('attachment_blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const blobs = await app.db
+    .selectFrom('attachment_blobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   out.attachment_blobs = [Number(blobs.n)];
   return JSON.stringify(out);
 }
@@ -90,7 +106,8 @@ async function world(t: Parameters<typeof buildTestApp>[0], dialect: 'sqlite' | 
   // A second session of the owner, so the account page offers a revocable session reference.
   const ownerPhone = new TestClient(app);
   await ownerPhone.signIn(owner.user);
-  const ownerSessionRef = /\/account\/sessions\/([A-Za-z0-9_-]{22})\/revoke/.exec((await owner.client.get('/account')).body)?.[1] ?? '';
+  const ownerSessionRef =
+    /\/account\/sessions\/([A-Za-z0-9_-]{22})\/revoke/.exec((await owner.client.get('/account')).body)?.[1] ?? '';
   assert.ok(ownerSessionRef && attachment);
 
   const unverifiedUser = await createUser(app, { verified: false, twoFactor: false });
@@ -102,7 +119,17 @@ async function world(t: Parameters<typeof buildTestApp>[0], dialect: 'sqlite' | 
   const enrolUser = await createUser(app, { twoFactor: false });
   const enrol = new TestClient(app);
   await enrol.login(enrolUser.email, enrolUser.password);
-  return { app, admin: admin.client, agent: agent.client, owner: owner.client, other: other.client, unverified, mfa, enrol, ids: { ticket, attachment, user: owner.user.id, ownerSessionRef } };
+  return {
+    app,
+    admin: admin.client,
+    agent: agent.client,
+    owner: owner.client,
+    other: other.client,
+    unverified,
+    mfa,
+    enrol,
+    ids: { ticket, attachment, user: owner.user.id, ownerSessionRef },
+  };
 }
 
 function fill(w: World, url: string): string {
@@ -142,7 +169,11 @@ for (const dialect of dialects()) {
         .sort();
       assert.deepEqual(publicRoutes, PUBLIC_ROUTES);
       assert.ok(routes(app).length > 50);
-      assert.throws(() => app.post('/planted', async () => 'unguarded'), /declares no config\.access policy/, 'a route without a policy cannot be added');
+      assert.throws(
+        () => app.post('/planted', async () => 'unguarded'),
+        /declares no config\.access policy/,
+        'a route without a policy cannot be added',
+      );
     });
 
     test('every non-public route refuses an anonymous caller', async (t) => {
@@ -153,7 +184,10 @@ for (const dialect of dialects()) {
       for (const route of routes(app).filter((r) => r.access !== 'public')) {
         const url = fill(w, route.url);
         const res = route.method === 'GET' ? await anonymous.get(url) : await anonymous.post(url, {});
-        const ok = route.method === 'GET' ? res.statusCode === 303 && String(res.headers.location).startsWith('/login') : res.statusCode === 401;
+        const ok =
+          route.method === 'GET'
+            ? res.statusCode === 303 && String(res.headers.location).startsWith('/login')
+            : res.statusCode === 401;
         assert.ok(ok, `${route.method} ${route.url} answered ${res.statusCode} ${String(res.headers.location ?? '')}`);
       }
     });
@@ -162,11 +196,27 @@ for (const dialect of dialects()) {
       const w = await world(t, dialect);
       for (const route of routes(w.app).filter((r) => r.method !== 'GET')) {
         const caller = rightfulCaller(w, route);
-        await caller.get(route.access === 'mfa' ? '/login/two-factor' : route.access === 'mfa-enrol' ? '/two-factor/setup' : route.access === 'unverified' ? '/verify-email/pending' : '/');
+        await caller.get(
+          route.access === 'mfa'
+            ? '/login/two-factor'
+            : route.access === 'mfa-enrol'
+              ? '/two-factor/setup'
+              : route.access === 'unverified'
+                ? '/verify-email/pending'
+                : '/',
+        );
         const url = fill(w, route.url);
         const before = await snapshot(w.app);
         for (const token of [null, 'forged-token', caller.csrfToken().slice(0, -3) + 'abc']) {
-          const res = await caller.post(url, { _csrf: token, message: 'csrf probe', email: 'probe@example.com', password: 'probe password 123', tickets: 'delete', ip: '127.0.0.1', code: '123456' });
+          const res = await caller.post(url, {
+            _csrf: token,
+            message: 'csrf probe',
+            email: 'probe@example.com',
+            password: 'probe password 123',
+            tickets: 'delete',
+            ip: '127.0.0.1',
+            code: '123456',
+          });
           assert.equal(res.statusCode, 403, `${route.method} ${route.url} with token ${String(token)}`);
         }
         assert.equal(await snapshot(w.app), before, `${route.method} ${route.url} changed the database`);
@@ -184,7 +234,16 @@ for (const dialect of dialects()) {
           continue;
         }
         const url = fill(w, route.url);
-        const res = route.method === 'GET' ? await w.other.get(url) : await w.other.post(url, { message: 'idor probe', tickets: 'delete', email: 'x@example.com', role: 'administrator', ip: '127.0.0.1' });
+        const res =
+          route.method === 'GET'
+            ? await w.other.get(url)
+            : await w.other.post(url, {
+                message: 'idor probe',
+                tickets: 'delete',
+                email: 'x@example.com',
+                role: 'administrator',
+                ip: '127.0.0.1',
+              });
         assert.equal(res.statusCode, 404, `${route.method} ${route.url} as another client: ${res.statusCode}`);
         assert.doesNotMatch(res.body, /Owner ticket/);
         if (route.method !== 'GET') {

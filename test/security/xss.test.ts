@@ -9,13 +9,27 @@ import { openTicket } from '../helpers/tickets.ts';
 import { assertNoInjectedMarkup } from './html-check.ts';
 import { XSS_PAYLOADS } from './xss-payloads.ts';
 
-const SQL_PROBES = ["' OR 1=1 --", '"; DROP TABLE users; --', "') OR ('a'='a", '%', '_', '\\', "1' UNION SELECT password_hash FROM users --", '1; SELECT pg_sleep(5)', "' AND 1=(SELECT COUNT(*) FROM sqlite_master) --"];
+const SQL_PROBES = [
+  "' OR 1=1 --",
+  '"; DROP TABLE users; --',
+  "') OR ('a'='a",
+  '%',
+  '_',
+  '\\',
+  "1' UNION SELECT password_hash FROM users --",
+  '1; SELECT pg_sleep(5)',
+  "' AND 1=(SELECT COUNT(*) FROM sqlite_master) --",
+];
 
 for (const dialect of dialects()) {
   describe(`escaping and injection [${dialect}]`, () => {
     test(`${XSS_PAYLOADS.length} XSS payloads in every user-controlled field are rendered inert on every page and in every email`, async (t) => {
       // One client opens a ticket per payload and every email is checked: the hourly quotas (quotas.test.ts) are raised.
-      const { app, db } = await buildTestApp(t, dialect, { TICKETS_PER_HOUR: '1000', MESSAGES_PER_HOUR: '1000', STAFF_NOTIFICATIONS_PER_HOUR: '1000' });
+      const { app, db } = await buildTestApp(t, dialect, {
+        TICKETS_PER_HOUR: '1000',
+        MESSAGES_PER_HOUR: '1000',
+        STAFF_NOTIFICATIONS_PER_HOUR: '1000',
+      });
       const adminUser = await createUser(app, { role: 'administrator' });
       const clientUser = await createUser(app, { email: 'xss.client@example.com' });
       const admin = new TestClient(app, { remoteAddress: '10.9.9.9' });
@@ -32,12 +46,18 @@ for (const dialect of dialects()) {
 
       for (const [i, payload] of XSS_PAYLOADS.entries()) {
         const id = await openTicket(client, { subject: payload.slice(0, 200), message: payload });
-        await postMultipart(client, `/tickets/${id}/messages`, { message: `${payload} again` }, [{ name: `${payload.slice(0, 100)}.png`, data: PNG }]);
+        await postMultipart(client, `/tickets/${id}/messages`, { message: `${payload} again` }, [
+          { name: `${payload.slice(0, 100)}.png`, data: PNG },
+        ]);
         await admin.get(`/tickets/${id}`);
         await admin.post(`/tickets/${id}/messages`, { message: payload, internal: i % 2 === 0 ? '1' : '' });
         if (i % 10 === 0) {
           await admin.get(`/admin/users/${clientUser.id}`);
-          await admin.post(`/admin/users/${clientUser.id}`, { email: clientUser.email, name: payload.slice(0, 200), role: 'client' });
+          await admin.post(`/admin/users/${clientUser.id}`, {
+            email: clientUser.email,
+            name: payload.slice(0, 200),
+            role: 'client',
+          });
           await check(admin, `/admin/users/${clientUser.id}`);
           await check(admin, `/tickets/${id}`);
         }
@@ -46,7 +66,10 @@ for (const dialect of dialects()) {
           await check(client, `/tickets?q=${encodeURIComponent(payload)}`);
           await check(admin, `/tickets?q=${encodeURIComponent(payload)}`);
           // Reflected in the login form's email field after a failure.
-          const login = await new TestClient(app, { remoteAddress: `10.1.${i}.1` }).login(payload.slice(0, 254), 'wrong password xss');
+          const login = await new TestClient(app, { remoteAddress: `10.1.${i}.1` }).login(
+            payload.slice(0, 254),
+            'wrong password xss',
+          );
           assertNoInjectedMarkup(login.body, `login as ${payload}`);
         }
       }
@@ -77,25 +100,54 @@ for (const dialect of dialects()) {
       const usersBefore = await db.selectFrom('users').select(['id', 'email', 'role']).orderBy('id').execute();
       for (const probe of SQL_PROBES) {
         const q = encodeURIComponent(probe);
-        for (const url of [`/tickets?q=${q}`, `/tickets?category=${q}`, `/admin/users?q=${q}`, `/admin/audit?user=${q}`, `/login?next=${q}`, `/verify-email?token=${q}`, `/reset-password?token=${q}`]) {
+        for (const url of [
+          `/tickets?q=${q}`,
+          `/tickets?category=${q}`,
+          `/admin/users?q=${q}`,
+          `/admin/audit?user=${q}`,
+          `/login?next=${q}`,
+          `/verify-email?token=${q}`,
+          `/reset-password?token=${q}`,
+        ]) {
           const who = url.startsWith('/admin') || url.includes('category') ? admin : client;
           const res = await who.get(url);
           assert.ok(res.statusCode < 500, `${url}: ${res.statusCode}`);
         }
         const search = await client.get(`/tickets?q=${q}`);
         assert.doesNotMatch(search.body, /baseline ticket/, `search ${probe} does not widen the result`);
-        const login = await new TestClient(app, { remoteAddress: '10.2.0.1' }).login(probe.includes('@') ? probe : `${probe}@example.com`, probe);
-        assert.ok(login.statusCode === 401 || login.statusCode === 400 || login.statusCode === 429, `login ${probe}: ${login.statusCode}`);
+        const login = await new TestClient(app, { remoteAddress: '10.2.0.1' }).login(
+          probe.includes('@') ? probe : `${probe}@example.com`,
+          probe,
+        );
+        assert.ok(
+          login.statusCode === 401 || login.statusCode === 400 || login.statusCode === 429,
+          `login ${probe}: ${login.statusCode}`,
+        );
         await client.get(`/tickets/${id}`);
         assert.equal((await client.post(`/tickets/${id}/messages`, { message: probe })).statusCode, 303);
         await client.get('/tickets/new');
-        assert.equal((await client.post('/tickets', { subject: probe, message: probe, priority: 'normal' })).statusCode, 303);
+        assert.equal(
+          (await client.post('/tickets', { subject: probe, message: probe, priority: 'normal' })).statusCode,
+          303,
+        );
         await client.get('/forgot-password');
         assert.ok((await client.post('/forgot-password', { email: probe })).statusCode < 500);
       }
-      assert.deepEqual(await db.selectFrom('users').select(['id', 'email', 'role']).orderBy('id').execute(), usersBefore);
-      const stored = await db.selectFrom('ticket_messages').select('body').where('ticket_id', '=', id).where('kind', '=', 'message').execute();
-      assert.deepEqual(stored.slice(1).map((r) => r.body), SQL_PROBES, 'stored exactly as typed');
+      assert.deepEqual(
+        await db.selectFrom('users').select(['id', 'email', 'role']).orderBy('id').execute(),
+        usersBefore,
+      );
+      const stored = await db
+        .selectFrom('ticket_messages')
+        .select('body')
+        .where('ticket_id', '=', id)
+        .where('kind', '=', 'message')
+        .execute();
+      assert.deepEqual(
+        stored.slice(1).map((r) => r.body),
+        SQL_PROBES,
+        'stored exactly as typed',
+      );
     });
   });
 }

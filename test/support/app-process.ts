@@ -25,7 +25,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** The DATABASE_URL a server process needs for a test database (PostgreSQL: with its schema on the search path). */
-export function databaseUrlOf(database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string | undefined }): string {
+export function databaseUrlOf(
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string | undefined },
+): string {
   if (database.kind === 'sqlite') {
     return `sqlite:${database.file}`;
   }
@@ -106,7 +108,10 @@ const WORKER_LISTENING = /"worker":\d+,"pid":\d+,"msg":"worker is listening"/g;
  */
 export function spawnApp(opts: AppProcessOptions & { port: number }): SpawnedApp {
   const entry = opts.entry ?? 'source';
-  const args = opts.args ?? [...(opts.nodeArgs ?? []), ...(entry === 'source' ? ['--import', TSX, SERVER_SOURCE] : [SERVER_DIST])];
+  const args = opts.args ?? [
+    ...(opts.nodeArgs ?? []),
+    ...(entry === 'source' ? ['--import', TSX, SERVER_SOURCE] : [SERVER_DIST]),
+  ];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     ...(entry === 'source' ? { TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') } : {}),
@@ -178,7 +183,9 @@ export function spawnApp(opts: AppProcessOptions & { port: number }): SpawnedApp
         }
         if (gone || performance.now() > giveUpAt) {
           child.kill('SIGKILL');
-          throw new Error(`the app ${gone ? `exited (code ${child.exitCode}, signal ${child.signalCode})` : `was not ready within ${timeoutMs} ms`}: ${described()}`);
+          throw new Error(
+            `the app ${gone ? `exited (code ${child.exitCode}, signal ${child.signalCode})` : `was not ready within ${timeoutMs} ms`}: ${described()}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }

@@ -51,9 +51,25 @@ function errorCode(error: unknown): string {
  * One HTTP request, its body written at once or, with `hold`, with `Expect: 100-continue`: once the server has read
  * the headers (and started the request) half the body, and the rest when `hold` resolves.
  */
-function send(base: URL, agent: http.Agent | false, cookie: string, spec: LoadRequest, timeoutMs: number, hold?: { release: Promise<void>; inFlight(): void }): Promise<Outcome> {
+function send(
+  base: URL,
+  agent: http.Agent | false,
+  cookie: string,
+  spec: LoadRequest,
+  timeoutMs: number,
+  hold?: { release: Promise<void>; inFlight(): void },
+): Promise<Outcome> {
   return new Promise((resolve) => {
-    const outcome: Outcome = { kind: spec.kind, start: performance.now(), sent: null, end: 0, status: null, complete: false, close: false, reused: false };
+    const outcome: Outcome = {
+      kind: spec.kind,
+      start: performance.now(),
+      sent: null,
+      end: 0,
+      status: null,
+      complete: false,
+      close: false,
+      reused: false,
+    };
     if (spec.replyId) {
       outcome.replyId = spec.replyId;
     }
@@ -80,7 +96,15 @@ function send(base: URL, agent: http.Agent | false, cookie: string, spec: LoadRe
         headers.expect = '100-continue';
       }
     }
-    const req = http.request({ host: base.hostname, port: base.port, path: spec.path, method: spec.method, headers, agent, timeout: timeoutMs });
+    const req = http.request({
+      host: base.hostname,
+      port: base.port,
+      path: spec.path,
+      method: spec.method,
+      headers,
+      agent,
+      timeout: timeoutMs,
+    });
     req.on('finish', () => {
       outcome.sent = performance.now();
       outcome.reused = req.reusedSocket;
@@ -129,7 +153,15 @@ export class LoadGenerator {
   private loops: Promise<void>[] = [];
   private counter = 0;
 
-  constructor(private readonly opts: { url: string; connections: number; cookie: string; next: (n: number) => LoadRequest; timeoutMs?: number }) {
+  constructor(
+    private readonly opts: {
+      url: string;
+      connections: number;
+      cookie: string;
+      next: (n: number) => LoadRequest;
+      timeoutMs?: number;
+    },
+  ) {
     this.base = new URL(opts.url);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections });
   }
@@ -149,7 +181,13 @@ export class LoadGenerator {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      const outcome = await send(this.base, this.agent, this.opts.cookie, this.opts.next(this.counter++), this.opts.timeoutMs ?? 30_000);
+      const outcome = await send(
+        this.base,
+        this.agent,
+        this.opts.cookie,
+        this.opts.next(this.counter++),
+        this.opts.timeoutMs ?? 30_000,
+      );
       this.outcomes.push(outcome);
       if (outcome.status === null) {
         // Refused or reset (the app is stopping or gone): do not spin.
@@ -165,13 +203,22 @@ export class LoadGenerator {
  * keep-alive connection, which stays open after the answer, as a browser's does, until `close()` (or until the server
  * closes it).
  */
-export function startSlowRequest(url: string, cookie: string, spec: LoadRequest): { outcome: Promise<Outcome>; inFlight: Promise<void>; release(): void; close(): void } {
+export function startSlowRequest(
+  url: string,
+  cookie: string,
+  spec: LoadRequest,
+): { outcome: Promise<Outcome>; inFlight: Promise<void>; release(): void; close(): void } {
   let release = () => {};
   let inFlight = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
   const started = new Promise<void>((resolve) => (inFlight = resolve));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  return { outcome: send(new URL(url), agent, cookie, spec, 60_000, { release: released, inFlight }), inFlight: started, release, close: () => agent.destroy() };
+  return {
+    outcome: send(new URL(url), agent, cookie, spec, 60_000, { release: released, inFlight }),
+    inFlight: started,
+    release,
+    close: () => agent.destroy(),
+  };
 }
 
 /** Waits until the server has stopped listening (a connection is refused); false after `timeoutMs`. */
@@ -296,8 +343,19 @@ export class ReadyzMonitor {
     this.done = (async () => {
       while (this.running) {
         const started = performance.now();
-        const outcome = await send(new URL(this.url), this.agent, '', { kind: 'readyz', method: 'GET', path: '/readyz' }, 5_000);
-        this.samples.push({ at: started, ms: round(outcome.end - started), status: outcome.status, ...(outcome.error ? { error: outcome.error } : {}) });
+        const outcome = await send(
+          new URL(this.url),
+          this.agent,
+          '',
+          { kind: 'readyz', method: 'GET', path: '/readyz' },
+          5_000,
+        );
+        this.samples.push({
+          at: started,
+          ms: round(outcome.end - started),
+          status: outcome.status,
+          ...(outcome.error ? { error: outcome.error } : {}),
+        });
         await delay(Math.max(0, this.everyMs - (performance.now() - started)));
       }
     })();
@@ -328,7 +386,16 @@ export interface Tally {
 }
 
 export function tally(outcomes: Outcome[]): Tally {
-  const result: Tally = { requests: 0, ok: 0, statusCodes: {}, fiveXx: 0, errors: {}, incomplete: 0, byKind: {}, latencyMs: { p50: 0, p99: 0, max: 0 } };
+  const result: Tally = {
+    requests: 0,
+    ok: 0,
+    statusCodes: {},
+    fiveXx: 0,
+    errors: {},
+    incomplete: 0,
+    byKind: {},
+    latencyMs: { p50: 0, p99: 0, max: 0 },
+  };
   const latencies: number[] = [];
   for (const o of outcomes) {
     result.requests++;
@@ -351,14 +418,17 @@ export function tally(outcomes: Outcome[]): Tally {
     }
   }
   latencies.sort((a, b) => a - b);
-  const at = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(p * latencies.length) - 1))] ?? 0);
+  const at = (p: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(p * latencies.length) - 1))] ?? 0);
   result.latencyMs = { p50: at(0.5), p99: at(0.99), max: round(latencies.at(-1) ?? 0) };
   return result;
 }
 
 /** A reply counts as acknowledged when the app answered 303 back to the ticket, with the whole response. */
 export function acknowledgedReplies(outcomes: Outcome[]): string[] {
-  return outcomes.filter((o) => o.replyId && o.status === 303 && o.complete && /^\/tickets\/\d+$/.test(o.location ?? '')).map((o) => o.replyId as string);
+  return outcomes
+    .filter((o) => o.replyId && o.status === 303 && o.complete && /^\/tickets\/\d+$/.test(o.location ?? ''))
+    .map((o) => o.replyId as string);
 }
 
 export interface ShutdownReport {
@@ -385,7 +455,8 @@ export interface ShutdownReport {
 }
 
 export function classifyShutdown(outcomes: Outcome[], signalAt: number, stored: Set<string>): ShutdownReport {
-  const isBefore = (o: Outcome) => (o.inFlightAt !== undefined ? o.inFlightAt < signalAt : o.sent !== null && o.sent < signalAt);
+  const isBefore = (o: Outcome) =>
+    o.inFlightAt !== undefined ? o.inFlightAt < signalAt : o.sent !== null && o.sent < signalAt;
   const before = outcomes.filter(isBefore);
   const after = outcomes.filter((o) => !isBefore(o));
   const noResponse = before.filter((o) => o.status === null || (o.status < 500 && !o.complete));
@@ -397,7 +468,10 @@ export function classifyShutdown(outcomes: Outcome[], signalAt: number, stored: 
     other5xx: before.filter((o) => o.status !== null && o.status >= 500 && o.status !== 503).length,
     noResponse: noResponse.length,
     noResponseOnOpenConnection: noResponse.filter((o) => o.reused).length,
-    noResponseErrors: noResponse.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.error ?? '?']: (acc[o.error ?? '?'] ?? 0) + 1 }), {}),
+    noResponseErrors: noResponse.reduce<Record<string, number>>(
+      (acc, o) => ({ ...acc, [o.error ?? '?']: (acc[o.error ?? '?'] ?? 0) + 1 }),
+      {},
+    ),
     cutAfterProcessing: noResponse.filter((o) => o.replyId && stored.has(o.replyId)).length,
     after: { requests: afterTally.requests, statusCodes: afterTally.statusCodes, errors: afterTally.errors },
   };
@@ -415,7 +489,13 @@ export function replyRequest(ticketId: number, csrf: string, replyId: string, ki
 }
 
 /** The steady mix: 40% ticket list (pages 1–4), 30% ticket pages, 30% replies. */
-export function mixedRequests(opts: { runId: string; csrf: string; pageIds: number[]; replyIds: number[]; search?: string }): (n: number) => LoadRequest {
+export function mixedRequests(opts: {
+  runId: string;
+  csrf: string;
+  pageIds: number[];
+  replyIds: number[];
+  search?: string;
+}): (n: number) => LoadRequest {
   return (n) => {
     const slot = n % 10;
     if (opts.search && slot === 0) {

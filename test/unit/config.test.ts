@@ -33,10 +33,19 @@ describe('configuration', () => {
 
   test('production without SECRET_KEY or PEPPER refuses to start and names them', () => {
     const found = problems({ NODE_ENV: 'production' });
-    assert.ok(found.some((p) => p.startsWith('SECRET_KEY is missing')), found.join('\n'));
-    assert.ok(found.some((p) => p.startsWith('PEPPER is missing')), found.join('\n'));
+    assert.ok(
+      found.some((p) => p.startsWith('SECRET_KEY is missing')),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((p) => p.startsWith('PEPPER is missing')),
+      found.join('\n'),
+    );
     const short = problems({ NODE_ENV: 'production', SECRET_KEY: 'short', PEPPER: 'p'.repeat(40) });
-    assert.ok(short.some((p) => p.startsWith('SECRET_KEY is not valid') && p.includes('32')), short.join('\n'));
+    assert.ok(
+      short.some((p) => p.startsWith('SECRET_KEY is not valid') && p.includes('32')),
+      short.join('\n'),
+    );
     assert.ok(!short.join('\n').includes('short'), 'a secret value is never echoed');
   });
 
@@ -44,31 +53,56 @@ describe('configuration', () => {
     const production = { ...SECRETS, NODE_ENV: 'production' };
     const found = problems(production);
     assert.equal(found.length, 1, found.join('\n'));
-    assert.match(found[0] ?? '', /^No mail transport: NODE_ENV=production needs SMTP_URL or MAILGUN_API_KEY \+ MAILGUN_DOMAIN, or MAIL_TRANSPORT=disabled/);
+    assert.match(
+      found[0] ?? '',
+      /^No mail transport: NODE_ENV=production needs SMTP_URL or MAILGUN_API_KEY \+ MAILGUN_DOMAIN, or MAIL_TRANSPORT=disabled/,
+    );
     assert.deepEqual(problems({ ...production, SMTP_URL: 'smtps://u:p@smtp.example.com:465' }), []);
     assert.deepEqual(problems({ ...production, MAILGUN_API_KEY: 'key', MAILGUN_DOMAIN: 'mg.example.com' }), []);
     assert.deepEqual(problems({ ...production, MAIL_TRANSPORT: 'disabled' }), []);
     assert.equal(loadConfig({ ...production, MAIL_TRANSPORT: 'disabled' }, quiet).env.MAIL_TRANSPORT, 'disabled');
-    assert.match(problems({ ...production, MAIL_TRANSPORT: 'disabled', SMTP_URL: 'smtp://127.0.0.1:25' })[0] ?? '', /^MAIL_TRANSPORT=disabled contradicts/);
+    assert.match(
+      problems({ ...production, MAIL_TRANSPORT: 'disabled', SMTP_URL: 'smtp://127.0.0.1:25' })[0] ?? '',
+      /^MAIL_TRANSPORT=disabled contradicts/,
+    );
     assert.match(problems({ ...production, MAIL_TRANSPORT: 'off' })[0] ?? '', /^MAIL_TRANSPORT /);
     // Development keeps the printing outbox; it only prints on this machine.
-    assert.deepEqual(problems({ ...SECRETS, NODE_ENV: 'development', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parapet-config-')) }), []);
+    assert.deepEqual(
+      problems({ ...SECRETS, NODE_ENV: 'development', DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parapet-config-')) }),
+      [],
+    );
   });
 
   test('each invalid variable is named with what is wrong', () => {
-    const found = problems({ ...SECRETS, PORT: '99999', DATABASE_URL: 'mysql://x', MAILGUN_DOMAIN_REGION: 'asia', SESSION_IDLE_MINUTES: 'soon', TRUST_PROXY: 'everyone' });
+    const found = problems({
+      ...SECRETS,
+      PORT: '99999',
+      DATABASE_URL: 'mysql://x',
+      MAILGUN_DOMAIN_REGION: 'asia',
+      SESSION_IDLE_MINUTES: 'soon',
+      TRUST_PROXY: 'everyone',
+    });
     const text = found.join('\n');
     for (const name of ['PORT', 'DATABASE_URL', 'MAILGUN_DOMAIN_REGION', 'SESSION_IDLE_MINUTES']) {
       assert.match(text, new RegExp(`^${name} `, 'm'), name);
     }
     assert.deepEqual(problems({ ...SECRETS, TRUST_PROXY: 'everyone' }).length, 1);
     assert.match(problems({ ...SECRETS, MAILGUN_API_KEY: 'key' })[0] ?? '', /MAILGUN_API_KEY and MAILGUN_DOMAIN/);
-    assert.match(problems({ ...SECRETS, DEFAULT_PASSWORD: 'a very long password' })[0] ?? '', /^DEFAULT_USER is missing/);
-    assert.match(problems({ ...SECRETS, DEFAULT_USER: 'admin@example.com', DEFAULT_PASSWORD: 'short' })[0] ?? '', /^DEFAULT_PASSWORD/);
+    assert.match(
+      problems({ ...SECRETS, DEFAULT_PASSWORD: 'a very long password' })[0] ?? '',
+      /^DEFAULT_USER is missing/,
+    );
+    assert.match(
+      problems({ ...SECRETS, DEFAULT_USER: 'admin@example.com', DEFAULT_PASSWORD: 'short' })[0] ?? '',
+      /^DEFAULT_PASSWORD/,
+    );
   });
 
   test('DATABASE_URL chooses the dialect', () => {
-    assert.deepEqual(loadConfig({ ...SECRETS, DATABASE_URL: 'postgres://u@127.0.0.1/db' }, quiet).database, { kind: 'postgres', url: 'postgres://u@127.0.0.1/db' });
+    assert.deepEqual(loadConfig({ ...SECRETS, DATABASE_URL: 'postgres://u@127.0.0.1/db' }, quiet).database, {
+      kind: 'postgres',
+      url: 'postgres://u@127.0.0.1/db',
+    });
     assert.equal(loadConfig({ ...SECRETS, DATABASE_URL: 'sqlite:/tmp/x.db' }, quiet).database.kind, 'sqlite');
   });
 
@@ -78,7 +112,11 @@ describe('configuration', () => {
     assert.equal(parseTrustProxy('1'), 1);
     assert.deepEqual(parseTrustProxy('loopback'), ['loopback']);
     assert.deepEqual(parseTrustProxy('10.0.0.0/8, 192.168.1.5,::1'), ['10.0.0.0/8', '192.168.1.5', '::1']);
-    assert.equal(typeof parseTrustProxy('true'), 'string', 'trusting every peer is refused: it would let anyone spoof their IP');
+    assert.equal(
+      typeof parseTrustProxy('true'),
+      'string',
+      'trusting every peer is refused: it would let anyone spoof their IP',
+    );
     assert.equal(typeof parseTrustProxy('*'), 'string');
   });
 

@@ -35,7 +35,9 @@ test('a statement being iterated is not handed out again', () => {
 
 test('Kysely over the cache: same results with new parameters, and after the schema changes', async () => {
   const sqlite = new SQLite(':memory:');
-  const db = new Kysely<{ t: { id: number; name: string } }>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<{ t: { id: number; name: string } }>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   await sql`create table t (id integer primary key, name text)`.execute(db);
   await db.insertInto('t').values({ id: 1, name: 'a' }).execute();
   await db.insertInto('t').values({ id: 2, name: 'b' }).execute();
@@ -55,7 +57,12 @@ test('a transaction takes the write lock when it begins, so a write by another p
     const sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 50');
-    return { sqlite, db: new Kysely<{ t: { id: number; name: string } }>({ dialect: new ParapetSqliteDialect({ database: withStatementCache(sqlite) }) }) };
+    return {
+      sqlite,
+      db: new Kysely<{ t: { id: number; name: string } }>({
+        dialect: new ParapetSqliteDialect({ database: withStatementCache(sqlite) }),
+      }),
+    };
   };
   const a = open();
   const b = open();
@@ -80,9 +87,15 @@ test('a transaction takes the write lock when it begins, so a write by another p
 
 test('a long queue of queries lets the event loop turn, so new requests and connections are not starved', async () => {
   const sqlite = new SQLite(':memory:');
-  const db = new Kysely<{ t: { id: number; v: string } }>({ dialect: new ParapetSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<{ t: { id: number; v: string } }>({
+    dialect: new ParapetSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   await sql`create table t (id integer primary key, v text)`.execute(db);
-  sqlite.prepare("with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000) insert into t select i, hex(randomblob(16)) from n").run();
+  sqlite
+    .prepare(
+      'with recursive n(i) as (select 1 union all select i + 1 from n where i < 20000) insert into t select i, hex(randomblob(16)) from n',
+    )
+    .run();
   const started = performance.now();
   let turnedAfter = Number.POSITIVE_INFINITY;
   const queries = Array.from({ length: 200 }, () => sql`select count(*) as n from t where v like '%AB%'`.execute(db));

@@ -22,7 +22,11 @@ export class HttpClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request(method: string, path: string, body?: { payload: string | Buffer; contentType: string }): Promise<HttpResponse> {
+  async request(
+    method: string,
+    path: string,
+    body?: { payload: string | Buffer; contentType: string },
+  ): Promise<HttpResponse> {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = { accept: 'text/html' };
     if (this.cookies.size > 0) {
@@ -55,7 +59,10 @@ export class HttpClient {
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      const expired = value === '' || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
+      const expired =
+        value === '' ||
+        attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) ||
+        attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
       if (expired) {
         this.cookies.delete(name);
       } else {
@@ -82,7 +89,11 @@ export class HttpClient {
   }
 
   /** Submits a multipart form (with files) and the CSRF token of the last page seen. */
-  postMultipart(path: string, fields: Record<string, string>, files: Array<{ name: string; type: string; data: Buffer }>): Promise<HttpResponse> {
+  postMultipart(
+    path: string,
+    fields: Record<string, string>,
+    files: Array<{ name: string; type: string; data: Buffer }>,
+  ): Promise<HttpResponse> {
     if (!this.lastToken) {
       throw new Error(`POST ${path}: no CSRF token seen yet`);
     }
@@ -93,12 +104,17 @@ export class HttpClient {
     }
     for (const file of files) {
       parts.push(
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+        ),
         file.data,
         Buffer.from('\r\n'),
       );
     }
     parts.push(Buffer.from(`--${boundary}--\r\n`));
-    return this.request('POST', path, { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` });
+    return this.request('POST', path, {
+      payload: Buffer.concat(parts),
+      contentType: `multipart/form-data; boundary=${boundary}`,
+    });
   }
 }

@@ -21,12 +21,23 @@ export function which(program: string): string | null {
  * Runs a scanner, writing its output to `logFile` as it goes (so a hung run can be inspected) and killing its
  * process group after `timeoutMs`. Never rejects on a non-zero exit.
  */
-export function run(command: string, args: string[], opts: { logFile: string; timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  opts: { logFile: string; timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv },
+): Promise<RunResult> {
   const started = performance.now();
   const log = createWriteStream(opts.logFile);
-  log.write(`$ ${[command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}\n\n`);
+  log.write(
+    `$ ${[command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}\n\n`,
+  );
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const chunks: Buffer[] = [];
     const collect = (c: Buffer) => {
       chunks.push(c);

@@ -61,7 +61,9 @@ async function signIn(http: HttpClient, user: TestUser): Promise<void> {
   await http.get('/login');
   const login = await http.postForm('/login', { email: user.email, password: user.password });
   if (login.status !== 303 || !String(login.headers.location).startsWith('/login/two-factor')) {
-    throw new Error(`sign-in of ${user.email}: POST /login answered ${login.status} ${String(login.headers.location ?? '')}`);
+    throw new Error(
+      `sign-in of ${user.email}: POST /login answered ${login.status} ${String(login.headers.location ?? '')}`,
+    );
   }
   await http.get('/login/two-factor');
   const code = currentTotp(user.totpSecret ?? '', Date.now());
@@ -116,16 +118,24 @@ export async function startTarget(): Promise<ScanTarget> {
     const target = { bypassLoginPause: false } as ScanTarget;
     // Raw listeners run before Fastify's handler, for every route (Fastify hooks added now would miss the
     // encapsulated feature plugins).
-    app.server.prependListener('request', (req: { method?: string; url?: string }, res: { statusCode: number; once(e: 'finish', f: () => void): void }) => {
-      if (target.bypassLoginPause && sqlite && req.method === 'POST' && (req.url === '/login' || req.url?.startsWith('/login?'))) {
-        sqlite.prepare('delete from login_throttles').run();
-      }
-      res.once('finish', () => {
-        if (res.statusCode >= 500) {
-          serverErrors.push({ method: req.method ?? '?', url: req.url ?? '?', status: res.statusCode });
+    app.server.prependListener(
+      'request',
+      (req: { method?: string; url?: string }, res: { statusCode: number; once(e: 'finish', f: () => void): void }) => {
+        if (
+          target.bypassLoginPause &&
+          sqlite &&
+          req.method === 'POST' &&
+          (req.url === '/login' || req.url?.startsWith('/login?'))
+        ) {
+          sqlite.prepare('delete from login_throttles').run();
         }
-      });
-    });
+        res.once('finish', () => {
+          if (res.statusCode >= 500) {
+            serverErrors.push({ method: req.method ?? '?', url: req.url ?? '?', status: res.statusCode });
+          }
+        });
+      },
+    );
     await app.listen({ host: '127.0.0.1', port });
 
     const theApp = app;
@@ -141,13 +151,22 @@ export async function startTarget(): Promise<ScanTarget> {
     // The seeded world: a client's ticket with an attachment, and a staff reply.
     const owner = await signedIn('client', 'carol.client');
     await owner.http.get('/tickets/new');
-    const opened = await owner.http.postForm('/tickets', { subject: 'Printer on fire', message: 'It started smoking after the update.', priority: 'normal', category: 'Technical problem' });
+    const opened = await owner.http.postForm('/tickets', {
+      subject: 'Printer on fire',
+      message: 'It started smoking after the update.',
+      priority: 'normal',
+      category: 'Technical problem',
+    });
     const ticketId = Number(/^\/tickets\/(\d+)$/.exec(String(opened.headers.location ?? ''))?.[1]);
     if (!ticketId) {
       throw new Error(`seeding: opening a ticket answered ${opened.status}`);
     }
     await owner.http.get(`/tickets/${ticketId}`);
-    const withFile = await owner.http.postMultipart(`/tickets/${ticketId}/messages`, { message: 'A photo of the printer.' }, [{ name: 'printer.png', type: 'image/png', data: PNG }]);
+    const withFile = await owner.http.postMultipart(
+      `/tickets/${ticketId}/messages`,
+      { message: 'A photo of the printer.' },
+      [{ name: 'printer.png', type: 'image/png', data: PNG }],
+    );
     if (withFile.status !== 303) {
       throw new Error(`seeding: replying with an attachment answered ${withFile.status}`);
     }
@@ -158,12 +177,27 @@ export async function startTarget(): Promise<ScanTarget> {
     }
     const agent = await signedIn('agent', 'alan.agent');
     await agent.http.get(`/tickets/${ticketId}`);
-    const staffReply = await agent.http.postForm(`/tickets/${ticketId}/messages`, { message: 'Please unplug it and send us the model number.' });
+    const staffReply = await agent.http.postForm(`/tickets/${ticketId}/messages`, {
+      message: 'Please unplug it and send us the model number.',
+    });
     if (staffReply.status !== 303) {
       throw new Error(`seeding: the staff reply answered ${staffReply.status}`);
     }
 
-    Object.assign(target, { app, config, baseUrl, port, dir, appLog, ticketId, attachmentId, owner, signedIn, serverErrors, close });
+    Object.assign(target, {
+      app,
+      config,
+      baseUrl,
+      port,
+      dir,
+      appLog,
+      ticketId,
+      attachmentId,
+      owner,
+      signedIn,
+      serverErrors,
+      close,
+    });
     return target;
   } catch (error) {
     await close();

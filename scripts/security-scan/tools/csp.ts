@@ -20,7 +20,10 @@ const ATTACHMENT_SANDBOX = /(^|;)\s*sandbox\b/;
 
 function evaluate(policy: string): Finding[] {
   const csp = new CspParser(policy).csp;
-  const all = [...new CspEvaluator(csp, Version.CSP3).evaluate(), ...new CspEvaluator(csp, Version.CSP3).evaluate(STRICTCSP_CHECKS, STRICTCSP_CHECKS)];
+  const all = [
+    ...new CspEvaluator(csp, Version.CSP3).evaluate(),
+    ...new CspEvaluator(csp, Version.CSP3).evaluate(STRICTCSP_CHECKS, STRICTCSP_CHECKS),
+  ];
   const seen = new Set<string>();
   return all.filter((f) => {
     const key = `${f.type}|${f.directive}|${f.value ?? ''}`;
@@ -33,7 +36,10 @@ function header(res: HttpResponse, name: string): string {
   return Array.isArray(v) ? v.join(', ') : (v ?? '');
 }
 
-export async function runCspEvaluator(target: ScanTarget, reportDir: string): Promise<Omit<ToolResult, 'tool' | 'seconds'>> {
+export async function runCspEvaluator(
+  target: ScanTarget,
+  reportDir: string,
+): Promise<Omit<ToolResult, 'tool' | 'seconds'>> {
   const anonymous = new HttpClient(target.baseUrl);
   const admin = await target.signedIn('administrator', 'csp.admin');
   const owner = target.owner.http;
@@ -57,12 +63,24 @@ export async function runCspEvaluator(target: ScanTarget, reportDir: string): Pr
     }
     const policy = header(res, 'content-security-policy');
     if (res.status !== 200 || !policy) {
-      failures.push(`${page.name}: GET ${page.url} answered ${res.status}${policy ? '' : ' without a Content-Security-Policy'}`);
+      failures.push(
+        `${page.name}: GET ${page.url} answered ${res.status}${policy ? '' : ' without a Content-Security-Policy'}`,
+      );
       details.push(`FAIL ${page.name} (${page.url}): status ${res.status}, CSP: ${policy || 'none'}`);
       continue;
     }
     const findings = evaluate(policy);
-    report[page.name] = { url: page.url, policy, findings: findings.map((f) => ({ severity: Severity[f.severity], type: Type[f.type], directive: f.directive, value: f.value, description: f.description })) };
+    report[page.name] = {
+      url: page.url,
+      policy,
+      findings: findings.map((f) => ({
+        severity: Severity[f.severity],
+        type: Type[f.type],
+        directive: f.directive,
+        value: f.value,
+        description: f.description,
+      })),
+    };
     details.push(`${page.name} (${page.url}): ${policy}`);
     for (const f of findings) {
       const line = `${Severity[f.severity]} ${Type[f.type]} [${f.directive}${f.value ? ` ${f.value}` : ''}]: ${f.description}`;
@@ -88,10 +106,14 @@ export async function runCspEvaluator(target: ScanTarget, reportDir: string): Pr
       safeType: !/javascript|ecmascript|html|xml|svg/i.test(type),
     };
     if (!evidence.disposition || !evidence.nosniff || !evidence.safeType) {
-      failures.push(`uploads are not served inertly (${JSON.stringify(evidence)}, type ${type}), so script-src 'self' is a real bypass`);
+      failures.push(
+        `uploads are not served inertly (${JSON.stringify(evidence)}, type ${type}), so script-src 'self' is a real bypass`,
+      );
       details.push(`FAIL script-src 'self' with uploads on the same origin: ${JSON.stringify(evidence)}`);
     } else {
-      details.push(`evidence for accepting "'self' … user uploaded files": ${attachmentUrl} is Content-Disposition: attachment, nosniff, ${type}`);
+      details.push(
+        `evidence for accepting "'self' … user uploaded files": ${attachmentUrl} is Content-Disposition: attachment, nosniff, ${type}`,
+      );
     }
     const policy = header(attachment, 'content-security-policy');
     if (!ATTACHMENT_SANDBOX.test(policy)) {

@@ -8,7 +8,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 interface AuditReport {
   metadata?: { vulnerabilities?: Record<string, number>; dependencies?: Record<string, number> | number };
-  vulnerabilities?: Record<string, { severity: string; via: Array<string | { title?: string; url?: string; source?: number }>; range?: string; fixAvailable?: unknown }>;
+  vulnerabilities?: Record<
+    string,
+    {
+      severity: string;
+      via: Array<string | { title?: string; url?: string; source?: number }>;
+      range?: string;
+      fixAvailable?: unknown;
+    }
+  >;
   error?: { code?: string; summary?: string; detail?: string };
   message?: string;
   statusCode?: number;
@@ -20,7 +28,11 @@ interface AuditReport {
  * it does not fail the build, since it says nothing about the code.
  */
 export async function runNpmAudit(reportDir: string): Promise<Omit<ToolResult, 'tool' | 'seconds'>> {
-  const res = await run('npm', ['audit', '--omit=dev', '--json'], { cwd: ROOT, logFile: path.join(reportDir, 'npm-audit.log'), timeoutMs: 120_000 });
+  const res = await run('npm', ['audit', '--omit=dev', '--json'], {
+    cwd: ROOT,
+    logFile: path.join(reportDir, 'npm-audit.log'),
+    timeoutMs: 120_000,
+  });
   const start = res.output.indexOf('{');
   const end = res.output.lastIndexOf('}');
   let report: AuditReport | null;
@@ -32,17 +44,24 @@ export async function runNpmAudit(reportDir: string): Promise<Omit<ToolResult, '
   writeFileSync(path.join(reportDir, 'npm-audit.json'), report ? JSON.stringify(report, null, 2) : res.output);
   const counts = report?.metadata?.vulnerabilities;
   if (!report || !counts) {
-    const why = report?.message ?? report?.error?.summary ?? (res.output.split('\n').find((l) => /error/i.test(l)) || 'no JSON report');
+    const why =
+      report?.message ??
+      report?.error?.summary ??
+      (res.output.split('\n').find((l) => /error/i.test(l)) || 'no JSON report');
     return {
       verdict: 'NOT RUN',
       summary: 'the audit request failed: no advisories checked',
-      details: [`NOT RUN: npm could not fetch advisories (${why.trim()}). Not a finding, and not a pass: run \`npm audit --omit=dev\` where the registry's audit endpoint is reachable.`],
+      details: [
+        `NOT RUN: npm could not fetch advisories (${why.trim()}). Not a finding, and not a pass: run \`npm audit --omit=dev\` where the registry's audit endpoint is reachable.`,
+      ],
     };
   }
   const details: string[] = [`production dependencies: ${JSON.stringify(counts)}`];
   const failing: string[] = [];
   for (const [name, v] of Object.entries(report.vulnerabilities ?? {})) {
-    const via = v.via.map((x) => (typeof x === 'string' ? `via ${x}` : `${x.title ?? ''} ${x.url ?? ''}`.trim())).join('; ');
+    const via = v.via
+      .map((x) => (typeof x === 'string' ? `via ${x}` : `${x.title ?? ''} ${x.url ?? ''}`.trim()))
+      .join('; ');
     const line = `${v.severity} ${name} ${v.range ?? ''}: ${via}`;
     if (v.severity === 'high' || v.severity === 'critical') {
       failing.push(line);

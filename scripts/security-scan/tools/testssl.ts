@@ -20,7 +20,7 @@ export const TESTSSL_CERT_ALLOWLIST: Record<string, string> = {
   cert_ocspURL: 'no OCSP responder: no CA issued it',
   cert_crlDistributionPoints: 'no CRL: no CA issued it',
   cert_revocation: 'neither CRL nor OCSP: no CA issued it',
-  OCSP_stapling: 'nothing to staple without a CA\'s OCSP responder',
+  OCSP_stapling: "nothing to staple without a CA's OCSP responder",
   cert_mustStapleExtension: 'a CA-side certificate extension',
   certificate_transparency: 'only CA-issued certificates carry SCTs',
   cert_expirationStatus: 'made to expire in two days',
@@ -43,22 +43,40 @@ export async function runTestssl(target: ScanTarget, reportDir: string): Promise
   const jsonFile = path.join(reportDir, 'testssl.json');
   const args = [
     '--quiet',
-    '--color', '0',
-    '--warnings', 'off',
-    '--nodns', 'none',
-    '--connect-timeout', '10',
-    '--openssl-timeout', '10',
-    '--jsonfile', jsonFile,
+    '--color',
+    '0',
+    '--warnings',
+    'off',
+    '--nodns',
+    'none',
+    '--connect-timeout',
+    '10',
+    '--openssl-timeout',
+    '10',
+    '--jsonfile',
+    jsonFile,
     // testssl 3.0.8: protocols, standard cipher categories, forward secrecy, every vulnerability check, HTTP headers.
-    '-p', '-s', '-f', '-U', '-h',
+    '-p',
+    '-s',
+    '-f',
+    '-U',
+    '-h',
     `127.0.0.1:${target.port}`,
   ];
   const res = await run(testssl, args, { logFile: path.join(reportDir, 'testssl.log'), timeoutMs: 240_000 });
   if (!existsSync(jsonFile)) {
-    return { verdict: 'FAIL', summary: 'no JSON report', details: [`testssl wrote no ${jsonFile}${res.timedOut ? ' (timed out)' : ''}; see ${path.join(reportDir, 'testssl.log')}`] };
+    return {
+      verdict: 'FAIL',
+      summary: 'no JSON report',
+      details: [
+        `testssl wrote no ${jsonFile}${res.timedOut ? ' (timed out)' : ''}; see ${path.join(reportDir, 'testssl.log')}`,
+      ],
+    };
   }
   const entries = JSON.parse(readFileSync(jsonFile, 'utf8')) as TestsslEntry[];
-  const details: string[] = [`TLS served directly by the app (TLS_CERT_FILE/TLS_KEY_FILE, self-signed RSA 2048), checks -p -s -f -U -h; report ${jsonFile}`];
+  const details: string[] = [
+    `TLS served directly by the app (TLS_CERT_FILE/TLS_KEY_FILE, self-signed RSA 2048), checks -p -s -f -U -h; report ${jsonFile}`,
+  ];
   const failures: string[] = [];
   const counts: Record<string, number> = {};
   for (const e of entries) {
@@ -79,7 +97,9 @@ export async function runTestssl(target: ScanTarget, reportDir: string): Promise
       details.push(`  report ${line}`);
     }
   }
-  const protocols = entries.filter((e) => /^(SSLv2|SSLv3|TLS1|TLS1_1|TLS1_2|TLS1_3)$/.test(e.id)).map((e) => `${e.id} ${e.finding}`);
+  const protocols = entries
+    .filter((e) => /^(SSLv2|SSLv3|TLS1|TLS1_1|TLS1_2|TLS1_3)$/.test(e.id))
+    .map((e) => `${e.id} ${e.finding}`);
   details.splice(1, 0, `  protocols: ${protocols.join('; ')}`);
   if (!entries.some((e) => e.id === 'TLS1_2' || e.id === 'TLS1_3')) {
     failures.push('no protocol results: testssl did not reach the server');

@@ -10,7 +10,22 @@ import type { HttpClient } from '../lib/http.ts';
  * The modules asked for, by their names in Debian's wapiti 3.0.4 (`wapiti --list-modules`): all fourteen exist
  * under these names there, blindsql included (newer wapiti renamed it timesql).
  */
-export const WAPITI_MODULES = ['sql', 'blindsql', 'xss', 'permanentxss', 'exec', 'file', 'crlf', 'redirect', 'csrf', 'csp', 'cookieflags', 'http_headers', 'methods', 'backup'];
+export const WAPITI_MODULES = [
+  'sql',
+  'blindsql',
+  'xss',
+  'permanentxss',
+  'exec',
+  'file',
+  'crlf',
+  'redirect',
+  'csrf',
+  'csp',
+  'cookieflags',
+  'http_headers',
+  'methods',
+  'backup',
+];
 
 /**
  * Findings that are not vulnerabilities of this app, each with the reason. Matched on category and the exact
@@ -21,7 +36,7 @@ export const WAPITI_ALLOWLIST: Array<{ category: string; info: RegExp; why: stri
     category: 'HTTP Secure Headers',
     info: /^X-XSS-Protection is not set$/,
     why:
-      'X-XSS-Protection drove the XSS auditor that every browser has removed; OWASP\'s Secure Headers project and MDN ' +
+      "X-XSS-Protection drove the XSS auditor that every browser has removed; OWASP's Secure Headers project and MDN " +
       'advise not sending it (or sending 0), since the auditor itself leaked data. The CSP (no unsafe-inline) is the control.',
   },
 ];
@@ -68,7 +83,12 @@ function cookieFile(file: string, http: HttpClient): void {
   writeFileSync(file, JSON.stringify({ '127.0.0.1': { '/': cookies } }, null, 2));
 }
 
-export function parseWapiti(report: WapitiReport): { findings: string[]; allowed: string[]; anomalies: string[]; otherAnomalies: string[] } {
+export function parseWapiti(report: WapitiReport): {
+  findings: string[];
+  allowed: string[];
+  anomalies: string[];
+  otherAnomalies: string[];
+} {
   const findings: string[] = [];
   const allowed: string[] = [];
   for (const [category, entries] of Object.entries(report.vulnerabilities ?? {})) {
@@ -100,7 +120,9 @@ export async function runWapiti(target: ScanTarget, reportDir: string): Promise<
   }
   const python = wapitiPython(wapiti);
   const base = target.baseUrl;
-  const details: string[] = [`modules: ${WAPITI_MODULES.join(', ')} (Debian wapiti 3.0.4, run through scripts/security-scan/wapiti-launcher.py)`];
+  const details: string[] = [
+    `modules: ${WAPITI_MODULES.join(', ')} (Debian wapiti 3.0.4, run through scripts/security-scan/wapiti-launcher.py)`,
+  ];
   const failures: string[] = [];
   let vulnCount = 0;
   let allowedCount = 0;
@@ -120,11 +142,17 @@ export async function runWapiti(target: ScanTarget, reportDir: string): Promise<
         what: 'signed in as an administrator, every user and ticket visible',
         http: admin.http,
         exclude: [
-          { pattern: `${base}/logout`, why: 'signing out would end the scan\'s session' },
-          { pattern: self, why: 'the scanning administrator\'s own account: editing it could demote it' },
+          { pattern: `${base}/logout`, why: "signing out would end the scan's session" },
+          { pattern: self, why: "the scanning administrator's own account: editing it could demote it" },
           { pattern: `${self}/*`, why: 'its own "end sessions" and "reset 2FA" buttons end the scan\'s session' },
-          { pattern: `${base}/tickets/*/delete`, why: 'deleting the seeded ticket would leave the attack modules nothing to attack' },
-          { pattern: `${base}/admin/users/*/delete`, why: 'deleting a user (with "delete their tickets") removes the seeded ticket too' },
+          {
+            pattern: `${base}/tickets/*/delete`,
+            why: 'deleting the seeded ticket would leave the attack modules nothing to attack',
+          },
+          {
+            pattern: `${base}/admin/users/*/delete`,
+            why: 'deleting a user (with "delete their tickets") removes the seeded ticket too',
+          },
         ],
         alive: async () => (await admin.http.get('/admin/users')).status === 200,
       };
@@ -132,7 +160,11 @@ export async function runWapiti(target: ScanTarget, reportDir: string): Promise<
     async () => {
       const client = await target.signedIn('client', 'wapiti.client');
       await client.http.get('/tickets/new');
-      const opened = await client.http.postForm('/tickets', { subject: 'Invoice question', message: 'The last invoice shows the wrong address.', priority: 'normal' });
+      const opened = await client.http.postForm('/tickets', {
+        subject: 'Invoice question',
+        message: 'The last invoice shows the wrong address.',
+        priority: 'normal',
+      });
       if (opened.status !== 303) {
         throw new Error(`the client run's ticket could not be opened: ${opened.status}`);
       }
@@ -140,7 +172,7 @@ export async function runWapiti(target: ScanTarget, reportDir: string): Promise<
         name: 'client',
         what: 'signed in as a client with one ticket',
         http: client.http,
-        exclude: [{ pattern: `${base}/logout`, why: 'signing out would end the scan\'s session' }],
+        exclude: [{ pattern: `${base}/logout`, why: "signing out would end the scan's session" }],
         alive: async () => (await client.http.get('/tickets')).status === 200,
       };
     },
@@ -159,27 +191,44 @@ export async function runWapiti(target: ScanTarget, reportDir: string): Promise<
     const errorsBefore = target.serverErrors.length;
     const args = [
       LAUNCHER,
-      '-u', `${base}/`,
-      '--scope', 'folder',
-      '-c', cookies,
+      '-u',
+      `${base}/`,
+      '--scope',
+      'folder',
+      '-c',
+      cookies,
       ...r.exclude.flatMap((x) => ['-x', x.pattern]),
-      '-m', WAPITI_MODULES.join(','),
+      '-m',
+      WAPITI_MODULES.join(','),
       // wapiti 3.0.4 applies --max-scan-time to the crawl only and --max-attack-time to each module. 30 s per module
       // keeps the whole CI run within its budget; blindsql and permanentxss reach it (reported as WARN below).
-      '--max-scan-time', '60',
-      '--max-attack-time', '30',
-      '-t', '15',
-      '-f', 'json',
-      '-o', reportFile,
-      '--store-session', path.join(dir, 'session'),
-      '--store-config', configDir,
+      '--max-scan-time',
+      '60',
+      '--max-attack-time',
+      '30',
+      '-t',
+      '15',
+      '-f',
+      'json',
+      '-o',
+      reportFile,
+      '--store-session',
+      path.join(dir, 'session'),
+      '--store-config',
+      configDir,
       '--flush-session',
       '--no-bugreport',
-      '-v', '1',
+      '-v',
+      '1',
     ];
-    const res = await run(python, args, { logFile: path.join(reportDir, `wapiti-${r.name}.log`), timeoutMs: RUN_TIMEOUT_MS });
+    const res = await run(python, args, {
+      logFile: path.join(reportDir, `wapiti-${r.name}.log`),
+      timeoutMs: RUN_TIMEOUT_MS,
+    });
     const found = Number(/Wapiti found (\d+) URLs and forms/.exec(res.output)?.[1] ?? 0);
-    details.push(`${r.name} run (${r.what}): ${formatSeconds(res.seconds)}, ${found} URLs and forms crawled; excluded: ${r.exclude.map((x) => x.pattern.replace(base, '')).join(', ')}`);
+    details.push(
+      `${r.name} run (${r.what}): ${formatSeconds(res.seconds)}, ${found} URLs and forms crawled; excluded: ${r.exclude.map((x) => x.pattern.replace(base, '')).join(', ')}`,
+    );
     for (const x of r.exclude) {
       details.push(`    -x ${x.pattern.replace(base, '')}: ${x.why}`);
     }
@@ -216,7 +265,9 @@ export async function runWapiti(target: ScanTarget, reportDir: string): Promise<
     if (skipped) {
       // mod_backup builds candidates with url.replace(file_name, payload): for /tickets/1 it also rewrites every "1"
       // in "127.0.0.1", and requests refuses the result as an invalid URL. Only numeric paths are affected.
-      details.push(`  note: wapiti skipped ${skipped[1]} requests (its backup module rewrites the digits of 127.0.0.1 when a path ends in a number, e.g. /tickets/1, and the URL is then invalid)`);
+      details.push(
+        `  note: wapiti skipped ${skipped[1]} requests (its backup module rewrites the digits of 127.0.0.1 when a path ends in a number, e.g. /tickets/1, and the URL is then invalid)`,
+      );
     }
     const serverSide = target.serverErrors.slice(errorsBefore);
     for (const e of serverSide.slice(0, 10)) {

@@ -12,7 +12,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('used_at', 'bigint')
     .execute();
-  await db.schema.createIndex('user_tokens_user_idx').on('user_tokens').columns(['user_id', 'purpose', 'created_at']).execute();
+  await db.schema
+    .createIndex('user_tokens_user_idx')
+    .on('user_tokens')
+    .columns(['user_id', 'purpose', 'created_at'])
+    .execute();
 
   await withId(db, db.schema.createTable('mail_outbox'))
     .addColumn('kind', 'varchar(40)', (c) => c.notNull())

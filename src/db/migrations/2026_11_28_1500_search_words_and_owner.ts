@@ -18,7 +18,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     // search_fold: a query's words, folded as the text was. search_words: the text's words as lexemes without
     // positions (no phrase search), split on anything but letters and digits — never by the text-search parser,
     // which keeps e-mail addresses, paths and numbers like -2024 or 1e5x as tokens of their own.
-    await sql.raw(`create function search_fold(text) returns text language sql immutable strict parallel safe as $f$ select ${FOLD} $f$`).execute(db);
+    await sql
+      .raw(
+        `create function search_fold(text) returns text language sql immutable strict parallel safe as $f$ select ${FOLD} $f$`,
+      )
+      .execute(db);
     await sql
       .raw(
         `create function search_words(text) returns tsvector language sql immutable strict parallel safe as $f$
@@ -35,9 +39,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`alter table ticket_messages add column search tsvector generated always as (
         case when kind <> 'event' then search_words(left(body, 100000)) || case when kind = 'message' then array_to_tsvector(array['@c' || client_id::text]) else ''::tsvector end end
       ) stored`.execute(db);
-    await sql`create index ticket_messages_search_idx on ticket_messages using gin (search) where kind <> 'event'`.execute(db);
+    await sql`create index ticket_messages_search_idx on ticket_messages using gin (search) where kind <> 'event'`.execute(
+      db,
+    );
     await sql`alter table tickets drop column search`.execute(db);
-    await sql`alter table tickets add column search tsvector generated always as (search_words(subject) || array_to_tsvector(array['@c' || client_id::text])) stored`.execute(db);
+    await sql`alter table tickets add column search tsvector generated always as (search_words(subject) || array_to_tsvector(array['@c' || client_id::text])) stored`.execute(
+      db,
+    );
     await sql`create index tickets_search_idx on tickets using gin (search)`.execute(db);
     // The planner chooses between walking the newest rows and the GIN index by the new columns' statistics.
     await sql`analyze tickets, ticket_messages`.execute(db);
@@ -47,7 +55,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // the message's ticket_id; rows can still be deleted by rowid (contentless_delete). owner holds 'c<client id>' on
   // the rows a client may find (subjects and messages) and nothing on notes.
   await sql`drop table ticket_fts`.execute(db);
-  await sql`create virtual table ticket_fts using fts5(text, owner, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2')`.execute(db);
+  await sql`create virtual table ticket_fts using fts5(text, owner, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2')`.execute(
+    db,
+  );
   // Smaller leaf pages (default 4,050 bytes): a client's search seeks a common word's long list once per row of the
   // client's, and each seek decodes on average half a page; 1,000 makes that up to twice as fast for 2% more pages.
   await sql`insert into ticket_fts (ticket_fts, rank) values ('pgsz', 1000)`.execute(db);
@@ -63,18 +73,30 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   if (isPostgres(db)) {
     await sql`alter table tickets drop column search`.execute(db);
-    await sql`alter table tickets add column search tsvector generated always as (to_tsvector('simple', subject)) stored`.execute(db);
+    await sql`alter table tickets add column search tsvector generated always as (to_tsvector('simple', subject)) stored`.execute(
+      db,
+    );
     await sql`create index tickets_search_idx on tickets using gin (search)`.execute(db);
     await sql`alter table ticket_messages drop column search`.execute(db);
-    await sql`alter table ticket_messages add column search tsvector generated always as (to_tsvector('simple', left(body, 100000))) stored`.execute(db);
-    await sql`create index ticket_messages_search_idx on ticket_messages using gin (search) where kind <> 'event'`.execute(db);
+    await sql`alter table ticket_messages add column search tsvector generated always as (to_tsvector('simple', left(body, 100000))) stored`.execute(
+      db,
+    );
+    await sql`create index ticket_messages_search_idx on ticket_messages using gin (search) where kind <> 'event'`.execute(
+      db,
+    );
     await sql`alter table ticket_messages drop column client_id`.execute(db);
     await sql`drop function search_words(text)`.execute(db);
     await sql`drop function search_fold(text)`.execute(db);
     return;
   }
   await sql`drop table ticket_fts`.execute(db);
-  await sql`create virtual table ticket_fts using fts5(text, ticket_id unindexed, visible unindexed, tokenize = 'unicode61 remove_diacritics 2')`.execute(db);
-  await sql`insert into ticket_fts (rowid, text, ticket_id, visible) select -id, subject, id, 1 from tickets`.execute(db);
-  await sql`insert into ticket_fts (rowid, text, ticket_id, visible) select id, body, ticket_id, case when kind = 'message' then 1 else 0 end from ticket_messages where kind <> 'event'`.execute(db);
+  await sql`create virtual table ticket_fts using fts5(text, ticket_id unindexed, visible unindexed, tokenize = 'unicode61 remove_diacritics 2')`.execute(
+    db,
+  );
+  await sql`insert into ticket_fts (rowid, text, ticket_id, visible) select -id, subject, id, 1 from tickets`.execute(
+    db,
+  );
+  await sql`insert into ticket_fts (rowid, text, ticket_id, visible) select id, body, ticket_id, case when kind = 'message' then 1 else 0 end from ticket_messages where kind <> 'event'`.execute(
+    db,
+  );
 }

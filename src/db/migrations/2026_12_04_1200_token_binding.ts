@@ -19,7 +19,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     }))
     .where('used_at', 'is', null)
     .execute();
-  await db.updateTable('user_tokens').set({ used_at: sql`created_at` }).where('used_at', 'is', null).where('account_email', 'is', null).execute();
+  await db
+    .updateTable('user_tokens')
+    .set({ used_at: sql`created_at` })
+    .where('used_at', 'is', null)
+    .where('account_email', 'is', null)
+    .execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -12,19 +12,38 @@ import { isPostgres } from './helpers.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time, not typed against today's schema
 export async function up(db: Kysely<any>): Promise<void> {
   const pg = isPostgres(db);
-  await db.schema.alterTable('tickets').addColumn('client_updated_at', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('tickets')
+    .addColumn('client_updated_at', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
   await sql`update tickets set client_updated_at = coalesce(
-      (select max(m.created_at) from ticket_messages m where m.ticket_id = tickets.id and m.kind <> 'note'), tickets.created_at)`.execute(db);
+      (select max(m.created_at) from ticket_messages m where m.ticket_id = tickets.id and m.kind <> 'note'), tickets.created_at)`.execute(
+    db,
+  );
   if (pg) {
     // SQLite cannot drop a column default; on PostgreSQL an insert that forgets the column fails instead of sorting last.
-    await db.schema.alterTable('tickets').alterColumn('client_updated_at', (c) => c.dropDefault()).execute();
+    await db.schema
+      .alterTable('tickets')
+      .alterColumn('client_updated_at', (c) => c.dropDefault())
+      .execute();
   }
   await db.schema.dropIndex('tickets_client_updated_idx').execute();
   await db.schema.dropIndex('tickets_client_status_updated_idx').execute();
-  await db.schema.createIndex('tickets_client_activity_idx').on('tickets').columns(['client_id', 'client_updated_at', 'id']).execute();
-  await db.schema.createIndex('tickets_client_status_activity_idx').on('tickets').columns(['client_id', 'status', 'client_updated_at', 'id']).execute();
+  await db.schema
+    .createIndex('tickets_client_activity_idx')
+    .on('tickets')
+    .columns(['client_id', 'client_updated_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('tickets_client_status_activity_idx')
+    .on('tickets')
+    .columns(['client_id', 'status', 'client_updated_at', 'id'])
+    .execute();
 
-  await db.schema.alterTable('users').addColumn('is_placeholder', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('is_placeholder', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db
     .updateTable('users')
     .set({ is_placeholder: 1 })
@@ -34,15 +53,29 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where('email_verified_at', 'is', null)
     .execute();
   // At most one placeholder: concurrent deletions that keep tickets agree on it.
-  await db.schema.createIndex('users_one_placeholder_idx').on('users').column('is_placeholder').unique().where('is_placeholder', '=', 1).execute();
+  await db.schema
+    .createIndex('users_one_placeholder_idx')
+    .on('users')
+    .column('is_placeholder')
+    .unique()
+    .where('is_placeholder', '=', 1)
+    .execute();
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('tickets_client_status_activity_idx').execute();
   await db.schema.dropIndex('tickets_client_activity_idx').execute();
-  await db.schema.createIndex('tickets_client_updated_idx').on('tickets').columns(['client_id', 'updated_at', 'id']).execute();
-  await db.schema.createIndex('tickets_client_status_updated_idx').on('tickets').columns(['client_id', 'status', 'updated_at', 'id']).execute();
+  await db.schema
+    .createIndex('tickets_client_updated_idx')
+    .on('tickets')
+    .columns(['client_id', 'updated_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('tickets_client_status_updated_idx')
+    .on('tickets')
+    .columns(['client_id', 'status', 'updated_at', 'id'])
+    .execute();
   await db.schema.alterTable('tickets').dropColumn('client_updated_at').execute();
   await db.schema.dropIndex('users_one_placeholder_idx').execute();
   await db.schema.alterTable('users').dropColumn('is_placeholder').execute();

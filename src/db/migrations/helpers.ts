@@ -6,7 +6,10 @@ export function isPostgres(db: Kysely<unknown>): boolean {
 }
 
 /** An auto-incrementing integer primary key, spelt the way each dialect wants it. */
-export function withId<T extends string>(db: Kysely<unknown>, table: CreateTableBuilder<T, never>): CreateTableBuilder<T, 'id'> {
+export function withId<T extends string>(
+  db: Kysely<unknown>,
+  table: CreateTableBuilder<T, never>,
+): CreateTableBuilder<T, 'id'> {
   return table.addColumn('id', 'integer', (col: ColumnDefinitionBuilder) =>
     isPostgres(db) ? col.primaryKey().generatedAlwaysAsIdentity() : col.primaryKey().autoIncrement(),
   );

@@ -16,7 +16,13 @@ import {
   type AccountDeps,
   type AccountErrors,
 } from './account.service.ts';
-import { ChangeEmailBody, ChangePasswordBody, CsrfOnlyBody, NotificationsBody, SessionParams } from './accounts.schemas.ts';
+import {
+  ChangeEmailBody,
+  ChangePasswordBody,
+  CsrfOnlyBody,
+  NotificationsBody,
+  SessionParams,
+} from './accounts.schemas.ts';
 import { AccountPage } from './accounts.views.tsx';
 
 /** Another active session of the signed-in user, named in the URL by its reference. */
@@ -36,38 +42,79 @@ export default function accountRoutes(app: FastifyInstance) {
   });
   const currentSessionId = (request: FastifyRequest) => request.session?.id ?? null;
 
-  async function render(request: FastifyRequest, reply: FastifyReply, errors: AccountErrors = {}, emailValue = '', status = 200) {
+  async function render(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    errors: AccountErrors = {},
+    emailValue = '',
+    status = 200,
+  ) {
     const overview = await accountOverview(deps(), requireUser(request), currentSessionId(request));
-    return reply.page((ctx) => AccountPage({ ctx, ...overview, errors, emailValue, minLength: config.env.PASSWORD_MIN_LENGTH }), status);
+    return reply.page(
+      (ctx) => AccountPage({ ctx, ...overview, errors, emailValue, minLength: config.env.PASSWORD_MIN_LENGTH }),
+      status,
+    );
   }
 
-  app.get('/account', { config: { access: 'signed-in', fresh: true } }, async (request, reply) => render(request, reply));
+  app.get('/account', { config: { access: 'signed-in', fresh: true } }, async (request, reply) =>
+    render(request, reply),
+  );
 
-  app.post('/account/password', { config: { access: 'signed-in', fresh: true }, schema: { body: ChangePasswordBody }, attachValidation: true }, async (request, reply) => {
-    const form = parseForm(ChangePasswordBody, request.body);
-    if (!form.ok) {
-      return render(request, reply, { passwordForm: 'Please fill in every field (passwords can be up to 1,024 bytes).' }, '', 400);
-    }
-    const result = await changePassword(deps(), originOf(request), requireUser(request), currentSessionId(request), form.data);
-    if (!result.ok) {
-      return render(request, reply, result.errors, '', 400);
-    }
-    // A credential change is a privilege change: this browser gets a fresh session token too.
-    await reply.rotateSession();
-    return reply.flash('success', 'Your password has been changed. Every other session was signed out.').redirect('/account', 303);
-  });
+  app.post(
+    '/account/password',
+    { config: { access: 'signed-in', fresh: true }, schema: { body: ChangePasswordBody }, attachValidation: true },
+    async (request, reply) => {
+      const form = parseForm(ChangePasswordBody, request.body);
+      if (!form.ok) {
+        return render(
+          request,
+          reply,
+          { passwordForm: 'Please fill in every field (passwords can be up to 1,024 bytes).' },
+          '',
+          400,
+        );
+      }
+      const result = await changePassword(
+        deps(),
+        originOf(request),
+        requireUser(request),
+        currentSessionId(request),
+        form.data,
+      );
+      if (!result.ok) {
+        return render(request, reply, result.errors, '', 400);
+      }
+      // A credential change is a privilege change: this browser gets a fresh session token too.
+      await reply.rotateSession();
+      return reply
+        .flash('success', 'Your password has been changed. Every other session was signed out.')
+        .redirect('/account', 303);
+    },
+  );
 
-  app.post('/account/email', { config: { access: 'signed-in', fresh: true }, schema: { body: ChangeEmailBody }, attachValidation: true }, async (request, reply) => {
-    const form = parseForm(ChangeEmailBody, request.body);
-    if (!form.ok) {
-      return render(request, reply, { emailForm: 'Please fill in both fields.' }, (form.values.email ?? '').slice(0, 254), 400);
-    }
-    const result = await requestEmailChange(deps(), originOf(request), requireUser(request), form.data);
-    if (!result.ok) {
-      return render(request, reply, result.errors, result.email, 400);
-    }
-    return reply.flash('info', `We sent a confirmation link to ${result.email}. Your address changes once you follow it.`).redirect('/account', 303);
-  });
+  app.post(
+    '/account/email',
+    { config: { access: 'signed-in', fresh: true }, schema: { body: ChangeEmailBody }, attachValidation: true },
+    async (request, reply) => {
+      const form = parseForm(ChangeEmailBody, request.body);
+      if (!form.ok) {
+        return render(
+          request,
+          reply,
+          { emailForm: 'Please fill in both fields.' },
+          (form.values.email ?? '').slice(0, 254),
+          400,
+        );
+      }
+      const result = await requestEmailChange(deps(), originOf(request), requireUser(request), form.data);
+      if (!result.ok) {
+        return render(request, reply, result.errors, result.email, 400);
+      }
+      return reply
+        .flash('info', `We sent a confirmation link to ${result.email}. Your address changes once you follow it.`)
+        .redirect('/account', 303);
+    },
+  );
 
   app.post<{ Params: SessionParams }>(
     '/account/sessions/:ref/revoke',
@@ -75,7 +122,12 @@ export default function accountRoutes(app: FastifyInstance) {
       config: { access: 'signed-in', fresh: true },
       schema: { params: SessionParams, body: CsrfOnlyBody },
       preHandler: otherSession.loader(async (request) => {
-        const session = await findOtherSession(deps(), requireUser(request), (request.params as SessionParams).ref, currentSessionId(request));
+        const session = await findOtherSession(
+          deps(),
+          requireUser(request),
+          (request.params as SessionParams).ref,
+          currentSessionId(request),
+        );
         if (!session) {
           throw notFound();
         }
@@ -88,14 +140,22 @@ export default function accountRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post('/account/sessions/revoke-others', { config: { access: 'signed-in', fresh: true }, schema: { body: CsrfOnlyBody } }, async (request, reply) => {
-    await revokeOtherSessions(deps(), originOf(request), requireUser(request), currentSessionId(request));
-    return reply.flash('success', 'Every other session has been signed out.').redirect('/account', 303);
-  });
+  app.post(
+    '/account/sessions/revoke-others',
+    { config: { access: 'signed-in', fresh: true }, schema: { body: CsrfOnlyBody } },
+    async (request, reply) => {
+      await revokeOtherSessions(deps(), originOf(request), requireUser(request), currentSessionId(request));
+      return reply.flash('success', 'Every other session has been signed out.').redirect('/account', 303);
+    },
+  );
 
-  app.post<{ Body: NotificationsBody }>('/account/notifications', { config: { access: 'signed-in' }, schema: { body: NotificationsBody } }, async (request, reply) => {
-    const on = request.body.notify_tickets === '1';
-    await setTicketEmailPreference(deps(), requireUser(request), on);
-    return reply.flash('success', on ? 'Ticket emails are on.' : 'Ticket emails are off.').redirect('/account', 303);
-  });
+  app.post<{ Body: NotificationsBody }>(
+    '/account/notifications',
+    { config: { access: 'signed-in' }, schema: { body: NotificationsBody } },
+    async (request, reply) => {
+      const on = request.body.notify_tickets === '1';
+      await setTicketEmailPreference(deps(), requireUser(request), on);
+      return reply.flash('success', on ? 'Ticket emails are on.' : 'Ticket emails are off.').redirect('/account', 303);
+    },
+  );
 }

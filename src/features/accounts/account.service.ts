@@ -47,7 +47,12 @@ export interface AccountOverview {
   recoveryCodesLeft: number;
 }
 
-export type AccountErrors = Partial<Record<'current_password' | 'password' | 'password_confirm' | 'passwordForm' | 'email' | 'email_password' | 'emailForm', string>>;
+export type AccountErrors = Partial<
+  Record<
+    'current_password' | 'password' | 'password_confirm' | 'passwordForm' | 'email' | 'email_password' | 'emailForm',
+    string
+  >
+>;
 
 function refOf(secretKey: string, session: Session): string {
   return hmac(secretKey, 'session-ref', session.id).slice(0, 22);
@@ -58,7 +63,11 @@ function checkCurrentPassword(deps: AccountDeps, user: User, password: string): 
   return deps.limits.currentPassword.guard(user.id, () => deps.hasher.verify(user.password_hash, password));
 }
 
-export async function accountOverview(deps: AccountDeps, user: User, currentSessionId: string | null): Promise<AccountOverview> {
+export async function accountOverview(
+  deps: AccountDeps,
+  user: User,
+  currentSessionId: string | null,
+): Promise<AccountOverview> {
   const sessions = await listActiveSessions(deps.db, user.id, deps.now, deps.sessionIdleMs);
   return {
     sessions: sessions.map((s) => ({
@@ -99,9 +108,18 @@ export async function changePassword(
   const passwordHash = await deps.hasher.hash(input.password);
   await deps.db.transaction().execute(async (trx) => {
     await updatePasswordHash(trx, user.id, passwordHash, now);
-    await endUserSessions(trx, now, origin, { userId: user.id, actorUserId: user.id, keep: keepSessionId, reason: 'password_changed' });
+    await endUserSessions(trx, now, origin, {
+      userId: user.id,
+      actorUserId: user.id,
+      keep: keepSessionId,
+      reason: 'password_changed',
+    });
     await mail.enqueue(trx, user.email, passwordChangedMail(mail.link('/forgot-password')));
-    await recordAudit(trx, now, origin, { event: 'user.password_changed', actorUserId: user.id, targetUserId: user.id });
+    await recordAudit(trx, now, origin, {
+      event: 'user.password_changed',
+      actorUserId: user.id,
+      targetUserId: user.id,
+    });
   });
   mail.deliverSoon();
   return { ok: true };
@@ -133,28 +151,62 @@ export async function requestEmailChange(
     const token = await issueToken(trx, now, user.id, 'change_email', email, user.email);
     await mail.enqueue(trx, email, verifyNewEmailMail(mail.link('/confirm-email-change', { token })));
     await mail.enqueue(trx, user.email, emailChangeNoticeMail(email));
-    await recordAudit(trx, now, origin, { event: 'user.email_change_requested', actorUserId: user.id, targetUserId: user.id, details: { to: email } });
+    await recordAudit(trx, now, origin, {
+      event: 'user.email_change_requested',
+      actorUserId: user.id,
+      targetUserId: user.id,
+      details: { to: email },
+    });
   });
   mail.deliverSoon();
   return { ok: true, email };
 }
 
 /** The session `ref` names, if it is one of the user's active sessions other than the current one. */
-export async function findOtherSession(deps: AccountDeps, user: User, ref: string, currentSessionId: string | null): Promise<Session | null> {
+export async function findOtherSession(
+  deps: AccountDeps,
+  user: User,
+  ref: string,
+  currentSessionId: string | null,
+): Promise<Session | null> {
   const sessions = await listActiveSessions(deps.db, user.id, deps.now, deps.sessionIdleMs);
   return sessions.find((s) => refOf(deps.secretKey, s) === ref && s.id !== currentSessionId) ?? null;
 }
 
-export async function revokeSession(deps: Pick<AccountDeps, 'db' | 'now'>, origin: Origin, user: User, session: Session): Promise<void> {
+export async function revokeSession(
+  deps: Pick<AccountDeps, 'db' | 'now'>,
+  origin: Origin,
+  user: User,
+  session: Session,
+): Promise<void> {
   await deleteSessionOfUser(deps.db, session.id, user.id);
-  await recordAudit(deps.db, deps.now, origin, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'one' } });
+  await recordAudit(deps.db, deps.now, origin, {
+    event: 'session.revoked',
+    actorUserId: user.id,
+    targetUserId: user.id,
+    details: { scope: 'one' },
+  });
 }
 
-export async function revokeOtherSessions(deps: Pick<AccountDeps, 'db' | 'now'>, origin: Origin, user: User, currentSessionId: string | null): Promise<void> {
+export async function revokeOtherSessions(
+  deps: Pick<AccountDeps, 'db' | 'now'>,
+  origin: Origin,
+  user: User,
+  currentSessionId: string | null,
+): Promise<void> {
   const count = await endSessionsOfUser(deps.db, user.id, currentSessionId);
-  await recordAudit(deps.db, deps.now, origin, { event: 'session.revoked', actorUserId: user.id, targetUserId: user.id, details: { scope: 'others', count } });
+  await recordAudit(deps.db, deps.now, origin, {
+    event: 'session.revoked',
+    actorUserId: user.id,
+    targetUserId: user.id,
+    details: { scope: 'others', count },
+  });
 }
 
-export async function setTicketEmailPreference(deps: Pick<AccountDeps, 'db' | 'now'>, user: User, on: boolean): Promise<void> {
+export async function setTicketEmailPreference(
+  deps: Pick<AccountDeps, 'db' | 'now'>,
+  user: User,
+  on: boolean,
+): Promise<void> {
   await setTicketEmails(deps.db, user.id, on, deps.now);
 }

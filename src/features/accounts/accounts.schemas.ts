@@ -8,7 +8,11 @@ const Email = EmailAddress({ title: 'Email' });
 /** A single-use token from an emailed link: 43 base64url characters (anything else is an invalid link). */
 const Token = Type.String({ maxLength: 100 });
 
-export const RegisterBody = Form({ email: Email, password: Password('Password'), password_confirm: Password('Confirm password') });
+export const RegisterBody = Form({
+  email: Email,
+  password: Password('Password'),
+  password_confirm: Password('Confirm password'),
+});
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const TokenQuery = Type.Object({ token: Type.Optional(Token) });
@@ -20,7 +24,11 @@ export type TokenBody = Static<typeof TokenBody>;
 export const ForgotBody = Form({ email: Email });
 export type ForgotBody = Static<typeof ForgotBody>;
 
-export const ResetBody = Form({ token: Token, password: Password('New password'), password_confirm: Password('Confirm new password') });
+export const ResetBody = Form({
+  token: Token,
+  password: Password('New password'),
+  password_confirm: Password('Confirm new password'),
+});
 export type ResetBody = Static<typeof ResetBody>;
 
 export const ChangePasswordBody = Form({
@@ -30,7 +38,10 @@ export const ChangePasswordBody = Form({
 });
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
-export const ChangeEmailBody = Form({ email: EmailAddress({ title: 'New email address' }), current_password: Password('Current password') });
+export const ChangeEmailBody = Form({
+  email: EmailAddress({ title: 'New email address' }),
+  current_password: Password('Current password'),
+});
 export type ChangeEmailBody = Static<typeof ChangeEmailBody>;
 
 export const SessionParams = Type.Object({ ref: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }) });
@@ -42,7 +53,8 @@ export type NotificationsBody = Static<typeof NotificationsBody>;
 /** A body with only the CSRF token: one-button forms. */
 export const CsrfOnlyBody = Form({});
 
-const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL_PATTERN =
+  /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /**
  * Top-level domains that can never receive mail (RFC 6761): `.invalid` (the deleted-user placeholder lives there) and

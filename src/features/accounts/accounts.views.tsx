@@ -8,14 +8,34 @@ import type { AccountErrors, SessionRow } from './account.service.ts';
 
 type FieldErrors = Partial<Record<string, string>>;
 
-export function RegisterPage({ ctx, email, errors, minLength }: { ctx: PageContext; email: string; errors: FieldErrors; minLength: number }) {
+export function RegisterPage({
+  ctx,
+  email,
+  errors,
+  minLength,
+}: {
+  ctx: PageContext;
+  email: string;
+  errors: FieldErrors;
+  minLength: number;
+}) {
   return (
     <AuthCard ctx={ctx} title="Create account" heading="Create your account" id="register">
       <p class="muted">You will confirm your email address before you can use the portal.</p>
       {errors.form && <Alert kind="error">{errors.form}</Alert>}
       <form method="post" action="/register" class="stack" novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <Field label="Email" name="email" type="email" value={email} autocomplete="email" required maxLength={254} error={errors.email} autofocus={!email} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          value={email}
+          autocomplete="email"
+          required
+          maxLength={254}
+          error={errors.email}
+          autofocus={!email}
+        />
         <NewPasswordFields minLength={minLength} errors={errors} />
         <button type="submit" class="button button--primary button--block">
           Create account
@@ -58,7 +78,14 @@ export function VerifyPendingPage({ ctx, email }: { ctx: PageContext; email: str
 }
 
 /** The page an emailed link opens: a button that POSTs, so merely fetching the link (mail scanners) changes nothing. */
-export function ConfirmTokenPage(props: { ctx: PageContext; title: string; message: string; action: string; token: string; button: string }) {
+export function ConfirmTokenPage(props: {
+  ctx: PageContext;
+  title: string;
+  message: string;
+  action: string;
+  token: string;
+  button: string;
+}) {
   return (
     <AuthCard ctx={props.ctx} title={props.title} id="confirm">
       <p>{props.message}</p>
@@ -73,7 +100,17 @@ export function ConfirmTokenPage(props: { ctx: PageContext; title: string; messa
   );
 }
 
-export function InvalidLinkPage({ ctx, message, actionHref, actionLabel }: { ctx: PageContext; message: string; actionHref: string; actionLabel: string }) {
+export function InvalidLinkPage({
+  ctx,
+  message,
+  actionHref,
+  actionLabel,
+}: {
+  ctx: PageContext;
+  message: string;
+  actionHref: string;
+  actionLabel: string;
+}) {
   return (
     <AuthCard ctx={ctx} title="Link not valid" heading="This link is not valid" id="invalid">
       <p>{message}</p>
@@ -92,7 +129,17 @@ export function ForgotPasswordPage({ ctx, email, error }: { ctx: PageContext; em
       <p class="muted">Enter the email address of your account and we will send you a link to choose a new password.</p>
       <form method="post" action="/forgot-password" class="stack" novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <Field label="Email" name="email" type="email" value={email} autocomplete="email" required maxLength={254} error={error} autofocus />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          value={email}
+          autocomplete="email"
+          required
+          maxLength={254}
+          error={error}
+          autofocus
+        />
         <button type="submit" class="button button--primary button--block">
           Send reset link
         </button>
@@ -104,7 +151,17 @@ export function ForgotPasswordPage({ ctx, email, error }: { ctx: PageContext; em
   );
 }
 
-export function ResetPasswordPage({ ctx, token, errors, minLength }: { ctx: PageContext; token: string; errors: FieldErrors; minLength: number }) {
+export function ResetPasswordPage({
+  ctx,
+  token,
+  errors,
+  minLength,
+}: {
+  ctx: PageContext;
+  token: string;
+  errors: FieldErrors;
+  minLength: number;
+}) {
   return (
     <AuthCard ctx={ctx} title="Choose a new password" id="reset">
       {errors.form && <Alert kind="error">{errors.form}</Alert>}
@@ -132,7 +189,11 @@ export function AccountPage(props: {
   const { ctx, errors } = props;
   const user = ctx.user;
   if (!user) {
-    return <Layout ctx={ctx} title="Account">{null}</Layout>;
+    return (
+      <Layout ctx={ctx} title="Account">
+        {null}
+      </Layout>
+    );
   }
   return (
     <Layout ctx={ctx} title="Your account">
@@ -158,13 +219,23 @@ export function AccountPage(props: {
           </p>
           {props.pendingEmail && (
             <Alert kind="info">
-              We sent a confirmation link to <strong>{props.pendingEmail}</strong>. Your address changes once you follow it.
+              We sent a confirmation link to <strong>{props.pendingEmail}</strong>. Your address changes once you follow
+              it.
             </Alert>
           )}
           {errors.emailForm && <Alert kind="error">{errors.emailForm}</Alert>}
           <form method="post" action="/account/email" class="stack" novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field label="New email address" name="email" type="email" value={props.emailValue} autocomplete="email" required maxLength={254} error={errors.email} />
+            <Field
+              label="New email address"
+              name="email"
+              type="email"
+              value={props.emailValue}
+              autocomplete="email"
+              required
+              maxLength={254}
+              error={errors.email}
+            />
             {/* Its own id: the password form above has a current_password field too. */}
             <CurrentPasswordField id="f-email-current_password" error={errors.email_password} />
             <button type="submit" class="button button--primary">
@@ -179,7 +250,8 @@ export function AccountPage(props: {
           <p>
             {user.totp_enabled_at ? (
               <>
-                On, with <strong>{props.recoveryCodesLeft}</strong> unused recovery code{props.recoveryCodesLeft === 1 ? '' : 's'}.
+                On, with <strong>{props.recoveryCodesLeft}</strong> unused recovery code
+                {props.recoveryCodesLeft === 1 ? '' : 's'}.
               </>
             ) : (
               'Not set up yet.'
@@ -193,7 +265,11 @@ export function AccountPage(props: {
         </section>
         <section class="card" aria-labelledby="notify-title">
           <h2 id="notify-title">Ticket emails</h2>
-          <p class="muted">{user.notify_tickets ? 'You get an email when there is news on your tickets.' : 'You do not get emails about tickets.'}</p>
+          <p class="muted">
+            {user.notify_tickets
+              ? 'You get an email when there is news on your tickets.'
+              : 'You do not get emails about tickets.'}
+          </p>
           <form method="post" action="/account/notifications">
             <CsrfField token={ctx.csrfToken} />
             <input type="hidden" name="notify_tickets" value={user.notify_tickets ? '0' : '1'} />
@@ -237,7 +313,8 @@ export function AccountPage(props: {
                         <CsrfField token={ctx.csrfToken} />
                         <button type="submit" class="button button--ghost">
                           {/* Named in full for screen readers: several sessions can share a device name. */}
-                          Sign out<span class="visually-hidden"> {`${s.device}, signed in ${formatWhen(s.createdAt)}`}</span>
+                          Sign out
+                          <span class="visually-hidden"> {`${s.device}, signed in ${formatWhen(s.createdAt)}`}</span>
                         </button>
                       </form>
                     )}

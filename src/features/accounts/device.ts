@@ -17,7 +17,10 @@ const BROWSERS: Array<[RegExp, string | ((ua: string) => string)]> = [
   [/\bFirefox\//, (ua) => (/\bAndroid\b/.test(ua) ? 'Mobile Firefox' : 'Firefox')],
   [/\bChrome\//, (ua) => (/\bAndroid\b/.test(ua) && /\bMobile\b/.test(ua) ? 'Mobile Chrome' : 'Chrome')],
   [/\bTrident\/|\bMSIE /, 'IE'],
-  [/\bVersion\/[\d.]+.*\bSafari\//, (ua) => (/\b(?:iPhone|iPad|iPod)\b|\bMobile\//.test(ua) ? 'Mobile Safari' : 'Safari')],
+  [
+    /\bVersion\/[\d.]+.*\bSafari\//,
+    (ua) => (/\b(?:iPhone|iPad|iPod)\b|\bMobile\//.test(ua) ? 'Mobile Safari' : 'Safari'),
+  ],
 ];
 
 const SYSTEMS: Array<[RegExp, string]> = [

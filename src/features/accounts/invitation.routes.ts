@@ -11,7 +11,13 @@ const publicPage = { access: 'public' } as const;
 /** The invited person's link (an administrator created their account): choose a password, which also proves the address. */
 export default function invitationRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const deps: InvitationDeps = { db: app.db, clock: app.clock, hasher: app.hasher, mail: app.mail, passwordMinLength: app.config.env.PASSWORD_MIN_LENGTH };
+  const deps: InvitationDeps = {
+    db: app.db,
+    clock: app.clock,
+    hasher: app.hasher,
+    mail: app.mail,
+    passwordMinLength: app.config.env.PASSWORD_MIN_LENGTH,
+  };
   const minLength = deps.passwordMinLength;
 
   app.get('/invitation', { config: publicPage, schema: { querystring: TokenQuery } }, async (request, reply) => {
@@ -26,12 +32,18 @@ export default function invitationRoutes(fastify: FastifyInstance) {
   app.post('/invitation', { config: publicPage, schema: { body: InvitationBody } }, async (request, reply) => {
     reply.header('referrer-policy', 'no-referrer');
     const { token, password, password_confirm } = request.body;
-    const result = await acceptInvitation(deps, originOf(request), { token, password, passwordConfirm: password_confirm });
+    const result = await acceptInvitation(deps, originOf(request), {
+      token,
+      password,
+      passwordConfirm: password_confirm,
+    });
     if (!result.ok) {
       return result.error === 'weak'
         ? reply.page((ctx) => InvitationPage({ ctx, token, error: result.message, minLength }), 400)
         : reply.page((ctx) => InvalidInvitationPage({ ctx }), 400);
     }
-    return reply.flash('success', 'Your password is set. Sign in to finish setting up your account.').redirect('/login', 303);
+    return reply
+      .flash('success', 'Your password is set. Sign in to finish setting up your account.')
+      .redirect('/login', 303);
   });
 }

@@ -23,13 +23,18 @@ export async function isInvitationValid(deps: InvitationDeps, token: string): Pr
   return (await peekToken(deps.db, token, 'invite', deps.clock.now())) !== undefined;
 }
 
-export type AcceptInvitationResult = { ok: true } | { ok: false; error: 'invalid' } | { ok: false; error: 'weak'; message: string };
+export type AcceptInvitationResult =
+  { ok: true } | { ok: false; error: 'invalid' } | { ok: false; error: 'weak'; message: string };
 
 /**
  * The invited person chooses a password: the single-use link is consumed, the password set and the address
  * proven in one transaction; any session of the account ends.
  */
-export async function acceptInvitation(deps: InvitationDeps, origin: Origin, input: { token: string; password: string; passwordConfirm: string }): Promise<AcceptInvitationResult> {
+export async function acceptInvitation(
+  deps: InvitationDeps,
+  origin: Origin,
+  input: { token: string; password: string; passwordConfirm: string },
+): Promise<AcceptInvitationResult> {
   const now = deps.clock.now();
   const pending = await peekToken(deps.db, input.token, 'invite', now);
   const user = pending && (await findUserById(deps.db, pending.user_id));
@@ -37,7 +42,8 @@ export async function acceptInvitation(deps: InvitationDeps, origin: Origin, inp
     return { ok: false, error: 'invalid' };
   }
   const weakness =
-    checkPassword({ minLength: deps.passwordMinLength }, input.password, user.email) ?? (input.password !== input.passwordConfirm ? 'The two passwords are not the same.' : null);
+    checkPassword({ minLength: deps.passwordMinLength }, input.password, user.email) ??
+    (input.password !== input.passwordConfirm ? 'The two passwords are not the same.' : null);
   if (weakness) {
     return { ok: false, error: 'weak', message: weakness };
   }
@@ -47,9 +53,19 @@ export async function acceptInvitation(deps: InvitationDeps, origin: Origin, inp
       return false;
     }
     await setPasswordAndVerify(trx, user.id, passwordHash, now);
-    await endUserSessions(trx, now, origin, { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_set' });
+    await endUserSessions(trx, now, origin, {
+      userId: user.id,
+      actorUserId: user.id,
+      keep: null,
+      reason: 'password_set',
+    });
     await deps.mail.enqueue(trx, user.email, passwordChangedMail(deps.mail.link('/forgot-password')));
-    await recordAudit(trx, now, origin, { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id, details: { via: 'invitation' } });
+    await recordAudit(trx, now, origin, {
+      event: 'user.password_reset',
+      actorUserId: user.id,
+      targetUserId: user.id,
+      details: { via: 'invitation' },
+    });
     return true;
   });
   if (!accepted) {

@@ -28,7 +28,11 @@ export interface PasswordResetDeps {
  * per-address limit nothing is sent (the mailbox owner is not flooded), over the per-IP limit it is a 429.
  * Returns false only when the address is not an address at all.
  */
-export async function requestPasswordReset(deps: PasswordResetDeps, origin: Origin, input: { email: string }): Promise<boolean> {
+export async function requestPasswordReset(
+  deps: PasswordResetDeps,
+  origin: Origin,
+  input: { email: string },
+): Promise<boolean> {
   const email = normaliseEmail(input.email);
   if (!isValidEmail(email)) {
     return false;
@@ -55,13 +59,20 @@ export async function isResetLinkValid(deps: Pick<PasswordResetDeps, 'db' | 'now
   return (await peekToken(deps.db, token, 'reset_password', deps.now)) !== undefined;
 }
 
-export type ResetResult = { ok: true; user: User } | { ok: false; invalidLink: true } | { ok: false; invalidLink: false; errors: { password?: string; password_confirm?: string } };
+export type ResetResult =
+  | { ok: true; user: User }
+  | { ok: false; invalidLink: true }
+  | { ok: false; invalidLink: false; errors: { password?: string; password_confirm?: string } };
 
 /**
  * Sets the new password through a valid link: the link is used up, every session of the account ends, the
  * address counts as verified and every per-account counter starts again from zero.
  */
-export async function resetPassword(deps: PasswordResetDeps, origin: Origin, input: { token: string; password: string; password_confirm: string }): Promise<ResetResult> {
+export async function resetPassword(
+  deps: PasswordResetDeps,
+  origin: Origin,
+  input: { token: string; password: string; password_confirm: string },
+): Promise<ResetResult> {
   const { now, mail } = deps;
   const pending = await peekToken(deps.db, input.token, 'reset_password', now);
   const user = pending && (await findUserById(deps.db, pending.user_id));
@@ -82,7 +93,12 @@ export async function resetPassword(deps: PasswordResetDeps, origin: Origin, inp
     }
     // Following the emailed link proves the address, so an unverified account becomes verified.
     await resetPasswordHash(trx, user.id, passwordHash, now);
-    await endUserSessions(trx, now, origin, { userId: user.id, actorUserId: user.id, keep: null, reason: 'password_reset' });
+    await endUserSessions(trx, now, origin, {
+      userId: user.id,
+      actorUserId: user.id,
+      keep: null,
+      reason: 'password_reset',
+    });
     await mail.enqueue(trx, user.email, passwordChangedMail(mail.link('/forgot-password')));
     await recordAudit(trx, now, origin, { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id });
     return true;

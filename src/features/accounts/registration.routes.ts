@@ -5,13 +5,22 @@ import { RegisterBody } from './accounts.schemas.ts';
 import { CheckEmailPage, RegisterPage } from './accounts.views.tsx';
 import { register, type RegistrationDeps, type RegistrationErrors } from './registration.service.ts';
 
-export const CHECK_EMAIL_MESSAGE = 'Check your email to finish creating your account. We sent a message to the address you entered.';
-const UNREADABLE = 'Please fill in every field. Email addresses can have up to 254 characters, passwords up to 1,024 bytes.';
+export const CHECK_EMAIL_MESSAGE =
+  'Check your email to finish creating your account. We sent a message to the address you entered.';
+const UNREADABLE =
+  'Please fill in every field. Email addresses can have up to 254 characters, passwords up to 1,024 bytes.';
 
 export default function registrationRoutes(app: FastifyInstance) {
   const { db, hasher, clock, config } = app;
   const minLength = config.env.PASSWORD_MIN_LENGTH;
-  const deps = (): RegistrationDeps => ({ db, now: clock.now(), hasher, mail: app.mail, minLength, limits: app.limits });
+  const deps = (): RegistrationDeps => ({
+    db,
+    now: clock.now(),
+    hasher,
+    mail: app.mail,
+    minLength,
+    limits: app.limits,
+  });
 
   const form = (reply: FastifyReply, email: string, errors: RegistrationErrors, status = 400) =>
     reply.page((ctx) => RegisterPage({ ctx, email, errors, minLength }), status);
@@ -20,16 +29,20 @@ export default function registrationRoutes(app: FastifyInstance) {
     request.session?.stage === 'full' ? reply.redirect('/', 303) : form(reply, '', {}, 200),
   );
 
-  app.post('/register', { config: { access: 'public' }, schema: { body: RegisterBody }, attachValidation: true }, async (request, reply) => {
-    const parsed = parseForm(RegisterBody, request.body);
-    if (!parsed.ok) {
-      return form(reply, (parsed.values.email ?? '').slice(0, 254), { form: UNREADABLE });
-    }
-    const result = await register(deps(), originOf(request), parsed.data);
-    if (!result.ok) {
-      return form(reply, result.email, result.errors);
-    }
-    // The same page whether or not the address was already registered.
-    return reply.page((ctx) => CheckEmailPage({ ctx, title: 'Check your email', message: CHECK_EMAIL_MESSAGE }));
-  });
+  app.post(
+    '/register',
+    { config: { access: 'public' }, schema: { body: RegisterBody }, attachValidation: true },
+    async (request, reply) => {
+      const parsed = parseForm(RegisterBody, request.body);
+      if (!parsed.ok) {
+        return form(reply, (parsed.values.email ?? '').slice(0, 254), { form: UNREADABLE });
+      }
+      const result = await register(deps(), originOf(request), parsed.data);
+      if (!result.ok) {
+        return form(reply, result.email, result.errors);
+      }
+      // The same page whether or not the address was already registered.
+      return reply.page((ctx) => CheckEmailPage({ ctx, title: 'Check your email', message: CHECK_EMAIL_MESSAGE }));
+    },
+  );
 }

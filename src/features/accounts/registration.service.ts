@@ -65,7 +65,11 @@ export async function register(
     if (created) {
       const token = await issueToken(trx, now, created.id, 'verify_email', null, email);
       await mail.enqueue(trx, email, verifyEmailMail(mail.link('/verify-email', { token })));
-      await recordAudit(trx, now, origin, { event: 'user.registered', actorUserId: created.id, targetUserId: created.id });
+      await recordAudit(trx, now, origin, {
+        event: 'user.registered',
+        actorUserId: created.id,
+        targetUserId: created.id,
+      });
     } else {
       await mail.enqueue(trx, email, registrationAttemptMail(mail.link('/login'), mail.link('/forgot-password')));
     }

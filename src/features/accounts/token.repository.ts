@@ -58,7 +58,12 @@ export async function issueToken(
 
 /** Voids every unused token of the account (its address changed, or it was disabled). */
 export async function voidTokensOfUser(db: DB, userId: number, now: number): Promise<number> {
-  const result = await db.updateTable('user_tokens').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('user_tokens')
+    .set({ used_at: now })
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
@@ -75,7 +80,12 @@ function accountStillMatches(eb: ExpressionBuilder<Database, 'user_tokens'>) {
 }
 
 /** The token's row if it is valid right now, without using it up (for showing the confirmation form). */
-export async function peekToken(db: DB, token: string, purpose: TokenPurpose, now: number): Promise<UserToken | undefined> {
+export async function peekToken(
+  db: DB,
+  token: string,
+  purpose: TokenPurpose,
+  now: number,
+): Promise<UserToken | undefined> {
   if (!TOKEN_PATTERN.test(token)) {
     return undefined;
   }
@@ -95,7 +105,12 @@ export async function peekToken(db: DB, token: string, purpose: TokenPurpose, no
  * one gets the row back; the same statement checks that the account still has the token's address and is
  * active, so nothing can change between that check and the use.
  */
-export async function consumeToken(db: DB, token: string, purpose: TokenPurpose, now: number): Promise<UserToken | undefined> {
+export async function consumeToken(
+  db: DB,
+  token: string,
+  purpose: TokenPurpose,
+  now: number,
+): Promise<UserToken | undefined> {
   if (!TOKEN_PATTERN.test(token)) {
     return undefined;
   }

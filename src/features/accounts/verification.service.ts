@@ -32,17 +32,27 @@ export async function resendVerification(deps: VerificationDeps, user: User): Pr
 }
 
 /** Whether an emailed verification link is valid right now (for showing its confirmation button). */
-export async function isVerificationLinkValid(deps: Pick<VerificationDeps, 'db' | 'now'>, token: string): Promise<boolean> {
+export async function isVerificationLinkValid(
+  deps: Pick<VerificationDeps, 'db' | 'now'>,
+  token: string,
+): Promise<boolean> {
   return (await peekToken(deps.db, token, 'verify_email', deps.now)) !== undefined;
 }
 
 /** The address a change-of-email link would switch to, while the link is valid. */
-export async function pendingEmailChangeOf(deps: Pick<VerificationDeps, 'db' | 'now'>, token: string): Promise<string | null> {
+export async function pendingEmailChangeOf(
+  deps: Pick<VerificationDeps, 'db' | 'now'>,
+  token: string,
+): Promise<string | null> {
   return (await peekToken(deps.db, token, 'change_email', deps.now))?.new_email ?? null;
 }
 
 /** Uses a verification link: the account's address is proven. Returns the account's id, or null for an invalid link. */
-export async function verifyEmail(deps: Pick<VerificationDeps, 'db' | 'now'>, origin: Origin, token: string): Promise<number | null> {
+export async function verifyEmail(
+  deps: Pick<VerificationDeps, 'db' | 'now'>,
+  origin: Origin,
+  token: string,
+): Promise<number | null> {
   const { now } = deps;
   return deps.db.transaction().execute(async (trx) => {
     const used = await consumeToken(trx, token, 'verify_email', now);
@@ -50,7 +60,11 @@ export async function verifyEmail(deps: Pick<VerificationDeps, 'db' | 'now'>, or
       return null;
     }
     await markEmailVerified(trx, used.user_id, now);
-    await recordAudit(trx, now, origin, { event: 'user.email_verified', actorUserId: used.user_id, targetUserId: used.user_id });
+    await recordAudit(trx, now, origin, {
+      event: 'user.email_verified',
+      actorUserId: used.user_id,
+      targetUserId: used.user_id,
+    });
     return used.user_id;
   });
 }
@@ -84,8 +98,18 @@ export async function confirmEmailChange(
       await voidTokensOfUser(trx, used.user_id, now);
       await changeEmail(trx, used.user_id, used.new_email, now);
       const keep = session?.user_id === used.user_id ? session.id : null;
-      await endUserSessions(trx, now, origin, { userId: used.user_id, actorUserId: used.user_id, keep, reason: 'email_changed' });
-      await recordAudit(trx, now, origin, { event: 'user.email_changed', actorUserId: used.user_id, targetUserId: used.user_id, details: { from: used.account_email, to: used.new_email } });
+      await endUserSessions(trx, now, origin, {
+        userId: used.user_id,
+        actorUserId: used.user_id,
+        keep,
+        reason: 'email_changed',
+      });
+      await recordAudit(trx, now, origin, {
+        event: 'user.email_changed',
+        actorUserId: used.user_id,
+        targetUserId: used.user_id,
+        details: { from: used.account_email, to: used.new_email },
+      });
       return keep ? 'rotate' : 'changed';
     })
     .catch((error: unknown) => {

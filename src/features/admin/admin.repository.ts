@@ -13,7 +13,11 @@ export async function countLiveSessions(db: DB, userId: number, now: number): Pr
 }
 
 export async function countTicketsOfClient(db: DB, clientId: number): Promise<number> {
-  const row = await db.selectFrom('tickets').select((eb) => eb.fn.countAll<number>().as('n')).where('client_id', '=', clientId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('tickets')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('client_id', '=', clientId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -24,7 +28,11 @@ export interface FailedLoginGroup {
 }
 
 /** Failed sign-ins since `since`, one row per IP address, the most recent first. */
-export async function failedLoginsByIp(db: DB, since: number, page: { limit: number; offset: number }): Promise<FailedLoginGroup[]> {
+export async function failedLoginsByIp(
+  db: DB,
+  since: number,
+  page: { limit: number; offset: number },
+): Promise<FailedLoginGroup[]> {
   const groups = await db
     .selectFrom('failed_logins')
     .select((eb) => ['ip', eb.fn.countAll<number>().as('attempts'), eb.fn.max('created_at').as('last_attempt')])
@@ -38,7 +46,12 @@ export async function failedLoginsByIp(db: DB, since: number, page: { limit: num
 }
 
 /** The distinct addresses tried from these IPs since `since` (at most `perIp` × the number of IPs, by address). */
-export async function emailsTriedFrom(db: DB, ips: string[], since: number, perIp: number): Promise<Array<{ ip: string; email: string }>> {
+export async function emailsTriedFrom(
+  db: DB,
+  ips: string[],
+  since: number,
+  perIp: number,
+): Promise<Array<{ ip: string; email: string }>> {
   if (ips.length === 0) {
     return [];
   }
@@ -74,12 +87,25 @@ export interface AuditRow {
 }
 
 /** One page of audit events with the actor's and target's addresses, newest first. */
-export async function listAuditEvents(db: DB, filter: AuditFilter, page: { limit: number; offset: number }): Promise<AuditRow[]> {
+export async function listAuditEvents(
+  db: DB,
+  filter: AuditFilter,
+  page: { limit: number; offset: number },
+): Promise<AuditRow[]> {
   let query = db
     .selectFrom('audit_events as e')
     .leftJoin('users as a', 'a.id', 'e.actor_user_id')
     .leftJoin('users as t', 't.id', 'e.target_user_id')
-    .select(['e.id', 'e.created_at', 'e.event', 'e.ip', 'e.user_agent', 'e.details', 'a.email as actor_email', 't.email as target_email']);
+    .select([
+      'e.id',
+      'e.created_at',
+      'e.event',
+      'e.ip',
+      'e.user_agent',
+      'e.details',
+      'a.email as actor_email',
+      't.email as target_email',
+    ]);
   if (filter.event) {
     query = query.where('e.event', '=', filter.event);
   }

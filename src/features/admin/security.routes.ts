@@ -4,7 +4,13 @@ import { originOf } from '../../http/origin.ts';
 import { requireUser } from '../../http/request-user.ts';
 import { AUDIT_EVENTS } from '../../audit/audit.repository.ts';
 import { AuditQuery, FailedLoginsQuery, UnlockBody } from './admin.schemas.ts';
-import { auditPage, failedLoginsPage, FAILED_LOGIN_WINDOW_DAYS, unlockIp, type SecurityDeps } from './security.service.ts';
+import {
+  auditPage,
+  failedLoginsPage,
+  FAILED_LOGIN_WINDOW_DAYS,
+  unlockIp,
+  type SecurityDeps,
+} from './security.service.ts';
 import { AuditPage, FailedLoginsPage } from './security.views.tsx';
 
 const admin = { access: 'administrator', fresh: true } as const;
@@ -14,11 +20,15 @@ export default function adminSecurityRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const deps: SecurityDeps = { db: app.db, clock: app.clock, loginIp: app.limits.loginIp };
 
-  app.get('/admin/failed-logins', { config: admin, schema: { querystring: FailedLoginsQuery } }, async (request, reply) => {
-    const page = request.query.page ?? 1;
-    const { rows, hasNext } = await failedLoginsPage(deps, page);
-    return reply.page((ctx) => FailedLoginsPage({ ctx, rows, page, hasNext, windowDays: FAILED_LOGIN_WINDOW_DAYS }));
-  });
+  app.get(
+    '/admin/failed-logins',
+    { config: admin, schema: { querystring: FailedLoginsQuery } },
+    async (request, reply) => {
+      const page = request.query.page ?? 1;
+      const { rows, hasNext } = await failedLoginsPage(deps, page);
+      return reply.page((ctx) => FailedLoginsPage({ ctx, rows, page, hasNext, windowDays: FAILED_LOGIN_WINDOW_DAYS }));
+    },
+  );
 
   app.post('/admin/failed-logins/unlock', { config: admin, schema: { body: UnlockBody } }, async (request, reply) => {
     await unlockIp(deps, requireUser(request).id, originOf(request), request.body.ip);
@@ -28,6 +38,16 @@ export default function adminSecurityRoutes(fastify: FastifyInstance) {
   app.get('/admin/audit', { config: admin, schema: { querystring: AuditQuery } }, async (request, reply) => {
     const q = request.query;
     const { rows, hasNext } = await auditPage(deps, q);
-    return reply.page((ctx) => AuditPage({ ctx, rows, q, page: q.page ?? 1, hasNext, events: AUDIT_EVENT_NAMES, retentionDays: app.config.env.AUDIT_RETENTION_DAYS }));
+    return reply.page((ctx) =>
+      AuditPage({
+        ctx,
+        rows,
+        q,
+        page: q.page ?? 1,
+        hasNext,
+        events: AUDIT_EVENT_NAMES,
+        retentionDays: app.config.env.AUDIT_RETENTION_DAYS,
+      }),
+    );
   });
 }

@@ -4,7 +4,13 @@ import type { Origin } from '../../lib/origin.ts';
 import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import { findUserIdByEmail } from '../users/user.repository.ts';
-import { emailsTriedFrom, failedLoginsByIp, listAuditEvents, type AuditFilter, type AuditRow } from './admin.repository.ts';
+import {
+  emailsTriedFrom,
+  failedLoginsByIp,
+  listAuditEvents,
+  type AuditFilter,
+  type AuditRow,
+} from './admin.repository.ts';
 import type { AuditQuery } from './admin.schemas.ts';
 
 const SECURITY_PAGE_SIZE = 25;
@@ -31,7 +37,10 @@ export interface FailedIpRow {
 
 const pageOf = (page: number) => ({ limit: SECURITY_PAGE_SIZE + 1, offset: (page - 1) * SECURITY_PAGE_SIZE });
 
-export async function failedLoginsPage(deps: SecurityDeps, page: number): Promise<{ rows: FailedIpRow[]; hasNext: boolean }> {
+export async function failedLoginsPage(
+  deps: SecurityDeps,
+  page: number,
+): Promise<{ rows: FailedIpRow[]; hasNext: boolean }> {
   const since = deps.clock.now() - FAILED_LOGIN_WINDOW_DAYS * DAY;
   const groups = await failedLoginsByIp(deps.db, since, pageOf(page));
   const shown = groups.slice(0, SECURITY_PAGE_SIZE);
@@ -56,7 +65,11 @@ export async function failedLoginsPage(deps: SecurityDeps, page: number): Promis
 
 export async function unlockIp(deps: SecurityDeps, actorId: number, origin: Origin, ip: string): Promise<void> {
   await deps.loginIp.reset(ip);
-  await recordAudit(deps.db, deps.clock.now(), origin, { event: 'login.unlocked', actorUserId: actorId, details: { scope: 'ip', unlockedIp: ip } });
+  await recordAudit(deps.db, deps.clock.now(), origin, {
+    event: 'login.unlocked',
+    actorUserId: actorId,
+    details: { scope: 'ip', unlockedIp: ip },
+  });
 }
 
 export async function auditPage(deps: SecurityDeps, q: AuditQuery): Promise<{ rows: AuditRow[]; hasNext: boolean }> {

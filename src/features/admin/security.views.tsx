@@ -7,11 +7,26 @@ import type { AuditRow } from './admin.repository.ts';
 import type { AuditQuery } from './admin.schemas.ts';
 import type { FailedIpRow } from './security.service.ts';
 
-export function FailedLoginsPage({ ctx, rows, page, hasNext, windowDays }: { ctx: PageContext; rows: FailedIpRow[]; page: number; hasNext: boolean; windowDays: number }) {
+export function FailedLoginsPage({
+  ctx,
+  rows,
+  page,
+  hasNext,
+  windowDays,
+}: {
+  ctx: PageContext;
+  rows: FailedIpRow[];
+  page: number;
+  hasNext: boolean;
+  windowDays: number;
+}) {
   return (
     <Layout ctx={ctx} title="Failed sign-ins">
       <h1>Failed sign-in attempts</h1>
-      <p class="muted">Failed password and code attempts of the last {windowDays} days, grouped by IP address, most recent first. Times are UTC.</p>
+      <p class="muted">
+        Failed password and code attempts of the last {windowDays} days, grouped by IP address, most recent first. Times
+        are UTC.
+      </p>
       {rows.length === 0 ? (
         <p>No failed sign-ins. </p>
       ) : (
@@ -39,7 +54,9 @@ export function FailedLoginsPage({ ctx, rows, page, hasNext, windowDays }: { ctx
                   <td data-label="Last attempt">
                     <When ms={r.lastAttempt} />
                   </td>
-                  <td data-label="Locked until">{r.lockedUntil ? <When ms={r.lockedUntil} /> : <span class="muted">Not locked</span>}</td>
+                  <td data-label="Locked until">
+                    {r.lockedUntil ? <When ms={r.lockedUntil} /> : <span class="muted">Not locked</span>}
+                  </td>
                   <td data-label="Accounts tried">
                     <ul class="plain-list">
                       {r.emails.map((e) => (
@@ -84,14 +101,32 @@ function Details({ json }: { json: string }) {
       {entries.map(([k, v]) => (
         <>
           <dt>{k}</dt>
-          <dd>{v === null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)}</dd>
+          <dd>
+            {v === null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)}
+          </dd>
         </>
       ))}
     </dl>
   );
 }
 
-export function AuditPage({ ctx, rows, q, page, hasNext, events, retentionDays }: { ctx: PageContext; rows: AuditRow[]; q: AuditQuery; page: number; hasNext: boolean; events: string[]; retentionDays: number }) {
+export function AuditPage({
+  ctx,
+  rows,
+  q,
+  page,
+  hasNext,
+  events,
+  retentionDays,
+}: {
+  ctx: PageContext;
+  rows: AuditRow[];
+  q: AuditQuery;
+  page: number;
+  hasNext: boolean;
+  events: string[];
+  retentionDays: number;
+}) {
   return (
     <Layout ctx={ctx} title="Audit log">
       <h1>Audit log</h1>
@@ -167,7 +202,12 @@ export function AuditPage({ ctx, rows, q, page, hasNext, events, retentionDays }
           </table>
         </div>
       )}
-      <Pagination base="/admin/audit" params={{ event: q.event, user: q.user, ip: q.ip, from: q.from, to: q.to }} page={page} hasNext={hasNext} />
+      <Pagination
+        base="/admin/audit"
+        params={{ event: q.event, user: q.user, ip: q.ip, from: q.from, to: q.to }}
+        page={page}
+        hasNext={hasNext}
+      />
     </Layout>
   );
 }

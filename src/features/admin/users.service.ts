@@ -60,7 +60,10 @@ export interface UserInput {
   role: Role;
 }
 
-export async function usersPage(deps: UsersDeps, q: UsersQuery): Promise<{ rows: UserListRow[]; page: number; hasNext: boolean }> {
+export async function usersPage(
+  deps: UsersDeps,
+  q: UsersQuery,
+): Promise<{ rows: UserListRow[]; page: number; hasNext: boolean }> {
   const page = q.page ?? 1;
   const rows = await listUsers(
     deps.db,
@@ -90,7 +93,10 @@ export async function userPageData(deps: UsersDeps, user: User): Promise<UserPag
 }
 
 /** The delete page: refused for the last active administrator, else how many tickets the choice is about. */
-export async function deletePageData(deps: UsersDeps, user: User): Promise<{ ok: true; ticketCount: number } | { ok: false }> {
+export async function deletePageData(
+  deps: UsersDeps,
+  user: User,
+): Promise<{ ok: true; ticketCount: number } | { ok: false }> {
   if (await isLastActiveAdministrator(deps.db, user)) {
     return { ok: false };
   }
@@ -114,7 +120,12 @@ export type AdministratorCheck = 'ok' | 'last' | 'actor_not_admin';
  * administrators acting on each other at the same moment take turns and each sees the others' result; on
  * SQLite the transaction already holds the database's write lock (`begin immediate`, src/db/sqlite-statements.ts).
  */
-async function checkAdministratorChange(trx: DB, dialect: Dialect, actorId: number, targetId: number): Promise<AdministratorCheck> {
+async function checkAdministratorChange(
+  trx: DB,
+  dialect: Dialect,
+  actorId: number,
+  targetId: number,
+): Promise<AdministratorCheck> {
   const ids = await activeAdministratorIds(trx, dialect === 'postgres');
   if (!ids.includes(actorId)) {
     return 'actor_not_admin';
@@ -160,8 +171,17 @@ export async function createUser(deps: UsersDeps, actor: Actor, input: UserInput
       return null;
     }
     const token = await issueToken(trx, now, user.id, 'invite', null, user.email);
-    await deps.mail.enqueue(trx, user.email, invitationMail(deps.mail.link('/invitation', { token }), ROLE_LABEL[user.role]));
-    await recordAudit(trx, now, actor.origin, { event: 'user.created', actorUserId: actor.user.id, targetUserId: user.id, details: { email: user.email, role: user.role } });
+    await deps.mail.enqueue(
+      trx,
+      user.email,
+      invitationMail(deps.mail.link('/invitation', { token }), ROLE_LABEL[user.role]),
+    );
+    await recordAudit(trx, now, actor.origin, {
+      event: 'user.created',
+      actorUserId: actor.user.id,
+      targetUserId: user.id,
+      details: { email: user.email, role: user.role },
+    });
     return user;
   });
   if (!created) {
@@ -171,13 +191,20 @@ export async function createUser(deps: UsersDeps, actor: Actor, input: UserInput
   return { ok: true, user: created };
 }
 
-export type UpdateUserResult = { ok: true; roleChanged: boolean; emailChanged: boolean } | { ok: false; error: 'email_invalid' | 'email_taken' | 'last' };
+export type UpdateUserResult =
+  | { ok: true; roleChanged: boolean; emailChanged: boolean }
+  | { ok: false; error: 'email_invalid' | 'email_taken' | 'last' };
 
 /**
  * An administrator's edit. A new address is unverified and mailed a link; a change of role or address ends every
  * session of the user (the next sign-in carries it).
  */
-export async function updateUser(deps: UsersDeps, actor: Actor, user: User, input: UserInput): Promise<UpdateUserResult> {
+export async function updateUser(
+  deps: UsersDeps,
+  actor: Actor,
+  user: User,
+  input: UserInput,
+): Promise<UpdateUserResult> {
   if (!isValidEmail(input.email)) {
     return { ok: false, error: 'email_invalid' };
   }
@@ -190,7 +217,10 @@ export async function updateUser(deps: UsersDeps, actor: Actor, user: User, inpu
   const check = await deps.db
     .transaction()
     .execute(async (trx) => {
-      const checked = input.role === 'administrator' ? 'ok' : await checkAdministratorChange(trx, deps.dialect, actor.user.id, user.id);
+      const checked =
+        input.role === 'administrator'
+          ? 'ok'
+          : await checkAdministratorChange(trx, deps.dialect, actor.user.id, user.id);
       if (checked !== 'ok') {
         return checked;
       }
@@ -201,14 +231,24 @@ export async function updateUser(deps: UsersDeps, actor: Actor, user: User, inpu
       }
       await updateUserProfile(trx, user.id, { ...input, emailChanged }, now);
       if (roleChanged) {
-        await recordAudit(trx, now, actor.origin, { event: 'user.role_changed', actorUserId: actor.user.id, targetUserId: user.id, details: { from: user.role, to: input.role } });
+        await recordAudit(trx, now, actor.origin, {
+          event: 'user.role_changed',
+          actorUserId: actor.user.id,
+          targetUserId: user.id,
+          details: { from: user.role, to: input.role },
+        });
       }
       if (emailChanged) {
         const token = await issueToken(trx, now, user.id, 'verify_email', null, input.email);
         await deps.mail.enqueue(trx, input.email, verifyEmailMail(deps.mail.link('/verify-email', { token })));
       }
       if (roleChanged || emailChanged) {
-        await endUserSessions(trx, now, actor.origin, { userId: user.id, actorUserId: actor.user.id, keep: null, reason: roleChanged ? 'role_changed' : 'email_changed' });
+        await endUserSessions(trx, now, actor.origin, {
+          userId: user.id,
+          actorUserId: actor.user.id,
+          keep: null,
+          reason: roleChanged ? 'role_changed' : 'email_changed',
+        });
       }
       await recordAudit(trx, now, actor.origin, {
         event: 'user.updated',
@@ -246,8 +286,17 @@ export async function disableUser(deps: UsersDeps, actor: Actor, user: User): Pr
     }
     await voidTokensOfUser(trx, user.id, now);
     await setUserDisabledAt(trx, user.id, now, now);
-    await endUserSessions(trx, now, actor.origin, { userId: user.id, actorUserId: actor.user.id, keep: null, reason: 'disabled' });
-    await recordAudit(trx, now, actor.origin, { event: 'user.disabled', actorUserId: actor.user.id, targetUserId: user.id });
+    await endUserSessions(trx, now, actor.origin, {
+      userId: user.id,
+      actorUserId: actor.user.id,
+      keep: null,
+      reason: 'disabled',
+    });
+    await recordAudit(trx, now, actor.origin, {
+      event: 'user.disabled',
+      actorUserId: actor.user.id,
+      targetUserId: user.id,
+    });
     return 'ok' as const;
   });
   return refuseNonAdministrator(check);
@@ -257,17 +306,30 @@ export async function enableUser(deps: UsersDeps, actor: Actor, user: User): Pro
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     await setUserDisabledAt(trx, user.id, null, now);
-    await recordAudit(trx, now, actor.origin, { event: 'user.enabled', actorUserId: actor.user.id, targetUserId: user.id });
+    await recordAudit(trx, now, actor.origin, {
+      event: 'user.enabled',
+      actorUserId: actor.user.id,
+      targetUserId: user.id,
+    });
   });
 }
 
 export async function endAllSessions(deps: UsersDeps, actor: Actor, user: User): Promise<void> {
   const count = await endSessionsOfUser(deps.db, user.id);
-  await recordAudit(deps.db, deps.clock.now(), actor.origin, { event: 'session.revoked', actorUserId: actor.user.id, targetUserId: user.id, details: { scope: 'all', count } });
+  await recordAudit(deps.db, deps.clock.now(), actor.origin, {
+    event: 'session.revoked',
+    actorUserId: actor.user.id,
+    targetUserId: user.id,
+    details: { scope: 'all', count },
+  });
 }
 
 /** Mails a new verification link; 'already_verified' when the address was verified meanwhile. */
-export async function resendVerification(deps: UsersDeps, actor: Actor, user: User): Promise<'ok' | 'already_verified'> {
+export async function resendVerification(
+  deps: UsersDeps,
+  actor: Actor,
+  user: User,
+): Promise<'ok' | 'already_verified'> {
   if (user.email_verified_at) {
     return 'already_verified';
   }
@@ -275,7 +337,11 @@ export async function resendVerification(deps: UsersDeps, actor: Actor, user: Us
   await deps.db.transaction().execute(async (trx) => {
     const token = await issueToken(trx, now, user.id, 'verify_email', null, user.email);
     await deps.mail.enqueue(trx, user.email, verifyEmailMail(deps.mail.link('/verify-email', { token })));
-    await recordAudit(trx, now, actor.origin, { event: 'user.verification_resent', actorUserId: actor.user.id, targetUserId: user.id });
+    await recordAudit(trx, now, actor.origin, {
+      event: 'user.verification_resent',
+      actorUserId: actor.user.id,
+      targetUserId: user.id,
+    });
   });
   deps.mail.deliverSoon();
   return 'ok';
@@ -283,7 +349,12 @@ export async function resendVerification(deps: UsersDeps, actor: Actor, user: Us
 
 export async function unlockSignIn(deps: UsersDeps, actor: Actor, user: User): Promise<void> {
   await deps.clearSignInCounters(user);
-  await recordAudit(deps.db, deps.clock.now(), actor.origin, { event: 'login.unlocked', actorUserId: actor.user.id, targetUserId: user.id, details: { scope: 'account', via: 'administrator' } });
+  await recordAudit(deps.db, deps.clock.now(), actor.origin, {
+    event: 'login.unlocked',
+    actorUserId: actor.user.id,
+    targetUserId: user.id,
+    details: { scope: 'account', via: 'administrator' },
+  });
 }
 
 /**
@@ -309,14 +380,28 @@ async function deletedUserPlaceholder(db: DB, hasher: PasswordHasher, now: numbe
 }
 
 /** Deletes a user; their tickets go with them or are kept under the anonymous placeholder. */
-export async function deleteUser(trx: DB, dialect: Dialect, user: Pick<User, 'id'>, keepTickets: boolean, placeholderId: number | null): Promise<number> {
-  const affected = keepTickets && placeholderId !== null ? await moveTicketsOfClient(trx, dialect, user.id, placeholderId) : await deleteTicketsOfClient(trx, dialect, user.id);
+export async function deleteUser(
+  trx: DB,
+  dialect: Dialect,
+  user: Pick<User, 'id'>,
+  keepTickets: boolean,
+  placeholderId: number | null,
+): Promise<number> {
+  const affected =
+    keepTickets && placeholderId !== null
+      ? await moveTicketsOfClient(trx, dialect, user.id, placeholderId)
+      : await deleteTicketsOfClient(trx, dialect, user.id);
   await deleteUserRow(trx, user.id);
   return affected;
 }
 
 /** Deletes the account (audited); 'last' when it is the last active administrator. Returns how many tickets were kept or deleted. */
-export async function deleteUserAccount(deps: UsersDeps, actor: Actor, user: User, keepTickets: boolean): Promise<{ ok: true; ticketCount: number } | { ok: false; error: 'last' }> {
+export async function deleteUserAccount(
+  deps: UsersDeps,
+  actor: Actor,
+  user: User,
+  keepTickets: boolean,
+): Promise<{ ok: true; ticketCount: number } | { ok: false; error: 'last' }> {
   const now = deps.clock.now();
   const placeholder = keepTickets ? await deletedUserPlaceholder(deps.db, deps.hasher, now) : null;
   const affected = await deps.db.transaction().execute(async (trx) => {

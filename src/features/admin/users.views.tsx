@@ -10,7 +10,19 @@ import type { UserListRow } from '../users/user.repository.ts';
 import type { UserPageActions } from '../users/user.policy.ts';
 import { NAME_MAX, type UsersQuery } from './admin.schemas.ts';
 
-export function UsersPage({ ctx, rows, q, page, hasNext }: { ctx: PageContext; rows: UserListRow[]; q: UsersQuery; page: number; hasNext: boolean }) {
+export function UsersPage({
+  ctx,
+  rows,
+  q,
+  page,
+  hasNext,
+}: {
+  ctx: PageContext;
+  rows: UserListRow[];
+  q: UsersQuery;
+  page: number;
+  hasNext: boolean;
+}) {
   return (
     <Layout ctx={ctx} title="Users">
       <div class="page-head">
@@ -84,7 +96,9 @@ export function UsersPage({ ctx, rows, q, page, hasNext }: { ctx: PageContext; r
                   </td>
                   <td data-label="Verified">{u.email_verified_at ? 'Yes' : 'No'}</td>
                   <td data-label="2FA">{u.totp_enabled_at ? 'On' : 'Off'}</td>
-                  <td data-label="Status">{u.disabled_at ? <span class="status status--disabled">Disabled</span> : 'Active'}</td>
+                  <td data-label="Status">
+                    {u.disabled_at ? <span class="status status--disabled">Disabled</span> : 'Active'}
+                  </td>
                   <td data-label="Registered">
                     <When ms={u.created_at} />
                   </td>
@@ -97,7 +111,12 @@ export function UsersPage({ ctx, rows, q, page, hasNext }: { ctx: PageContext; r
           </table>
         </div>
       )}
-      <Pagination base="/admin/users" params={{ q: q.q, role: q.role, status: q.status }} page={page} hasNext={hasNext} />
+      <Pagination
+        base="/admin/users"
+        params={{ q: q.q, role: q.role, status: q.status }}
+        page={page}
+        hasNext={hasNext}
+      />
     </Layout>
   );
 }
@@ -124,16 +143,35 @@ export interface UserFormValues {
 }
 export type UserFormErrors = Partial<Record<'email' | 'name' | 'role' | 'form', string>>;
 
-export function NewUserPage({ ctx, values, errors }: { ctx: PageContext; values: UserFormValues; errors: UserFormErrors }) {
+export function NewUserPage({
+  ctx,
+  values,
+  errors,
+}: {
+  ctx: PageContext;
+  values: UserFormValues;
+  errors: UserFormErrors;
+}) {
   return (
     <Layout ctx={ctx} title="Create account" narrow>
       <section class="card auth-card" aria-labelledby="new-user-title">
         <h1 id="new-user-title">Create an account</h1>
-        <p class="muted">The person receives an invitation email to choose their own password. Nobody else ever sees it.</p>
+        <p class="muted">
+          The person receives an invitation email to choose their own password. Nobody else ever sees it.
+        </p>
         {(errors.form ?? errors.role) && <Alert kind="error">{errors.form ?? errors.role}</Alert>}
         <form method="post" action="/admin/users" class="stack" novalidate>
           <CsrfField token={ctx.csrfToken} />
-          <Field label="Email" name="email" type="email" value={values.email} required maxLength={254} error={errors.email} autofocus />
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            value={values.email}
+            required
+            maxLength={254}
+            error={errors.email}
+            autofocus
+          />
           <Field label="Name (optional)" name="name" value={values.name} maxLength={NAME_MAX} error={errors.name} />
           <RoleSelect value={values.role || 'client'} />
           <button type="submit" class="button button--primary button--block">
@@ -145,7 +183,19 @@ export function NewUserPage({ ctx, values, errors }: { ctx: PageContext; values:
   );
 }
 
-function ActionForm({ ctx, action, label, danger, confirm }: { ctx: PageContext; action: string; label: string; danger?: boolean; confirm?: string }) {
+function ActionForm({
+  ctx,
+  action,
+  label,
+  danger,
+  confirm,
+}: {
+  ctx: PageContext;
+  action: string;
+  label: string;
+  danger?: boolean;
+  confirm?: string;
+}) {
   return (
     <form method="post" action={action} class="inline-form" data-confirm={confirm}>
       <CsrfField token={ctx.csrfToken} />
@@ -210,14 +260,27 @@ export function UserPage(props: {
                   : `${props.signIn.failures} recent failed attempt(s), not paused`}
             </dd>
           </dl>
-          {props.lastAdmin && <Alert kind="info">This is the last active administrator: it cannot be demoted, disabled or deleted.</Alert>}
+          {props.lastAdmin && (
+            <Alert kind="info">This is the last active administrator: it cannot be demoted, disabled or deleted.</Alert>
+          )}
         </section>
         <section class="card" aria-labelledby="edit-title">
           <h2 id="edit-title">Edit</h2>
-          {(props.errors.form ?? props.errors.role) && <Alert kind="error">{props.errors.form ?? props.errors.role}</Alert>}
+          {(props.errors.form ?? props.errors.role) && (
+            <Alert kind="error">{props.errors.form ?? props.errors.role}</Alert>
+          )}
           <form method="post" action={base} class="stack" novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field label="Email" name="email" type="email" value={values.email} required maxLength={254} error={props.errors.email} hint="A new address must be verified again." />
+            <Field
+              label="Email"
+              name="email"
+              type="email"
+              value={values.email}
+              required
+              maxLength={254}
+              error={props.errors.email}
+              hint="A new address must be verified again."
+            />
             <Field label="Name" name="name" value={values.name} maxLength={NAME_MAX} error={props.errors.name} />
             <RoleSelect value={values.role} />
             <button type="submit" class="button button--primary">
@@ -230,11 +293,35 @@ export function UserPage(props: {
         <h2 id="actions-title">Actions</h2>
         <div class="action-row">
           {actions.enable && <ActionForm ctx={ctx} action={`${base}/enable`} label="Enable account" />}
-          {actions.disable && <ActionForm ctx={ctx} action={`${base}/disable`} label="Disable account" danger confirm="Disable this account? Their sessions end at once." />}
+          {actions.disable && (
+            <ActionForm
+              ctx={ctx}
+              action={`${base}/disable`}
+              label="Disable account"
+              danger
+              confirm="Disable this account? Their sessions end at once."
+            />
+          )}
           <ActionForm ctx={ctx} action={`${base}/sessions/revoke`} label="End all sessions" />
-          {actions.resendVerification && <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />}
-          {actions.resetTwoFactor && <ActionForm ctx={ctx} action={`${base}/two-factor/reset`} label="Reset two-factor" danger confirm="Reset two-factor authentication? The user must set it up again." />}
-          {actions.unlock && <ActionForm ctx={ctx} action={`${base}/unlock`} label={props.signIn && props.signIn.pausedMs > 0 ? 'Unlock sign-in' : 'Clear failed sign-ins'} />}
+          {actions.resendVerification && (
+            <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />
+          )}
+          {actions.resetTwoFactor && (
+            <ActionForm
+              ctx={ctx}
+              action={`${base}/two-factor/reset`}
+              label="Reset two-factor"
+              danger
+              confirm="Reset two-factor authentication? The user must set it up again."
+            />
+          )}
+          {actions.unlock && (
+            <ActionForm
+              ctx={ctx}
+              action={`${base}/unlock`}
+              label={props.signIn && props.signIn.pausedMs > 0 ? 'Unlock sign-in' : 'Clear failed sign-ins'}
+            />
+          )}
           <a class="button button--danger" href={`${base}/delete`}>
             Delete…
           </a>

@@ -38,7 +38,11 @@ export async function ensureAdministrator(
     log.warn({ email }, 'DEFAULT_USER exists but is not an administrator; no administrator was created');
     return { created: false };
   }
-  await recordAudit(db, now, null, { event: 'user.bootstrap_admin', targetUserId: user.id, details: { generated: generated !== null } });
+  await recordAudit(db, now, null, {
+    event: 'user.bootstrap_admin',
+    targetUserId: user.id,
+    details: { generated: generated !== null },
+  });
   log.info({ email: user.email }, 'created the first administrator');
   if (generated) {
     announce(

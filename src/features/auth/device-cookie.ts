@@ -27,7 +27,12 @@ function mac(config: Config, userId: number, deviceId: string, expiresAt: number
 }
 
 /** Sets (or renews) the device cookie for a user who has just signed in completely. */
-export function issueDeviceCookie(reply: FastifyReply, config: Config, user: Pick<User, 'id' | 'password_hash'>, now: number): void {
+export function issueDeviceCookie(
+  reply: FastifyReply,
+  config: Config,
+  user: Pick<User, 'id' | 'password_hash'>,
+  now: number,
+): void {
   const maxAge = DEVICE_COOKIE_DAYS * 24 * 3600;
   const expiresAt = now + maxAge * 1000;
   const deviceId = randomToken(16);
@@ -39,7 +44,12 @@ export function issueDeviceCookie(reply: FastifyReply, config: Config, user: Pic
  * The device id when the request carries a valid, unexpired device cookie for this user (and their current
  * password), otherwise null. The MAC is compared in constant time.
  */
-export function trustedDevice(request: FastifyRequest, config: Config, user: Pick<User, 'id' | 'password_hash'> | undefined, now: number): string | null {
+export function trustedDevice(
+  request: FastifyRequest,
+  config: Config,
+  user: Pick<User, 'id' | 'password_hash'> | undefined,
+  now: number,
+): string | null {
   const raw = request.cookies[deviceCookieName(config)];
   const parts = raw ? PATTERN.exec(raw) : null;
   if (!parts || !user) {

@@ -4,7 +4,8 @@ import { FAILURE_MEMORY_MS, FREE_FAILURES, MAX_PAUSE_MS, pauseAfter, type Attemp
 
 /** pauseAfter() as SQL, for the count computed inside the same statement. */
 function pauseSql(count: RawBuilder<number>): RawBuilder<number> {
-  const capAt = Array.from({ length: 40 }, (_, i) => FREE_FAILURES + i).find((n) => pauseAfter(n) >= MAX_PAUSE_MS) ?? FREE_FAILURES;
+  const capAt =
+    Array.from({ length: 40 }, (_, i) => FREE_FAILURES + i).find((n) => pauseAfter(n) >= MAX_PAUSE_MS) ?? FREE_FAILURES;
   const steps: RawBuilder<unknown>[] = [];
   for (let n = capAt - 1; n >= FREE_FAILURES; n--) {
     steps.push(sql`when ${count} = ${sql.lit(n)} then ${sql.lit(pauseAfter(n))}`);
@@ -26,7 +27,11 @@ export async function countAttempt(db: DB, key: string, now: number): Promise<At
     .onConflict((oc) =>
       oc
         .column('key')
-        .doUpdateSet({ failures: next, last_failure_at: now, locked_until: sql<number>`cast(${now} as bigint) + ${pauseSql(next)}` })
+        .doUpdateSet({
+          failures: next,
+          last_failure_at: now,
+          locked_until: sql<number>`cast(${now} as bigint) + ${pauseSql(next)}`,
+        })
         .where(sql<boolean>`${t}.locked_until <= ${now}`),
     )
     .returning(['failures', 'locked_until'])
@@ -44,8 +49,16 @@ export async function pausedFor(db: DB, key: string, now: number): Promise<numbe
 }
 
 /** The counter's state for showing to an administrator, or null when there is none. */
-export async function throttleState(db: DB, key: string, now: number): Promise<{ failures: number; pausedMs: number } | null> {
-  const row = await db.selectFrom('login_throttles').select(['failures', 'locked_until', 'last_failure_at']).where('key', '=', key).executeTakeFirst();
+export async function throttleState(
+  db: DB,
+  key: string,
+  now: number,
+): Promise<{ failures: number; pausedMs: number } | null> {
+  const row = await db
+    .selectFrom('login_throttles')
+    .select(['failures', 'locked_until', 'last_failure_at'])
+    .where('key', '=', key)
+    .executeTakeFirst();
   if (!row || Number(row.last_failure_at) < now - FAILURE_MEMORY_MS) {
     return null;
   }

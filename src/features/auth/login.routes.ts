@@ -44,39 +44,55 @@ export default function loginRoutes(app: FastifyInstance) {
     return isSignedIn(request) ? reply.page((ctx) => HomePage({ ctx })) : renderLogin(reply, {});
   });
 
-  app.get<{ Querystring: LoginQuery }>('/login', { config: { access: 'public' }, schema: { querystring: LoginQuery } }, async (request, reply) => {
-    if (isSignedIn(request)) {
-      return reply.redirect(safeNextPath(request.query.next), 303);
-    }
-    const pending = pendingStagePage(request);
-    if (pending) {
-      return reply.redirect(pending, 303);
-    }
-    return renderLogin(reply, { next: safeNextPath(request.query.next) });
-  });
+  app.get<{ Querystring: LoginQuery }>(
+    '/login',
+    { config: { access: 'public' }, schema: { querystring: LoginQuery } },
+    async (request, reply) => {
+      if (isSignedIn(request)) {
+        return reply.redirect(safeNextPath(request.query.next), 303);
+      }
+      const pending = pendingStagePage(request);
+      if (pending) {
+        return reply.redirect(pending, 303);
+      }
+      return renderLogin(reply, { next: safeNextPath(request.query.next) });
+    },
+  );
 
-  app.post('/login', { config: { access: 'public' }, schema: { body: LoginBody }, attachValidation: true }, async (request, reply) => {
-    const form = parseForm(LoginBody, request.body);
-    const email = (form.values.email ?? '').slice(0, 254);
-    const next = safeNextPath(form.values.next);
-    if (!form.ok) {
-      return renderLogin(reply, { email, next, error: INVALID_INPUT }, 400);
-    }
-    const signInDeps = deps();
-    const outcome = await signIn(signInDeps, originOf(request), deviceCookieOf(request, signInDeps.now), form.data);
-    if (!outcome.ok) {
-      // One message, one status for every failure: the form never tells whether an account exists.
-      return renderLogin(reply, { email, next, error: outcome.status === 400 ? INVALID_INPUT : INVALID_CREDENTIALS }, outcome.status);
-    }
-    // Before the full stage the session reaches only its one page (verify the email, the code, set up 2FA).
-    await reply.startSession(outcome.userId, outcome.stage);
-    return reply.redirect(pageAfterSignIn(outcome.stage, next), 303);
-  });
+  app.post(
+    '/login',
+    { config: { access: 'public' }, schema: { body: LoginBody }, attachValidation: true },
+    async (request, reply) => {
+      const form = parseForm(LoginBody, request.body);
+      const email = (form.values.email ?? '').slice(0, 254);
+      const next = safeNextPath(form.values.next);
+      if (!form.ok) {
+        return renderLogin(reply, { email, next, error: INVALID_INPUT }, 400);
+      }
+      const signInDeps = deps();
+      const outcome = await signIn(signInDeps, originOf(request), deviceCookieOf(request, signInDeps.now), form.data);
+      if (!outcome.ok) {
+        // One message, one status for every failure: the form never tells whether an account exists.
+        return renderLogin(
+          reply,
+          { email, next, error: outcome.status === 400 ? INVALID_INPUT : INVALID_CREDENTIALS },
+          outcome.status,
+        );
+      }
+      // Before the full stage the session reaches only its one page (verify the email, the code, set up 2FA).
+      await reply.startSession(outcome.userId, outcome.stage);
+      return reply.redirect(pageAfterSignIn(outcome.stage, next), 303);
+    },
+  );
 
   app.post('/logout', { config: { access: 'session' } }, async (request, reply) => {
     const userId = request.user?.id ?? null;
     await reply.endSession();
-    await recordAudit(db, clock.now(), originOf(request), { event: 'logout', actorUserId: userId, targetUserId: userId });
+    await recordAudit(db, clock.now(), originOf(request), {
+      event: 'logout',
+      actorUserId: userId,
+      targetUserId: userId,
+    });
     return reply.flash('success', 'You have signed out.').redirect('/login', 303);
   });
 }

@@ -26,7 +26,13 @@ export type UnlockParams = Static<typeof UnlockParams>;
  * longer than 2,000 characters once encoded (it is carried on in a query string).
  */
 export function safeNextPath(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\') || [...next].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f')) {
+  if (
+    !next ||
+    !next.startsWith('/') ||
+    next.startsWith('//') ||
+    next.includes('\\') ||
+    [...next].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f')
+  ) {
     return '/';
   }
   try {

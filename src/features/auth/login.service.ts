@@ -19,7 +19,11 @@ export type LoginResult = { ok: true; user: User } | { ok: false; reason: LoginF
  * Checks an email and password. Every path that reaches the hasher does exactly one argon2 verification,
  * so an unknown email takes as long as a wrong password. Over-long input is refused before any hashing.
  */
-export async function checkCredentials(deps: { db: DB; hasher: PasswordHasher; now: number }, email: string, password: string): Promise<LoginResult> {
+export async function checkCredentials(
+  deps: { db: DB; hasher: PasswordHasher; now: number },
+  email: string,
+  password: string,
+): Promise<LoginResult> {
   if (email.length === 0 || password.length === 0 || Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
     return { ok: false, reason: 'invalid_input', user: null };
   }
@@ -70,7 +74,12 @@ export type SignInOutcome = { ok: false; status: 400 | 401 } | { ok: true; userI
  * even checked, a right password too; the IP's point is spent first (atomically), so parallel attempts cannot
  * all pass a check made before counting. Returns the stage the new session starts at.
  */
-export async function signIn(deps: SignInDeps, origin: Origin, device: DeviceCookie, input: { email: string; password: string }): Promise<SignInOutcome> {
+export async function signIn(
+  deps: SignInDeps,
+  origin: Origin,
+  device: DeviceCookie,
+  input: { email: string; password: string },
+): Promise<SignInOutcome> {
   const { db, now } = deps;
   const email = input.email;
   const ipAttempt = await deps.limits.loginIp.admit(origin.ip);
@@ -98,10 +107,18 @@ export async function signIn(deps: SignInDeps, origin: Origin, device: DeviceCoo
     const { count: failures, pauseMs } = attempt;
     const targetUserId = result.user?.id ?? null;
     await recordFailedLogin(db, now, { ip: origin.ip, email, userId: targetUserId, reason: result.reason });
-    await recordAudit(db, now, origin, { event: 'login.failure', targetUserId, details: { reason: result.reason, email, consecutive: failures } });
+    await recordAudit(db, now, origin, {
+      event: 'login.failure',
+      targetUserId,
+      details: { reason: result.reason, email, consecutive: failures },
+    });
     if (ipLocked || pauseMs > 0) {
       const pauseSeconds = Math.round((ipLocked ? deps.ipLockMinutes * 60_000 : pauseMs) / 1000);
-      await recordAudit(db, now, origin, { event: 'login.lockout', targetUserId, details: { scope: ipLocked ? 'ip' : trusted ? 'device' : 'email', email, pauseSeconds } });
+      await recordAudit(db, now, origin, {
+        event: 'login.lockout',
+        targetUserId,
+        details: { scope: ipLocked ? 'ip' : trusted ? 'device' : 'email', email, pauseSeconds },
+      });
     }
     if (pauseMs > 0 && !trusted && result.user) {
       await sendUnlockMail(deps, origin, result.user);
@@ -114,7 +131,12 @@ export async function signIn(deps: SignInDeps, origin: Origin, device: DeviceCoo
   const stage = stageAfterPassword(user, deps.requireTwoFactor);
   if (stage === 'unverified' || stage === 'full') {
     const details: Record<string, string> = stage === 'unverified' ? { stage: 'unverified' } : { method: 'password' };
-    await recordAudit(db, now, origin, { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details });
+    await recordAudit(db, now, origin, {
+      event: 'login.success',
+      actorUserId: user.id,
+      targetUserId: user.id,
+      details,
+    });
   }
   return { ok: true, userId: user.id, stage };
 }

@@ -17,7 +17,16 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
       <form method="post" action="/login" class="stack" novalidate>
         <CsrfField token={ctx.csrfToken} />
         {form.next && form.next !== '/' && <input type="hidden" name="next" value={form.next} />}
-        <Field label="Email" name="email" type="email" value={form.email} autocomplete="username" required maxLength={254} autofocus={!form.email} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          value={form.email}
+          autocomplete="username"
+          required
+          maxLength={254}
+          autofocus={!form.email}
+        />
         <CurrentPasswordField label="Password" name="password" autofocus={Boolean(form.email)} />
         <p class="field-link">
           <a href="/forgot-password">Forgot password?</a>

@@ -6,7 +6,10 @@ import type { PageContext } from '../../views/context.ts';
 export function UnlockConfirmPage({ ctx, token }: { ctx: PageContext; token: string }) {
   return (
     <AuthCard ctx={ctx} title="Unlock sign-in" id="unlock">
-      <p>Sign-in to your account was paused after several wrong passwords. Lift the pause now so you can sign in from any browser.</p>
+      <p>
+        Sign-in to your account was paused after several wrong passwords. Lift the pause now so you can sign in from any
+        browser.
+      </p>
       <form method="post" action={`/unlock/${token}`} class="stack">
         <CsrfField token={ctx.csrfToken} />
         <button type="submit" class="button button--primary button--block">

@@ -10,7 +10,11 @@ const WHAT_YOU_CAN_DO = {
 export function HomePage({ ctx }: { ctx: PageContext }) {
   const user = ctx.user;
   if (!user) {
-    return <Layout ctx={ctx} title="Home">{null}</Layout>;
+    return (
+      <Layout ctx={ctx} title="Home">
+        {null}
+      </Layout>
+    );
   }
   return (
     <Layout ctx={ctx} title="Home">

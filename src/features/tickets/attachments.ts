@@ -13,11 +13,17 @@ export interface AcceptedFile {
  * The order is the file picker's (the `accept` attribute).
  */
 const ALLOWED: Record<string, { type: string; magic?: (b: Buffer) => boolean }> = {
-  png: { type: 'image/png', magic: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  png: {
+    type: 'image/png',
+    magic: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  },
   jpg: { type: 'image/jpeg', magic: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
   jpeg: { type: 'image/jpeg', magic: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
   gif: { type: 'image/gif', magic: (b) => b.subarray(0, 4).toString('latin1') === 'GIF8' },
-  webp: { type: 'image/webp', magic: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
+  webp: {
+    type: 'image/webp',
+    magic: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+  },
   pdf: { type: 'application/pdf', magic: (b) => b.subarray(0, 5).toString('latin1') === '%PDF-' },
   txt: { type: 'text/plain; charset=utf-8', magic: isPlainText },
   log: { type: 'text/plain; charset=utf-8', magic: isPlainText },
@@ -90,7 +96,12 @@ function checkUpload(upload: Upload, maxBytes: number): AcceptedFile | string {
   if (rule.magic && !rule.magic(upload.data)) {
     return `“${fileName}” does not look like a .${ext} file.`;
   }
-  return { fileName, contentType: rule.type, data: upload.data, sha256: createHash('sha256').update(upload.data).digest('hex') };
+  return {
+    fileName,
+    contentType: rule.type,
+    data: upload.data,
+    sha256: createHash('sha256').update(upload.data).digest('hex'),
+  };
 }
 
 /** `Content-Disposition: attachment` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987). */

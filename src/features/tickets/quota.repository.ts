@@ -14,7 +14,10 @@ export async function reserveAttachmentBytes(trx: DB, userId: number, bytes: num
       trx
         .selectFrom('attachments as a')
         .innerJoin('ticket_messages as m', 'm.id', 'a.message_id')
-        .select((eb) => [eb.cast<number>(eb.val(userId), 'integer').as('user_id'), eb.fn.coalesce(eb.fn.sum<number>('a.size'), eb.lit(0)).as('attachment_bytes')])
+        .select((eb) => [
+          eb.cast<number>(eb.val(userId), 'integer').as('user_id'),
+          eb.fn.coalesce(eb.fn.sum<number>('a.size'), eb.lit(0)).as('attachment_bytes'),
+        ])
         .where('m.author_id', '=', userId),
     )
     .onConflict((oc) => oc.column('user_id').doNothing())
@@ -31,12 +34,19 @@ export async function reserveAttachmentBytes(trx: DB, userId: number, bytes: num
 
 /** Bytes of attachments a user stores, as counted for the quota (0 before the first upload). */
 export async function attachmentBytesOf(db: DB, userId: number): Promise<number> {
-  const row = await db.selectFrom('user_quotas').select('attachment_bytes').where('user_id', '=', userId).executeTakeFirst();
+  const row = await db
+    .selectFrom('user_quotas')
+    .select('attachment_bytes')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return Number(row?.attachment_bytes ?? 0);
 }
 
 /** Gives each uploader back the bytes of the attachments on the tickets about to be deleted (caller's transaction). */
-export async function releaseAttachmentBytes(trx: DB, tickets: { ticketId: number } | { clientId: number }): Promise<void> {
+export async function releaseAttachmentBytes(
+  trx: DB,
+  tickets: { ticketId: number } | { clientId: number },
+): Promise<void> {
   let query = trx
     .selectFrom('attachments as a')
     .innerJoin('ticket_messages as m', 'm.id', 'a.message_id')
@@ -45,7 +55,11 @@ export async function releaseAttachmentBytes(trx: DB, tickets: { ticketId: numbe
   query =
     'ticketId' in tickets
       ? query.where('a.ticket_id', '=', tickets.ticketId)
-      : query.where('a.ticket_id', 'in', trx.selectFrom('tickets').select('id').where('client_id', '=', tickets.clientId));
+      : query.where(
+          'a.ticket_id',
+          'in',
+          trx.selectFrom('tickets').select('id').where('client_id', '=', tickets.clientId),
+        );
   for (const row of await query.execute()) {
     const bytes = Number(row.bytes);
     if (row.author_id === null || !(bytes > 0)) {
@@ -53,7 +67,14 @@ export async function releaseAttachmentBytes(trx: DB, tickets: { ticketId: numbe
     }
     await trx
       .updateTable('user_quotas')
-      .set((eb) => ({ attachment_bytes: eb.case().when('attachment_bytes', '>', bytes).then(eb('attachment_bytes', '-', bytes)).else(0).end() }))
+      .set((eb) => ({
+        attachment_bytes: eb
+          .case()
+          .when('attachment_bytes', '>', bytes)
+          .then(eb('attachment_bytes', '-', bytes))
+          .else(0)
+          .end(),
+      }))
       .where('user_id', '=', row.author_id)
       .execute();
   }

@@ -79,9 +79,22 @@ export function NewTicketPage({ ctx, forOthers, values, errors, categories, atta
               error={errors.client_email}
             />
           )}
-          <Field label="Subject" name="subject" value={values.subject ?? ''} maxLength={SUBJECT_MAX} required autofocus={!forOthers} error={errors.subject} />
+          <Field
+            label="Subject"
+            name="subject"
+            value={values.subject ?? ''}
+            maxLength={SUBJECT_MAX}
+            required
+            autofocus={!forOthers}
+            error={errors.subject}
+          />
           <div class="grid-2 grid-2--tight">
-            <Select label="Category (optional)" name="category" value={values.category ?? ''} options={[{ value: '', label: 'Choose…' }, ...categoryOptions(categories)]} />
+            <Select
+              label="Category (optional)"
+              name="category"
+              value={values.category ?? ''}
+              options={[{ value: '', label: 'Choose…' }, ...categoryOptions(categories)]}
+            />
             <Select label="Priority" name="priority" value={values.priority || 'normal'} options={PRIORITY_OPTIONS} />
           </div>
           <Textarea
@@ -109,8 +122,8 @@ export function DeleteTicketPage({ ctx, ticket }: { ctx: PageContext; ticket: { 
       <section class="card auth-card" aria-labelledby="delete-title">
         <h1 id="delete-title">Delete {formatTicketNumber(ticket.id)}?</h1>
         <p>
-          “{ticket.subject}” and all of its messages, notes and attachments will be deleted. This cannot be undone; the deletion is recorded in the audit
-          log.
+          “{ticket.subject}” and all of its messages, notes and attachments will be deleted. This cannot be undone; the
+          deletion is recorded in the audit log.
         </p>
         <form method="post" action={`/tickets/${ticket.id}/delete`} class="stack">
           <CsrfField token={ctx.csrfToken} />

@@ -5,7 +5,15 @@ import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import { PriorityBadge, StatusBadge } from './ticket-badges.tsx';
-import { categoryOptions, listSummary, pageLabel, PRIORITY_OPTIONS, staffOptions, STATUS_OPTIONS, type TicketRowView } from './ticket.presenter.ts';
+import {
+  categoryOptions,
+  listSummary,
+  pageLabel,
+  PRIORITY_OPTIONS,
+  staffOptions,
+  STATUS_OPTIONS,
+  type TicketRowView,
+} from './ticket.presenter.ts';
 import type { ListQuery } from './ticket.schemas.ts';
 
 interface ListPageProps {
@@ -23,18 +31,31 @@ interface ListPageProps {
 
 const ANY: SelectOption = { value: '', label: 'Any' };
 
-function Filters({ staff, query, staffMembers, categories }: Pick<ListPageProps, 'staff' | 'query' | 'staffMembers' | 'categories'>) {
+function Filters({
+  staff,
+  query,
+  staffMembers,
+  categories,
+}: Pick<ListPageProps, 'staff' | 'query' | 'staffMembers' | 'categories'>) {
   const filtered = Boolean(query.q || query.status || query.priority || query.category || query.assignee);
   return (
     <form method="get" action="/tickets" class="filters card" role="search" aria-label="Filter tickets">
       <div class="filters__search">
         <label for="q">Search</label>
         <p class="field__hint" id="q-hint">
-          Whole words in subjects and messages, all of them; end a word with * for words that begin with it (pay* finds payment).
+          Whole words in subjects and messages, all of them; end a word with * for words that begin with it (pay* finds
+          payment).
         </p>
         <input id="q" name="q" type="search" value={query.q ?? ''} maxLength={200} aria-describedby="q-hint" />
       </div>
-      <Select plain id="status" label="Status" name="status" value={query.status} options={[ANY, { value: 'open', label: 'Open (not resolved)' }, ...STATUS_OPTIONS]} />
+      <Select
+        plain
+        id="status"
+        label="Status"
+        name="status"
+        value={query.status}
+        options={[ANY, { value: 'open', label: 'Open (not resolved)' }, ...STATUS_OPTIONS]}
+      />
       {staff && (
         <>
           <Select
@@ -43,10 +64,29 @@ function Filters({ staff, query, staffMembers, categories }: Pick<ListPageProps,
             label="Assignee"
             name="assignee"
             value={query.assignee}
-            options={[{ value: '', label: 'Anyone' }, { value: 'me', label: 'Assigned to me' }, { value: 'none', label: 'Unassigned' }, ...staffOptions(staffMembers)]}
+            options={[
+              { value: '', label: 'Anyone' },
+              { value: 'me', label: 'Assigned to me' },
+              { value: 'none', label: 'Unassigned' },
+              ...staffOptions(staffMembers),
+            ]}
           />
-          <Select plain id="priority" label="Priority" name="priority" value={query.priority} options={[ANY, ...PRIORITY_OPTIONS]} />
-          <Select plain id="category" label="Category" name="category" value={query.category} options={[ANY, ...categoryOptions(categories)]} />
+          <Select
+            plain
+            id="priority"
+            label="Priority"
+            name="priority"
+            value={query.priority}
+            options={[ANY, ...PRIORITY_OPTIONS]}
+          />
+          <Select
+            plain
+            id="category"
+            label="Category"
+            name="category"
+            value={query.category}
+            options={[ANY, ...categoryOptions(categories)]}
+          />
         </>
       )}
       <div class="filters__actions">
@@ -120,7 +160,15 @@ export function TicketListPage(props: ListPageProps) {
 
       {rows.length > 0 && <TicketTable staff={staff} rows={rows} />}
 
-      <Pagination base="/tickets" params={{ ...query }} page={props.page} hasNext={pages.hasNext} label={pages.label} prevLabel="← Newer" nextLabel="Older →" />
+      <Pagination
+        base="/tickets"
+        params={{ ...query }}
+        page={props.page}
+        hasNext={pages.hasNext}
+        label={pages.label}
+        prevLabel="← Newer"
+        nextLabel="Older →"
+      />
     </Layout>
   );
 }

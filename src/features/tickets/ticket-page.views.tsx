@@ -100,13 +100,27 @@ function TicketHead({ view }: { view: TicketPageView }) {
   );
 }
 
-function ReplyCard({ ctx, view, attachments }: { ctx: PageContext; view: TicketPageView; attachments: AttachmentLimits }) {
+function ReplyCard({
+  ctx,
+  view,
+  attachments,
+}: {
+  ctx: PageContext;
+  view: TicketPageView;
+  attachments: AttachmentLimits;
+}) {
   const { ticket, reply } = view;
   return (
     <section class="card" aria-labelledby="reply-title">
       <h2 id="reply-title">{ticket.status === 'resolved' ? 'Reply to reopen this ticket' : 'Reply'}</h2>
       {reply.error && <Alert kind="error">{reply.error}</Alert>}
-      <form method="post" action={`/tickets/${ticket.id}/messages`} enctype="multipart/form-data" class="stack" novalidate>
+      <form
+        method="post"
+        action={`/tickets/${ticket.id}/messages`}
+        enctype="multipart/form-data"
+        class="stack"
+        novalidate
+      >
         <CsrfField token={ctx.csrfToken} />
         <Textarea label="Message" name="message" value={reply.message} maxLength={MESSAGE_MAX} rows={6} />
         <AttachmentInput {...attachments} error={reply.attachmentsError} />
@@ -131,7 +145,11 @@ function SideCards({ ctx, view }: { ctx: PageContext; view: TicketPageView }) {
       {view.can.resolve && (
         <section class="card">
           <h2>Resolve</h2>
-          <p class="muted">{view.staffViewer ? 'Mark this ticket as resolved. The client is told.' : 'Has your problem been solved? Close this ticket. You can reopen it by replying.'}</p>
+          <p class="muted">
+            {view.staffViewer
+              ? 'Mark this ticket as resolved. The client is told.'
+              : 'Has your problem been solved? Close this ticket. You can reopen it by replying.'}
+          </p>
           <form method="post" action={`/tickets/${ticket.id}/resolve`}>
             <CsrfField token={ctx.csrfToken} />
             <button type="submit" class="button">
@@ -167,7 +185,15 @@ function SideCards({ ctx, view }: { ctx: PageContext; view: TicketPageView }) {
   );
 }
 
-export function TicketPage({ ctx, view, attachments }: { ctx: PageContext; view: TicketPageView; attachments: AttachmentLimits }) {
+export function TicketPage({
+  ctx,
+  view,
+  attachments,
+}: {
+  ctx: PageContext;
+  view: TicketPageView;
+  attachments: AttachmentLimits;
+}) {
   return (
     <Layout ctx={ctx} title={`${view.number} ${view.ticket.subject}`}>
       <p class="breadcrumb">

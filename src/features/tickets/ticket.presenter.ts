@@ -11,7 +11,12 @@ export const STATUS_LABEL: Record<TicketStatus, string> = {
   awaiting_client: 'Awaiting client reply',
   resolved: 'Resolved',
 };
-export const PRIORITY_LABEL: Record<Priority, string> = { low: 'Low', normal: 'Normal', high: 'High', urgent: 'Urgent' };
+export const PRIORITY_LABEL: Record<Priority, string> = {
+  low: 'Low',
+  normal: 'Normal',
+  high: 'High',
+  urgent: 'Urgent',
+};
 
 export const STATUS_OPTIONS: SelectOption[] = TICKET_STATUSES.map((s) => ({ value: s, label: STATUS_LABEL[s] }));
 export const PRIORITY_OPTIONS: SelectOption[] = PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] }));
@@ -22,8 +27,10 @@ type StaffMember = Pick<User, 'id' | 'email' | 'name'>;
 /** A staff member as others see them: the name, else the email. */
 const staffLabel = (s: Person) => (s.name ? s.name : (s.email ?? 'Former staff member'));
 
-export const staffOptions = (staffMembers: StaffMember[]): SelectOption[] => staffMembers.map((m) => ({ value: String(m.id), label: staffLabel(m) }));
-export const categoryOptions = (categories: string[]): SelectOption[] => categories.map((c) => ({ value: c, label: c }));
+export const staffOptions = (staffMembers: StaffMember[]): SelectOption[] =>
+  staffMembers.map((m) => ({ value: String(m.id), label: staffLabel(m) }));
+export const categoryOptions = (categories: string[]): SelectOption[] =>
+  categories.map((c) => ({ value: c, label: c }));
 
 export interface TicketRowView {
   id: number;
@@ -53,7 +60,13 @@ export function presentTicketRow(row: TicketListRow): TicketRowView {
 }
 
 /** The sentence over the list: how many tickets, or why there are none. */
-export function listSummary(list: { total: number; capped: boolean; page: number; filtered: boolean; staff: boolean }): string {
+export function listSummary(list: {
+  total: number;
+  capped: boolean;
+  page: number;
+  filtered: boolean;
+  staff: boolean;
+}): string {
   if (list.total === 0) {
     if (list.page > 1) {
       return 'There are no tickets on this page: it is past the last one.';
@@ -86,7 +99,12 @@ function eventValue(field: TicketEvent['field'], v: string | null): string {
   return v;
 }
 
-const FIELD_LABEL: Record<TicketEvent['field'], string> = { status: 'Status', assignee: 'Assignee', priority: 'Priority', category: 'Category' };
+const FIELD_LABEL: Record<TicketEvent['field'], string> = {
+  status: 'Status',
+  assignee: 'Assignee',
+  priority: 'Priority',
+  category: 'Category',
+};
 
 /** An event in words; clients see where the status went, not where it came from. */
 function describeEvent(event: TicketEvent, clientView: boolean): string {
@@ -106,19 +124,32 @@ function parseEvent(body: string): TicketEvent | null {
 }
 
 /** Who wrote an entry, as the viewer may know them: clients see staff as "Support". */
-function authorOf(entry: ThreadEntry, viewerIsStaff: boolean, viewerId: number): { name: string; badge: string | null } {
+function authorOf(
+  entry: ThreadEntry,
+  viewerIsStaff: boolean,
+  viewerId: number,
+): { name: string; badge: string | null } {
   if (entry.author_id === null) {
     return { name: 'Deleted user', badge: null };
   }
   const staffAuthor = entry.author_role === 'agent' || entry.author_role === 'administrator';
   if (staffAuthor) {
-    return viewerIsStaff ? { name: entry.author_name || entry.author_email || 'Staff', badge: 'Staff' } : { name: 'Support', badge: 'Support' };
+    return viewerIsStaff
+      ? { name: entry.author_name || entry.author_email || 'Staff', badge: 'Staff' }
+      : { name: 'Support', badge: 'Support' };
   }
-  return { name: entry.author_id === viewerId ? 'You' : entry.author_name || entry.author_email || 'Client', badge: viewerIsStaff ? 'Client' : null };
+  return {
+    name: entry.author_id === viewerId ? 'You' : entry.author_name || entry.author_email || 'Client',
+    badge: viewerIsStaff ? 'Client' : null,
+  };
 }
 
 function formatSize(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(0)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 export interface AttachmentView {
@@ -194,14 +225,22 @@ export interface TicketPageView {
 }
 
 /** Everything the ticket page shows, decided here (the policy's booleans included), so the view only formats. */
-export function presentTicketPage(ticket: Ticket, data: TicketPageData, viewer: User, categories: string[], reply: ReplyState): TicketPageView {
+export function presentTicketPage(
+  ticket: Ticket,
+  data: TicketPageData,
+  viewer: User,
+  categories: string[],
+  reply: ReplyState,
+): TicketPageView {
   const staff = isStaff(viewer);
   const assignee = data.staffMembers.find((m) => m.id === ticket.assignee_id);
   const canManage = ticketPolicy.manage(viewer, ticket);
   return {
     ticket,
     number: formatTicketNumber(ticket.id),
-    staffDetails: staff ? { client: data.clientEmail ?? 'Deleted user', assignee: assignee ? staffLabel(assignee) : 'Unassigned' } : null,
+    staffDetails: staff
+      ? { client: data.clientEmail ?? 'Deleted user', assignee: assignee ? staffLabel(assignee) : 'Unassigned' }
+      : null,
     thread: presentThread(ticket.id, data.thread.entries, viewer),
     olderHidden: data.thread.hidden > 0,
     reply,
@@ -217,7 +256,10 @@ export function presentTicketPage(ticket: Ticket, data: TicketPageData, viewer: 
           assignee: ticket.assignee_id ? String(ticket.assignee_id) : '',
           assigneeOptions: [{ value: '', label: 'Unassigned' }, ...staffOptions(data.staffMembers)],
           // A retired category stays choosable on the tickets that have it.
-          categoryOptions: [{ value: '', label: 'None' }, ...categoryOptions([...new Set([...categories, ...(ticket.category ? [ticket.category] : [])])])],
+          categoryOptions: [
+            { value: '', label: 'None' },
+            ...categoryOptions([...new Set([...categories, ...(ticket.category ? [ticket.category] : [])])]),
+          ],
         }
       : null,
   };

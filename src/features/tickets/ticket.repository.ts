@@ -1,6 +1,17 @@
 import { sql, type Insertable, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Dialect } from '../../db/connect.ts';
-import type { Attachment, Database, DB, MessageKind, Priority, Role, Ticket, TicketStatus, TicketsTable, User } from '../../db/database.ts';
+import type {
+  Attachment,
+  Database,
+  DB,
+  MessageKind,
+  Priority,
+  Role,
+  Ticket,
+  TicketStatus,
+  TicketsTable,
+  User,
+} from '../../db/database.ts';
 import type { AcceptedFile } from './attachments.ts';
 import { isStaff } from './ticket.policy.ts';
 import { PAGE_SIZE } from './ticket.schemas.ts';
@@ -104,7 +115,11 @@ export const SEARCH_WINDOW = 500;
 const pgWords = (words: SearchWord[]) => sql`search_fold(${tsQuery(words)})::tsquery`;
 
 /** Ids of the tickets among the newest matches for staff, and whether older matches were left out. */
-async function staffSearchWindow(db: DB, dialect: Dialect, words: SearchWord[]): Promise<{ ids: number[]; full: boolean }> {
+async function staffSearchWindow(
+  db: DB,
+  dialect: Dialect,
+  words: SearchWord[],
+): Promise<{ ids: number[]; full: boolean }> {
   let rows: Array<{ ticket_id: number; subject: number }>;
   if (dialect === 'sqlite') {
     const match = ftsQuery(words);
@@ -115,7 +130,9 @@ async function staffSearchWindow(db: DB, dialect: Dialect, words: SearchWord[]):
         select m.ticket_id, 0 as subject from (select rowid from ticket_fts where ticket_fts match ${match} and rowid > 0 order by rowid desc limit ${SEARCH_WINDOW}) f
           join ticket_messages m on m.id = f.rowid
         union all
-        select -rowid as ticket_id, 1 as subject from (select rowid from ticket_fts where ticket_fts match ${match} and rowid < 0 order by rowid limit ${SEARCH_WINDOW})`.execute(db)
+        select -rowid as ticket_id, 1 as subject from (select rowid from ticket_fts where ticket_fts match ${match} and rowid < 0 order by rowid limit ${SEARCH_WINDOW})`.execute(
+        db,
+      )
     ).rows;
   } else {
     // GIN returns matches in no order: for a common word the planner walks the primary key backwards until it has
@@ -125,11 +142,16 @@ async function staffSearchWindow(db: DB, dialect: Dialect, words: SearchWord[]):
       await sql<{ ticket_id: number; subject: number }>`
         (select m.ticket_id, 0 as subject from ticket_messages m where m.search @@ ${tsquery} and m.kind <> 'event' order by m.id desc limit ${SEARCH_WINDOW})
         union all
-        (select t.id as ticket_id, 1 as subject from tickets t where t.search @@ ${tsquery} order by t.id desc limit ${SEARCH_WINDOW})`.execute(db)
+        (select t.id as ticket_id, 1 as subject from tickets t where t.search @@ ${tsquery} order by t.id desc limit ${SEARCH_WINDOW})`.execute(
+        db,
+      )
     ).rows;
   }
   const subjects = rows.reduce((n, r) => n + Number(r.subject), 0);
-  return { ids: [...new Set(rows.map((r) => Number(r.ticket_id)))], full: subjects >= SEARCH_WINDOW || rows.length - subjects >= SEARCH_WINDOW };
+  return {
+    ids: [...new Set(rows.map((r) => Number(r.ticket_id)))],
+    full: subjects >= SEARCH_WINDOW || rows.length - subjects >= SEARCH_WINDOW,
+  };
 }
 
 /**
@@ -141,11 +163,15 @@ async function clientMatches(db: DB, dialect: Dialect, clientId: number, words: 
   let query;
   if (dialect === 'sqlite') {
     const match = `owner : "${ownerToken(clientId)}" AND ${ftsQuery(words)}`;
-    query = sql<{ id: number }>`select case when rowid < 0 then -rowid else (select m.ticket_id from ticket_messages m where m.id = ticket_fts.rowid) end as id
+    query = sql<{
+      id: number;
+    }>`select case when rowid < 0 then -rowid else (select m.ticket_id from ticket_messages m where m.id = ticket_fts.rowid) end as id
       from ticket_fts where ticket_fts match ${match}`;
   } else {
     const tsquery = sql`(${pgWords(words)} && ${ownerLexeme(clientId)}::tsquery)`;
-    query = sql<{ id: number }>`select m.ticket_id as id from ticket_messages m where m.search @@ ${tsquery} and m.kind = 'message'
+    query = sql<{
+      id: number;
+    }>`select m.ticket_id as id from ticket_messages m where m.search @@ ${tsquery} and m.kind = 'message'
       union select s.id from tickets s where s.search @@ ${tsquery}`;
   }
   return [...new Set((await query.execute(db)).rows.map((r) => Number(r.id)))];
@@ -160,13 +186,17 @@ const NEWEST_WALK = 2_000;
  * the activity of every ticket in the window and sorting them (1.5–2.5 ms). Null when the walk ends first.
  */
 async function newestOfWindow(db: DB, ids: number[], offset: number): Promise<number[] | null> {
-  const { rows } = await sql<{ id: number }>`select id from (select id from tickets order by updated_at desc, id desc limit ${NEWEST_WALK})
+  const { rows } = await sql<{
+    id: number;
+  }>`select id from (select id from tickets order by updated_at desc, id desc limit ${NEWEST_WALK})
     where id in (select value from json_each(${JSON.stringify(ids)})) limit ${PAGE_SIZE} offset ${offset}`.execute(db);
   return rows.length === PAGE_SIZE || offset + rows.length === ids.length ? rows.map((r) => r.id) : null;
 }
 
 const idIn = (dialect: Dialect, ids: number[]) =>
-  dialect === 'sqlite' ? sql<SqlBool>`t.id in (select value from json_each(${JSON.stringify(ids)}))` : sql<SqlBool>`t.id = any(${ids}::int[])`;
+  dialect === 'sqlite'
+    ? sql<SqlBool>`t.id in (select value from json_each(${JSON.stringify(ids)}))`
+    : sql<SqlBool>`t.id = any(${ids}::int[])`;
 
 type TicketIds = SelectQueryBuilder<Database & { t: TicketsTable }, 't', { id: number }> | number[];
 
@@ -257,7 +287,10 @@ export async function listTickets(db: DB, dialect: Dialect, user: User, filters:
       .limit(PAGE_SIZE)
       .offset(offset)
       .execute();
-    const rows = await pageRows(db, ordered.map((r) => r.id));
+    const rows = await pageRows(
+      db,
+      ordered.map((r) => r.id),
+    );
     return { rows, total: Number(ordered[0]?.total ?? 0), capped: window.full };
   }
   if (search) {
@@ -270,14 +303,24 @@ export async function listTickets(db: DB, dialect: Dialect, user: User, filters:
 
   // Counted from this page on, so a deep page knows whether there is a next one; the rows before it are all there.
   const countRow = await db
-    .selectFrom(query.select(sql.lit(1).as('one')).limit(COUNT_CAP + 1).offset(offset).as('capped'))
+    .selectFrom(
+      query
+        .select(sql.lit(1).as('one'))
+        .limit(COUNT_CAP + 1)
+        .offset(offset)
+        .as('capped'),
+    )
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   const counted = Number(countRow.n);
 
   // The page's ids first, from the ordered index alone (no table rows are read for the skipped ones), then the
   // 25 rows with their people: a deep page costs an index scan instead of reading every row before it.
-  const rows = await pageRows(db, query.select('t.id').orderBy(activity, 'desc').orderBy('t.id', 'desc').limit(PAGE_SIZE).offset(offset), activity);
+  const rows = await pageRows(
+    db,
+    query.select('t.id').orderBy(activity, 'desc').orderBy('t.id', 'desc').limit(PAGE_SIZE).offset(offset),
+    activity,
+  );
   return { rows, total: counted === 0 ? 0 : offset + Math.min(counted, COUNT_CAP), capped: counted > COUNT_CAP };
 }
 
@@ -297,20 +340,45 @@ export interface ThreadEntry {
 export const THREAD_LIMIT = 1000;
 
 /** The thread as the viewer may see it, oldest first: two queries whatever its length. */
-export async function loadThread(db: DB, ticketId: number, staff: boolean): Promise<{ entries: ThreadEntry[]; hidden: number }> {
+export async function loadThread(
+  db: DB,
+  ticketId: number,
+  staff: boolean,
+): Promise<{ entries: ThreadEntry[]; hidden: number }> {
   let query = db
     .selectFrom('ticket_messages as m')
     .leftJoin('users as u', 'u.id', 'm.author_id')
-    .select(['m.id', 'm.kind', 'm.body', 'm.created_at', 'm.author_id', 'u.email as author_email', 'u.name as author_name', 'u.role as author_role'])
+    .select([
+      'm.id',
+      'm.kind',
+      'm.body',
+      'm.created_at',
+      'm.author_id',
+      'u.email as author_email',
+      'u.name as author_name',
+      'u.role as author_role',
+    ])
     .where('m.ticket_id', '=', ticketId);
   if (!staff) {
     query = query.where('m.kind', '!=', 'note');
   }
-  const newest = await query.orderBy('m.id', 'desc').limit(THREAD_LIMIT + 1).execute();
+  const newest = await query
+    .orderBy('m.id', 'desc')
+    .limit(THREAD_LIMIT + 1)
+    .execute();
   const hidden = newest.length > THREAD_LIMIT ? 1 : 0;
   const rows = newest.slice(0, THREAD_LIMIT).reverse();
   const ids = rows.map((r) => r.id);
-  const files = ids.length === 0 ? [] : await db.selectFrom('attachments').selectAll().where('ticket_id', '=', ticketId).where('message_id', 'in', ids).orderBy('id').execute();
+  const files =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('attachments')
+          .selectAll()
+          .where('ticket_id', '=', ticketId)
+          .where('message_id', 'in', ids)
+          .orderBy('id')
+          .execute();
   const byMessage = new Map<number, Attachment[]>();
   for (const file of files) {
     byMessage.set(file.message_id, [...(byMessage.get(file.message_id) ?? []), file]);
@@ -333,11 +401,18 @@ export function listStaff(db: DB): Promise<Array<Pick<User, 'id' | 'email' | 'na
  * Adds text to the SQLite full-text index (PostgreSQL indexes generated columns by itself). `clientId` is the client
  * who may find it (the ticket's), null for internal notes.
  */
-export async function indexText(db: DB, dialect: Dialect, entry: { rowid: number; text: string; clientId: number | null }): Promise<void> {
+export async function indexText(
+  db: DB,
+  dialect: Dialect,
+  entry: { rowid: number; text: string; clientId: number | null },
+): Promise<void> {
   if (dialect !== 'sqlite') {
     return;
   }
-  await db.insertInto('ticket_fts').values({ rowid: entry.rowid, text: entry.text, owner: entry.clientId === null ? '' : ownerToken(entry.clientId) }).execute();
+  await db
+    .insertInto('ticket_fts')
+    .values({ rowid: entry.rowid, text: entry.text, owner: entry.clientId === null ? '' : ownerToken(entry.clientId) })
+    .execute();
 }
 
 /** FTS rows are keyed so they can be deleted without scanning: messages by their id, subjects by minus the ticket id. */
@@ -362,7 +437,16 @@ export async function insertTicket(db: DB, dialect: Dialect, row: Insertable<Tic
 }
 
 /** A message or note with its files, indexed for search (notes only for staff). */
-export async function insertEntry(db: DB, dialect: Dialect, ticket: Owned, authorId: number, kind: 'message' | 'note', body: string, files: AcceptedFile[], now: number): Promise<number> {
+export async function insertEntry(
+  db: DB,
+  dialect: Dialect,
+  ticket: Owned,
+  authorId: number,
+  kind: 'message' | 'note',
+  body: string,
+  files: AcceptedFile[],
+  now: number,
+): Promise<number> {
   const message = await db
     .insertInto('ticket_messages')
     .values({ ticket_id: ticket.id, author_id: authorId, kind, body, created_at: now, ...entryOwner(dialect, ticket) })
@@ -371,21 +455,49 @@ export async function insertEntry(db: DB, dialect: Dialect, ticket: Owned, autho
   for (const file of files) {
     const row = await db
       .insertInto('attachments')
-      .values({ ticket_id: ticket.id, message_id: message.id, file_name: file.fileName, content_type: file.contentType, size: file.data.length, sha256: file.sha256, created_at: now })
+      .values({
+        ticket_id: ticket.id,
+        message_id: message.id,
+        file_name: file.fileName,
+        content_type: file.contentType,
+        size: file.data.length,
+        sha256: file.sha256,
+        created_at: now,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await db.insertInto('attachment_blobs').values({ attachment_id: row.id, data: file.data }).execute();
   }
-  await indexText(db, dialect, { rowid: message.id, text: body, clientId: kind === 'message' ? ticket.client_id : null });
+  await indexText(db, dialect, {
+    rowid: message.id,
+    text: body,
+    clientId: kind === 'message' ? ticket.client_id : null,
+  });
   return message.id;
 }
 
-export async function insertEvents(db: DB, dialect: Dialect, ticket: Owned, authorId: number, events: TicketEvent[], now: number): Promise<void> {
+export async function insertEvents(
+  db: DB,
+  dialect: Dialect,
+  ticket: Owned,
+  authorId: number,
+  events: TicketEvent[],
+  now: number,
+): Promise<void> {
   if (events.length > 0) {
     const owner = entryOwner(dialect, ticket);
     await db
       .insertInto('ticket_messages')
-      .values(events.map((e) => ({ ticket_id: ticket.id, author_id: authorId, kind: 'event' as const, body: JSON.stringify(e), created_at: now, ...owner })))
+      .values(
+        events.map((e) => ({
+          ticket_id: ticket.id,
+          author_id: authorId,
+          kind: 'event' as const,
+          body: JSON.stringify(e),
+          created_at: now,
+          ...owner,
+        })),
+      )
       .execute();
   }
 }
@@ -394,7 +506,9 @@ export function findTicket(db: DB, id: number): Promise<Ticket | undefined> {
   return db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-type TicketChanges = Partial<Pick<Ticket, 'status' | 'assignee_id' | 'priority' | 'category' | 'resolved_at' | 'updated_at' | 'client_updated_at'>>;
+type TicketChanges = Partial<
+  Pick<Ticket, 'status' | 'assignee_id' | 'priority' | 'category' | 'resolved_at' | 'updated_at' | 'client_updated_at'>
+>;
 
 /** Changes a ticket's columns; `countMessage` adds one to its message count in the same statement. */
 export async function updateTicket(db: DB, id: number, changes: TicketChanges, countMessage = false): Promise<void> {
@@ -407,8 +521,15 @@ export async function updateTicket(db: DB, id: number, changes: TicketChanges, c
 
 /** Everyone who should hear about a client's message: the assignee, or all active staff when unassigned. */
 export async function staffRecipients(db: DB, ticket: Pick<Ticket, 'assignee_id'>, except: number): Promise<string[]> {
-  let query = db.selectFrom('users').select('email').where('notify_tickets', '=', 1).where('disabled_at', 'is', null).where('id', '!=', except);
-  query = ticket.assignee_id ? query.where('id', '=', ticket.assignee_id) : query.where('role', 'in', ['agent', 'administrator']);
+  let query = db
+    .selectFrom('users')
+    .select('email')
+    .where('notify_tickets', '=', 1)
+    .where('disabled_at', 'is', null)
+    .where('id', '!=', except);
+  query = ticket.assignee_id
+    ? query.where('id', '=', ticket.assignee_id)
+    : query.where('role', 'in', ['agent', 'administrator']);
   return (await query.limit(200).execute()).map((r) => r.email);
 }
 
@@ -441,7 +562,11 @@ export interface AttachmentFile {
 }
 
 /** One attachment of the ticket with its bytes, or undefined. */
-export function findAttachmentFile(db: DB, ticketId: number, attachmentId: number): Promise<AttachmentFile | undefined> {
+export function findAttachmentFile(
+  db: DB,
+  ticketId: number,
+  attachmentId: number,
+): Promise<AttachmentFile | undefined> {
   return db
     .selectFrom('attachments as a')
     .innerJoin('ticket_messages as m', 'm.id', 'a.message_id')
@@ -458,7 +583,10 @@ export async function deleteTicketRows(db: DB, dialect: Dialect, ticketId: numbe
     const ids = await db.selectFrom('ticket_messages').select('id').where('ticket_id', '=', ticketId).execute();
     const rowids = [subjectRowId(ticketId), ...ids.map((r) => r.id)];
     for (let i = 0; i < rowids.length; i += 500) {
-      await db.deleteFrom('ticket_fts').where('rowid', 'in', rowids.slice(i, i + 500)).execute();
+      await db
+        .deleteFrom('ticket_fts')
+        .where('rowid', 'in', rowids.slice(i, i + 500))
+        .execute();
     }
   }
   await db.deleteFrom('tickets').where('id', '=', ticketId).execute();
@@ -468,10 +596,20 @@ export async function deleteTicketRows(db: DB, dialect: Dialect, ticketId: numbe
 export async function deleteClientTicketRows(db: DB, dialect: Dialect, clientId: number): Promise<number> {
   if (dialect === 'sqlite') {
     const owned = db.selectFrom('tickets').select('id').where('client_id', '=', clientId);
-    await db.deleteFrom('ticket_fts').where('rowid', 'in', db.selectFrom('ticket_messages').select('id').where('ticket_id', 'in', owned)).execute();
     await db
       .deleteFrom('ticket_fts')
-      .where('rowid', 'in', db.selectFrom('tickets').select((eb) => eb.neg(eb.ref('id')).as('rid')).where('client_id', '=', clientId))
+      .where('rowid', 'in', db.selectFrom('ticket_messages').select('id').where('ticket_id', 'in', owned))
+      .execute();
+    await db
+      .deleteFrom('ticket_fts')
+      .where(
+        'rowid',
+        'in',
+        db
+          .selectFrom('tickets')
+          .select((eb) => eb.neg(eb.ref('id')).as('rid'))
+          .where('client_id', '=', clientId),
+      )
       .execute();
   }
   const result = await db.deleteFrom('tickets').where('client_id', '=', clientId).executeTakeFirst();
@@ -491,7 +629,12 @@ export async function moveClientTicketRows(db: DB, dialect: Dialect, fromId: num
       .insertInto('ticket_fts')
       .orReplace()
       .columns(['rowid', 'text', 'owner'])
-      .expression(db.selectFrom('tickets').select((eb) => [eb.neg(eb.ref('id')).as('rowid'), 'subject as text', eb.val(owner).as('owner')]).where('client_id', '=', fromId))
+      .expression(
+        db
+          .selectFrom('tickets')
+          .select((eb) => [eb.neg(eb.ref('id')).as('rowid'), 'subject as text', eb.val(owner).as('owner')])
+          .where('client_id', '=', fromId),
+      )
       .execute();
     await db
       .insertInto('ticket_fts')
@@ -508,6 +651,10 @@ export async function moveClientTicketRows(db: DB, dialect: Dialect, fromId: num
   } else {
     await db.updateTable('ticket_messages').set({ client_id: toId }).where('ticket_id', 'in', owned).execute();
   }
-  const moved = await db.updateTable('tickets').set({ client_id: toId }).where('client_id', '=', fromId).executeTakeFirst();
+  const moved = await db
+    .updateTable('tickets')
+    .set({ client_id: toId })
+    .where('client_id', '=', fromId)
+    .executeTakeFirst();
   return Number(moved.numUpdatedRows);
 }

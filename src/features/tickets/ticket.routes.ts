@@ -11,7 +11,15 @@ import { TicketListPage } from './ticket-list.views.tsx';
 import { TicketPage } from './ticket-page.views.tsx';
 import { isStaff } from './ticket.policy.ts';
 import { presentTicketPage, presentTicketRow } from './ticket.presenter.ts';
-import { AttachmentParams, ButtonForm, ListQuery, newTicketForm, PropertiesForm, ReplyForm, TicketIdParams } from './ticket.schemas.ts';
+import {
+  AttachmentParams,
+  ButtonForm,
+  ListQuery,
+  newTicketForm,
+  PropertiesForm,
+  ReplyForm,
+  TicketIdParams,
+} from './ticket.schemas.ts';
 import {
   changeTicketProperties,
   deleteTicket,
@@ -53,20 +61,43 @@ export default function ticketRoutes(fastify: FastifyInstance) {
   const { categories } = deps.settings;
   const attachments = { maxFiles: deps.settings.maxFiles, maxMb: Math.floor(deps.settings.maxBytes / 1024 / 1024) };
   const NewTicketForm = newTicketForm(categories);
-  const uploadRoute = { config: { access: 'signed-in', uploads: true }, bodyLimit: uploadBodyLimit(fastify.config.env), attachValidation: true } as const;
+  const uploadRoute = {
+    config: { access: 'signed-in', uploads: true },
+    bodyLimit: uploadBodyLimit(fastify.config.env),
+    attachValidation: true,
+  } as const;
   const byId = { params: TicketIdParams };
 
-  async function renderTicket(request: FastifyRequest, reply: FastifyReply, ticket: Ticket, state: ReplyState, status = 200) {
+  async function renderTicket(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ticket: Ticket,
+    state: ReplyState,
+    status = 200,
+  ) {
     const user = requireUser(request);
     const view = presentTicketPage(ticket, await loadTicketPage(deps, user, ticket), user, categories, state);
     return reply.page((ctx) => TicketPage({ ctx, view, attachments }), status);
   }
 
-  app.get('/tickets', { config: { access: 'signed-in' }, schema: { querystring: ListQuery } }, async (request, reply) => {
-    const user = requireUser(request);
-    const list = await listTicketPage(deps, user, request.query);
-    return reply.page((ctx) => TicketListPage({ ctx, staff: isStaff(user), ...list, rows: list.rows.map(presentTicketRow), query: request.query, categories }));
-  });
+  app.get(
+    '/tickets',
+    { config: { access: 'signed-in' }, schema: { querystring: ListQuery } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const list = await listTicketPage(deps, user, request.query);
+      return reply.page((ctx) =>
+        TicketListPage({
+          ctx,
+          staff: isStaff(user),
+          ...list,
+          rows: list.rows.map(presentTicketRow),
+          query: request.query,
+          categories,
+        }),
+      );
+    },
+  );
 
   app.get('/tickets/new', { config: { access: 'signed-in' } }, async (request, reply) => {
     const forOthers = isStaff(requireUser(request));
@@ -78,24 +109,51 @@ export default function ticketRoutes(fastify: FastifyInstance) {
     const form = parseForm(NewTicketForm, request.body);
     const result = await openTicket(deps, user, form, request.uploads);
     if (!result.ok) {
-      return reply.page((ctx) => NewTicketPage({ ctx, forOthers: isStaff(user), values: form.values, errors: result.errors, categories, attachments }), result.status);
+      return reply.page(
+        (ctx) =>
+          NewTicketPage({
+            ctx,
+            forOthers: isStaff(user),
+            values: form.values,
+            errors: result.errors,
+            categories,
+            attachments,
+          }),
+        result.status,
+      );
     }
     request.log.info({ ticketId: result.id }, 'ticket opened');
-    return reply.flash('success', 'Your ticket is open. We will reply here and by email.').redirect(`/tickets/${result.id}`, 303);
+    return reply
+      .flash('success', 'Your ticket is open. We will reply here and by email.')
+      .redirect(`/tickets/${result.id}`, 303);
   });
 
-  app.get('/tickets/:id', { config: { access: 'signed-in' }, schema: byId, preHandler: loadTicket('view') }, async (request, reply) =>
-    renderTicket(request, reply, currentTicket(request), { message: '', internal: false }),
+  app.get(
+    '/tickets/:id',
+    { config: { access: 'signed-in' }, schema: byId, preHandler: loadTicket('view') },
+    async (request, reply) => renderTicket(request, reply, currentTicket(request), { message: '', internal: false }),
   );
 
-  app.post('/tickets/:id/messages', { ...uploadRoute, schema: { ...byId, body: ReplyForm }, preHandler: loadTicket('reply') }, async (request, reply) => {
-    const ticket = currentTicket(request);
-    const result = await replyToTicket(deps, requireUser(request), ticket, parseForm(ReplyForm, request.body), request.uploads);
-    if (!result.ok) {
-      return renderTicket(request, reply, ticket, result.state, result.status);
-    }
-    return reply.flash('success', result.internal ? 'Internal note added.' : 'Your reply was sent.').redirect(`/tickets/${ticket.id}`, 303);
-  });
+  app.post(
+    '/tickets/:id/messages',
+    { ...uploadRoute, schema: { ...byId, body: ReplyForm }, preHandler: loadTicket('reply') },
+    async (request, reply) => {
+      const ticket = currentTicket(request);
+      const result = await replyToTicket(
+        deps,
+        requireUser(request),
+        ticket,
+        parseForm(ReplyForm, request.body),
+        request.uploads,
+      );
+      if (!result.ok) {
+        return renderTicket(request, reply, ticket, result.state, result.status);
+      }
+      return reply
+        .flash('success', result.internal ? 'Internal note added.' : 'Your reply was sent.')
+        .redirect(`/tickets/${ticket.id}`, 303);
+    },
+  );
 
   app.post(
     '/tickets/:id/resolve',
@@ -103,26 +161,44 @@ export default function ticketRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const ticket = currentTicket(request);
       await resolveTicket(deps, requireUser(request), ticket);
-      return reply.flash('success', 'The ticket is resolved. Reply at any time to reopen it.').redirect(`/tickets/${ticket.id}`, 303);
+      return reply
+        .flash('success', 'The ticket is resolved. Reply at any time to reopen it.')
+        .redirect(`/tickets/${ticket.id}`, 303);
     },
   );
 
   // A one-button form of choices: a refused choice (only a forged form can send one) comes back as a flash message.
   app.post(
     '/tickets/:id/properties',
-    { config: { access: 'staff' }, schema: { ...byId, body: PropertiesForm }, attachValidation: true, preHandler: loadTicket('manage') },
+    {
+      config: { access: 'staff' },
+      schema: { ...byId, body: PropertiesForm },
+      attachValidation: true,
+      preHandler: loadTicket('manage'),
+    },
     async (request, reply) => {
       const ticket = currentTicket(request);
-      const result = await changeTicketProperties(deps, requireUser(request), ticket, parseForm(PropertiesForm, request.body));
-      const flash = result.ok ? reply.flash('success', result.changed ? 'Changes saved.' : 'Nothing was changed.') : reply.flash('error', result.error);
+      const result = await changeTicketProperties(
+        deps,
+        requireUser(request),
+        ticket,
+        parseForm(PropertiesForm, request.body),
+      );
+      const flash = result.ok
+        ? reply.flash('success', result.changed ? 'Changes saved.' : 'Nothing was changed.')
+        : reply.flash('error', result.error);
       return flash.redirect(`/tickets/${ticket.id}`, 303);
     },
   );
 
-  app.get('/tickets/:id/delete', { config: { access: 'administrator' }, schema: byId, preHandler: loadTicket('delete') }, async (request, reply) => {
-    const ticket = currentTicket(request);
-    return reply.page((ctx) => DeleteTicketPage({ ctx, ticket }));
-  });
+  app.get(
+    '/tickets/:id/delete',
+    { config: { access: 'administrator' }, schema: byId, preHandler: loadTicket('delete') },
+    async (request, reply) => {
+      const ticket = currentTicket(request);
+      return reply.page((ctx) => DeleteTicketPage({ ctx, ticket }));
+    },
+  );
 
   app.post(
     '/tickets/:id/delete',
@@ -130,7 +206,9 @@ export default function ticketRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const ticket = currentTicket(request);
       await deleteTicket(deps, requireUser(request), ticket, originOf(request));
-      return reply.flash('success', `Ticket #${String(ticket.id).padStart(6, '0')} was deleted.`).redirect('/tickets', 303);
+      return reply
+        .flash('success', `Ticket #${String(ticket.id).padStart(6, '0')} was deleted.`)
+        .redirect('/tickets', 303);
     },
   );
 
@@ -138,7 +216,12 @@ export default function ticketRoutes(fastify: FastifyInstance) {
     '/tickets/:id/attachments/:attachmentId',
     { config: { access: 'signed-in' }, schema: { params: AttachmentParams }, preHandler: loadTicket('view') },
     async (request, reply) => {
-      const file = await downloadAttachment(deps, requireUser(request), currentTicket(request), request.params.attachmentId);
+      const file = await downloadAttachment(
+        deps,
+        requireUser(request),
+        currentTicket(request),
+        request.params.attachmentId,
+      );
       return reply
         .header('content-disposition', contentDisposition(file.file_name))
         .header('content-security-policy', "default-src 'none'; sandbox")

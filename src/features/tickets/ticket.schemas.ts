@@ -9,12 +9,27 @@ export const PAGE_SIZE = 25;
 export const MAX_PAGE = 100_000;
 
 /** File inputs: their names arrive as the field's value; the bytes are in request.uploads. */
-const Files = Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Array(Type.String({ maxLength: 300 }), { maxItems: 20 })]));
+const Files = Type.Optional(
+  Type.Union([Type.String({ maxLength: 300 }), Type.Array(Type.String({ maxLength: 300 }), { maxItems: 20 })]),
+);
 
 // The titles are the plural nouns of the messages users see: "Subjects can have up to 200 characters (this one has 201)."
-const Subject = Line({ title: 'Subjects', minLength: 1, maxLength: SUBJECT_MAX, messages: { required: 'Write a subject.' } });
-const Message = Multiline({ title: 'Messages', minLength: 1, maxLength: MESSAGE_MAX, messages: { required: 'Write a message.' } });
-const PriorityChoice = OneOf(PRIORITIES, { title: 'Priority', messages: { choice: 'Choose a priority from the list.' } });
+const Subject = Line({
+  title: 'Subjects',
+  minLength: 1,
+  maxLength: SUBJECT_MAX,
+  messages: { required: 'Write a subject.' },
+});
+const Message = Multiline({
+  title: 'Messages',
+  minLength: 1,
+  maxLength: MESSAGE_MAX,
+  messages: { required: 'Write a message.' },
+});
+const PriorityChoice = OneOf(PRIORITIES, {
+  title: 'Priority',
+  messages: { choice: 'Choose a priority from the list.' },
+});
 
 export const TicketIdParams = Type.Object({ id: Id() });
 export type TicketIdParams = Static<typeof TicketIdParams>;
@@ -27,7 +42,9 @@ export function newTicketForm(categories: readonly string[]) {
   return Form({
     subject: Subject,
     message: Message,
-    category: Type.Optional(OneOf(['', ...categories], { title: 'Category', messages: { choice: 'Choose a category from the list.' } })),
+    category: Type.Optional(
+      OneOf(['', ...categories], { title: 'Category', messages: { choice: 'Choose a category from the list.' } }),
+    ),
     priority: Type.Optional(PriorityChoice),
     /** Staff only: the client the ticket is opened for. */
     client_email: Type.Optional(EmailAddress({ title: 'Client’s email' })),
@@ -48,7 +65,14 @@ export type ReplyForm = Static<typeof ReplyForm>;
  * (a retired category may stay), so the service checks those.
  */
 export const PropertiesForm = Form({
-  assignee: Type.Optional(Line({ title: 'Assignee', maxLength: 10, pattern: '^[0-9]*$', messages: { pattern: 'Tickets can only be assigned to active agents and administrators.' } })),
+  assignee: Type.Optional(
+    Line({
+      title: 'Assignee',
+      maxLength: 10,
+      pattern: '^[0-9]*$',
+      messages: { pattern: 'Tickets can only be assigned to active agents and administrators.' },
+    }),
+  ),
   priority: Type.Optional(PriorityChoice),
   category: Type.Optional(Type.String({ title: 'Category', maxLength: CATEGORY_MAX })),
 });

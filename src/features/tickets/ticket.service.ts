@@ -33,7 +33,13 @@ import {
   type AttachmentFile,
   type TicketEvent,
 } from './ticket.repository.ts';
-import { formatTicketNumber, type ListQuery, type NewTicketForm, type PropertiesForm, type ReplyForm } from './ticket.schemas.ts';
+import {
+  formatTicketNumber,
+  type ListQuery,
+  type NewTicketForm,
+  type PropertiesForm,
+  type ReplyForm,
+} from './ticket.schemas.ts';
 
 /** A per-user hourly quota: one atomic admit in the shared store (database or Redis). */
 interface Quota {
@@ -95,7 +101,14 @@ async function reserveStorage(deps: TicketDeps, trx: DB, author: User, files: Ac
   }
 }
 
-async function mailStaff(deps: TicketDeps, trx: DB, allowance: 'send' | 'notice' | 'none', recipients: string[], author: User, mail: () => RenderedMail): Promise<void> {
+async function mailStaff(
+  deps: TicketDeps,
+  trx: DB,
+  allowance: 'send' | 'notice' | 'none',
+  recipients: string[],
+  author: User,
+  mail: () => RenderedMail,
+): Promise<void> {
   if (allowance === 'none') {
     return;
   }
@@ -115,7 +128,13 @@ async function mailStaff(deps: TicketDeps, trx: DB, allowance: 'send' | 'notice'
   }
 }
 
-async function mailClient(deps: TicketDeps, trx: DB, ticket: Pick<Ticket, 'client_id'>, author: User, mail: () => RenderedMail): Promise<void> {
+async function mailClient(
+  deps: TicketDeps,
+  trx: DB,
+  ticket: Pick<Ticket, 'client_id'>,
+  author: User,
+  mail: () => RenderedMail,
+): Promise<void> {
   for (const to of await clientRecipient(trx, ticket, author.id)) {
     await deps.mail.enqueue(trx, to, mail());
   }
@@ -133,7 +152,10 @@ export async function listTicketPage(deps: TicketDeps, viewer: User, query: List
     category: query.category || undefined,
     assignee: query.assignee || undefined,
   };
-  const [result, staffMembers] = await Promise.all([listTickets(deps.db, deps.dialect, viewer, filters, page), isStaff(viewer) ? listStaff(deps.db) : Promise.resolve([])]);
+  const [result, staffMembers] = await Promise.all([
+    listTickets(deps.db, deps.dialect, viewer, filters, page),
+    isStaff(viewer) ? listStaff(deps.db) : Promise.resolve([]),
+  ]);
   return { ...result, page, staffMembers };
 }
 
@@ -149,13 +171,19 @@ export async function loadTicketPage(deps: TicketDeps, viewer: User, ticket: Tic
 }
 export type TicketPageData = Awaited<ReturnType<typeof loadTicketPage>>;
 
-type OpenTicketResult = { ok: true; id: number } | { ok: false; status: 400 | 413 | 429; errors: FieldErrors<NewTicketForm> };
+type OpenTicketResult =
+  { ok: true; id: number } | { ok: false; status: 400 | 413 | 429; errors: FieldErrors<NewTicketForm> };
 
 /**
  * Opens a ticket from the new-ticket form: a client for themselves, staff for the client they name. Invalid input
  * (400), the hourly ticket quota (429, clients only) and the storage allowance (413) refuse it with nothing saved.
  */
-export async function openTicket(deps: TicketDeps, author: User, form: FormResult<NewTicketForm>, uploads: Upload[]): Promise<OpenTicketResult> {
+export async function openTicket(
+  deps: TicketDeps,
+  author: User,
+  form: FormResult<NewTicketForm>,
+  uploads: Upload[],
+): Promise<OpenTicketResult> {
   const errors: FieldErrors<NewTicketForm> = form.ok ? {} : { ...form.errors };
   let client: User | undefined = author;
   if (isStaff(author)) {
@@ -179,7 +207,14 @@ export async function openTicket(deps: TicketDeps, author: User, form: FormResul
   }
   const { subject, message, category, priority } = form.data;
   try {
-    const id = await insertNewTicket(deps, author, { client, subject, message, category: category || null, priority: priority ?? 'normal', files: accepted.files });
+    const id = await insertNewTicket(deps, author, {
+      client,
+      subject,
+      message,
+      category: category || null,
+      priority: priority ?? 'normal',
+      files: accepted.files,
+    });
     return { ok: true, id };
   } catch (error) {
     if (!(error instanceof StorageQuotaExceeded)) {
@@ -217,15 +252,36 @@ async function insertNewTicket(deps: TicketDeps, author: User, input: NewTicket)
       client_updated_at: now,
       resolved_at: null,
     });
-    await insertEntry(trx, deps.dialect, { id, client_id: input.client.id }, author.id, 'message', input.message, input.files, now);
+    await insertEntry(
+      trx,
+      deps.dialect,
+      { id, client_id: input.client.id },
+      author.id,
+      'message',
+      input.message,
+      input.files,
+      now,
+    );
     const link = deps.mail.link(`/tickets/${id}`);
     const label = ticketLabel({ id, subject: input.subject });
     await mailStaff(deps, trx, allowance, await staffRecipients(trx, { assignee_id: null }, author.id), author, () =>
-      ticketNotificationMail({ kind: 'ticket_opened', ticketLabel: label, link, body: input.message, by: input.client.email }),
+      ticketNotificationMail({
+        kind: 'ticket_opened',
+        ticketLabel: label,
+        link,
+        body: input.message,
+        by: input.client.email,
+      }),
     );
     if (isStaff(author)) {
       await mailClient(deps, trx, { client_id: input.client.id }, author, () =>
-        ticketNotificationMail({ kind: 'ticket_opened_for_you', ticketLabel: label, link, body: input.message, by: 'Support' }),
+        ticketNotificationMail({
+          kind: 'ticket_opened_for_you',
+          ticketLabel: label,
+          link,
+          body: input.message,
+          by: 'Support',
+        }),
       );
     }
     return id;
@@ -250,12 +306,25 @@ type ReplyResult = { ok: true; internal: boolean } | { ok: false; status: 400 | 
  * the hourly message quota (429, clients only) and the storage allowance (413) refuse it with nothing saved; a ticket
  * deleted meanwhile is not found.
  */
-export async function replyToTicket(deps: TicketDeps, author: User, ticket: Ticket, form: FormResult<ReplyForm>, uploads: Upload[]): Promise<ReplyResult> {
-  const state: ReplyState = { message: form.values.message ?? '', internal: form.values.internal === '1' && isStaff(author) };
+export async function replyToTicket(
+  deps: TicketDeps,
+  author: User,
+  ticket: Ticket,
+  form: FormResult<ReplyForm>,
+  uploads: Upload[],
+): Promise<ReplyResult> {
+  const state: ReplyState = {
+    message: form.values.message ?? '',
+    internal: form.values.internal === '1' && isStaff(author),
+  };
   const accepted = acceptUploads(uploads, deps.settings);
   if (!form.ok || accepted.error) {
     const error = form.ok ? undefined : (form.errors.message ?? form.errors.internal ?? form.errors.form);
-    return { ok: false, status: 400, state: { ...state, error: error ?? 'A file could not be attached.', attachmentsError: accepted.error } };
+    return {
+      ok: false,
+      status: 400,
+      state: { ...state, error: error ?? 'A file could not be attached.', attachmentsError: accepted.error },
+    };
   }
   // Counted before the message is written; staff are exempt.
   if (!isStaff(author) && !(await deps.limits.messagesPerClient.admit(`user:${author.id}`)).admitted) {
@@ -263,17 +332,30 @@ export async function replyToTicket(deps: TicketDeps, author: User, ticket: Tick
     return { ok: false, status: 429, state: { ...state, error } };
   }
   try {
-    await insertReply(deps, author, ticket.id, { message: form.data.message, internal: state.internal, files: accepted.files });
+    await insertReply(deps, author, ticket.id, {
+      message: form.data.message,
+      internal: state.internal,
+      files: accepted.files,
+    });
   } catch (failure) {
     if (!(failure instanceof StorageQuotaExceeded)) {
       throw failure;
     }
-    return { ok: false, status: 413, state: { ...state, error: 'A file could not be attached.', attachmentsError: storageFull(deps.settings) } };
+    return {
+      ok: false,
+      status: 413,
+      state: { ...state, error: 'A file could not be attached.', attachmentsError: storageFull(deps.settings) },
+    };
   }
   return { ok: true, internal: state.internal };
 }
 
-async function insertReply(deps: TicketDeps, author: User, ticketId: number, input: { message: string; internal: boolean; files: AcceptedFile[] }): Promise<void> {
+async function insertReply(
+  deps: TicketDeps,
+  author: User,
+  ticketId: number,
+  input: { message: string; internal: boolean; files: AcceptedFile[] },
+): Promise<void> {
   const now = deps.clock.now();
   const staff = isStaff(author);
   const allowance = input.internal && staff ? 'none' : await staffMailAllowance(deps, author);
@@ -293,14 +375,29 @@ async function insertReply(deps: TicketDeps, author: User, ticketId: number, inp
     }
     const status: TicketStatus = staff ? 'awaiting_client' : 'awaiting_staff';
     if (status !== ticket.status) {
-      await insertEvents(trx, deps.dialect, ticket, author.id, [{ field: 'status', from: ticket.status, to: status }], now);
+      await insertEvents(
+        trx,
+        deps.dialect,
+        ticket,
+        author.id,
+        [{ field: 'status', from: ticket.status, to: status }],
+        now,
+      );
     }
     await updateTicket(trx, ticket.id, { status, updated_at: now, client_updated_at: now, resolved_at: null }, true);
     const link = deps.mail.link(`/tickets/${ticket.id}`);
     const label = ticketLabel(ticket);
-    const recipients = staff ? await clientRecipient(trx, ticket, author.id) : await staffRecipients(trx, ticket, author.id);
+    const recipients = staff
+      ? await clientRecipient(trx, ticket, author.id)
+      : await staffRecipients(trx, ticket, author.id);
     await mailStaff(deps, trx, allowance, recipients, author, () =>
-      ticketNotificationMail({ kind: staff ? 'staff_replied' : 'client_replied', ticketLabel: label, link, body: input.message, by: staff ? 'Support' : author.email }),
+      ticketNotificationMail({
+        kind: staff ? 'staff_replied' : 'client_replied',
+        ticketLabel: label,
+        link,
+        body: input.message,
+        by: staff ? 'Support' : author.email,
+      }),
     );
   });
   deps.mail.deliverSoon();
@@ -312,11 +409,29 @@ export async function resolveTicket(deps: TicketDeps, author: User, ticket: Tick
   }
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    await insertEvents(trx, deps.dialect, ticket, author.id, [{ field: 'status', from: ticket.status, to: 'resolved' }], now);
-    await updateTicket(trx, ticket.id, { status: 'resolved', resolved_at: now, updated_at: now, client_updated_at: now });
+    await insertEvents(
+      trx,
+      deps.dialect,
+      ticket,
+      author.id,
+      [{ field: 'status', from: ticket.status, to: 'resolved' }],
+      now,
+    );
+    await updateTicket(trx, ticket.id, {
+      status: 'resolved',
+      resolved_at: now,
+      updated_at: now,
+      client_updated_at: now,
+    });
     if (isStaff(author)) {
       await mailClient(deps, trx, ticket, author, () =>
-        ticketNotificationMail({ kind: 'resolved', ticketLabel: ticketLabel(ticket), link: deps.mail.link(`/tickets/${ticket.id}`), body: null, by: 'Support' }),
+        ticketNotificationMail({
+          kind: 'resolved',
+          ticketLabel: ticketLabel(ticket),
+          link: deps.mail.link(`/tickets/${ticket.id}`),
+          body: null,
+          by: 'Support',
+        }),
       );
     }
   });
@@ -329,7 +444,12 @@ type PropertiesResult = { ok: true; changed: number } | { ok: false; error: stri
  * Staff change a ticket's assignee, priority and category; each change is an event in the thread. Assignees must be
  * active staff; a category must be a configured one, or the one the ticket has (a retired category may stay).
  */
-export async function changeTicketProperties(deps: TicketDeps, author: User, ticket: Ticket, form: FormResult<PropertiesForm>): Promise<PropertiesResult> {
+export async function changeTicketProperties(
+  deps: TicketDeps,
+  author: User,
+  ticket: Ticket,
+  form: FormResult<PropertiesForm>,
+): Promise<PropertiesResult> {
   if (!form.ok) {
     return { ok: false, error: Object.values(form.errors)[0] ?? 'Nothing was changed.' };
   }
@@ -392,7 +512,12 @@ export async function deleteTicket(deps: TicketDeps, admin: User, ticket: Ticket
 }
 
 /** An attachment of the ticket the viewer may download (a note's files are staff-only), or not found. */
-export async function downloadAttachment(deps: TicketDeps, viewer: User, ticket: Ticket, attachmentId: number): Promise<AttachmentFile> {
+export async function downloadAttachment(
+  deps: TicketDeps,
+  viewer: User,
+  ticket: Ticket,
+  attachmentId: number,
+): Promise<AttachmentFile> {
   const file = await findAttachmentFile(deps.db, ticket.id, attachmentId);
   authorize(messagePolicy, viewer, 'see', file);
   return file;

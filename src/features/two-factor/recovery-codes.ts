@@ -27,7 +27,12 @@ function hashCode(secretKey: string, normalised: string): string {
 /** Replaces the user's codes with a new set (the old set stops working) and returns the new codes. */
 export async function replaceRecoveryCodes(db: DB, secretKey: string, userId: number, now: number): Promise<string[]> {
   const codes = generateRecoveryCodes();
-  await replaceRecoveryCodeHashes(db, userId, codes.map((code) => hashCode(secretKey, normaliseRecoveryCode(code) ?? '')), now);
+  await replaceRecoveryCodeHashes(
+    db,
+    userId,
+    codes.map((code) => hashCode(secretKey, normaliseRecoveryCode(code) ?? '')),
+    now,
+  );
   return codes;
 }
 
@@ -35,7 +40,13 @@ export async function replaceRecoveryCodes(db: DB, secretKey: string, userId: nu
  * Uses a recovery code up. Each unused code is compared in constant time; the UPDATE only succeeds once
  * even if two requests race with the same code. Returns how many codes remain, or null when none matched.
  */
-export async function consumeRecoveryCode(db: DB, secretKey: string, userId: number, input: string, now: number): Promise<number | null> {
+export async function consumeRecoveryCode(
+  db: DB,
+  secretKey: string,
+  userId: number,
+  input: string,
+  now: number,
+): Promise<number | null> {
   const normalised = normaliseRecoveryCode(input);
   if (!normalised) {
     return null;
@@ -53,4 +64,3 @@ export async function consumeRecoveryCode(db: DB, secretKey: string, userId: num
   }
   return unused.length - 1;
 }
-

@@ -10,7 +10,14 @@ export function generateTotpSecret(): string {
 }
 
 function totpFor(secretBase32: string, issuer = 'Parapet', label = 'account'): TOTP {
-  return new TOTP({ issuer, label, algorithm: 'SHA1', digits: DIGITS, period: TOTP_PERIOD_SECONDS, secret: Secret.fromBase32(secretBase32) });
+  return new TOTP({
+    issuer,
+    label,
+    algorithm: 'SHA1',
+    digits: DIGITS,
+    period: TOTP_PERIOD_SECONDS,
+    secret: Secret.fromBase32(secretBase32),
+  });
 }
 
 export function totpUri(secretBase32: string, issuer: string, email: string): string {

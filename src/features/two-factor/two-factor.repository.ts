@@ -10,12 +10,22 @@ export async function replaceRecoveryCodeHashes(db: DB, userId: number, hashes: 
 }
 
 export function listUnusedRecoveryCodes(db: DB, userId: number): Promise<Array<{ id: number; code_hash: string }>> {
-  return db.selectFrom('recovery_codes').select(['id', 'code_hash']).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+  return db
+    .selectFrom('recovery_codes')
+    .select(['id', 'code_hash'])
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .execute();
 }
 
 /** Marks one code used; a single conditional UPDATE, so of two requests racing with the same code only one wins. */
 export async function markRecoveryCodeUsed(db: DB, id: number, now: number): Promise<boolean> {
-  const used = await db.updateTable('recovery_codes').set({ used_at: now }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+  const used = await db
+    .updateTable('recovery_codes')
+    .set({ used_at: now })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
   return Number(used.numUpdatedRows) === 1;
 }
 

@@ -8,7 +8,15 @@ import { notFound } from '../../lib/errors.ts';
 import { CsrfOnlyBody } from '../accounts/accounts.schemas.ts';
 import { safeNextPath } from '../auth/login.schemas.ts';
 import { findUserById } from '../users/user.repository.ts';
-import { CodeBody, NextQuery, PasswordAndCodeBody, ReauthBody, ReplaceBody, SetupBody, UserIdParams } from './two-factor.schemas.ts';
+import {
+  CodeBody,
+  NextQuery,
+  PasswordAndCodeBody,
+  ReauthBody,
+  ReplaceBody,
+  SetupBody,
+  UserIdParams,
+} from './two-factor.schemas.ts';
 import {
   createTwoFactorKeys,
   enrolFirstAuthenticator,
@@ -23,7 +31,13 @@ import {
   type EnrolResult,
   type TwoFactorDeps,
 } from './two-factor.service.ts';
-import { ReauthPage, RecoveryCodesPage, TwoFactorAccountPage, TwoFactorCodePage, TwoFactorSetupPage } from './two-factor.views.tsx';
+import {
+  ReauthPage,
+  RecoveryCodesPage,
+  TwoFactorAccountPage,
+  TwoFactorCodePage,
+  TwoFactorSetupPage,
+} from './two-factor.views.tsx';
 
 type SetupErrors = Extract<EnrolResult, { ok: false }>['errors'];
 type AccountErrors = { error?: string; passwordError?: string; codeError?: string };
@@ -55,93 +69,151 @@ export default function twoFactorRoutes(app: FastifyInstance) {
   });
   const sessionIdOf = (request: FastifyRequest) => request.session?.id ?? '';
 
-  async function setupPage(request: FastifyRequest, reply: FastifyReply, replacing: boolean, errors: SetupErrors = {}, keepSealed?: string) {
+  async function setupPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    replacing: boolean,
+    errors: SetupErrors = {},
+    keepSealed?: string,
+  ) {
     const user = requireSessionUser(request);
     const enrolment = await prepareEnrolment(deps(), user, sessionIdOf(request), keepSealed);
     reply.header('referrer-policy', 'no-referrer');
-    return reply.page((ctx) => TwoFactorSetupPage({ ctx, ...enrolment, replacing, ...errors }), errors.error || errors.passwordError || errors.oldCodeError ? 400 : 200);
+    return reply.page(
+      (ctx) => TwoFactorSetupPage({ ctx, ...enrolment, replacing, ...errors }),
+      errors.error || errors.passwordError || errors.oldCodeError ? 400 : 200,
+    );
   }
 
   async function accountPage(request: FastifyRequest, reply: FastifyReply, errors: AccountErrors = {}, status = 200) {
     const user = requireUser(request);
     const remaining = await unusedRecoveryCodes(deps(), user);
-    return reply.page((ctx) => TwoFactorAccountPage({ ctx, enabledAt: user.totp_enabled_at, remaining, ...errors }), status);
+    return reply.page(
+      (ctx) => TwoFactorAccountPage({ ctx, enabledAt: user.totp_enabled_at, remaining, ...errors }),
+      status,
+    );
   }
 
   // First enrolment, right after the password: the session reaches only this page until it is done.
-  app.get('/two-factor/setup', { config: { access: 'mfa-enrol' } }, async (request, reply) => setupPage(request, reply, false));
-
-  app.post('/two-factor/setup', { config: { access: 'mfa-enrol' }, schema: { body: SetupBody }, attachValidation: true }, async (request, reply) => {
-    const user = requireSessionUser(request);
-    const form = parseForm(SetupBody, request.body);
-    const result = await enrolFirstAuthenticator(deps(), originOf(request), user, sessionIdOf(request), setupInput(form));
-    if (!result.ok) {
-      return setupPage(request, reply, false, result.errors, result.keepSealed);
-    }
-    await reply.startSession(user.id);
-    return reply.page((ctx) => RecoveryCodesPage({ ctx, codes: result.codes, continueHref: '/' }));
-  });
-
-  app.get<{ Querystring: NextQuery }>('/login/two-factor', { config: { access: 'mfa' }, schema: { querystring: NextQuery } }, async (request, reply) =>
-    reply.page((ctx) => TwoFactorCodePage({ ctx, next: safeNextPath(request.query.next) })),
+  app.get('/two-factor/setup', { config: { access: 'mfa-enrol' } }, async (request, reply) =>
+    setupPage(request, reply, false),
   );
 
-  app.post('/login/two-factor', { config: { access: 'mfa' }, schema: { body: CodeBody }, attachValidation: true }, async (request, reply) => {
-    const user = requireSessionUser(request);
-    const form = parseForm(CodeBody, request.body);
-    const next = safeNextPath(form.ok ? form.data.next : undefined);
-    // An unreadable code is a wrong code: the same 401 and the same failed-login record.
-    const result = await signInWithCode(deps(), originOf(request), user, form.ok ? form.data.code : null);
-    if (!result.ok) {
-      return reply.page((ctx) => TwoFactorCodePage({ ctx, next, error: WRONG_CODE }), 401);
-    }
-    // The half-signed-in token is replaced: the session before and after the code never share one.
-    await reply.startSession(user.id);
-    if (result.method === 'recovery') {
-      reply.flash('info', `You signed in with a recovery code. You have ${result.remaining} left: set up a new authenticator or new codes on your account page.`);
-    }
-    return reply.redirect(next, 303);
-  });
+  app.post(
+    '/two-factor/setup',
+    { config: { access: 'mfa-enrol' }, schema: { body: SetupBody }, attachValidation: true },
+    async (request, reply) => {
+      const user = requireSessionUser(request);
+      const form = parseForm(SetupBody, request.body);
+      const result = await enrolFirstAuthenticator(
+        deps(),
+        originOf(request),
+        user,
+        sessionIdOf(request),
+        setupInput(form),
+      );
+      if (!result.ok) {
+        return setupPage(request, reply, false, result.errors, result.keepSealed);
+      }
+      await reply.startSession(user.id);
+      return reply.page((ctx) => RecoveryCodesPage({ ctx, codes: result.codes, continueHref: '/' }));
+    },
+  );
+
+  app.get<{ Querystring: NextQuery }>(
+    '/login/two-factor',
+    { config: { access: 'mfa' }, schema: { querystring: NextQuery } },
+    async (request, reply) => reply.page((ctx) => TwoFactorCodePage({ ctx, next: safeNextPath(request.query.next) })),
+  );
+
+  app.post(
+    '/login/two-factor',
+    { config: { access: 'mfa' }, schema: { body: CodeBody }, attachValidation: true },
+    async (request, reply) => {
+      const user = requireSessionUser(request);
+      const form = parseForm(CodeBody, request.body);
+      const next = safeNextPath(form.ok ? form.data.next : undefined);
+      // An unreadable code is a wrong code: the same 401 and the same failed-login record.
+      const result = await signInWithCode(deps(), originOf(request), user, form.ok ? form.data.code : null);
+      if (!result.ok) {
+        return reply.page((ctx) => TwoFactorCodePage({ ctx, next, error: WRONG_CODE }), 401);
+      }
+      // The half-signed-in token is replaced: the session before and after the code never share one.
+      await reply.startSession(user.id);
+      if (result.method === 'recovery') {
+        reply.flash(
+          'info',
+          `You signed in with a recovery code. You have ${result.remaining} left: set up a new authenticator or new codes on your account page.`,
+        );
+      }
+      return reply.redirect(next, 303);
+    },
+  );
 
   // Re-authentication for security changes when the last full sign-in is older than 15 minutes.
-  app.get<{ Querystring: NextQuery }>('/reauth', { config: { access: 'signed-in' }, schema: { querystring: NextQuery } }, async (request, reply) => {
-    const user = requireUser(request);
-    return reply.page((ctx) => ReauthPage({ ctx, needsCode: Boolean(user.totp_enabled_at), next: safeNextPath(request.query.next) }));
-  });
+  app.get<{ Querystring: NextQuery }>(
+    '/reauth',
+    { config: { access: 'signed-in' }, schema: { querystring: NextQuery } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return reply.page((ctx) =>
+        ReauthPage({ ctx, needsCode: Boolean(user.totp_enabled_at), next: safeNextPath(request.query.next) }),
+      );
+    },
+  );
 
-  app.post('/reauth', { config: { access: 'signed-in' }, schema: { body: ReauthBody }, attachValidation: true }, async (request, reply) => {
-    const user = requireUser(request);
-    const form = parseForm(ReauthBody, request.body);
-    const next = safeNextPath(form.ok ? form.data.next : undefined);
-    const needsCode = Boolean(user.totp_enabled_at);
-    if (!(await reauthenticate(deps(), originOf(request), user, form.ok ? form.data : null))) {
-      return reply.page((ctx) => ReauthPage({ ctx, needsCode, next, error: needsCode ? 'The password or the code is not correct.' : 'The password is not correct.' }), 401);
-    }
-    await reply.startSession(user.id);
-    return reply.redirect(next, 303);
-  });
+  app.post(
+    '/reauth',
+    { config: { access: 'signed-in' }, schema: { body: ReauthBody }, attachValidation: true },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const form = parseForm(ReauthBody, request.body);
+      const next = safeNextPath(form.ok ? form.data.next : undefined);
+      const needsCode = Boolean(user.totp_enabled_at);
+      if (!(await reauthenticate(deps(), originOf(request), user, form.ok ? form.data : null))) {
+        return reply.page(
+          (ctx) =>
+            ReauthPage({
+              ctx,
+              needsCode,
+              next,
+              error: needsCode ? 'The password or the code is not correct.' : 'The password is not correct.',
+            }),
+          401,
+        );
+      }
+      await reply.startSession(user.id);
+      return reply.redirect(next, 303);
+    },
+  );
 
   // The account's two-factor settings.
-  app.get('/account/two-factor', { config: { access: 'signed-in', fresh: true } }, async (request, reply) => accountPage(request, reply));
+  app.get('/account/two-factor', { config: { access: 'signed-in', fresh: true } }, async (request, reply) =>
+    accountPage(request, reply),
+  );
 
   app.get('/account/two-factor/setup', { config: { access: 'signed-in', fresh: true } }, async (request, reply) =>
     setupPage(request, reply, Boolean(requireUser(request).totp_enabled_at)),
   );
 
-  app.post('/account/two-factor/setup', { config: { access: 'signed-in', fresh: true }, schema: { body: ReplaceBody }, attachValidation: true }, async (request, reply) => {
-    const user = requireUser(request);
-    const replacing = Boolean(user.totp_enabled_at);
-    const form = parseForm(ReplaceBody, request.body);
-    if (!form.ok) {
-      return setupPage(request, reply, replacing, { error: 'Please fill in every field.' });
-    }
-    const result = await replaceAuthenticator(deps(), originOf(request), user, sessionIdOf(request), form.data);
-    if (!result.ok) {
-      return setupPage(request, reply, replacing, result.errors, result.keepSealed);
-    }
-    await reply.rotateSession();
-    return reply.page((ctx) => RecoveryCodesPage({ ctx, codes: result.codes, continueHref: '/account/two-factor' }));
-  });
+  app.post(
+    '/account/two-factor/setup',
+    { config: { access: 'signed-in', fresh: true }, schema: { body: ReplaceBody }, attachValidation: true },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const replacing = Boolean(user.totp_enabled_at);
+      const form = parseForm(ReplaceBody, request.body);
+      if (!form.ok) {
+        return setupPage(request, reply, replacing, { error: 'Please fill in every field.' });
+      }
+      const result = await replaceAuthenticator(deps(), originOf(request), user, sessionIdOf(request), form.data);
+      if (!result.ok) {
+        return setupPage(request, reply, replacing, result.errors, result.keepSealed);
+      }
+      await reply.rotateSession();
+      return reply.page((ctx) => RecoveryCodesPage({ ctx, codes: result.codes, continueHref: '/account/two-factor' }));
+    },
+  );
 
   app.post(
     '/account/two-factor/recovery-codes',
@@ -182,9 +254,16 @@ export default function twoFactorRoutes(app: FastifyInstance) {
       if (target.id === admin.id) {
         // Resetting one's own factor ends one's own sessions too.
         await reply.endSession();
-        return reply.flash('info', 'Your two-factor authentication was reset. Sign in to set it up again.').redirect('/login', 303);
+        return reply
+          .flash('info', 'Your two-factor authentication was reset. Sign in to set it up again.')
+          .redirect('/login', 303);
       }
-      return reply.flash('success', `Two-factor authentication was reset for ${target.email}. They will set it up at their next sign-in.`).redirect(`/admin/users/${target.id}`, 303);
+      return reply
+        .flash(
+          'success',
+          `Two-factor authentication was reset for ${target.email}. They will set it up at their next sign-in.`,
+        )
+        .redirect(`/admin/users/${target.id}`, 303);
     },
   );
 }

@@ -23,7 +23,11 @@ export type CodeBody = Static<typeof CodeBody>;
 export const PasswordAndCodeBody = Form({ current_password: Password, code: Code });
 export type PasswordAndCodeBody = Static<typeof PasswordAndCodeBody>;
 
-export const ReauthBody = Form({ password: Type.String({ title: 'Password', maxLength: MAX_PASSWORD_BYTES }), code: Type.Optional(Code), next: Next });
+export const ReauthBody = Form({
+  password: Type.String({ title: 'Password', maxLength: MAX_PASSWORD_BYTES }),
+  code: Type.Optional(Code),
+  next: Next,
+});
 export type ReauthBody = Static<typeof ReauthBody>;
 
 export const NextQuery = Type.Object({ next: Next });

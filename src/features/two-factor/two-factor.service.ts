@@ -20,10 +20,14 @@ export const WRONG_CODE = 'That code is not valid. Codes change every 30 seconds
 export const SETUP_EXPIRED = 'The setup expired. Scan this new code and try again.';
 const WRONG_PASSWORD = 'Your current password is not correct.';
 
-export type SecondFactor = { ok: true; method: 'totp' } | { ok: true; method: 'recovery'; remaining: number } | { ok: false };
+export type SecondFactor =
+  { ok: true; method: 'totp' } | { ok: true; method: 'recovery'; remaining: number } | { ok: false };
 
 export function createTwoFactorKeys(config: Config) {
-  return { secret: deriveKey(config.secretKey, 'totp-secret'), enrolment: deriveKey(config.secretKey, 'totp-enrolment') };
+  return {
+    secret: deriveKey(config.secretKey, 'totp-secret'),
+    enrolment: deriveKey(config.secretKey, 'totp-enrolment'),
+  };
 }
 export type TwoFactorKeys = ReturnType<typeof createTwoFactorKeys>;
 
@@ -47,11 +51,23 @@ export function openTotpSecret(keys: TwoFactorKeys, user: User): string | null {
  * The secret being set up travels in the form, sealed and bound to this user and session, so showing the
  * setup page writes nothing and a sealed secret cannot be replayed into another account or session.
  */
-export function sealEnrolment(keys: TwoFactorKeys, userId: number, sessionId: string, secret: string, now: number): string {
+export function sealEnrolment(
+  keys: TwoFactorKeys,
+  userId: number,
+  sessionId: string,
+  secret: string,
+  now: number,
+): string {
   return encrypt(keys.enrolment, JSON.stringify({ s: secret, t: now }), `enrol:${userId}:${sessionId}`);
 }
 
-export function openEnrolment(keys: TwoFactorKeys, userId: number, sessionId: string, sealed: string, now: number): string | null {
+export function openEnrolment(
+  keys: TwoFactorKeys,
+  userId: number,
+  sessionId: string,
+  sealed: string,
+  now: number,
+): string | null {
   const opened = decrypt(keys.enrolment, sealed, `enrol:${userId}:${sessionId}`);
   if (!opened) {
     return null;
@@ -61,7 +77,14 @@ export function openEnrolment(keys: TwoFactorKeys, userId: number, sessionId: st
 }
 
 /** Checks a TOTP code (current step ±1, never twice) or a recovery code (once). */
-export async function verifySecondFactor(db: DB, keys: TwoFactorKeys, secretKey: string, user: User, input: string, now: number): Promise<SecondFactor> {
+export async function verifySecondFactor(
+  db: DB,
+  keys: TwoFactorKeys,
+  secretKey: string,
+  user: User,
+  input: string,
+  now: number,
+): Promise<SecondFactor> {
   const code = input.replace(/\s/g, '');
   if (/^\d{6}$/.test(code)) {
     const secret = openTotpSecret(keys, user);
@@ -76,7 +99,15 @@ export async function verifySecondFactor(db: DB, keys: TwoFactorKeys, secretKey:
 }
 
 /** Stores a verified new secret and a fresh set of recovery codes; returns the codes to show once. */
-export async function enrolTotp(db: DB, keys: TwoFactorKeys, secretKey: string, userId: number, secret: string, step: number, now: number): Promise<string[]> {
+export async function enrolTotp(
+  db: DB,
+  keys: TwoFactorKeys,
+  secretKey: string,
+  userId: number,
+  secret: string,
+  step: number,
+  now: number,
+): Promise<string[]> {
   await setTotpSecret(db, userId, encrypt(keys.secret, secret, `user:${userId}`), step, now);
   return replaceRecoveryCodes(db, secretKey, userId, now);
 }
@@ -95,10 +126,21 @@ export interface EnrolmentView {
 }
 
 /** The setup page's secret: the one the form carried back (`keepSealed`, while still valid) or a new one. */
-export async function prepareEnrolment(deps: TwoFactorDeps, user: User, sessionId: string, keepSealed?: string): Promise<EnrolmentView> {
-  const secret = (keepSealed && openEnrolment(deps.keys, user.id, sessionId, keepSealed, deps.now)) || generateTotpSecret();
+export async function prepareEnrolment(
+  deps: TwoFactorDeps,
+  user: User,
+  sessionId: string,
+  keepSealed?: string,
+): Promise<EnrolmentView> {
+  const secret =
+    (keepSealed && openEnrolment(deps.keys, user.id, sessionId, keepSealed, deps.now)) || generateTotpSecret();
   const uri = totpUri(secret, deps.issuer, user.email);
-  return { qrDataUri: await qrCodeDataUri(uri), secretGrouped: groupSecret(secret), uri, sealed: sealEnrolment(deps.keys, user.id, sessionId, secret, deps.now) };
+  return {
+    qrDataUri: await qrCodeDataUri(uri),
+    secretGrouped: groupSecret(secret),
+    uri,
+    sealed: sealEnrolment(deps.keys, user.id, sessionId, secret, deps.now),
+  };
 }
 
 /**
@@ -122,23 +164,47 @@ function checkPassword(deps: TwoFactorDeps, user: User, password: string): Promi
 
 /** Records a wrong password or code like a failed login (the limits counted it before the check). */
 async function recordWrongCode(deps: TwoFactorDeps, origin: Origin, user: User, stage: string): Promise<void> {
-  await recordFailedLogin(deps.db, deps.now, { ip: origin.ip, email: user.email, userId: user.id, reason: 'wrong_code' });
-  await recordAudit(deps.db, deps.now, origin, { event: 'login.failure', targetUserId: user.id, details: { reason: 'wrong_code', stage } });
+  await recordFailedLogin(deps.db, deps.now, {
+    ip: origin.ip,
+    email: user.email,
+    userId: user.id,
+    reason: 'wrong_code',
+  });
+  await recordAudit(deps.db, deps.now, origin, {
+    event: 'login.failure',
+    targetUserId: user.id,
+    details: { reason: 'wrong_code', stage },
+  });
 }
 
 /** The code step of a sign-in (`code` null: the form could not be read, which counts as a wrong code). */
-export async function signInWithCode(deps: TwoFactorDeps, origin: Origin, user: User, code: string | null): Promise<SecondFactor> {
+export async function signInWithCode(
+  deps: TwoFactorDeps,
+  origin: Origin,
+  user: User,
+  code: string | null,
+): Promise<SecondFactor> {
   const result = code === null ? ({ ok: false } as const) : await checkCode(deps, origin, user, code);
   if (!result.ok) {
     await recordWrongCode(deps, origin, user, 'mfa');
     return result;
   }
-  await recordAudit(deps.db, deps.now, origin, { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details: { method: result.method } });
+  await recordAudit(deps.db, deps.now, origin, {
+    event: 'login.success',
+    actorUserId: user.id,
+    targetUserId: user.id,
+    details: { method: result.method },
+  });
   if (result.method === 'recovery') {
     const remaining = result.remaining;
     await deps.db.transaction().execute(async (trx) => {
       await deps.mail.enqueue(trx, user.email, recoveryCodeUsedMail(remaining, deps.mail.link('/account/two-factor')));
-      await recordAudit(trx, deps.now, origin, { event: '2fa.recovery_code_used', actorUserId: user.id, targetUserId: user.id, details: { remaining } });
+      await recordAudit(trx, deps.now, origin, {
+        event: '2fa.recovery_code_used',
+        actorUserId: user.id,
+        targetUserId: user.id,
+        details: { remaining },
+      });
     });
     deps.mail.deliverSoon();
   }
@@ -146,7 +212,12 @@ export async function signInWithCode(deps: TwoFactorDeps, origin: Origin, user: 
 }
 
 /** Re-authentication: the password, and a code when the account has a second factor. */
-export async function reauthenticate(deps: TwoFactorDeps, origin: Origin, user: User, input: { password: string; code?: string | undefined } | null): Promise<boolean> {
+export async function reauthenticate(
+  deps: TwoFactorDeps,
+  origin: Origin,
+  user: User,
+  input: { password: string; code?: string | undefined } | null,
+): Promise<boolean> {
   const needsCode = Boolean(user.totp_enabled_at);
   const passwordOk = input !== null && (await checkPassword(deps, user, input.password));
   const codeOk = !needsCode || (passwordOk && (await checkCode(deps, origin, user, input.code ?? '')).ok);
@@ -154,21 +225,48 @@ export async function reauthenticate(deps: TwoFactorDeps, origin: Origin, user: 
     await recordWrongCode(deps, origin, user, 'reauth');
     return false;
   }
-  await recordAudit(deps.db, deps.now, origin, { event: 'auth.reauthenticated', actorUserId: user.id, targetUserId: user.id });
+  await recordAudit(deps.db, deps.now, origin, {
+    event: 'auth.reauthenticated',
+    actorUserId: user.id,
+    targetUserId: user.id,
+  });
   return true;
 }
 
-async function storeEnrolment(deps: TwoFactorDeps, origin: Origin, user: User, sessionId: string, secret: string, step: number, replacing: boolean | null): Promise<string[]> {
+async function storeEnrolment(
+  deps: TwoFactorDeps,
+  origin: Origin,
+  user: User,
+  sessionId: string,
+  secret: string,
+  step: number,
+  replacing: boolean | null,
+): Promise<string[]> {
   const { now } = deps;
   const codes = await deps.db.transaction().execute(async (trx) => {
     const made = await enrolTotp(trx, deps.keys, deps.secretKey, user.id, secret, step, now);
-    await endUserSessions(trx, now, origin, { userId: user.id, actorUserId: user.id, keep: sessionId, reason: '2fa_enrolled' });
+    await endUserSessions(trx, now, origin, {
+      userId: user.id,
+      actorUserId: user.id,
+      keep: sessionId,
+      reason: '2fa_enrolled',
+    });
     await deps.mail.enqueue(trx, user.email, twoFactorEnabledMail(deps.mail.link('/account/two-factor')));
     if (replacing === null) {
       await recordAudit(trx, now, origin, { event: '2fa.enrolled', actorUserId: user.id, targetUserId: user.id });
-      await recordAudit(trx, now, origin, { event: 'login.success', actorUserId: user.id, targetUserId: user.id, details: { method: 'totp_enrolment' } });
+      await recordAudit(trx, now, origin, {
+        event: 'login.success',
+        actorUserId: user.id,
+        targetUserId: user.id,
+        details: { method: 'totp_enrolment' },
+      });
     } else {
-      await recordAudit(trx, now, origin, { event: '2fa.enrolled', actorUserId: user.id, targetUserId: user.id, details: { replaced: replacing } });
+      await recordAudit(trx, now, origin, {
+        event: '2fa.enrolled',
+        actorUserId: user.id,
+        targetUserId: user.id,
+        details: { replaced: replacing },
+      });
     }
     return made;
   });
@@ -176,7 +274,9 @@ async function storeEnrolment(deps: TwoFactorDeps, origin: Origin, user: User, s
   return codes;
 }
 
-export type EnrolResult = { ok: true; codes: string[] } | { ok: false; errors: { error?: string; passwordError?: string; oldCodeError?: string }; keepSealed?: string };
+export type EnrolResult =
+  | { ok: true; codes: string[] }
+  | { ok: false; errors: { error?: string; passwordError?: string; oldCodeError?: string }; keepSealed?: string };
 
 /**
  * The first enrolment, right after the password (a `mfa_enrol` session). `sealed` is absent when the form could
@@ -222,12 +322,17 @@ export async function replaceAuthenticator(
   }
   const step = matchTotp(secret, input.code.replace(/\s/g, ''), deps.now);
   if (step === null) {
-    return { ok: false, errors: { error: `The code from the new app is not valid. ${WRONG_CODE}` }, keepSealed: input.sealed };
+    return {
+      ok: false,
+      errors: { error: `The code from the new app is not valid. ${WRONG_CODE}` },
+      keepSealed: input.sealed,
+    };
   }
   return { ok: true, codes: await storeEnrolment(deps, origin, user, sessionId, secret, step, replacing) };
 }
 
-export type RegenerateResult = { ok: true; codes: string[] } | { ok: false; errors: { passwordError?: string; codeError?: string } };
+export type RegenerateResult =
+  { ok: true; codes: string[] } | { ok: false; errors: { passwordError?: string; codeError?: string } };
 
 /** New recovery codes, after the password and a code; the old set stops working and other sessions end. */
 export async function regenerateRecoveryCodes(
@@ -246,8 +351,17 @@ export async function regenerateRecoveryCodes(
   const { now } = deps;
   const codes = await deps.db.transaction().execute(async (trx) => {
     const made = await replaceRecoveryCodes(trx, deps.secretKey, user.id, now);
-    await endUserSessions(trx, now, origin, { userId: user.id, actorUserId: user.id, keep: sessionId, reason: 'recovery_codes_regenerated' });
-    await recordAudit(trx, now, origin, { event: '2fa.recovery_codes_regenerated', actorUserId: user.id, targetUserId: user.id });
+    await endUserSessions(trx, now, origin, {
+      userId: user.id,
+      actorUserId: user.id,
+      keep: sessionId,
+      reason: 'recovery_codes_regenerated',
+    });
+    await recordAudit(trx, now, origin, {
+      event: '2fa.recovery_codes_regenerated',
+      actorUserId: user.id,
+      targetUserId: user.id,
+    });
     return made;
   });
   return { ok: true, codes };
@@ -258,11 +372,21 @@ export function unusedRecoveryCodes(deps: Pick<TwoFactorDeps, 'db'>, user: User)
 }
 
 /** An administrator resets someone's second factor (lost phone and codes): every session of theirs ends. */
-export async function resetTwoFactor(deps: Pick<TwoFactorDeps, 'db' | 'now' | 'mail'>, origin: Origin, admin: User, target: User): Promise<void> {
+export async function resetTwoFactor(
+  deps: Pick<TwoFactorDeps, 'db' | 'now' | 'mail'>,
+  origin: Origin,
+  admin: User,
+  target: User,
+): Promise<void> {
   const { now } = deps;
   await deps.db.transaction().execute(async (trx) => {
     await clearTwoFactor(trx, target.id, now);
-    await endUserSessions(trx, now, origin, { userId: target.id, actorUserId: admin.id, keep: null, reason: '2fa_reset' });
+    await endUserSessions(trx, now, origin, {
+      userId: target.id,
+      actorUserId: admin.id,
+      keep: null,
+      reason: '2fa_reset',
+    });
     await deps.mail.enqueue(trx, target.email, twoFactorResetMail(deps.mail.link('/login')));
     await recordAudit(trx, now, origin, { event: '2fa.reset', actorUserId: admin.id, targetUserId: target.id });
   });

@@ -5,7 +5,17 @@ import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 
-function CodeField({ error, label = 'Authentication code', name = 'code', autofocus = true }: { error?: string | undefined; label?: string; name?: string; autofocus?: boolean }) {
+function CodeField({
+  error,
+  label = 'Authentication code',
+  name = 'code',
+  autofocus = true,
+}: {
+  error?: string | undefined;
+  label?: string;
+  name?: string;
+  autofocus?: boolean;
+}) {
   return (
     <Field
       label={label}
@@ -37,14 +47,24 @@ export interface SetupProps {
 export function TwoFactorSetupPage(props: SetupProps) {
   const { ctx } = props;
   return (
-    <AuthCard ctx={ctx} title="Set up two-factor authentication" heading={props.replacing ? 'Set up a new authenticator' : undefined} id="setup">
+    <AuthCard
+      ctx={ctx}
+      title="Set up two-factor authentication"
+      heading={props.replacing ? 'Set up a new authenticator' : undefined}
+      id="setup"
+    >
       <p>
         {props.replacing
           ? 'Scan this new code with your authenticator app. Your old app stops working once you confirm.'
           : 'Every account is protected by a code from an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis). Scan the QR code with your app, then enter the code it shows.'}
       </p>
       <figure class="qr">
-        <img src={props.qrDataUri} alt="QR code to add this account to your authenticator app" width="200" height="200" />
+        <img
+          src={props.qrDataUri}
+          alt="QR code to add this account to your authenticator app"
+          width="200"
+          height="200"
+        />
       </figure>
       <details class="secret-details">
         <summary>Can’t scan? Enter the key by hand</summary>
@@ -59,13 +79,23 @@ export function TwoFactorSetupPage(props: SetupProps) {
         </p>
       </details>
       {props.error && <Alert kind="error">{props.error}</Alert>}
-      <form method="post" action={props.replacing ? '/account/two-factor/setup' : '/two-factor/setup'} class="stack" novalidate>
+      <form
+        method="post"
+        action={props.replacing ? '/account/two-factor/setup' : '/two-factor/setup'}
+        class="stack"
+        novalidate
+      >
         <CsrfField token={ctx.csrfToken} />
         <input type="hidden" name="sealed" value={props.sealed} />
         {props.replacing && (
           <>
             <CurrentPasswordField error={props.passwordError} />
-            <CodeField label="Code from your current app (or a recovery code)" name="old_code" error={props.oldCodeError} autofocus={false} />
+            <CodeField
+              label="Code from your current app (or a recovery code)"
+              name="old_code"
+              error={props.oldCodeError}
+              autofocus={false}
+            />
           </>
         )}
         <Field
@@ -86,13 +116,21 @@ export function TwoFactorSetupPage(props: SetupProps) {
   );
 }
 
-export function RecoveryCodesPage({ ctx, codes, continueHref }: { ctx: PageContext; codes: string[]; continueHref: string }) {
+export function RecoveryCodesPage({
+  ctx,
+  codes,
+  continueHref,
+}: {
+  ctx: PageContext;
+  codes: string[];
+  continueHref: string;
+}) {
   const file = `Parapet recovery codes\nEach code works once, in place of a code from your authenticator app.\n\n${codes.join('\n')}\n`;
   return (
     <AuthCard ctx={ctx} title="Your recovery codes" heading="Save your recovery codes" id="codes">
       <p>
-        If you lose your phone, each of these codes lets you sign in once instead of a code from your app. <strong>This is the only time they are shown.</strong>{' '}
-        Keep them somewhere safe, such as a password manager.
+        If you lose your phone, each of these codes lets you sign in once instead of a code from your app.{' '}
+        <strong>This is the only time they are shown.</strong> Keep them somewhere safe, such as a password manager.
       </p>
       <ol class="recovery-codes">
         {codes.map((code) => (
@@ -102,7 +140,11 @@ export function RecoveryCodesPage({ ctx, codes, continueHref }: { ctx: PageConte
         ))}
       </ol>
       <p>
-        <a class="button" href={`data:text/plain;charset=utf-8,${encodeURIComponent(file)}`} download="parapet-recovery-codes.txt">
+        <a
+          class="button"
+          href={`data:text/plain;charset=utf-8,${encodeURIComponent(file)}`}
+          download="parapet-recovery-codes.txt"
+        >
           Download as .txt
         </a>
       </p>
@@ -133,10 +175,23 @@ export function TwoFactorCodePage({ ctx, error, next }: { ctx: PageContext; erro
   );
 }
 
-export function ReauthPage({ ctx, needsCode, next, error }: { ctx: PageContext; needsCode: boolean; next: string; error?: string }) {
+export function ReauthPage({
+  ctx,
+  needsCode,
+  next,
+  error,
+}: {
+  ctx: PageContext;
+  needsCode: boolean;
+  next: string;
+  error?: string;
+}) {
   return (
     <AuthCard ctx={ctx} title="Confirm it’s you" id="reauth">
-      <p class="muted">You signed in a while ago. Before changing security settings, enter your password{needsCode ? ' and a code' : ''} again.</p>
+      <p class="muted">
+        You signed in a while ago. Before changing security settings, enter your password
+        {needsCode ? ' and a code' : ''} again.
+      </p>
       {error && <Alert kind="error">{error}</Alert>}
       <form method="post" action="/reauth" class="stack" novalidate>
         <CsrfField token={ctx.csrfToken} />
@@ -151,7 +206,14 @@ export function ReauthPage({ ctx, needsCode, next, error }: { ctx: PageContext; 
   );
 }
 
-export function TwoFactorAccountPage(props: { ctx: PageContext; enabledAt: number | null; remaining: number; error?: string | undefined; passwordError?: string | undefined; codeError?: string | undefined }) {
+export function TwoFactorAccountPage(props: {
+  ctx: PageContext;
+  enabledAt: number | null;
+  remaining: number;
+  error?: string | undefined;
+  passwordError?: string | undefined;
+  codeError?: string | undefined;
+}) {
   const { ctx } = props;
   return (
     <Layout ctx={ctx} title="Two-factor authentication">
@@ -164,8 +226,8 @@ export function TwoFactorAccountPage(props: { ctx: PageContext; enabledAt: numbe
           <h2 id="status-title">Authenticator app</h2>
           {props.enabledAt ? (
             <p>
-              On since <When ms={props.enabledAt} />. You have{' '}
-              <strong>{props.remaining}</strong> unused recovery code{props.remaining === 1 ? '' : 's'}.
+              On since <When ms={props.enabledAt} />. You have <strong>{props.remaining}</strong> unused recovery code
+              {props.remaining === 1 ? '' : 's'}.
             </p>
           ) : (
             <p>Not set up yet.</p>

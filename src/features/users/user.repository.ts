@@ -45,17 +45,42 @@ export interface UserListFilter {
   status?: UserStatusFilter;
 }
 
-export type UserListRow = Pick<User, 'id' | 'email' | 'name' | 'role' | 'email_verified_at' | 'totp_enabled_at' | 'disabled_at' | 'created_at' | 'last_login_at'>;
+export type UserListRow = Pick<
+  User,
+  | 'id'
+  | 'email'
+  | 'name'
+  | 'role'
+  | 'email_verified_at'
+  | 'totp_enabled_at'
+  | 'disabled_at'
+  | 'created_at'
+  | 'last_login_at'
+>;
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** One page of accounts, newest first; the deleted-user placeholder is not an account anyone manages and never listed. */
-export async function listUsers(db: DB, filter: UserListFilter, page: { limit: number; offset: number }): Promise<UserListRow[]> {
+export async function listUsers(
+  db: DB,
+  filter: UserListFilter,
+  page: { limit: number; offset: number },
+): Promise<UserListRow[]> {
   let query = db
     .selectFrom('users')
-    .select(['id', 'email', 'name', 'role', 'email_verified_at', 'totp_enabled_at', 'disabled_at', 'created_at', 'last_login_at'])
+    .select([
+      'id',
+      'email',
+      'name',
+      'role',
+      'email_verified_at',
+      'totp_enabled_at',
+      'disabled_at',
+      'created_at',
+      'last_login_at',
+    ])
     .where('is_placeholder', '=', 0);
   const q = filter.q?.trim();
   if (q) {
@@ -76,10 +101,21 @@ export async function listUsers(db: DB, filter: UserListFilter, page: { limit: n
 }
 
 /** An administrator's edit: a new address is unverified until its owner confirms it. */
-export async function updateUserProfile(db: DB, id: number, changes: { email: string; name: string; role: Role; emailChanged: boolean }, now: number): Promise<void> {
+export async function updateUserProfile(
+  db: DB,
+  id: number,
+  changes: { email: string; name: string; role: Role; emailChanged: boolean },
+  now: number,
+): Promise<void> {
   await db
     .updateTable('users')
-    .set({ email: changes.email, name: changes.name, role: changes.role, updated_at: now, ...(changes.emailChanged ? { email_verified_at: null } : {}) })
+    .set({
+      email: changes.email,
+      name: changes.name,
+      role: changes.role,
+      updated_at: now,
+      ...(changes.emailChanged ? { email_verified_at: null } : {}),
+    })
     .where('id', '=', id)
     .execute();
 }
@@ -91,7 +127,11 @@ export async function setUserDisabledAt(db: DB, id: number, disabledAt: number |
 
 /** A password chosen through an emailed link, which also proves the address. */
 export async function setPasswordAndVerify(db: DB, id: number, passwordHash: string, now: number): Promise<void> {
-  await db.updateTable('users').set({ password_hash: passwordHash, email_verified_at: now, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash, email_verified_at: now, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Active administrators other than `exceptId`. */
@@ -108,7 +148,12 @@ export async function countOtherActiveAdministrators(db: DB, exceptId: number): 
 
 /** The ids of the active administrators, in id order; `lock` takes their rows FOR UPDATE (PostgreSQL only). */
 export async function activeAdministratorIds(db: DB, lock: boolean): Promise<number[]> {
-  let query = db.selectFrom('users').select('id').where('role', '=', 'administrator').where('disabled_at', 'is', null).orderBy('id');
+  let query = db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'administrator')
+    .where('disabled_at', 'is', null)
+    .orderBy('id');
   if (lock) {
     query = query.forUpdate();
   }
@@ -122,7 +167,12 @@ export async function findPlaceholderId(db: DB): Promise<number | undefined> {
 }
 
 /** Inserts the placeholder under `email`; does nothing when one exists already (a partial unique index) or the address is taken. */
-export async function insertPlaceholderIfAbsent(db: DB, email: string, passwordHash: string, now: number): Promise<void> {
+export async function insertPlaceholderIfAbsent(
+  db: DB,
+  email: string,
+  passwordHash: string,
+  now: number,
+): Promise<void> {
   await db
     .insertInto('users')
     .values({
@@ -149,38 +199,69 @@ export async function deleteUserRow(db: DB, id: number): Promise<void> {
 // — used by auth, accounts and two-factor —
 
 export async function hasAdministrator(db: DB): Promise<boolean> {
-  return (await db.selectFrom('users').select('id').where('role', '=', 'administrator').limit(1).executeTakeFirst()) !== undefined;
+  return (
+    (await db.selectFrom('users').select('id').where('role', '=', 'administrator').limit(1).executeTakeFirst()) !==
+    undefined
+  );
 }
 
 /** Another account (not `userId`) has this address. */
 export async function isEmailTakenByOther(db: DB, email: string, userId: number): Promise<boolean> {
-  return (await db.selectFrom('users').select('id').where('email', '=', email).where('id', '!=', userId).executeTakeFirst()) !== undefined;
+  return (
+    (await db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .where('id', '!=', userId)
+      .executeTakeFirst()) !== undefined
+  );
 }
 
 export async function updatePasswordHash(db: DB, userId: number, passwordHash: string, now: number): Promise<void> {
-  await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
+  await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash, updated_at: now })
+    .where('id', '=', userId)
+    .execute();
 }
 
 /** A password set through an emailed link: following the link proves the address, so it becomes verified too. */
 export async function resetPasswordHash(db: DB, userId: number, passwordHash: string, now: number): Promise<void> {
   await db
     .updateTable('users')
-    .set((eb) => ({ password_hash: passwordHash, updated_at: now, email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(now)) }))
+    .set((eb) => ({
+      password_hash: passwordHash,
+      updated_at: now,
+      email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(now)),
+    }))
     .where('id', '=', userId)
     .execute();
 }
 
 export async function markEmailVerified(db: DB, userId: number, now: number): Promise<void> {
-  await db.updateTable('users').set({ email_verified_at: now, updated_at: now }).where('id', '=', userId).where('email_verified_at', 'is', null).execute();
+  await db
+    .updateTable('users')
+    .set({ email_verified_at: now, updated_at: now })
+    .where('id', '=', userId)
+    .where('email_verified_at', 'is', null)
+    .execute();
 }
 
 /** The new address, already proven by the link that was mailed to it. */
 export async function changeEmail(db: DB, userId: number, email: string, now: number): Promise<void> {
-  await db.updateTable('users').set({ email, email_verified_at: now, updated_at: now }).where('id', '=', userId).execute();
+  await db
+    .updateTable('users')
+    .set({ email, email_verified_at: now, updated_at: now })
+    .where('id', '=', userId)
+    .execute();
 }
 
 export async function setTicketEmails(db: DB, userId: number, on: boolean, now: number): Promise<void> {
-  await db.updateTable('users').set({ notify_tickets: on ? 1 : 0, updated_at: now }).where('id', '=', userId).execute();
+  await db
+    .updateTable('users')
+    .set({ notify_tickets: on ? 1 : 0, updated_at: now })
+    .where('id', '=', userId)
+    .execute();
 }
 
 /**
@@ -197,10 +278,24 @@ export async function claimTotpStep(db: DB, userId: number, step: number): Promi
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function setTotpSecret(db: DB, userId: number, secretEnc: string, step: number, now: number): Promise<void> {
-  await db.updateTable('users').set({ totp_secret_enc: secretEnc, totp_enabled_at: now, totp_last_step: step, updated_at: now }).where('id', '=', userId).execute();
+export async function setTotpSecret(
+  db: DB,
+  userId: number,
+  secretEnc: string,
+  step: number,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ totp_secret_enc: secretEnc, totp_enabled_at: now, totp_last_step: step, updated_at: now })
+    .where('id', '=', userId)
+    .execute();
 }
 
 export async function clearTotpSecret(db: DB, userId: number, now: number): Promise<void> {
-  await db.updateTable('users').set({ totp_secret_enc: null, totp_enabled_at: null, totp_last_step: null, updated_at: now }).where('id', '=', userId).execute();
+  await db
+    .updateTable('users')
+    .set({ totp_secret_enc: null, totp_enabled_at: null, totp_last_step: null, updated_at: now })
+    .where('id', '=', userId)
+    .execute();
 }

@@ -7,7 +7,13 @@ import { CsrfField } from './forms.tsx';
  * The narrow one-card page that sign-in, registration, links from emails, two-factor and recovery share:
  * the page title, a heading tied to the card for screen readers, then the card's content.
  */
-export function AuthCard(props: { ctx: PageContext; title: string; heading?: string; id: string; children: ComponentChildren }) {
+export function AuthCard(props: {
+  ctx: PageContext;
+  title: string;
+  heading?: string;
+  id: string;
+  children: ComponentChildren;
+}) {
   const headingId = `${props.id}-title`;
   return (
     <Layout ctx={props.ctx} title={props.title} narrow>
@@ -25,7 +31,15 @@ export function AuthCardFooter({ children }: { children: ComponentChildren }) {
 }
 
 /** The way out of a half-finished sign-in (code page, first 2FA setup, email verification). */
-export function SignOutButton({ token, label = 'Sign out', class: extra = 'auth-card__footer' }: { token: string; label?: string; class?: string }) {
+export function SignOutButton({
+  token,
+  label = 'Sign out',
+  class: extra = 'auth-card__footer',
+}: {
+  token: string;
+  label?: string;
+  class?: string;
+}) {
   return (
     <form method="post" action="/logout" class={extra}>
       <CsrfField token={token} />

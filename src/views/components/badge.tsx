@@ -3,7 +3,15 @@ import type { Role } from '../../db/database.ts';
 export const ROLE_LABEL: Record<Role, string> = { client: 'Client', agent: 'Agent', administrator: 'Administrator' };
 
 /** A short coloured label; `kind` picks the colour (see public/css: .badge--<kind>, .status--<kind>, …). */
-export function Badge({ family = 'badge', kind, label }: { family?: 'badge' | 'status' | 'priority'; kind: string; label: string }) {
+export function Badge({
+  family = 'badge',
+  kind,
+  label,
+}: {
+  family?: 'badge' | 'status' | 'priority';
+  kind: string;
+  label: string;
+}) {
   return <span class={`${family} ${family}--${kind}`}>{label}</span>;
 }
 

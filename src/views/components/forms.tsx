@@ -27,7 +27,8 @@ interface FieldProps {
 /** A labelled input; the hint and error are tied to it with aria-describedby. */
 export function Field(props: FieldProps) {
   const id = props.id ?? `f-${props.name}`;
-  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const describedBy =
+    [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={`field${props.error ? ' field--error' : ''}`}>
       <label for={id}>{props.label}</label>

@@ -24,7 +24,15 @@ interface PaginationProps {
 }
 
 /** Previous / page N / next links that keep the list's filters. */
-export function Pagination({ base, params, page, hasNext, label, prevLabel = '← Previous', nextLabel = 'Next →' }: PaginationProps) {
+export function Pagination({
+  base,
+  params,
+  page,
+  hasNext,
+  label,
+  prevLabel = '← Previous',
+  nextLabel = 'Next →',
+}: PaginationProps) {
   if (page === 1 && !hasNext) {
     return null;
   }

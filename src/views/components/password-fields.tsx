@@ -41,7 +41,13 @@ export function NewPasswordFields({
 }
 
 /** The account's current password (sign-in, re-authentication, security changes). */
-export function CurrentPasswordField(props: { label?: string; name?: string; id?: string; error?: string | undefined; autofocus?: boolean }) {
+export function CurrentPasswordField(props: {
+  label?: string;
+  name?: string;
+  id?: string;
+  error?: string | undefined;
+  autofocus?: boolean;
+}) {
   return (
     <Field
       label={props.label ?? 'Current password'}

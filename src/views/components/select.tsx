@@ -35,7 +35,8 @@ export function Select(props: SelectProps) {
       </div>
     );
   }
-  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const describedBy =
+    [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={`field${props.error ? ' field--error' : ''}`}>
       <label for={id}>{props.label}</label>

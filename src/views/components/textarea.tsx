@@ -12,7 +12,17 @@ interface TextareaProps {
 }
 
 /** A labelled multi-line text field; the hint and error are tied to it with aria-describedby. */
-export function Textarea({ label, name, value, maxLength, id = `f-${name}`, rows = 8, hint, error, required = true }: TextareaProps) {
+export function Textarea({
+  label,
+  name,
+  value,
+  maxLength,
+  id = `f-${name}`,
+  rows = 8,
+  hint,
+  error,
+  required = true,
+}: TextareaProps) {
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={`field${error ? ' field--error' : ''}`}>
@@ -22,7 +32,15 @@ export function Textarea({ label, name, value, maxLength, id = `f-${name}`, rows
           {hint}
         </p>
       )}
-      <textarea id={id} name={name} rows={rows} maxLength={maxLength} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy}>
+      <textarea
+        id={id}
+        name={name}
+        rows={rows}
+        maxLength={maxLength}
+        required={required}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy}
+      >
         {value}
       </textarea>
       {error && (

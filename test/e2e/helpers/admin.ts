@@ -9,7 +9,12 @@ import { countAttempt } from '../../../src/features/auth/login-throttle.reposito
 import { linkIn } from './smtp.ts';
 
 /** Signs in a fresh administrator and opens an item of the main navigation. */
-export async function adminOn(page: Page, server: E2eServer, link: 'Users' | 'Failed sign-ins' | 'Audit log', heading: string): Promise<TestUser> {
+export async function adminOn(
+  page: Page,
+  server: E2eServer,
+  link: 'Users' | 'Failed sign-ins' | 'Audit log',
+  heading: string,
+): Promise<TestUser> {
   const admin = await freshUser(server, 'ada.admin', { role: 'administrator' });
   await signIn(page, server, admin);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
@@ -34,7 +39,11 @@ export async function failSignIns(server: E2eServer, email: string, times: numbe
 }
 
 /** An administrator creates an account through the form; returns the link of the invitation email it sends. */
-export async function inviteOver(server: E2eServer, admin: TestUser, input: { email: string; name: string; role: string }): Promise<string> {
+export async function inviteOver(
+  server: E2eServer,
+  admin: TestUser,
+  input: { email: string; name: string; role: string },
+): Promise<string> {
   await asUser(server, admin, async (s) => {
     await s.get('/admin/users/new');
     await s.submit('/admin/users', input);
@@ -121,7 +130,9 @@ export const ADMIN_PAGE_STATES: readonly PageState[] = [
     name: 'invitation',
     open: async (page, server) => {
       const admin = await freshUser(server, 'ada.admin', { role: 'administrator' });
-      await page.goto(await inviteOver(server, admin, { email: uniqueEmail('invited'), name: 'Ivy Invited', role: 'agent' }));
+      await page.goto(
+        await inviteOver(server, admin, { email: uniqueEmail('invited'), name: 'Ivy Invited', role: 'agent' }),
+      );
       await page.getByRole('heading', { level: 1, name: 'Welcome! Choose your password' }).waitFor();
     },
   },

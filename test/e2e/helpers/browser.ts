@@ -31,7 +31,9 @@ export async function watchContext(context: BrowserContext): Promise<{ problems:
         // form kept with its text after an upload or a quota was refused) is
         // intended. Anything else from a page is a problem.
         const loc = msg.location();
-        const ownDocumentStatus = /^Failed to load resource: the server responded with a status of (400|401|404|413|429)\b/.test(msg.text()) && loc.url === page.url();
+        const ownDocumentStatus =
+          /^Failed to load resource: the server responded with a status of (400|401|404|413|429)\b/.test(msg.text()) &&
+          loc.url === page.url();
         if (!ownDocumentStatus) {
           problems.push(`console ${msg.type()} on ${page.url()}: ${msg.text()} (${loc.url}:${loc.lineNumber})`);
         }
@@ -49,7 +51,9 @@ export async function submitLogin(page: Page, email: string, password: string): 
   await page.getByLabel('Email').fill(email);
   // exact: the "Show password" toggle that app.js adds is labelled too.
   await page.getByLabel('Password', { exact: true }).fill(password);
-  const response = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login');
+  const response = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login',
+  );
   await page.getByRole('button', { name: 'Sign in' }).click();
   return response;
 }
@@ -74,7 +78,9 @@ export async function nextTotp(server: E2eServer, user: { email: string; totpSec
     const left = (step + 1) * STEP_MS - now;
     const last = usedSteps.get(key) ?? Number.NEGATIVE_INFINITY;
     // The previous step only with seconds to spare: it leaves the server's window at the next boundary.
-    const candidates = [left > 5_000 ? step - 1 : null, step, step + 1].filter((s): s is number => s !== null && s > last);
+    const candidates = [left > 5_000 ? step - 1 : null, step, step + 1].filter(
+      (s): s is number => s !== null && s > last,
+    );
     const chosen = candidates[0];
     if (chosen !== undefined) {
       usedSteps.set(key, chosen);
@@ -99,7 +105,9 @@ export function wrongTotp(totpSecret: string): string {
 /** Types a code on "Enter your code" and submits it; resolves with the response to the POST. */
 export async function submitCode(page: Page, code: string): Promise<Response> {
   await page.getByLabel('Authentication code').fill(code);
-  const response = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login/two-factor');
+  const response = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login/two-factor',
+  );
   await page.getByRole('button', { name: 'Verify' }).click();
   return response;
 }
@@ -109,14 +117,26 @@ export async function submitCode(page: Page, code: string): Promise<Response> {
  * home page. Every browser sign-in goes through here (or through submitLogin for the failing and
  * half-signed-in cases, and completeTwoFactorSetup for an account without a second factor yet).
  */
-export async function signIn(page: Page, server: E2eServer, user: { email: string; password: string; totpSecret?: string | null }): Promise<void> {
+export async function signIn(
+  page: Page,
+  server: E2eServer,
+  user: { email: string; password: string; totpSecret?: string | null },
+): Promise<void> {
   await page.goto(`${server.baseUrl}/login`);
   await submitLogin(page, user.email, user.password);
-  const where = async () => `${page.url()} ("${await page.locator('h1').first().innerText().catch(() => '?')}")`;
+  const where = async () =>
+    `${page.url()} ("${await page
+      .locator('h1')
+      .first()
+      .innerText()
+      .catch(() => '?')}")`;
   try {
     await page.waitForURL((url) => url.pathname === '/' || url.pathname === '/login/two-factor');
   } catch (error) {
-    throw new Error(`signIn(${user.email}): expected the code page or the home page after the password, but the browser is on ${await where()}`, { cause: error });
+    throw new Error(
+      `signIn(${user.email}): expected the code page or the home page after the password, but the browser is on ${await where()}`,
+      { cause: error },
+    );
   }
   if (new URL(page.url()).pathname === '/login/two-factor') {
     if (!user.totpSecret) {
@@ -126,8 +146,13 @@ export async function signIn(page: Page, server: E2eServer, user: { email: strin
     try {
       await page.waitForURL(`${server.baseUrl}/`);
     } catch (error) {
-      const alert = await page.getByRole('alert').innerText().catch(() => '');
-      throw new Error(`signIn(${user.email}): the code was not accepted; the browser is on ${await where()} ${alert}`, { cause: error });
+      const alert = await page
+        .getByRole('alert')
+        .innerText()
+        .catch(() => '');
+      throw new Error(`signIn(${user.email}): the code was not accepted; the browser is on ${await where()} ${alert}`, {
+        cause: error,
+      });
     }
   }
   await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
@@ -138,7 +163,11 @@ export async function signIn(page: Page, server: E2eServer, user: { email: strin
  * reads the setup key as someone without a camera would, types the code it makes, and stops on the recovery
  * codes page. Returns the secret (for later sign-ins) and the ten recovery codes.
  */
-export async function completeTwoFactorSetup(page: Page, server: E2eServer, email: string): Promise<{ totpSecret: string; recoveryCodes: string[] }> {
+export async function completeTwoFactorSetup(
+  page: Page,
+  server: E2eServer,
+  email: string,
+): Promise<{ totpSecret: string; recoveryCodes: string[] }> {
   await page.waitForURL(`${server.baseUrl}/two-factor/setup`);
   await page.getByRole('heading', { level: 1, name: 'Set up two-factor authentication' }).waitFor();
   await page.getByText('Can’t scan? Enter the key by hand').click();
@@ -163,14 +192,19 @@ export async function continuePastRecoveryCodes(page: Page, server: E2eServer): 
  * A new account for one state or test, so no two share a user (sign-in codes, rate limits, sessions).
  * Verified and enrolled in TOTP unless told otherwise.
  */
-export async function freshUser(server: E2eServer, name: string, overrides: Parameters<typeof createUser>[1] = {}): Promise<TestUser> {
+export async function freshUser(
+  server: E2eServer,
+  name: string,
+  overrides: Parameters<typeof createUser>[1] = {},
+): Promise<TestUser> {
   // One hash of the default password per server, not one per account: the suites make a hundred.
   let hash = defaultPasswordHashes.get(server);
   if (!hash) {
     hash = server.app.hasher.hash(DEFAULT_TEST_PASSWORD);
     defaultPasswordHashes.set(server, hash);
   }
-  const passwordHash = overrides.password === undefined && overrides.passwordHash === undefined ? await hash : undefined;
+  const passwordHash =
+    overrides.password === undefined && overrides.passwordHash === undefined ? await hash : undefined;
   return createUser(server.app, { email: uniqueEmail(name), ...(passwordHash ? { passwordHash } : {}), ...overrides });
 }
 
@@ -206,7 +240,10 @@ export const PAGE_STATES: readonly PageState[] = [
     },
   },
   // Each state signs in a user of its own: one user's codes would soon run out (see nextTotp).
-  { name: 'home-administrator', open: async (page, server) => signIn(page, server, await freshUser(server, 'ada.admin', { role: 'administrator' })) },
+  {
+    name: 'home-administrator',
+    open: async (page, server) => signIn(page, server, await freshUser(server, 'ada.admin', { role: 'administrator' })),
+  },
   { name: 'home-client', open: async (page, server) => signIn(page, server, await freshUser(server, 'carol.client')) },
   {
     name: 'signed-out',
@@ -244,19 +281,36 @@ export function uniqueEmail(name: string): string {
 export const GOOD_PASSWORD = 'tangerine lighthouse orbit 7';
 
 /** Waits for the email to `to` whose subject matches, and opens its link to `path` (e.g. '/reset-password'). */
-export async function openEmailedLink(page: Page, server: E2eServer, to: string, subject: RegExp, path: string): Promise<Response | null> {
+export async function openEmailedLink(
+  page: Page,
+  server: E2eServer,
+  to: string,
+  subject: RegExp,
+  path: string,
+): Promise<Response | null> {
   const mail = await mailboxOf(server).waitFor(to, subject);
   return page.goto(linkIn(mail, path, server.baseUrl));
 }
 
 /** Fills a new-password pair (register, reset, account) and leaves submitting to the caller. */
-export async function fillNewPassword(scope: Page | Locator, password: string, confirm = password, label = 'Password'): Promise<void> {
+export async function fillNewPassword(
+  scope: Page | Locator,
+  password: string,
+  confirm = password,
+  label = 'Password',
+): Promise<void> {
   await scope.getByLabel(label, { exact: true }).fill(password);
   await scope.getByLabel(`Confirm ${label.toLowerCase()}`, { exact: true }).fill(confirm);
 }
 
 /** Registers through the form, starting from the sign-in page's "Create an account" link. */
-export async function submitRegistration(page: Page, server: E2eServer, email: string, password: string, confirm = password): Promise<Response> {
+export async function submitRegistration(
+  page: Page,
+  server: E2eServer,
+  email: string,
+  password: string,
+  confirm = password,
+): Promise<Response> {
   if (new URL(page.url()).pathname !== '/register') {
     await page.goto(`${server.baseUrl}/login`);
     await page.getByRole('link', { name: 'Create an account' }).click();
@@ -264,7 +318,9 @@ export async function submitRegistration(page: Page, server: E2eServer, email: s
   }
   await page.getByLabel('Email').fill(email);
   await fillNewPassword(page, password, confirm);
-  const response = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/register');
+  const response = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/register',
+  );
   await page.getByRole('button', { name: 'Create account' }).click();
   return response;
 }
@@ -422,13 +478,16 @@ export async function runAxe(page: Page, onlyRules?: readonly string[]): Promise
   if (!loaded) {
     await page.evaluate(AXE_SOURCE);
   }
-  const results = await page.evaluate((rules) => {
-    const a = (globalThis as AxeGlobal).axe;
-    if (!a) {
-      throw new Error('axe-core did not load');
-    }
-    return a.run({ resultTypes: ['violations'], ...(rules ? { runOnly: { type: 'rule', values: rules } } : {}) });
-  }, onlyRules ? [...onlyRules] : null);
+  const results = await page.evaluate(
+    (rules) => {
+      const a = (globalThis as AxeGlobal).axe;
+      if (!a) {
+        throw new Error('axe-core did not load');
+      }
+      return a.run({ resultTypes: ['violations'], ...(rules ? { runOnly: { type: 'rule', values: rules } } : {}) });
+    },
+    onlyRules ? [...onlyRules] : null,
+  );
   return results.violations;
 }
 
@@ -441,7 +500,12 @@ export const BLOCKING_IMPACTS = new Set(['serious', 'critical']);
 export function formatViolations(label: string, violations: axe.Result[]): string {
   return violations
     .map((v) => {
-      const nodes = v.nodes.map((n) => `    - ${n.target.join(' ')}\n      ${n.html}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n');
+      const nodes = v.nodes
+        .map(
+          (n) =>
+            `    - ${n.target.join(' ')}\n      ${n.html}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`,
+        )
+        .join('\n');
       return `[${label}] ${v.id} (${v.impact ?? 'unknown'}): ${v.help}\n  ${v.helpUrl}\n${nodes}`;
     })
     .join('\n\n');
@@ -476,7 +540,11 @@ export async function axeInBothSchemes(page: Page, label: string, note: (message
 export async function structureProblems(page: Page): Promise<string | null> {
   const found = await page.evaluate(() => {
     const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
-    const fields = [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input:not([type="hidden"]), select, textarea')];
+    const fields = [
+      ...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(
+        'input:not([type="hidden"]), select, textarea',
+      ),
+    ];
     return {
       duplicateIds: ids.filter((id, i) => ids.indexOf(id) !== i),
       unlabelled: fields.filter((field) => field.labels?.length !== 1).map((field) => field.name),
@@ -513,7 +581,10 @@ export async function sidewaysOverflow(page: Page): Promise<string> {
         return true;
       })
       .slice(0, 5)
-      .map((el) => `<${el.tagName.toLowerCase()} class="${el.className}"> right edge at ${el.getBoundingClientRect().right.toFixed(1)}px`);
+      .map(
+        (el) =>
+          `<${el.tagName.toLowerCase()} class="${el.className}"> right edge at ${el.getBoundingClientRect().right.toFixed(1)}px`,
+      );
     return `${root.scrollWidth}px wide in a ${root.clientWidth}px viewport: ${culprits.join('; ') || 'no element found'}`;
   });
 }

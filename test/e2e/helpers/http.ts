@@ -29,7 +29,10 @@ export class HttpSession {
   }
 
   /** Signs in with the password and, when asked, the next authenticator code (see nextTotp). */
-  static async signIn(server: E2eServer, user: { email: string; password: string; totpSecret: string | null }): Promise<HttpSession> {
+  static async signIn(
+    server: E2eServer,
+    user: { email: string; password: string; totpSecret: string | null },
+  ): Promise<HttpSession> {
     const session = new HttpSession(server, await request.newContext({ baseURL: server.baseUrl }));
     try {
       await session.get('/login');
@@ -38,7 +41,9 @@ export class HttpSession {
         if (!user.totpSecret) {
           throw new Error(`${user.email} has no totpSecret`);
         }
-        res = await session.post('/login/two-factor', { code: await nextTotp(server, { email: user.email, totpSecret: user.totpSecret }) });
+        res = await session.post('/login/two-factor', {
+          code: await nextTotp(server, { email: user.email, totpSecret: user.totpSecret }),
+        });
       }
       if (new URL(res.url()).pathname !== '/') {
         throw new Error(`signing in ${user.email} over HTTP ended on ${res.url()} (${res.status()})`);
@@ -74,7 +79,11 @@ export class HttpSession {
   }
 
   /** Like post, but fails unless the response is a page the browser would have been sent to without error. */
-  async submit(path: string, fields: Record<string, string>, files: Record<string, FormFile> = {}): Promise<APIResponse> {
+  async submit(
+    path: string,
+    fields: Record<string, string>,
+    files: Record<string, FormFile> = {},
+  ): Promise<APIResponse> {
     const res = await this.post(path, fields, files);
     if (!res.ok()) {
       throw new Error(`POST ${path} answered ${res.status()}: ${(await res.text()).slice(0, 300)}`);
@@ -88,7 +97,11 @@ export class HttpSession {
 }
 
 /** Runs `fn` with a signed-in HTTP session and always disposes of it. */
-export async function asUser<T>(server: E2eServer, user: { email: string; password: string; totpSecret: string | null }, fn: (session: HttpSession) => Promise<T>): Promise<T> {
+export async function asUser<T>(
+  server: E2eServer,
+  user: { email: string; password: string; totpSecret: string | null },
+  fn: (session: HttpSession) => Promise<T>,
+): Promise<T> {
   const session = await HttpSession.signIn(server, user);
   try {
     return await fn(session);

@@ -73,7 +73,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2e
     config.database = testDb.database;
     conn = connect(config.database, { poolSize: 4 });
     await migrateToLatest(conn);
-    app = await buildApp(config, { conn, logger: false, startMailWorker: options.startMailWorker ?? Boolean(mailbox), hasher: testHasher(config, options.hasher) });
+    app = await buildApp(config, {
+      conn,
+      logger: false,
+      startMailWorker: options.startMailWorker ?? Boolean(mailbox),
+      hasher: testHasher(config, options.hasher),
+    });
     await app.listen({ host: '127.0.0.1', port });
     const admin = await createUser(app, { role: 'administrator', email: 'ada.admin@example.test' });
     const client = await createUser(app, { role: 'client', email: 'carol.client@example.test' });

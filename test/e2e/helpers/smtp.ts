@@ -55,9 +55,13 @@ function decodeQuotedPrintable(body: string): string {
 
 /** RFC 2047 encoded words (=?UTF-8?Q?…?= / =?UTF-8?B?…?=), as nodemailer writes non-ASCII subjects. */
 function decodeHeader(value: string): string {
-  return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_m, _charset: string, enc: string, data: string) =>
-    enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')),
-  );
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_m, _charset: string, enc: string, data: string) =>
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : decodeQuotedPrintable(data.replace(/_/g, ' ')),
+    );
 }
 
 function splitHeaders(entity: string): { headers: Map<string, string>; body: string } {
@@ -90,7 +94,12 @@ function collectParts(entity: string, into: { text: string; html: string }): voi
     return;
   }
   const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
-  const decoded = encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : encoding === 'base64' ? Buffer.from(body, 'base64').toString('utf8') : body;
+  const decoded =
+    encoding === 'quoted-printable'
+      ? decodeQuotedPrintable(body)
+      : encoding === 'base64'
+        ? Buffer.from(body, 'base64').toString('utf8')
+        : body;
   if (/^text\/html/i.test(type)) {
     into.html += decoded;
   } else if (/^text\/plain/i.test(type)) {
@@ -101,7 +110,14 @@ function collectParts(entity: string, into: { text: string; html: string }): voi
 export function parseMail(raw: string, from: string, to: string[]): ReceivedMail {
   const parts = { text: '', html: '' };
   collectParts(raw, parts);
-  return { from, to, subject: decodeHeader(splitHeaders(raw).headers.get('subject') ?? ''), text: parts.text, html: parts.html, raw };
+  return {
+    from,
+    to,
+    subject: decodeHeader(splitHeaders(raw).headers.get('subject') ?? ''),
+    text: parts.text,
+    html: parts.html,
+    raw,
+  };
 }
 
 /** A real SMTP server on loopback (random port) that keeps every message it receives, for the app's SMTP transport. */
@@ -118,7 +134,13 @@ export async function startMailbox(): Promise<Mailbox> {
       stream.on('data', (d: Buffer) => chunks.push(d));
       stream.on('end', () => {
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        received.push(parseMail(Buffer.concat(chunks).toString('utf8'), from, session.envelope.rcptTo.map((r) => r.address)));
+        received.push(
+          parseMail(
+            Buffer.concat(chunks).toString('utf8'),
+            from,
+            session.envelope.rcptTo.map((r) => r.address),
+          ),
+        );
         waiters.forEach((wake) => wake());
         callback();
       });
@@ -131,7 +153,12 @@ export async function startMailbox(): Promise<Mailbox> {
   const { port } = server.server.address() as AddressInfo;
 
   const take = (to: string, subject: RegExp | undefined): ReceivedMail | undefined => {
-    const found = received.find((m) => !taken.has(m) && m.to.some((a) => a.toLowerCase() === to.toLowerCase()) && (!subject || subject.test(m.subject)));
+    const found = received.find(
+      (m) =>
+        !taken.has(m) &&
+        m.to.some((a) => a.toLowerCase() === to.toLowerCase()) &&
+        (!subject || subject.test(m.subject)),
+    );
     if (found) {
       taken.add(found);
     }
@@ -158,7 +185,11 @@ export async function startMailbox(): Promise<Mailbox> {
         const timer = setTimeout(() => {
           waiters.delete(wake);
           const seen = received.map((m) => `${m.to.join(',')}: ${m.subject}`).join('\n  ') || '(none)';
-          reject(new Error(`no email to ${to}${subject ? ` matching ${String(subject)}` : ''} within ${timeoutMs} ms; received:\n  ${seen}`));
+          reject(
+            new Error(
+              `no email to ${to}${subject ? ` matching ${String(subject)}` : ''} within ${timeoutMs} ms; received:\n  ${seen}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(wake);
       });

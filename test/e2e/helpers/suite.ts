@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, type TestContext } from 'node:test';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { axeInBothSchemes, inParallel, sidewaysOverflow, structureProblems, watchContext, type PageState } from './browser.ts';
+import {
+  axeInBothSchemes,
+  inParallel,
+  sidewaysOverflow,
+  structureProblems,
+  watchContext,
+  type PageState,
+} from './browser.ts';
 import { launchBrowser, startServer, type E2eServer, type StartServerOptions } from './server.ts';
 
 export interface E2eSuite {
@@ -16,7 +23,15 @@ export interface E2eSuite {
    * unlabelled fields (unless `structure: false`), axe-core violations in light and dark, sideways scrolling at
    * 320px, `onPhone`'s own checks at that size, and browser problems.
    */
-  auditPages(t: TestContext, states: readonly PageState[], opts?: { context?: BrowserContextOptions; structure?: boolean; onPhone?: (page: Page, state: PageState) => Promise<void> }): Promise<void>;
+  auditPages(
+    t: TestContext,
+    states: readonly PageState[],
+    opts?: {
+      context?: BrowserContextOptions;
+      structure?: boolean;
+      onPhone?: (page: Page, state: PageState) => Promise<void>;
+    },
+  ): Promise<void>;
 }
 
 /**
@@ -55,7 +70,8 @@ export function e2eSuite(options: StartServerOptions = {}): E2eSuite {
     const page = await context.newPage();
     return { page, problems };
   };
-  const assertClean = (problems: string[]) => assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
+  const assertClean = (problems: string[]) =>
+    assert.deepEqual(problems, [], `the browser reported problems:\n${problems.join('\n')}`);
 
   return {
     server,

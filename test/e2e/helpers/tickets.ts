@@ -23,7 +23,12 @@ export async function openTicketOver(session: HttpSession, input: NewTicket): Pr
   await session.get('/tickets/new');
   const res = await session.submit(
     '/tickets',
-    { subject: input.subject, message: input.message, priority: input.priority ?? 'normal', category: input.category ?? '' },
+    {
+      subject: input.subject,
+      message: input.message,
+      priority: input.priority ?? 'normal',
+      category: input.category ?? '',
+    },
     input.attachment ? { attachments: input.attachment } : {},
   );
   const id = Number(/^\/tickets\/(\d+)$/.exec(new URL(res.url()).pathname)?.[1]);
@@ -34,13 +39,22 @@ export async function openTicketOver(session: HttpSession, input: NewTicket): Pr
 }
 
 /** A reply (or, for staff, an internal note) through the ticket page's form. */
-export async function replyOver(session: HttpSession, ticketId: number, message: string, internal = false): Promise<void> {
+export async function replyOver(
+  session: HttpSession,
+  ticketId: number,
+  message: string,
+  internal = false,
+): Promise<void> {
   await session.get(`/tickets/${ticketId}`);
   await session.submit(`/tickets/${ticketId}/messages`, { message, ...(internal ? { internal: '1' } : {}) });
 }
 
 /** The staff "Manage" form. */
-export async function manageOver(session: HttpSession, ticketId: number, fields: { assignee: string; priority: string; category: string }): Promise<void> {
+export async function manageOver(
+  session: HttpSession,
+  ticketId: number,
+  fields: { assignee: string; priority: string; category: string },
+): Promise<void> {
   await session.get(`/tickets/${ticketId}`);
   await session.submit(`/tickets/${ticketId}/properties`, fields);
 }
@@ -65,31 +79,60 @@ export interface Conversation {
  * replies (so it awaits the client).
  */
 export async function seedConversation(server: E2eServer): Promise<Conversation> {
-  const [client, agent] = await Promise.all([freshUser(server, 'carol.client'), freshUser(server, 'sam.agent', { role: 'agent' })]);
+  const [client, agent] = await Promise.all([
+    freshUser(server, 'carol.client'),
+    freshUser(server, 'sam.agent', { role: 'agent' }),
+  ]);
   const subject = PRINTER_SUBJECT;
   const ticketId = await asUser(server, client, (s) =>
     openTicketOver(s, {
       subject,
-      message: 'Since this morning’s update the printer in room 4 smokes for a few seconds when it starts.\nIt still prints, but the smell is strong.\n\nModel: LaserJet 4200, serial CNB-2241-77',
+      message:
+        'Since this morning’s update the printer in room 4 smokes for a few seconds when it starts.\nIt still prints, but the smell is strong.\n\nModel: LaserJet 4200, serial CNB-2241-77',
       category: 'Technical problem',
       attachment: pngFile('printer-display.png'),
     }),
   );
   await asUser(server, agent, async (s) => {
     await manageOver(s, ticketId, { assignee: String(agent.id), priority: 'high', category: 'Technical problem' });
-    await replyOver(s, ticketId, 'Legacy plan customer: the 4200 firmware 2.1 had a fan-control bug. Check the version before sending anyone.', true);
-    await replyOver(s, ticketId, 'Thank you for the details — please unplug the printer for now.\n\nCould you tell us the firmware version? You find it under Settings → About → Firmware.');
+    await replyOver(
+      s,
+      ticketId,
+      'Legacy plan customer: the 4200 firmware 2.1 had a fan-control bug. Check the version before sending anyone.',
+      true,
+    );
+    await replyOver(
+      s,
+      ticketId,
+      'Thank you for the details — please unplug the printer for now.\n\nCould you tell us the firmware version? You find it under Settings → About → Firmware.',
+    );
   });
   return { client, agent, ticketId, subject };
 }
 
 /** Three tickets of one client in three different states; returns the client. */
 async function clientWithTickets(server: E2eServer): Promise<TestUser> {
-  const [client, agent] = await Promise.all([freshUser(server, 'carol.client'), freshUser(server, 'sam.agent', { role: 'agent' })]);
+  const [client, agent] = await Promise.all([
+    freshUser(server, 'carol.client'),
+    freshUser(server, 'sam.agent', { role: 'agent' }),
+  ]);
   const [invoice, vpn, login] = await asUser(server, client, async (s) => [
-    await openTicketOver(s, { subject: 'Invoice 2024-118 charged twice', message: 'My card was charged twice for the March invoice.', category: 'Billing' }),
-    await openTicketOver(s, { subject: 'VPN drops every few minutes', message: 'The VPN disconnects every 5–10 minutes since Monday.', category: 'Technical problem', priority: 'urgent' }),
-    await openTicketOver(s, { subject: 'Cannot change my display name', message: 'The save button does nothing.', priority: 'low' }),
+    await openTicketOver(s, {
+      subject: 'Invoice 2024-118 charged twice',
+      message: 'My card was charged twice for the March invoice.',
+      category: 'Billing',
+    }),
+    await openTicketOver(s, {
+      subject: 'VPN drops every few minutes',
+      message: 'The VPN disconnects every 5–10 minutes since Monday.',
+      category: 'Technical problem',
+      priority: 'urgent',
+    }),
+    await openTicketOver(s, {
+      subject: 'Cannot change my display name',
+      message: 'The save button does nothing.',
+      priority: 'low',
+    }),
   ]);
   await asUser(server, agent, async (s) => {
     await replyOver(s, invoice, 'We refunded the second charge; it shows within 3 working days.');

@@ -1,5 +1,13 @@
 import type { Page } from 'playwright-core';
-import { completeTwoFactorSetup, freshUser, type PageState, signIn, submitCode, submitLogin, wrongTotp } from './browser.ts';
+import {
+  completeTwoFactorSetup,
+  freshUser,
+  type PageState,
+  signIn,
+  submitCode,
+  submitLogin,
+  wrongTotp,
+} from './browser.ts';
 import type { E2eServer } from './server.ts';
 
 /** A fresh account without a second factor, after its password: the browser is on the setup page. */
