@@ -45,6 +45,7 @@ import {
   connectTo,
   findUsers,
   prepareDataset,
+  storedReplies,
 } from './lib/dataset.ts';
 import { Browser } from './lib/http.ts';
 
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     reuse: true,
     databaseUrl: opts.databaseUrl,
   });
-  let conn = connectTo(dataset);
+  const conn = connectTo(dataset);
   const users = await findUsers(conn);
   const staff = users.admins[0] as { id: number; email: string };
   await cleanUp(conn, [staff.id]);
@@ -377,18 +378,7 @@ async function main(): Promise<void> {
     }
 
     // Every acknowledged reply must be in the database.
-    conn = connectTo(dataset);
-    const stored = new Set(
-      (
-        await conn.db
-          .selectFrom('ticket_messages')
-          .select('body')
-          .where('ticket_id', 'in', replyIds)
-          .where('body', 'like', `${REPLY_PREFIX}${runId}%`)
-          .execute()
-      ).map((r) => r.body.slice(REPLY_PREFIX.length)),
-    );
-    await conn.close();
+    const stored = await storedReplies(dataset, replyIds, REPLY_PREFIX, runId);
     const shutdown = classifyShutdown(outcomes, signalAt, stored);
     const slowOutcomes = outcomes.filter((o) => o.kind === 'slow reply');
     const slowDone = slowOutcomes.filter(

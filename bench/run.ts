@@ -21,6 +21,7 @@ import {
   findUsers,
   prepareDataset,
   type Dataset,
+  storedReplies,
 } from './lib/dataset.ts';
 import { Browser } from './lib/http.ts';
 import { ROOT, freePort } from '../test/support/app-process.ts';
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
   log(
     `Dataset: ${dataset.tickets.toLocaleString('en')} tickets, ${dataset.messages.toLocaleString('en')} messages (${dataset.seeded ? `seeded in ${dataset.seedSeconds} s` : 'reused'})`,
   );
-  let conn = connectTo(dataset);
+  const conn = connectTo(dataset);
   const users = await findUsers(conn);
   const [admin, replier] = users.admins as [{ id: number; email: string }, { id: number; email: string }];
   await cleanUp(conn, [admin.id, replier.id, users.client.id]);
@@ -418,18 +419,7 @@ async function main(): Promise<void> {
 
     // 8. Every acknowledged reply must be in the database (checked after a clean stop).
     await app.stop();
-    conn = connectTo(dataset);
-    const stored = new Set(
-      (
-        await conn.db
-          .selectFrom('ticket_messages')
-          .select('body')
-          .where('ticket_id', '=', replyTargetId)
-          .where('body', 'like', 'Benchmark reply %')
-          .execute()
-      ).map((r) => r.body.slice('Benchmark reply '.length)),
-    );
-    await conn.close();
+    const stored = await storedReplies(dataset, [replyTargetId], 'Benchmark reply ');
     const missing = acknowledged.filter((id) => !stored.has(id)).length;
     replies = { acknowledged: acknowledged.length, found: acknowledged.length - missing, missing };
     log(

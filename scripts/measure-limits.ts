@@ -39,14 +39,17 @@ async function freshApp(env: Record<string, string>): Promise<{ app: FastifyInst
   };
 }
 
-interface Attacker {
-  /** Sends one attempt; returns the response and whether a guess was actually checked. */
-  attempt(i: number): Promise<{ res: LightMyRequestResponse; checked: boolean }>;
-  next: number;
-}
+type Attempt = (i: number) => Promise<{ res: LightMyRequestResponse; checked: boolean }>;
 
-/** Runs the attackers for one simulated hour; returns the number of guesses checked. */
-async function runHour(attackers: Attacker[]): Promise<number> {
+/**
+ * Runs one attacker per IP for one simulated hour, each sending its next attempt as soon as the last answer allows
+ * (a 429's Retry-After, else one second); `start(ip)` sets the attacker up and returns its attempt. Returns the
+ * number of guesses that were actually checked.
+ */
+async function runHour(ips: number, start: (ip: string) => Attempt | Promise<Attempt>): Promise<number> {
+  const attackers = await Promise.all(
+    Array.from({ length: ips }, async (_, k) => ({ attempt: await start(ipOf(k)), next: clock.now() })),
+  );
   const end = clock.now() + HOUR_MS;
   let checked = 0;
   for (let i = 0; ; i++) {
@@ -74,7 +77,7 @@ function wrongCode(user: TestUser, i: number): string {
   return code === right ? String((Number(code) + 1) % 1_000_000).padStart(6, '0') : code;
 }
 
-/** A client at `ip` signed in up to the code step (or completely), signing in again whenever the session lapsed. */
+/** A client at `ip` signed in up to the code step (or completely). */
 async function signedIn(app: FastifyInstance, user: TestUser, ip: string, full: boolean): Promise<TestClient> {
   const client = new TestClient(app, { remoteAddress: ip });
   if (full) {
@@ -85,43 +88,53 @@ async function signedIn(app: FastifyInstance, user: TestUser, ip: string, full: 
   return client;
 }
 
+/** A client at `ip` on `page`, signed in again whenever its session lapsed (the page no longer answers 2xx). */
+async function staySignedIn(
+  app: FastifyInstance,
+  user: TestUser,
+  ip: string,
+  full: boolean,
+  page: string,
+): Promise<() => Promise<TestClient>> {
+  let client = await signedIn(app, user, ip, full);
+  return async () => {
+    if (!(await client.get(page)).statusCode.toString().startsWith('2')) {
+      client = await signedIn(app, user, ip, full);
+      await client.get(page);
+    }
+    return client;
+  };
+}
+
+const anonymous = (app: FastifyInstance, ip: string) => new TestClient(app, { remoteAddress: ip });
+
 type Scenario = (app: FastifyInstance, ips: number) => Promise<number>;
 
 const scenarios: Array<{ limit: string; target: string; env?: Record<string, string>; run: Scenario }> = [
   {
     limit: 'login_ip',
     target: 'passwords of many accounts (credential stuffing)',
-    run: async (app, ips) =>
-      runHour(
-        Array.from({ length: ips }, (_, k) => {
-          const client = new TestClient(app, { remoteAddress: ipOf(k) });
-          return {
-            next: clock.now(),
-            attempt: async (i) => {
-              const res = await client.login(`victim${i}@example.com`, 'a wrong password guess');
-              return { res, checked: wrong(res, 401, /Invalid email or password/) };
-            },
-          };
-        }),
-      ),
+    run: (app, ips) =>
+      runHour(ips, (ip) => {
+        const client = anonymous(app, ip);
+        return async (i) => {
+          const res = await client.login(`victim${i}@example.com`, 'a wrong password guess');
+          return { res, checked: wrong(res, 401, /Invalid email or password/) };
+        };
+      }),
   },
   {
     limit: 'login_ip + per-account throttle',
     target: "one account's password",
     run: async (app, ips) => {
       const user = await createUser(app);
-      return runHour(
-        Array.from({ length: ips }, (_, k) => {
-          const client = new TestClient(app, { remoteAddress: ipOf(k) });
-          return {
-            next: clock.now(),
-            attempt: async () => {
-              const res = await client.login(user.email, 'a wrong password guess');
-              return { res, checked: wrong(res, 401, /Invalid email or password/) };
-            },
-          };
-        }),
-      );
+      return runHour(ips, (ip) => {
+        const client = anonymous(app, ip);
+        return async () => {
+          const res = await client.login(user.email, 'a wrong password guess');
+          return { res, checked: wrong(res, 401, /Invalid email or password/) };
+        };
+      });
     },
   },
   {
@@ -129,27 +142,13 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
     target: "one account's TOTP or recovery codes (password known)",
     run: async (app, ips) => {
       const user = await createUser(app);
-      return runHour(
-        await Promise.all(
-          Array.from({ length: ips }, async (_, k) => {
-            let client = await signedIn(app, user, ipOf(k), false);
-            return {
-              next: clock.now(),
-              attempt: async (i: number) => {
-                if (
-                  !client.cookies.size ||
-                  !(await client.get('/login/two-factor')).statusCode.toString().startsWith('2')
-                ) {
-                  client = await signedIn(app, user, ipOf(k), false);
-                  await client.get('/login/two-factor');
-                }
-                const res = await client.post('/login/two-factor', { code: wrongCode(user, i) });
-                return { res, checked: wrong(res, 401, /That code is not valid/) };
-              },
-            };
-          }),
-        ),
-      );
+      return runHour(ips, async (ip) => {
+        const client = await staySignedIn(app, user, ip, false, '/login/two-factor');
+        return async (i) => {
+          const res = await (await client()).post('/login/two-factor', { code: wrongCode(user, i) });
+          return { res, checked: wrong(res, 401, /That code is not valid/) };
+        };
+      });
     },
   },
   {
@@ -157,28 +156,15 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
     target: 'TOTP codes of 8 accounts (passwords known), each IP cycling through them',
     run: async (app, ips) => {
       const users = await Promise.all(Array.from({ length: 8 }, () => createUser(app)));
-      return runHour(
-        await Promise.all(
-          Array.from({ length: ips }, async (_, k) => {
-            const clients = await Promise.all(users.map((user) => signedIn(app, user, ipOf(k), false)));
-            return {
-              next: clock.now(),
-              attempt: async (i: number) => {
-                const u = i % users.length;
-                const user = users[u] as TestUser;
-                if (
-                  !(await (clients[u] as TestClient).get('/login/two-factor')).statusCode.toString().startsWith('2')
-                ) {
-                  clients[u] = await signedIn(app, user, ipOf(k), false);
-                  await clients[u].get('/login/two-factor');
-                }
-                const res = await (clients[u] as TestClient).post('/login/two-factor', { code: wrongCode(user, i) });
-                return { res, checked: wrong(res, 401, /That code is not valid/) };
-              },
-            };
-          }),
-        ),
-      );
+      return runHour(ips, async (ip) => {
+        const clients = await Promise.all(users.map((user) => staySignedIn(app, user, ip, false, '/login/two-factor')));
+        return async (i) => {
+          const u = i % users.length;
+          const client = await (clients[u] as () => Promise<TestClient>)();
+          const res = await client.post('/login/two-factor', { code: wrongCode(users[u] as TestUser, i) });
+          return { res, checked: wrong(res, 401, /That code is not valid/) };
+        };
+      });
     },
   },
   {
@@ -189,43 +175,27 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
     env: { REQUIRE_2FA: 'false' },
     run: async (app, ips) => {
       const user = await createUser(app, { twoFactor: false });
-      return runHour(
-        await Promise.all(
-          Array.from({ length: ips }, async (_, k) => {
-            let client = await signedIn(app, user, ipOf(k), true);
-            return {
-              next: clock.now(),
-              attempt: async (i: number) => {
-                if (!(await client.get('/reauth')).statusCode.toString().startsWith('2')) {
-                  client = await signedIn(app, user, ipOf(k), true);
-                  await client.get('/reauth');
-                }
-                const res = await client.post('/reauth', { password: `wrong password ${i}` });
-                return { res, checked: wrong(res, 401, /password is not correct/) };
-              },
-            };
-          }),
-        ),
-      );
+      return runHour(ips, async (ip) => {
+        const client = await staySignedIn(app, user, ip, true, '/reauth');
+        return async (i) => {
+          const res = await (await client()).post('/reauth', { password: `wrong password ${i}` });
+          return { res, checked: wrong(res, 401, /password is not correct/) };
+        };
+      });
     },
   },
   {
     limit: 'reset_ip',
     target: 'reset requests for many addresses',
-    run: async (app, ips) =>
-      runHour(
-        Array.from({ length: ips }, (_, k) => {
-          const client = new TestClient(app, { remoteAddress: ipOf(k) });
-          return {
-            next: clock.now(),
-            attempt: async (i) => {
-              await client.get('/forgot-password');
-              const res = await client.post('/forgot-password', { email: `someone${i}@example.com` });
-              return { res, checked: wrong(res, 200, /If an account exists/) };
-            },
-          };
-        }),
-      ),
+    run: (app, ips) =>
+      runHour(ips, (ip) => {
+        const client = anonymous(app, ip);
+        return async (i) => {
+          await client.get('/forgot-password');
+          const res = await client.post('/forgot-password', { email: `someone${i}@example.com` });
+          return { res, checked: wrong(res, 200, /If an account exists/) };
+        };
+      }),
   },
   {
     limit: 'reset_address',
@@ -233,19 +203,14 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
     run: async (app, ips) => {
       const user = await createUser(app);
       const before = await countTokens(app, user.id, 'reset_password');
-      await runHour(
-        Array.from({ length: ips }, (_, k) => {
-          const client = new TestClient(app, { remoteAddress: ipOf(k) });
-          return {
-            next: clock.now(),
-            attempt: async () => {
-              await client.get('/forgot-password');
-              const res = await client.post('/forgot-password', { email: user.email });
-              return { res, checked: false };
-            },
-          };
-        }),
-      );
+      await runHour(ips, (ip) => {
+        const client = anonymous(app, ip);
+        return async () => {
+          await client.get('/forgot-password');
+          const res = await client.post('/forgot-password', { email: user.email });
+          return { res, checked: false };
+        };
+      });
       return (await countTokens(app, user.id, 'reset_password')) - before;
     },
   },
@@ -254,25 +219,20 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
     target: 'new accounts',
     run: async (app, ips) => {
       let n = 0;
-      return runHour(
-        Array.from({ length: ips }, (_, k) => {
-          const client = new TestClient(app, { remoteAddress: ipOf(k) });
-          return {
-            next: clock.now(),
-            attempt: async () => {
-              await client.get('/register');
-              n += 1;
-              const password = 'a long registration passphrase';
-              const res = await client.post('/register', {
-                email: `newcomer${n}@example.com`,
-                password,
-                password_confirm: password,
-              });
-              return { res, checked: wrong(res, 200, /Check your email to finish/) };
-            },
-          };
-        }),
-      );
+      return runHour(ips, (ip) => {
+        const client = anonymous(app, ip);
+        return async () => {
+          await client.get('/register');
+          n += 1;
+          const password = 'a long registration passphrase';
+          const res = await client.post('/register', {
+            email: `newcomer${n}@example.com`,
+            password,
+            password_confirm: password,
+          });
+          return { res, checked: wrong(res, 200, /Check your email to finish/) };
+        };
+      });
     },
   },
   {
@@ -280,24 +240,10 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
     target: "verification emails to one unverified account's address",
     run: async (app, ips) => {
       const user = await createUser(app, { verified: false });
-      await runHour(
-        await Promise.all(
-          Array.from({ length: ips }, async (_, k) => {
-            let client = await signedIn(app, user, ipOf(k), false);
-            return {
-              next: clock.now(),
-              attempt: async () => {
-                if (!(await client.get('/verify-email/pending')).statusCode.toString().startsWith('2')) {
-                  client = await signedIn(app, user, ipOf(k), false);
-                  await client.get('/verify-email/pending');
-                }
-                const res = await client.post('/verify-email/resend', {});
-                return { res, checked: false };
-              },
-            };
-          }),
-        ),
-      );
+      await runHour(ips, async (ip) => {
+        const client = await staySignedIn(app, user, ip, false, '/verify-email/pending');
+        return async () => ({ res: await (await client()).post('/verify-email/resend', {}), checked: false });
+      });
       return countTokens(app, user.id, 'verify_email');
     },
   },

@@ -237,3 +237,27 @@ export async function findUsers(conn: Connection): Promise<BenchUsers> {
     loginEmails: logins.map((u) => u.email),
   };
 }
+
+/**
+ * The replies on these tickets whose bodies start with `prefix` + `run`, as the rest of each body after `prefix` (the
+ * reply's id): what the "every acknowledged reply is stored" checks compare against.
+ */
+export async function storedReplies(
+  dataset: Pick<Dataset, 'env'>,
+  ticketIds: number[],
+  prefix: string,
+  run = '',
+): Promise<Set<string>> {
+  const conn = connectTo(dataset);
+  try {
+    const rows = await conn.db
+      .selectFrom('ticket_messages')
+      .select('body')
+      .where('ticket_id', 'in', ticketIds)
+      .where('body', 'like', `${prefix}${run}%`)
+      .execute();
+    return new Set(rows.map((r) => r.body.slice(prefix.length)));
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { currentTotp, TOTP_PERIOD_SECONDS } from '../../src/features/two-factor/totp.ts';
 import type { TestClock } from '../../src/lib/clock.ts';
+import { createUser, type TestUser } from './factories.ts';
 
 type Headers = Record<string, string>;
 
@@ -126,4 +127,16 @@ export async function postMultipart(
   const { multipartBody } = await import('./multipart.ts');
   const body = multipartBody({ _csrf: client.csrfToken(), ...fields }, files);
   return client.request({ method: 'POST', url, payload: body.payload, headers: { 'content-type': body.contentType } });
+}
+
+/** A new user with `role` (and `email`, if given), signed in completely in a client of their own. */
+export async function signedInAs(
+  app: FastifyInstance,
+  role: 'client' | 'agent' | 'administrator' = 'client',
+  email?: string,
+): Promise<{ user: TestUser; client: TestClient }> {
+  const user = await createUser(app, { role, ...(email ? { email } : {}) });
+  const client = new TestClient(app);
+  await client.signIn(user);
+  return { user, client };
 }

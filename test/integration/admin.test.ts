@@ -4,22 +4,11 @@ import { buildApp } from '../../src/app.ts';
 import { connect } from '../../src/db/connect.ts';
 import { TestClock } from '../../src/lib/clock.ts';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { TestClient } from '../helpers/client.ts';
+import { TestClient, signedInAs } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { linkIn, mailsTo } from '../helpers/mail.ts';
 import { openTicket } from '../helpers/tickets.ts';
-
-async function signedIn(
-  app: Parameters<typeof createUser>[0],
-  role: 'client' | 'agent' | 'administrator',
-  email?: string,
-) {
-  const user = await createUser(app, { role, ...(email ? { email } : {}) });
-  const client = new TestClient(app);
-  await client.signIn(user);
-  return { user, client };
-}
 
 const ADMIN_GETS = (id: number) => [
   '/admin/users',
@@ -46,9 +35,9 @@ for (const dialect of dialects()) {
   describe(`administration [${dialect}]`, () => {
     test('clients and agents get 404 on every admin page and action, and change nothing', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { user: adminUser } = await signedIn(app, 'administrator', 'boss@example.com');
-      const { client } = await signedIn(app, 'client');
-      const { client: agent } = await signedIn(app, 'agent');
+      const { user: adminUser } = await signedInAs(app, 'administrator', 'boss@example.com');
+      const { client } = await signedInAs(app, 'client');
+      const { client: agent } = await signedInAs(app, 'agent');
       for (const who of [client, agent]) {
         for (const url of ADMIN_GETS(adminUser.id)) {
           const res = await who.get(url);
@@ -70,7 +59,7 @@ for (const dialect of dialects()) {
 
     test('the users page lists and finds accounts; creating one sends an invitation to choose a password', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: admin } = await signedIn(app, 'administrator');
+      const { client: admin } = await signedInAs(app, 'administrator');
       await createUser(app, { email: 'registered.client@example.com' });
       const list = await admin.get('/admin/users');
       assert.match(list.body, /registered\.client@example\.com/);
@@ -133,8 +122,8 @@ for (const dialect of dialects()) {
 
     test('edit, disable and enable; a role change and a disable end the user’s sessions at once', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: admin } = await signedIn(app, 'administrator');
-      const { user: target, client: targetClient } = await signedIn(app, 'client');
+      const { client: admin } = await signedInAs(app, 'administrator');
+      const { user: target, client: targetClient } = await signedInAs(app, 'client');
       await admin.get(`/admin/users/${target.id}`);
       assert.equal(
         (await admin.post(`/admin/users/${target.id}`, { email: target.email, name: 'Promoted', role: 'agent' }))
@@ -167,7 +156,7 @@ for (const dialect of dialects()) {
 
     test('the last active administrator cannot be demoted, disabled or deleted', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { user: only, client: admin } = await signedIn(app, 'administrator');
+      const { user: only, client: admin } = await signedInAs(app, 'administrator');
       await admin.get(`/admin/users/${only.id}`);
       assert.equal(
         (await admin.post(`/admin/users/${only.id}`, { email: only.email, name: '', role: 'client' })).statusCode,
@@ -189,9 +178,9 @@ for (const dialect of dialects()) {
 
     test('deleting a user keeps their tickets under an anonymous owner, or deletes them', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: admin } = await signedIn(app, 'administrator');
-      const { user: keepUser, client: keepClient } = await signedIn(app, 'client', 'keep@example.com');
-      const { user: dropUser, client: dropClient } = await signedIn(app, 'client', 'drop@example.com');
+      const { client: admin } = await signedInAs(app, 'administrator');
+      const { user: keepUser, client: keepClient } = await signedInAs(app, 'client', 'keep@example.com');
+      const { user: dropUser, client: dropClient } = await signedInAs(app, 'client', 'drop@example.com');
       const kept = await openTicket(keepClient, { subject: 'Kept ticket' });
       await openTicket(dropClient, { subject: 'Dropped ticket' });
 
@@ -230,7 +219,7 @@ for (const dialect of dialects()) {
 
     test('the deleted-user placeholder is known by its flag: its .invalid address cannot be registered, invited or taken', async (t) => {
       const { app, db } = await buildTestApp(t, dialect, { REQUIRE_2FA: 'false' });
-      const { client: admin } = await signedIn(app, 'administrator');
+      const { client: admin } = await signedInAs(app, 'administrator');
       const PLACEHOLDER = 'deleted-user@parapet.invalid';
       // The reproduction: anyone could register the placeholder's address.
       const visitor = new TestClient(app);
@@ -262,7 +251,7 @@ for (const dialect of dialects()) {
         (await admin.post('/admin/users', { email: PLACEHOLDER, name: '', role: 'client' })).statusCode,
         400,
       );
-      const { user: someone, client: someoneClient } = await signedIn(app, 'client', 'someone@example.com');
+      const { user: someone, client: someoneClient } = await signedInAs(app, 'client', 'someone@example.com');
       await admin.get(`/admin/users/${someone.id}`);
       assert.equal(
         (await admin.post(`/admin/users/${someone.id}`, { email: PLACEHOLDER, name: '', role: 'client' })).statusCode,
@@ -283,7 +272,7 @@ for (const dialect of dialects()) {
 
       // An account that holds the address from before (created directly, as an older version allowed) is not the placeholder.
       const impostor = await createUser(app, { email: PLACEHOLDER, twoFactor: false });
-      const { user: leaving, client: leavingClient } = await signedIn(app, 'client', 'leaving@example.com');
+      const { user: leaving, client: leavingClient } = await signedInAs(app, 'client', 'leaving@example.com');
       const kept = await openTicket(leavingClient, { subject: 'Kept ticket' });
       await admin.get(`/admin/users/${leaving.id}/delete`);
       assert.equal((await admin.post(`/admin/users/${leaving.id}/delete`, { tickets: 'keep' })).statusCode, 303);
@@ -307,7 +296,7 @@ for (const dialect of dialects()) {
       assert.equal((await admin.get(`/admin/users/${owner.id}`)).statusCode, 404);
 
       // A second deletion that keeps tickets reuses the one placeholder.
-      const { user: second, client: secondClient } = await signedIn(app, 'client', 'second@example.com');
+      const { user: second, client: secondClient } = await signedInAs(app, 'client', 'second@example.com');
       const keptToo = await openTicket(secondClient, { subject: 'Kept too' });
       await admin.get(`/admin/users/${second.id}/delete`);
       await admin.post(`/admin/users/${second.id}/delete`, { tickets: 'keep' });
@@ -412,7 +401,7 @@ for (const dialect of dialects()) {
 
     test('admin actions need a recent sign-in', async (t) => {
       const { app, clock } = await buildTestApp(t, dialect);
-      const { client: admin } = await signedIn(app, 'administrator');
+      const { client: admin } = await signedInAs(app, 'administrator');
       const target = await createUser(app);
       await admin.get(`/admin/users/${target.id}`);
       clock.advance(16 * 60_000);

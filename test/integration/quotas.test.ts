@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { redisReachable, redisTestEnv, TEST_REDIS_URL } from '../helpers/redis.ts';
-import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { postMultipart, TestClient } from '../helpers/client.ts';
+import { postMultipart, signedInAs } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { mailsTo } from '../helpers/mail.ts';
@@ -13,13 +12,6 @@ import { atOnce, statusCounts } from '../helpers/parallel.ts';
 import { openTicket } from '../helpers/tickets.ts';
 import { attachmentBytesOf } from '../../src/features/tickets/quota.repository.ts';
 
-async function signedIn(app: FastifyInstance, role: 'client' | 'agent' | 'administrator', email?: string) {
-  const user = await createUser(app, { role, ...(email ? { email } : {}) });
-  const client = new TestClient(app);
-  await client.signIn(user);
-  return { user, client };
-}
-
 /** A valid PNG of `size` bytes. */
 const png = (size: number) => Buffer.concat([PNG, Buffer.alloc(size - PNG.length, 7)]);
 
@@ -27,7 +19,7 @@ for (const dialect of dialects()) {
   describe(`abuse quotas [${dialect}]`, () => {
     test('issue 12 reproduction: 50 parallel tickets from one client, at most TICKETS_PER_HOUR are opened; the refusal keeps the text; staff are exempt', async (t) => {
       const { app, db } = await buildTestApp(t, dialect, { TICKETS_PER_HOUR: '5' });
-      const { user, client } = await signedIn(app, 'client', 'flood@example.com');
+      const { user, client } = await signedInAs(app, 'client', 'flood@example.com');
       await client.get('/tickets/new');
       const message = 'x'.repeat(20_000);
       const results = await atOnce(50, (i) =>
@@ -44,7 +36,7 @@ for (const dialect of dialects()) {
       assert.match(refused?.body ?? '', /value="Flood \d+"/, 'the subject is kept in the form');
       assert.ok(refused?.body.includes(message), 'the message is kept in the form');
 
-      const { client: agent } = await signedIn(app, 'agent');
+      const { client: agent } = await signedInAs(app, 'agent');
       for (let i = 0; i < 7; i++) {
         await openTicket(agent, { subject: `For the client ${i}`, client_email: 'flood@example.com' });
       }
@@ -57,7 +49,7 @@ for (const dialect of dialects()) {
 
     test('parallel replies: at most MESSAGES_PER_HOUR are added; staff are exempt', async (t) => {
       const { app, db } = await buildTestApp(t, dialect, { MESSAGES_PER_HOUR: '3' });
-      const { client } = await signedIn(app, 'client');
+      const { client } = await signedInAs(app, 'client');
       const id = await openTicket(client);
       await client.get(`/tickets/${id}`);
       const results = await atOnce(20, (i) => client.post(`/tickets/${id}/messages`, { message: `Reply ${i}` }));
@@ -75,7 +67,7 @@ for (const dialect of dialects()) {
             .execute()
         ).length;
       assert.equal(await count(), 1 + 3);
-      const { client: agent } = await signedIn(app, 'agent');
+      const { client: agent } = await signedInAs(app, 'agent');
       await agent.get(`/tickets/${id}`);
       for (let i = 0; i < 5; i++) {
         assert.equal((await agent.post(`/tickets/${id}/messages`, { message: `Staff ${i}` })).statusCode, 303);
@@ -90,7 +82,7 @@ for (const dialect of dialects()) {
         TICKETS_PER_HOUR: '100',
         MESSAGES_PER_HOUR: '100',
       });
-      const { user, client } = await signedIn(app, 'client');
+      const { user, client } = await signedInAs(app, 'client');
       const id = await openTicket(client);
       await client.get(`/tickets/${id}`);
       const results = await atOnce(20, (i) =>
@@ -125,7 +117,7 @@ for (const dialect of dialects()) {
       assert.match(full.body, /Keep me/);
       assert.equal((await db.selectFrom('tickets').selectAll().execute()).length, 1);
 
-      const { client: admin } = await signedIn(app, 'administrator');
+      const { client: admin } = await signedInAs(app, 'administrator');
       await admin.get(`/tickets/${id}/delete`);
       assert.equal((await admin.post(`/tickets/${id}/delete`)).statusCode, 303);
       assert.equal(await attachmentBytesOf(db, user.id), 0);
@@ -146,7 +138,7 @@ for (const dialect of dialects()) {
       });
       await createUser(app, { role: 'agent', email: 'agent1@example.com' });
       await createUser(app, { role: 'administrator', email: 'admin1@example.com' });
-      const { client } = await signedIn(app, 'client', 'noisy@example.com');
+      const { client } = await signedInAs(app, 'client', 'noisy@example.com');
       await client.get('/tickets/new');
       const results = await atOnce(12, (i) =>
         client.post('/tickets', { subject: `Noise ${i}`, message: 'm', priority: 'normal' }),
@@ -166,7 +158,7 @@ for (const dialect of dialects()) {
       }
       assert.equal((await db.selectFrom('tickets').selectAll().execute()).length, 12);
       // Another client is counted apart.
-      const { client: other } = await signedIn(app, 'client');
+      const { client: other } = await signedInAs(app, 'client');
       await openTicket(other);
       assert.equal(
         (await mailsTo(db, 'agent1@example.com')).filter((m) => m.kind === 'ticket.ticket_opened').length,
@@ -186,7 +178,7 @@ describe('abuse quotas in Redis (REDIS_URL)', async () => {
       const redis = new Redis(TEST_REDIS_URL);
       t.after(() => redis.disconnect());
       const { app, db } = await buildTestApp(t, 'sqlite', { ...env, TICKETS_PER_HOUR: '5' });
-      const { client } = await signedIn(app, 'client');
+      const { client } = await signedInAs(app, 'client');
       await client.get('/tickets/new');
       const results = await atOnce(50, (i) =>
         client.post('/tickets', { subject: `Flood ${i}`, message: 'm', priority: 'normal' }),

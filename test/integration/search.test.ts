@@ -7,25 +7,18 @@ import type { User } from '../../src/db/database.ts';
 import { deleteUser } from '../../src/features/admin/users.service.ts';
 import { indexText, listTickets, subjectRowId } from '../../src/features/tickets/ticket.repository.ts';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { TestClient } from '../helpers/client.ts';
+import { signedInAs } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { insertTickets, openTicket, postMessage } from '../helpers/tickets.ts';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>;
 
-async function signedIn(app: App['app'], role: 'client' | 'agent') {
-  const user = await createUser(app, { role });
-  const client = new TestClient(app);
-  await client.signIn(user);
-  return { user, client };
-}
-
 /** Carol's and Dave's tickets, with a staff reply and an internal note; returns the ids by letter. */
 async function seed(app: App['app']) {
-  const carol = await signedIn(app, 'client');
-  const dave = await signedIn(app, 'client');
-  const agent = await signedIn(app, 'agent');
+  const carol = await signedInAs(app, 'client');
+  const dave = await signedInAs(app, 'client');
+  const agent = await signedInAs(app, 'agent');
   const A = await openTicket(carol.client, {
     subject: 'Payment failed',
     message: 'The card was declined at checkout.',

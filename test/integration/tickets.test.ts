@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { postMultipart, TestClient } from '../helpers/client.ts';
+import { postMultipart, TestClient, signedInAs } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { mailsTo } from '../helpers/mail.ts';
@@ -9,23 +9,12 @@ import { PDF, PNG } from '../helpers/multipart.ts';
 import { insertTickets, openTicket, postMessage } from '../helpers/tickets.ts';
 import { COUNT_CAP } from '../../src/features/tickets/ticket.repository.ts';
 
-async function signedIn(
-  app: Parameters<typeof createUser>[0],
-  role: 'client' | 'agent' | 'administrator',
-  email?: string,
-) {
-  const user = await createUser(app, { role, ...(email ? { email } : {}) });
-  const client = new TestClient(app);
-  await client.signIn(user);
-  return { user, client };
-}
-
 for (const dialect of dialects()) {
   describe(`tickets [${dialect}]`, () => {
     test('a client opens a ticket, staff answer, the status follows the conversation, the client resolves it', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: carol } = await signedIn(app, 'client', 'carol@example.com');
-      const { user: agent, client: agentClient } = await signedIn(app, 'agent', 'agent@example.com');
+      const { client: carol } = await signedInAs(app, 'client', 'carol@example.com');
+      const { user: agent, client: agentClient } = await signedInAs(app, 'agent', 'agent@example.com');
 
       const id = await openTicket(carol, {
         subject: 'Printer <b>on fire</b>',
@@ -85,10 +74,10 @@ for (const dialect of dialects()) {
 
     test('every ticket route: anonymous, owner, another client, agent and administrator', async (t) => {
       const { app } = await buildTestApp(t, dialect);
-      const { client: owner } = await signedIn(app, 'client');
-      const { client: other } = await signedIn(app, 'client');
-      const { client: agent } = await signedIn(app, 'agent');
-      const { client: admin } = await signedIn(app, 'administrator');
+      const { client: owner } = await signedInAs(app, 'client');
+      const { client: other } = await signedInAs(app, 'client');
+      const { client: agent } = await signedInAs(app, 'agent');
+      const { client: admin } = await signedInAs(app, 'administrator');
       const id = await openTicket(owner, { subject: 'Secret subject 42' });
       await postMessage(owner, id, 'with a file', { files: [{ name: 'shot.png', type: 'image/png', data: PNG }] });
       const attachment = /\/tickets\/\d+\/attachments\/(\d+)/.exec((await owner.get(`/tickets/${id}`)).body)?.[1];
@@ -137,9 +126,9 @@ for (const dialect of dialects()) {
 
     test('staff open tickets on behalf of clients, assign, change priority and category; changes are events', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { user: carol, client: carolClient } = await signedIn(app, 'client', 'carol@example.com');
-      const { user: agent, client: agentClient } = await signedIn(app, 'agent', 'agent@example.com');
-      const { client: admin } = await signedIn(app, 'administrator');
+      const { user: carol, client: carolClient } = await signedInAs(app, 'client', 'carol@example.com');
+      const { user: agent, client: agentClient } = await signedInAs(app, 'agent', 'agent@example.com');
+      const { client: admin } = await signedInAs(app, 'administrator');
 
       await agentClient.get('/tickets/new');
       const notClient = await agentClient.post('/tickets', {
@@ -188,8 +177,8 @@ for (const dialect of dialects()) {
 
     test('an internal note moves the "Updated" time and order staff see, not what the client sees', async (t) => {
       const { app, db, clock } = await buildTestApp(t, dialect);
-      const { client: carol } = await signedIn(app, 'client', 'carol@example.com');
-      const { client: agent } = await signedIn(app, 'agent');
+      const { client: carol } = await signedInAs(app, 'client', 'carol@example.com');
+      const { client: agent } = await signedInAs(app, 'agent');
       const older = await openTicket(carol, { subject: 'Older ticket' });
       clock.advance(60_000);
       const newer = await openTicket(carol, { subject: 'Newer ticket' });
@@ -238,8 +227,8 @@ for (const dialect of dialects()) {
 
     test('search finds subjects and messages, never internal notes for clients', async (t) => {
       const { app } = await buildTestApp(t, dialect);
-      const { client: carol } = await signedIn(app, 'client');
-      const { client: agent } = await signedIn(app, 'agent');
+      const { client: carol } = await signedInAs(app, 'client');
+      const { client: agent } = await signedInAs(app, 'agent');
       const a = await openTicket(carol, { subject: 'Invoice question', message: 'The amount looks wrong.' });
       const b = await openTicket(carol, { subject: 'Login trouble', message: 'My keyboard layout is unusual.' });
       await postMessage(agent, b, 'zebrafish internal remark', { internal: true });
@@ -259,7 +248,7 @@ for (const dialect of dialects()) {
 
     test('lists are paginated by 25, newest activity first, with filters in the URL', async (t) => {
       const { app, db, clock } = await buildTestApp(t, dialect);
-      const { user: carol, client } = await signedIn(app, 'client');
+      const { user: carol, client } = await signedInAs(app, 'client');
       const now = clock.now();
       await insertTickets(db, carol, 30, now, (i) => ({ status: i % 2 === 0 ? 'awaiting_staff' : 'resolved' }));
       const first = (await client.get('/tickets')).body;
@@ -281,7 +270,7 @@ for (const dialect of dialects()) {
 
     test('counts stop 1,000 rows past the page, and every page still knows whether an older one exists', async (t) => {
       const { app, db, clock } = await buildTestApp(t, dialect);
-      const { user: carol, client } = await signedIn(app, 'client');
+      const { user: carol, client } = await signedInAs(app, 'client');
       const now = clock.now();
       const total = COUNT_CAP + 30;
       await insertTickets(db, carol, total, now);
@@ -301,7 +290,7 @@ for (const dialect of dialects()) {
 
     test('attachments: allowed types only, checked by content, downloaded safely', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: carol } = await signedIn(app, 'client');
+      const { client: carol } = await signedInAs(app, 'client');
       await carol.get('/tickets/new');
       const ok = await postMultipart(
         carol,
@@ -359,7 +348,7 @@ for (const dialect of dialects()) {
 
     test('bad input keeps the text and saves nothing', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: carol } = await signedIn(app, 'client');
+      const { client: carol } = await signedInAs(app, 'client');
       await carol.get('/tickets/new');
       const cases: Array<[Record<string, string>, RegExp]> = [
         [{ subject: '', message: 'body text here', priority: 'normal' }, /Write a subject/],
@@ -384,8 +373,8 @@ for (const dialect of dialects()) {
 
     test('administrators delete tickets after a confirmation step; the deletion is audited; replies to it are 404', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: carol } = await signedIn(app, 'client');
-      const { user: admin, client: adminClient } = await signedIn(app, 'administrator');
+      const { client: carol } = await signedInAs(app, 'client');
+      const { user: admin, client: adminClient } = await signedInAs(app, 'administrator');
       const id = await openTicket(carol, { subject: 'Delete me' });
       await postMessage(carol, id, 'file', { files: [{ name: 'a.png', data: PNG }] });
       const confirm = await adminClient.get(`/tickets/${id}/delete`);
@@ -407,7 +396,7 @@ for (const dialect of dialects()) {
 
     test('ticket emails can be switched off', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: carol } = await signedIn(app, 'client');
+      const { client: carol } = await signedInAs(app, 'client');
       const agent: TestUser = await createUser(app, { role: 'agent', email: 'quiet@example.com' });
       await db.updateTable('users').set({ notify_tickets: 0 }).where('id', '=', agent.id).execute();
       await openTicket(carol);

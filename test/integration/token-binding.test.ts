@@ -5,7 +5,7 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
 import * as tokenBinding from '../../src/db/migrations/2026_12_04_1200_token_binding.ts';
 import { consumeToken, issueToken, peekToken } from '../../src/features/accounts/token.repository.ts';
 import { buildTestApp, createTestDatabase } from '../helpers/build-app.ts';
-import { TestClient } from '../helpers/client.ts';
+import { TestClient, signedInAs } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { linkIn, mailsTo } from '../helpers/mail.ts';
@@ -13,18 +13,11 @@ import { atOnce, statusCounts } from '../helpers/parallel.ts';
 
 const tokenOf = (link: string) => new URL(link, 'http://x').searchParams.get('token') ?? '';
 
-async function signedInAdmin(app: Parameters<typeof createUser>[0]) {
-  const user = await createUser(app, { role: 'administrator' });
-  const client = new TestClient(app);
-  await client.signIn(user);
-  return { user, client };
-}
-
 for (const dialect of dialects()) {
   describe(`emailed tokens are bound to the address they were sent to [${dialect}]`, () => {
     test('issue 12 reproduction: the invitation sent to a mistyped address stops working once the admin corrects it', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: admin } = await signedInAdmin(app);
+      const { client: admin } = await signedInAs(app, 'administrator');
       await admin.get('/admin/users/new');
       assert.equal(
         (await admin.post('/admin/users', { email: 'typo@example.com', name: 'Agent', role: 'agent' })).statusCode,
@@ -100,7 +93,7 @@ for (const dialect of dialects()) {
 
     test('issue 12 reproduction: a reset link sent to a client stops working after the account’s address changes (admin edit or own change)', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: admin } = await signedInAdmin(app);
+      const { client: admin } = await signedInAs(app, 'administrator');
       for (const how of ['admin', 'own'] as const) {
         const user = await createUser(app, { email: `${how}.old@example.com` });
         const anonymous = new TestClient(app);
@@ -149,7 +142,7 @@ for (const dialect of dialects()) {
 
     test('a change of address voids the tokens even if the old address comes back', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: admin } = await signedInAdmin(app);
+      const { client: admin } = await signedInAs(app, 'administrator');
       const user = await createUser(app, { email: 'back@example.com' });
       const token = await issueToken(db, app.clock.now(), user.id, 'reset_password');
       for (const email of ['away@example.com', 'back@example.com']) {
@@ -206,7 +199,7 @@ for (const dialect of dialects()) {
 
     test('a disabled account’s invitation is refused, and stays refused when the account is enabled again', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client: admin } = await signedInAdmin(app);
+      const { client: admin } = await signedInAs(app, 'administrator');
       await admin.get('/admin/users/new');
       await admin.post('/admin/users', { email: 'invited@example.com', name: '', role: 'client' });
       const invited = await db

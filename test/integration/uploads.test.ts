@@ -4,9 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { postMultipart, TestClient } from '../helpers/client.ts';
+import { postMultipart, signedInAs } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
-import { createUser } from '../helpers/factories.ts';
 import { multipartBody, PNG } from '../helpers/multipart.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
 import { openTicket } from '../helpers/tickets.ts';
@@ -122,13 +121,6 @@ function streamUpload(
   });
 }
 
-async function signedIn(app: FastifyInstance, role: 'client' | 'agent' | 'administrator' = 'client') {
-  const user = await createUser(app, { role });
-  const client = new TestClient(app);
-  await client.signIn(user);
-  return { user, client };
-}
-
 for (const dialect of dialects()) {
   describe(`uploads: nothing is read before the guard [${dialect}]`, () => {
     test('issue 12 reproduction: parallel 5 × 10 MB multipart posts, anonymous to /login and without CSRF to a ticket route, are refused unread', async (t) => {
@@ -136,7 +128,7 @@ for (const dialect of dialects()) {
       const sockets = trackSockets(app);
       await app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = app.server.address() as AddressInfo;
-      const { client } = await signedIn(app);
+      const { client } = await signedInAs(app);
       const id = await openTicket(client);
       const cookie = client.cookieHeader();
       const token = client.csrfToken();
@@ -213,8 +205,8 @@ for (const dialect of dialects()) {
 
     test('multipart/form-data to any route without attachments is 415, unread, and changes nothing', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { user, client } = await signedIn(app, 'administrator');
-      const id = await openTicket((await signedIn(app)).client);
+      const { user, client } = await signedInAs(app, 'administrator');
+      const id = await openTicket((await signedInAs(app)).client);
       await client.get(`/tickets/${id}`);
       const token = client.csrfToken();
       // Every POST route this signed-in administrator may call (the half-signed-in steps refuse the session first).
@@ -251,7 +243,7 @@ for (const dialect of dialects()) {
 
     test('the token in the x-csrf-token header works; a token that is not the first part is refused; the forms put it first', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
-      const { client } = await signedIn(app);
+      const { client } = await signedInAs(app);
       for (const page of ['/tickets/new', `/tickets/${await openTicket(client)}`]) {
         const html = (await client.get(page)).body;
         const form =
@@ -321,7 +313,7 @@ for (const dialect of dialects()) {
       const sockets = trackSockets(app);
       await app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = app.server.address() as AddressInfo;
-      const { client } = await signedIn(app);
+      const { client } = await signedInAs(app);
       await client.get('/tickets/new');
       const token = client.csrfToken();
       const cookie = client.cookieHeader();
