@@ -66,11 +66,12 @@ export function FailedLoginsPage({
         Failed password and code attempts of the last {windowDays} days, grouped by IP address, most recent first. Times
         are UTC.
       </p>
-      {rows.length === 0 ? (
-        <p>No failed sign-ins. </p>
-      ) : (
-        <DataTable columns={failedLoginColumns(ctx.csrfToken)} rows={rows} rowKey={(r) => r.ip} />
-      )}
+      <DataTable
+        columns={failedLoginColumns(ctx.csrfToken)}
+        rows={rows}
+        rowKey={(r) => r.ip}
+        empty={<p>No failed sign-ins. </p>}
+      />
       <Pagination base="/admin/failed-logins" params={{}} page={page} hasNext={hasNext} />
     </Layout>
   );
@@ -146,11 +147,12 @@ export function AuditPage({
         <FilterInput label="From" name="from" type="date" value={q.from} />
         <FilterInput label="To" name="to" type="date" value={q.to} />
       </FilterForm>
-      {rows.length === 0 ? (
-        <p class="muted">No events match.</p>
-      ) : (
-        <DataTable columns={auditColumns} rows={rows} rowKey={(r) => r.id} />
-      )}
+      <DataTable
+        columns={auditColumns}
+        rows={rows}
+        rowKey={(r) => r.id}
+        empty={<p class="muted">No events match.</p>}
+      />
       <Pagination
         base="/admin/audit"
         params={{ event: q.event, user: q.user, ip: q.ip, from: q.from, to: q.to }}

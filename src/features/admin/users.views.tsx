@@ -75,11 +75,7 @@ export function UsersPage({
           ]}
         />
       </FilterForm>
-      {rows.length === 0 ? (
-        <p class="muted">No users match.</p>
-      ) : (
-        <DataTable columns={userColumns} rows={rows} rowKey={(u) => u.id} />
-      )}
+      <DataTable columns={userColumns} rows={rows} rowKey={(u) => u.id} empty={<p class="muted">No users match.</p>} />
       <Pagination
         base="/admin/users"
         params={{ q: q.q, role: q.role, status: q.status }}

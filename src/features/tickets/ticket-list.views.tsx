@@ -118,7 +118,10 @@ function ticketColumns(staff: boolean): Column<TicketRowView>[] {
 }
 
 function TicketTable({ staff, rows }: { staff: boolean; rows: TicketRowView[] }) {
-  return <DataTable class="ticket-table" columns={ticketColumns(staff)} rows={rows} rowKey={(t) => t.id} />;
+  // The summary above the table already says that nothing matches.
+  return (
+    <DataTable class="ticket-table" columns={ticketColumns(staff)} rows={rows} rowKey={(t) => t.id} empty={null} />
+  );
 }
 
 export function TicketListPage(props: ListPageProps) {
@@ -139,7 +142,7 @@ export function TicketListPage(props: ListPageProps) {
         {listSummary({ total: props.total, capped: props.capped, page: props.page, filtered, staff })}
       </p>
 
-      {rows.length > 0 && <TicketTable staff={staff} rows={rows} />}
+      <TicketTable staff={staff} rows={rows} />
 
       <Pagination
         base="/tickets"

@@ -89,15 +89,13 @@ function TicketHead({ view }: { view: TicketPageView }) {
   );
 }
 
-function ReplyCard({
-  ctx,
-  view,
-  attachments,
-}: {
+interface TicketPageProps {
   ctx: PageContext;
   view: TicketPageView;
   attachments: AttachmentLimits;
-}) {
+}
+
+function ReplyCard({ ctx, view, attachments }: TicketPageProps) {
   const { ticket, reply } = view;
   return (
     <section class="card" aria-labelledby="reply-title">
@@ -174,15 +172,7 @@ function SideCards({ ctx, view }: { ctx: PageContext; view: TicketPageView }) {
   );
 }
 
-export function TicketPage({
-  ctx,
-  view,
-  attachments,
-}: {
-  ctx: PageContext;
-  view: TicketPageView;
-  attachments: AttachmentLimits;
-}) {
+export function TicketPage({ ctx, view, attachments }: TicketPageProps) {
   return (
     <Layout ctx={ctx} title={`${view.number} ${view.ticket.subject}`}>
       <p class="breadcrumb">

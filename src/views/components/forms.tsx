@@ -30,10 +30,8 @@ export function Field(props: FieldProps) {
   const id = props.id ?? `f-${props.name}`;
   return (
     <FieldWrapper
+      {...props}
       id={id}
-      label={props.label}
-      hint={props.hint}
-      error={props.error}
       control={(aria) => (
         <input
           id={id}

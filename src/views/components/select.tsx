@@ -39,10 +39,8 @@ export function Select(props: SelectProps) {
   }
   return (
     <FieldWrapper
+      {...props}
       id={id}
-      label={props.label}
-      hint={props.hint}
-      error={props.error}
       control={(aria) => (
         <select id={id} name={props.name} {...aria}>
           {options}

@@ -16,8 +16,13 @@ export function DataTable<T>(props: {
   rows: T[];
   rowKey: (row: T) => string | number;
   class?: string;
+  /** Shown instead of the table when there are no rows. */
+  empty?: ComponentChildren;
 }) {
   const { columns } = props;
+  if (props.rows.length === 0 && props.empty !== undefined) {
+    return <>{props.empty}</>;
+  }
   return (
     <div class="table-wrap">
       <table class={props.class ? `table ${props.class}` : 'table'}>
