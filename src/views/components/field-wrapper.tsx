@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 
 /** What a control inside a FieldWrapper carries so that screen readers tie the hint and error to it. */
-export interface ControlAria {
+interface ControlAria {
   'aria-invalid': 'true' | undefined;
   'aria-describedby': string | undefined;
 }
