@@ -1,6 +1,7 @@
 import { AuthCard, AuthCardFooter, SignOutButton } from '../../views/components/auth-card.tsx';
-import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import { Alert, CsrfField, EmailField } from '../../views/components/forms.tsx';
 import { CurrentPasswordField, NewPasswordFields } from '../../views/components/password-fields.tsx';
+import { type Column, DataTable } from '../../views/components/table.tsx';
 import { formatWhen, When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
@@ -25,17 +26,7 @@ export function RegisterPage({
       {errors.form && <Alert kind="error">{errors.form}</Alert>}
       <form method="post" action="/register" class="stack" novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          value={email}
-          autocomplete="email"
-          required
-          maxLength={254}
-          error={errors.email}
-          autofocus={!email}
-        />
+        <EmailField label="Email" value={email} autocomplete="email" error={errors.email} autofocus={!email} />
         <NewPasswordFields minLength={minLength} errors={errors} />
         <button type="submit" class="button button--primary button--block">
           Create account
@@ -129,17 +120,7 @@ export function ForgotPasswordPage({ ctx, email, error }: { ctx: PageContext; em
       <p class="muted">Enter the email address of your account and we will send you a link to choose a new password.</p>
       <form method="post" action="/forgot-password" class="stack" novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          value={email}
-          autocomplete="email"
-          required
-          maxLength={254}
-          error={error}
-          autofocus
-        />
+        <EmailField label="Email" value={email} autocomplete="email" error={error} autofocus />
         <button type="submit" class="button button--primary button--block">
           Send reset link
         </button>
@@ -175,6 +156,37 @@ export function ResetPasswordPage({
       </form>
     </AuthCard>
   );
+}
+
+function sessionColumns(csrfToken: string): Column<SessionRow>[] {
+  return [
+    {
+      label: 'Device',
+      cell: (s) => (
+        <>
+          {s.device} {s.current && <span class="badge badge--current">This session</span>}
+        </>
+      ),
+    },
+    { label: 'IP address', cell: (s) => s.ip },
+    { label: 'Signed in', cell: (s) => <When ms={s.createdAt} /> },
+    { label: 'Last seen', cell: (s) => <When ms={s.lastSeenAt} /> },
+    {
+      label: 'Actions',
+      hiddenLabel: true,
+      cell: (s) =>
+        !s.current && (
+          <form method="post" action={`/account/sessions/${s.ref}/revoke`} class="inline-form">
+            <CsrfField token={csrfToken} />
+            <button type="submit" class="button button--ghost">
+              {/* Named in full for screen readers: several sessions can share a device name. */}
+              Sign out
+              <span class="visually-hidden"> {`${s.device}, signed in ${formatWhen(s.createdAt)}`}</span>
+            </button>
+          </form>
+        ),
+    },
+  ];
 }
 
 export function AccountPage(props: {
@@ -226,16 +238,7 @@ export function AccountPage(props: {
           {errors.emailForm && <Alert kind="error">{errors.emailForm}</Alert>}
           <form method="post" action="/account/email" class="stack" novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field
-              label="New email address"
-              name="email"
-              type="email"
-              value={props.emailValue}
-              autocomplete="email"
-              required
-              maxLength={254}
-              error={errors.email}
-            />
+            <EmailField label="New email address" value={props.emailValue} autocomplete="email" error={errors.email} />
             {/* Its own id: the password form above has a current_password field too. */}
             <CurrentPasswordField id="f-email-current_password" error={errors.email_password} />
             <button type="submit" class="button button--primary">
@@ -281,49 +284,7 @@ export function AccountPage(props: {
       </div>
       <section class="card section" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Where you are signed in</h2>
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">IP address</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.sessions.map((s) => (
-                <tr key={s.ref}>
-                  <td data-label="Device">
-                    {s.device} {s.current && <span class="badge badge--current">This session</span>}
-                  </td>
-                  <td data-label="IP address">{s.ip}</td>
-                  <td data-label="Signed in">
-                    <When ms={s.createdAt} />
-                  </td>
-                  <td data-label="Last seen">
-                    <When ms={s.lastSeenAt} />
-                  </td>
-                  <td>
-                    {!s.current && (
-                      <form method="post" action={`/account/sessions/${s.ref}/revoke`} class="inline-form">
-                        <CsrfField token={ctx.csrfToken} />
-                        <button type="submit" class="button button--ghost">
-                          {/* Named in full for screen readers: several sessions can share a device name. */}
-                          Sign out
-                          <span class="visually-hidden"> {`${s.device}, signed in ${formatWhen(s.createdAt)}`}</span>
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={sessionColumns(ctx.csrfToken)} rows={props.sessions} rowKey={(s) => s.ref} />
         {props.sessions.length > 1 && (
           <form method="post" action="/account/sessions/revoke-others" class="section">
             <CsrfField token={ctx.csrfToken} />

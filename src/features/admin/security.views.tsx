@@ -1,11 +1,50 @@
 import { CsrfField } from '../../views/components/forms.tsx';
+import { FilterForm, FilterInput } from '../../views/components/filters.tsx';
 import { Pagination } from '../../views/components/pagination.tsx';
+import { Select } from '../../views/components/select.tsx';
+import { type Column, DataTable } from '../../views/components/table.tsx';
 import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import type { AuditRow } from './admin.repository.ts';
 import type { AuditQuery } from './admin.schemas.ts';
 import type { FailedIpRow } from './security.service.ts';
+
+function failedLoginColumns(csrfToken: string): Column<FailedIpRow>[] {
+  return [
+    { label: 'IP address', cell: (r) => <code>{r.ip}</code> },
+    { label: 'Attempts', cell: (r) => r.attempts },
+    { label: 'Last attempt', cell: (r) => <When ms={r.lastAttempt} /> },
+    {
+      label: 'Locked until',
+      cell: (r) => (r.lockedUntil ? <When ms={r.lockedUntil} /> : <span class="muted">Not locked</span>),
+    },
+    {
+      label: 'Accounts tried',
+      cell: (r) => (
+        <ul class="plain-list">
+          {r.emails.map((e) => (
+            <li key={e}>{e}</li>
+          ))}
+        </ul>
+      ),
+    },
+    {
+      label: 'Actions',
+      hiddenLabel: true,
+      cell: (r) =>
+        r.lockedUntil && (
+          <form method="post" action="/admin/failed-logins/unlock" class="inline-form">
+            <CsrfField token={csrfToken} />
+            <input type="hidden" name="ip" value={r.ip} />
+            <button type="submit" class="button button--ghost">
+              Unlock<span class="visually-hidden"> {r.ip}</span>
+            </button>
+          </form>
+        ),
+    },
+  ];
+}
 
 export function FailedLoginsPage({
   ctx,
@@ -27,60 +66,12 @@ export function FailedLoginsPage({
         Failed password and code attempts of the last {windowDays} days, grouped by IP address, most recent first. Times
         are UTC.
       </p>
-      {rows.length === 0 ? (
-        <p>No failed sign-ins. </p>
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">IP address</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last attempt</th>
-                <th scope="col">Locked until</th>
-                <th scope="col">Accounts tried</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.ip}>
-                  <td data-label="IP address">
-                    <code>{r.ip}</code>
-                  </td>
-                  <td data-label="Attempts">{r.attempts}</td>
-                  <td data-label="Last attempt">
-                    <When ms={r.lastAttempt} />
-                  </td>
-                  <td data-label="Locked until">
-                    {r.lockedUntil ? <When ms={r.lockedUntil} /> : <span class="muted">Not locked</span>}
-                  </td>
-                  <td data-label="Accounts tried">
-                    <ul class="plain-list">
-                      {r.emails.map((e) => (
-                        <li key={e}>{e}</li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td>
-                    {r.lockedUntil && (
-                      <form method="post" action="/admin/failed-logins/unlock" class="inline-form">
-                        <CsrfField token={ctx.csrfToken} />
-                        <input type="hidden" name="ip" value={r.ip} />
-                        <button type="submit" class="button button--ghost">
-                          Unlock<span class="visually-hidden"> {r.ip}</span>
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        columns={failedLoginColumns(ctx.csrfToken)}
+        rows={rows}
+        rowKey={(r) => r.ip}
+        empty={<p>No failed sign-ins. </p>}
+      />
       <Pagination base="/admin/failed-logins" params={{}} page={page} hasNext={hasNext} />
     </Layout>
   );
@@ -110,6 +101,17 @@ function Details({ json }: { json: string }) {
   );
 }
 
+const dash = <span class="muted">—</span>;
+
+const auditColumns: Column<AuditRow>[] = [
+  { label: 'Time', cell: (r) => <When ms={r.created_at} /> },
+  { label: 'Event', cell: (r) => <code>{r.event}</code> },
+  { label: 'Actor', cell: (r) => r.actor_email ?? dash },
+  { label: 'Target', cell: (r) => r.target_email ?? dash },
+  { label: 'IP', cell: (r) => r.ip ?? dash },
+  { label: 'Details', cell: (r) => <Details json={r.details} />, title: (r) => r.user_agent ?? undefined },
+];
+
 export function AuditPage({
   ctx,
   rows,
@@ -131,77 +133,26 @@ export function AuditPage({
     <Layout ctx={ctx} title="Audit log">
       <h1>Audit log</h1>
       <p class="muted">Security events, newest first, kept for {retentionDays} days. Times are UTC.</p>
-      <form method="get" action="/admin/audit" class="filters card" role="search" aria-label="Filter the audit log">
-        <div>
-          <label for="event">Event</label>
-          <select id="event" name="event">
-            <option value="">Any</option>
-            {events.map((e) => (
-              <option value={e} selected={q.event === e}>
-                {e}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="user">User email</label>
-          <input id="user" name="user" type="search" value={q.user ?? ''} maxLength={254} />
-        </div>
-        <div>
-          <label for="ip">IP address</label>
-          <input id="ip" name="ip" type="search" value={q.ip ?? ''} maxLength={64} />
-        </div>
-        <div>
-          <label for="from">From</label>
-          <input id="from" name="from" type="date" value={q.from ?? ''} />
-        </div>
-        <div>
-          <label for="to">To</label>
-          <input id="to" name="to" type="date" value={q.to ?? ''} />
-        </div>
-        <div class="filters__actions">
-          <button type="submit" class="button">
-            Apply
-          </button>
-          <a href="/admin/audit">Clear</a>
-        </div>
-      </form>
-      {rows.length === 0 ? (
-        <p class="muted">No events match.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Event</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Target</th>
-                <th scope="col">IP</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id}>
-                  <td data-label="Time">
-                    <When ms={r.created_at} />
-                  </td>
-                  <td data-label="Event">
-                    <code>{r.event}</code>
-                  </td>
-                  <td data-label="Actor">{r.actor_email ?? <span class="muted">—</span>}</td>
-                  <td data-label="Target">{r.target_email ?? <span class="muted">—</span>}</td>
-                  <td data-label="IP">{r.ip ?? <span class="muted">—</span>}</td>
-                  <td data-label="Details" title={r.user_agent ?? undefined}>
-                    <Details json={r.details} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <FilterForm action="/admin/audit" label="Filter the audit log" clear="/admin/audit">
+        <Select
+          plain
+          id="event"
+          label="Event"
+          name="event"
+          value={q.event}
+          options={[{ value: '', label: 'Any' }, ...events.map((e) => ({ value: e, label: e }))]}
+        />
+        <FilterInput label="User email" name="user" value={q.user} maxLength={254} />
+        <FilterInput label="IP address" name="ip" value={q.ip} maxLength={64} />
+        <FilterInput label="From" name="from" type="date" value={q.from} />
+        <FilterInput label="To" name="to" type="date" value={q.to} />
+      </FilterForm>
+      <DataTable
+        columns={auditColumns}
+        rows={rows}
+        rowKey={(r) => r.id}
+        empty={<p class="muted">No events match.</p>}
+      />
       <Pagination
         base="/admin/audit"
         params={{ event: q.event, user: q.user, ip: q.ip, from: q.from, to: q.to }}

@@ -1,14 +1,41 @@
 import type { User } from '../../db/database.ts';
 import { ROLES } from '../../db/database.ts';
 import { RoleBadge, ROLE_LABEL } from '../../views/components/badge.tsx';
-import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import { FilterForm, FilterInput } from '../../views/components/filters.tsx';
+import { ActionButton, Alert, CsrfField, EmailField, Field } from '../../views/components/forms.tsx';
 import { Pagination } from '../../views/components/pagination.tsx';
+import { Select, type SelectOption } from '../../views/components/select.tsx';
+import { type Column, DataTable } from '../../views/components/table.tsx';
 import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import type { UserListRow } from '../users/user.repository.ts';
 import type { UserPageActions } from '../users/user.policy.ts';
 import { NAME_MAX, type UsersQuery } from './admin.schemas.ts';
+
+const ANY: SelectOption = { value: '', label: 'Any' };
+const ROLE_OPTIONS: SelectOption[] = ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r] }));
+
+const userColumns: Column<UserListRow>[] = [
+  {
+    label: 'Email',
+    cell: (u) => (
+      <>
+        <a href={`/admin/users/${u.id}`}>{u.email}</a>
+        {u.name && <span class="muted"> · {u.name}</span>}
+      </>
+    ),
+  },
+  { label: 'Role', cell: (u) => <RoleBadge role={u.role} /> },
+  { label: 'Verified', cell: (u) => (u.email_verified_at ? 'Yes' : 'No') },
+  { label: '2FA', cell: (u) => (u.totp_enabled_at ? 'On' : 'Off') },
+  {
+    label: 'Status',
+    cell: (u) => (u.disabled_at ? <span class="status status--disabled">Disabled</span> : 'Active'),
+  },
+  { label: 'Registered', cell: (u) => <When ms={u.created_at} /> },
+  { label: 'Last sign-in', cell: (u) => <When ms={u.last_login_at} /> },
+];
 
 export function UsersPage({
   ctx,
@@ -31,86 +58,24 @@ export function UsersPage({
           Create account
         </a>
       </div>
-      <form method="get" action="/admin/users" class="filters card" role="search" aria-label="Find users">
-        <div class="filters__search">
-          <label for="q">Email or name</label>
-          <input id="q" name="q" type="search" value={q.q ?? ''} maxLength={254} />
-        </div>
-        <div>
-          <label for="role">Role</label>
-          <select id="role" name="role">
-            <option value="">Any</option>
-            {ROLES.map((r) => (
-              <option value={r} selected={q.role === r}>
-                {ROLE_LABEL[r]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="status">Status</label>
-          <select id="status" name="status">
-            <option value="">Any</option>
-            <option value="active" selected={q.status === 'active'}>
-              Active
-            </option>
-            <option value="disabled" selected={q.status === 'disabled'}>
-              Disabled
-            </option>
-            <option value="unverified" selected={q.status === 'unverified'}>
-              Email not verified
-            </option>
-          </select>
-        </div>
-        <div class="filters__actions">
-          <button type="submit" class="button">
-            Apply
-          </button>
-        </div>
-      </form>
-      {rows.length === 0 ? (
-        <p class="muted">No users match.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Verified</th>
-                <th scope="col">2FA</th>
-                <th scope="col">Status</th>
-                <th scope="col">Registered</th>
-                <th scope="col">Last sign-in</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((u) => (
-                <tr key={u.id}>
-                  <td data-label="Email">
-                    <a href={`/admin/users/${u.id}`}>{u.email}</a>
-                    {u.name && <span class="muted"> · {u.name}</span>}
-                  </td>
-                  <td data-label="Role">
-                    <RoleBadge role={u.role} />
-                  </td>
-                  <td data-label="Verified">{u.email_verified_at ? 'Yes' : 'No'}</td>
-                  <td data-label="2FA">{u.totp_enabled_at ? 'On' : 'Off'}</td>
-                  <td data-label="Status">
-                    {u.disabled_at ? <span class="status status--disabled">Disabled</span> : 'Active'}
-                  </td>
-                  <td data-label="Registered">
-                    <When ms={u.created_at} />
-                  </td>
-                  <td data-label="Last sign-in">
-                    <When ms={u.last_login_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <FilterForm action="/admin/users" label="Find users">
+        <FilterInput search label="Email or name" name="q" value={q.q} maxLength={254} />
+        <Select plain id="role" label="Role" name="role" value={q.role} options={[ANY, ...ROLE_OPTIONS]} />
+        <Select
+          plain
+          id="status"
+          label="Status"
+          name="status"
+          value={q.status}
+          options={[
+            ANY,
+            { value: 'active', label: 'Active' },
+            { value: 'disabled', label: 'Disabled' },
+            { value: 'unverified', label: 'Email not verified' },
+          ]}
+        />
+      </FilterForm>
+      <DataTable columns={userColumns} rows={rows} rowKey={(u) => u.id} empty={<p class="muted">No users match.</p>} />
       <Pagination
         base="/admin/users"
         params={{ q: q.q, role: q.role, status: q.status }}
@@ -122,18 +87,7 @@ export function UsersPage({
 }
 
 function RoleSelect({ value }: { value: string }) {
-  return (
-    <div class="field">
-      <label for="f-role">Role</label>
-      <select id="f-role" name="role">
-        {ROLES.map((r) => (
-          <option value={r} selected={value === r}>
-            {ROLE_LABEL[r]}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
+  return <Select label="Role" name="role" value={value} options={ROLE_OPTIONS} />;
 }
 
 export interface UserFormValues {
@@ -162,16 +116,7 @@ export function NewUserPage({
         {(errors.form ?? errors.role) && <Alert kind="error">{errors.form ?? errors.role}</Alert>}
         <form method="post" action="/admin/users" class="stack" novalidate>
           <CsrfField token={ctx.csrfToken} />
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            value={values.email}
-            required
-            maxLength={254}
-            error={errors.email}
-            autofocus
-          />
+          <EmailField label="Email" value={values.email} error={errors.email} autofocus />
           <Field label="Name (optional)" name="name" value={values.name} maxLength={NAME_MAX} error={errors.name} />
           <RoleSelect value={values.role || 'client'} />
           <button type="submit" class="button button--primary button--block">
@@ -183,26 +128,15 @@ export function NewUserPage({
   );
 }
 
-function ActionForm({
-  ctx,
-  action,
-  label,
-  danger,
-  confirm,
-}: {
-  ctx: PageContext;
-  action: string;
-  label: string;
-  danger?: boolean;
-  confirm?: string;
-}) {
+function ActionForm(props: { ctx: PageContext; action: string; label: string; danger?: boolean; confirm?: string }) {
   return (
-    <form method="post" action={action} class="inline-form" data-confirm={confirm}>
-      <CsrfField token={ctx.csrfToken} />
-      <button type="submit" class={danger ? 'button button--danger' : 'button'}>
-        {label}
-      </button>
-    </form>
+    <ActionButton
+      token={props.ctx.csrfToken}
+      action={props.action}
+      label={props.label}
+      class={props.danger ? 'button button--danger' : 'button'}
+      confirm={props.confirm}
+    />
   );
 }
 
@@ -271,13 +205,9 @@ export function UserPage(props: {
           )}
           <form method="post" action={base} class="stack" novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field
+            <EmailField
               label="Email"
-              name="email"
-              type="email"
               value={values.email}
-              required
-              maxLength={254}
               error={props.errors.email}
               hint="A new address must be verified again."
             />

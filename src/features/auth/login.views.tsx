@@ -1,5 +1,5 @@
 import { AuthCard, AuthCardFooter } from '../../views/components/auth-card.tsx';
-import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import { Alert, CsrfField, EmailField } from '../../views/components/forms.tsx';
 import { CurrentPasswordField } from '../../views/components/password-fields.tsx';
 import type { PageContext } from '../../views/context.ts';
 
@@ -17,16 +17,7 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
       <form method="post" action="/login" class="stack" novalidate>
         <CsrfField token={ctx.csrfToken} />
         {form.next && form.next !== '/' && <input type="hidden" name="next" value={form.next} />}
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          value={form.email}
-          autocomplete="username"
-          required
-          maxLength={254}
-          autofocus={!form.email}
-        />
+        <EmailField label="Email" value={form.email} autocomplete="username" autofocus={!form.email} />
         <CurrentPasswordField label="Password" name="password" autofocus={Boolean(form.email)} />
         <p class="field-link">
           <a href="/forgot-password">Forgot password?</a>

@@ -1,5 +1,5 @@
 import type { FieldErrors, FormValues } from '../../http/forms.ts';
-import { Alert, CsrfField, Field } from '../../views/components/forms.tsx';
+import { Alert, CsrfField, EmailField, Field } from '../../views/components/forms.tsx';
 import { Select } from '../../views/components/select.tsx';
 import { Textarea } from '../../views/components/textarea.tsx';
 import type { PageContext } from '../../views/context.ts';
@@ -68,13 +68,10 @@ export function NewTicketPage({ ctx, forOthers, values, errors, categories, atta
         <form method="post" action="/tickets" enctype="multipart/form-data" class="stack" novalidate>
           <CsrfField token={ctx.csrfToken} />
           {forOthers && (
-            <Field
+            <EmailField
               label="Client’s email"
               name="client_email"
-              type="email"
               value={values.client_email ?? ''}
-              maxLength={254}
-              required
               hint="Open the ticket on behalf of this client. They can see and answer it."
               error={errors.client_email}
             />

@@ -1,6 +1,8 @@
 import type { User } from '../../db/database.ts';
+import { FilterForm, FilterInput } from '../../views/components/filters.tsx';
 import { Pagination } from '../../views/components/pagination.tsx';
 import { Select, type SelectOption } from '../../views/components/select.tsx';
+import { type Column, DataTable } from '../../views/components/table.tsx';
 import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
@@ -39,15 +41,15 @@ function Filters({
 }: Pick<ListPageProps, 'staff' | 'query' | 'staffMembers' | 'categories'>) {
   const filtered = Boolean(query.q || query.status || query.priority || query.category || query.assignee);
   return (
-    <form method="get" action="/tickets" class="filters card" role="search" aria-label="Filter tickets">
-      <div class="filters__search">
-        <label for="q">Search</label>
-        <p class="field__hint" id="q-hint">
-          Whole words in subjects and messages, all of them; end a word with * for words that begin with it (pay* finds
-          payment).
-        </p>
-        <input id="q" name="q" type="search" value={query.q ?? ''} maxLength={200} aria-describedby="q-hint" />
-      </div>
+    <FilterForm action="/tickets" label="Filter tickets" clear={filtered && '/tickets'}>
+      <FilterInput
+        search
+        label="Search"
+        name="q"
+        value={query.q}
+        maxLength={200}
+        hint="Whole words in subjects and messages, all of them; end a word with * for words that begin with it (pay* finds payment)."
+      />
       <Select
         plain
         id="status"
@@ -89,54 +91,36 @@ function Filters({
           />
         </>
       )}
-      <div class="filters__actions">
-        <button type="submit" class="button">
-          Apply
-        </button>
-        {filtered && <a href="/tickets">Clear</a>}
-      </div>
-    </form>
+    </FilterForm>
   );
 }
 
+function ticketColumns(staff: boolean): Column<TicketRowView>[] {
+  return [
+    {
+      label: 'Ticket',
+      cell: (t) => (
+        <a href={t.href} class="ticket-link">
+          <span class="ticket-number">{t.number}</span> {t.subject}
+        </a>
+      ),
+    },
+    { label: 'Status', cell: (t) => <StatusBadge status={t.status} /> },
+    { label: 'Priority', cell: (t) => <PriorityBadge priority={t.priority} /> },
+    ...(staff
+      ? [
+          { label: 'Client', cell: (t: TicketRowView) => t.client },
+          { label: 'Assignee', cell: (t: TicketRowView) => t.assignee ?? <span class="muted">Unassigned</span> },
+        ]
+      : []),
+    { label: 'Updated', cell: (t) => <When ms={t.updatedAt} /> },
+  ];
+}
+
 function TicketTable({ staff, rows }: { staff: boolean; rows: TicketRowView[] }) {
+  // The summary above the table already says that nothing matches.
   return (
-    <div class="table-wrap">
-      <table class="table ticket-table">
-        <thead>
-          <tr>
-            <th scope="col">Ticket</th>
-            <th scope="col">Status</th>
-            <th scope="col">Priority</th>
-            {staff && <th scope="col">Client</th>}
-            {staff && <th scope="col">Assignee</th>}
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((t) => (
-            <tr key={t.id}>
-              <td data-label="Ticket">
-                <a href={t.href} class="ticket-link">
-                  <span class="ticket-number">{t.number}</span> {t.subject}
-                </a>
-              </td>
-              <td data-label="Status">
-                <StatusBadge status={t.status} />
-              </td>
-              <td data-label="Priority">
-                <PriorityBadge priority={t.priority} />
-              </td>
-              {staff && <td data-label="Client">{t.client}</td>}
-              {staff && <td data-label="Assignee">{t.assignee ?? <span class="muted">Unassigned</span>}</td>}
-              <td data-label="Updated">
-                <When ms={t.updatedAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable class="ticket-table" columns={ticketColumns(staff)} rows={rows} rowKey={(t) => t.id} empty={null} />
   );
 }
 
@@ -158,7 +142,7 @@ export function TicketListPage(props: ListPageProps) {
         {listSummary({ total: props.total, capped: props.capped, page: props.page, filtered, staff })}
       </p>
 
-      {rows.length > 0 && <TicketTable staff={staff} rows={rows} />}
+      <TicketTable staff={staff} rows={rows} />
 
       <Pagination
         base="/tickets"

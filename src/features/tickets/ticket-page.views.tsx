@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { Alert, CsrfField } from '../../views/components/forms.tsx';
 import { Select } from '../../views/components/select.tsx';
 import { Textarea } from '../../views/components/textarea.tsx';
@@ -53,6 +54,16 @@ function ThreadItem({ item }: { item: ThreadItemView }) {
   );
 }
 
+/** One term of the ticket's summary, grouped in a div so the list lays out as a row of boxes. */
+function Meta({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
 function TicketHead({ view }: { view: TicketPageView }) {
   const { ticket } = view;
   return (
@@ -61,54 +72,30 @@ function TicketHead({ view }: { view: TicketPageView }) {
         <span class="ticket-number">{view.number}</span> {ticket.subject}
       </h1>
       <dl class="ticket-meta">
-        <div>
-          <dt>Status</dt>
-          <dd>
-            <StatusBadge status={ticket.status} />
-          </dd>
-        </div>
-        <div>
-          <dt>Priority</dt>
-          <dd>
-            <PriorityBadge priority={ticket.priority} />
-          </dd>
-        </div>
-        <div>
-          <dt>Category</dt>
-          <dd>{ticket.category ?? '—'}</dd>
-        </div>
-        {view.staffDetails && (
-          <div>
-            <dt>Client</dt>
-            <dd>{view.staffDetails.client}</dd>
-          </div>
-        )}
-        {view.staffDetails && (
-          <div>
-            <dt>Assignee</dt>
-            <dd>{view.staffDetails.assignee}</dd>
-          </div>
-        )}
-        <div>
-          <dt>Opened</dt>
-          <dd>
-            <When ms={ticket.created_at} />
-          </dd>
-        </div>
+        <Meta label="Status">
+          <StatusBadge status={ticket.status} />
+        </Meta>
+        <Meta label="Priority">
+          <PriorityBadge priority={ticket.priority} />
+        </Meta>
+        <Meta label="Category">{ticket.category ?? '—'}</Meta>
+        {view.staffDetails && <Meta label="Client">{view.staffDetails.client}</Meta>}
+        {view.staffDetails && <Meta label="Assignee">{view.staffDetails.assignee}</Meta>}
+        <Meta label="Opened">
+          <When ms={ticket.created_at} />
+        </Meta>
       </dl>
     </div>
   );
 }
 
-function ReplyCard({
-  ctx,
-  view,
-  attachments,
-}: {
+interface TicketPageProps {
   ctx: PageContext;
   view: TicketPageView;
   attachments: AttachmentLimits;
-}) {
+}
+
+function ReplyCard({ ctx, view, attachments }: TicketPageProps) {
   const { ticket, reply } = view;
   return (
     <section class="card" aria-labelledby="reply-title">
@@ -185,15 +172,7 @@ function SideCards({ ctx, view }: { ctx: PageContext; view: TicketPageView }) {
   );
 }
 
-export function TicketPage({
-  ctx,
-  view,
-  attachments,
-}: {
-  ctx: PageContext;
-  view: TicketPageView;
-  attachments: AttachmentLimits;
-}) {
+export function TicketPage({ ctx, view, attachments }: TicketPageProps) {
   return (
     <Layout ctx={ctx} title={`${view.number} ${view.ticket.subject}`}>
       <p class="breadcrumb">

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { FieldWrapper } from './field-wrapper.tsx';
 
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
@@ -27,39 +28,34 @@ interface FieldProps {
 /** A labelled input; the hint and error are tied to it with aria-describedby. */
 export function Field(props: FieldProps) {
   const id = props.id ?? `f-${props.name}`;
-  const describedBy =
-    [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div class={`field${props.error ? ' field--error' : ''}`}>
-      <label for={id}>{props.label}</label>
-      {props.hint && (
-        <p class="field__hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
+    <FieldWrapper
+      {...props}
+      id={id}
+      control={(aria) => (
+        <input
+          id={id}
+          name={props.name}
+          // Preact types input attributes per `type`; every attribute here is valid for all four types.
+          type={(props.type ?? 'text') as 'text'} // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion
+          value={props.value}
+          autocomplete={props.autocomplete}
+          required={props.required}
+          maxLength={props.maxLength}
+          inputMode={props.inputMode}
+          autofocus={props.autofocus}
+          data-strength={props.strength ? '' : undefined}
+          data-min-length={props.strength && props.strengthMinLength ? String(props.strengthMinLength) : undefined}
+          {...aria}
+        />
       )}
-      <input
-        id={id}
-        name={props.name}
-        // Preact types input attributes per `type`; every attribute here is valid for all four types.
-        type={(props.type ?? 'text') as 'text'} // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion
-        value={props.value}
-        autocomplete={props.autocomplete}
-        required={props.required}
-        maxLength={props.maxLength}
-        inputMode={props.inputMode}
-        autofocus={props.autofocus}
-        data-strength={props.strength ? '' : undefined}
-        data-min-length={props.strength && props.strengthMinLength ? String(props.strengthMinLength) : undefined}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={describedBy}
-      />
-      {props.error && (
-        <p class="field__error" id={`${id}-error`}>
-          {props.error}
-        </p>
-      )}
-    </div>
+    />
   );
+}
+
+/** A required email address field, as long as the longest address SMTP allows (254). */
+export function EmailField(props: Omit<FieldProps, 'type' | 'maxLength' | 'name' | 'required'> & { name?: string }) {
+  return <Field {...props} name={props.name ?? 'email'} type="email" required maxLength={254} />;
 }
 
 export function Alert({ kind, children }: { kind: 'error' | 'success' | 'info'; children: ComponentChildren }) {
@@ -71,9 +67,16 @@ export function Alert({ kind, children }: { kind: 'error' | 'success' | 'info'; 
 }
 
 /** A form with one button that POSTs with the CSRF token: for actions such as logout. */
-export function ActionButton(props: { action: string; token: string; label: string; class?: string }) {
+export function ActionButton(props: {
+  action: string;
+  token: string;
+  label: string;
+  class?: string;
+  /** A question public/js/app.js asks before it submits. */
+  confirm?: string;
+}) {
   return (
-    <form method="post" action={props.action} class="inline-form">
+    <form method="post" action={props.action} class="inline-form" data-confirm={props.confirm}>
       <CsrfField token={props.token} />
       <button type="submit" class={props.class ?? 'button'}>
         {props.label}

@@ -1,3 +1,5 @@
+import { FieldWrapper } from './field-wrapper.tsx';
+
 export interface SelectOption {
   value: string;
   label: string;
@@ -35,24 +37,15 @@ export function Select(props: SelectProps) {
       </div>
     );
   }
-  const describedBy =
-    [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div class={`field${props.error ? ' field--error' : ''}`}>
-      <label for={id}>{props.label}</label>
-      {props.hint && (
-        <p class="field__hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
+    <FieldWrapper
+      {...props}
+      id={id}
+      control={(aria) => (
+        <select id={id} name={props.name} {...aria}>
+          {options}
+        </select>
       )}
-      <select id={id} name={props.name} aria-invalid={props.error ? 'true' : undefined} aria-describedby={describedBy}>
-        {options}
-      </select>
-      {props.error && (
-        <p class="field__error" id={`${id}-error`}>
-          {props.error}
-        </p>
-      )}
-    </div>
+    />
   );
 }

@@ -1,3 +1,5 @@
+import { FieldWrapper } from './field-wrapper.tsx';
+
 interface TextareaProps {
   label: string;
   name: string;
@@ -23,31 +25,17 @@ export function Textarea({
   error,
   required = true,
 }: TextareaProps) {
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div class={`field${error ? ' field--error' : ''}`}>
-      <label for={id}>{label}</label>
-      {hint && (
-        <p class="field__hint" id={`${id}-hint`}>
-          {hint}
-        </p>
+    <FieldWrapper
+      id={id}
+      label={label}
+      hint={hint}
+      error={error}
+      control={(aria) => (
+        <textarea id={id} name={name} rows={rows} maxLength={maxLength} required={required} {...aria}>
+          {value}
+        </textarea>
       )}
-      <textarea
-        id={id}
-        name={name}
-        rows={rows}
-        maxLength={maxLength}
-        required={required}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy}
-      >
-        {value}
-      </textarea>
-      {error && (
-        <p class="field__error" id={`${id}-error`}>
-          {error}
-        </p>
-      )}
-    </div>
+    />
   );
 }
