@@ -1,11 +1,10 @@
-import type { DB, Session, User } from '../../db/database.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
+import type { Limits } from '../../plugins/rate-limit.ts';
+import type { Session, User } from '../../db/database.ts';
 import { hmac } from '../../lib/crypto.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
-import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../../mail/mailer.ts';
-import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { deleteSessionOfUser, endSessionsOfUser, listActiveSessions } from '../../db/session.repository.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { normaliseEmail, setTicketEmails, updatePasswordHash } from '../users/user.repository.ts';
@@ -19,17 +18,10 @@ export const WRONG_CURRENT_PASSWORD = 'Your current password is not correct.';
 export const PASSWORDS_DIFFER = 'The two passwords are not the same.';
 export const EMAIL_EXAMPLE = 'Enter an email address like name@example.com.';
 
-export interface AccountDeps {
-  db: DB;
-  now: number;
-  hasher: PasswordHasher;
-  mail: Mailer;
-  /** SECRET_KEY: sessions are named in pages by an HMAC of their id. */
-  secretKey: string;
-  minLength: number;
-  sessionIdleMs: number;
-  limits: { currentPassword: Limiter };
-}
+export type AccountDeps = Pick<
+  ServiceDeps,
+  'db' | 'now' | 'hasher' | 'mail' | 'secretKey' | 'minLength' | 'sessionIdleMs'
+> & { limits: Pick<Limits, 'currentPassword'> };
 
 /** One row of "Where you are signed in": what the page shows, never the session id (a token hash). */
 export interface SessionRow {

@@ -1,22 +1,13 @@
-import type { Mailer } from '../../mail/mailer.ts';
-import type { DB } from '../../db/database.ts';
-import type { Clock } from '../../lib/clock.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { passwordChangedMail } from '../../mail/templates.tsx';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { findUserById, setPasswordAndVerify } from '../users/user.repository.ts';
 import { checkPassword } from './password-policy.ts';
 import { consumeToken, peekToken } from './token.repository.ts';
 
-export interface InvitationDeps {
-  db: DB;
-  clock: Clock;
-  hasher: PasswordHasher;
-  mail: Mailer;
-  passwordMinLength: number;
-}
+export type InvitationDeps = Pick<ServiceDeps, 'db' | 'clock' | 'hasher' | 'mail' | 'minLength'>;
 
 /** Whether an invitation link can still be used (it is not consumed by looking). */
 export async function isInvitationValid(deps: InvitationDeps, token: string): Promise<boolean> {
@@ -42,7 +33,7 @@ export async function acceptInvitation(
     return { ok: false, error: 'invalid' };
   }
   const weakness =
-    checkPassword({ minLength: deps.passwordMinLength }, input.password, user.email) ??
+    checkPassword({ minLength: deps.minLength }, input.password, user.email) ??
     (input.password !== input.passwordConfirm ? 'The two passwords are not the same.' : null);
   if (weakness) {
     return { ok: false, error: 'weak', message: weakness };
