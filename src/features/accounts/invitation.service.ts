@@ -1,8 +1,6 @@
+import { afterPasswordSet } from './account.service.ts';
 import type { ServiceDeps } from '../../app-deps.ts';
 import type { Origin } from '../../lib/origin.ts';
-import { passwordChangedMail } from '../../mail/templates.tsx';
-import { recordAudit } from '../../audit/audit.repository.ts';
-import { endUserSessions } from '../auth/session.service.ts';
 import { findUserById, setPasswordAndVerify } from '../users/user.repository.ts';
 import { checkPassword } from './password-policy.ts';
 import { consumeToken, peekToken } from './token.repository.ts';
@@ -44,17 +42,10 @@ export async function acceptInvitation(
       return false;
     }
     await setPasswordAndVerify(trx, user.id, passwordHash, now);
-    await endUserSessions(trx, now, origin, {
-      userId: user.id,
-      actorUserId: user.id,
+    await afterPasswordSet(trx, deps.mail, now, origin, user, {
       keep: null,
       reason: 'password_set',
-    });
-    await deps.mail.enqueue(trx, user.email, passwordChangedMail(deps.mail.link('/forgot-password')));
-    await recordAudit(trx, now, origin, {
       event: 'user.password_reset',
-      actorUserId: user.id,
-      targetUserId: user.id,
       details: { via: 'invitation' },
     });
     return true;
