@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Session } from '../../db/database.ts';
 import { parseForm } from '../../http/forms.ts';
@@ -29,17 +30,7 @@ import { AccountPage } from './accounts.views.tsx';
 const otherSession = defineSubject<Session>('session');
 
 export default function accountRoutes(app: FastifyInstance) {
-  const { db, hasher, clock, config } = app;
-  const deps = (): AccountDeps => ({
-    db,
-    now: clock.now(),
-    hasher,
-    mail: app.mail,
-    secretKey: config.secretKey,
-    minLength: config.env.PASSWORD_MIN_LENGTH,
-    sessionIdleMs: config.session.idleMs,
-    limits: app.limits,
-  });
+  const deps = (): AccountDeps => serviceDeps(app);
   const currentSessionId = (request: FastifyRequest) => request.session?.id ?? null;
 
   async function render(
@@ -51,7 +42,7 @@ export default function accountRoutes(app: FastifyInstance) {
   ) {
     const overview = await accountOverview(deps(), requireUser(request), currentSessionId(request));
     return reply.page(
-      (ctx) => AccountPage({ ctx, ...overview, errors, emailValue, minLength: config.env.PASSWORD_MIN_LENGTH }),
+      (ctx) => AccountPage({ ctx, ...overview, errors, emailValue, minLength: app.config.env.PASSWORD_MIN_LENGTH }),
       status,
     );
   }

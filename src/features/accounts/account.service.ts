@@ -1,13 +1,13 @@
-import type { DB, Session, User } from '../../db/database.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
+import type { Limits } from '../../plugins/rate-limit.ts';
 import { hmac } from '../../lib/crypto.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
-import type { Limiter } from '../../plugins/rate-limit.ts';
-import { recordAudit } from '../../audit/audit.repository.ts';
+import { recordAudit, type AuditEntry, type AuditEvent } from '../../audit/audit.repository.ts';
+import type { DB, Session, User } from '../../db/database.ts';
 import type { Mailer } from '../../mail/mailer.ts';
-import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { deleteSessionOfUser, endSessionsOfUser, listActiveSessions } from '../../db/session.repository.ts';
-import { endUserSessions } from '../auth/session.service.ts';
+import { endUserSessions, type SessionEndReason } from '../auth/session.service.ts';
 import { normaliseEmail, setTicketEmails, updatePasswordHash } from '../users/user.repository.ts';
 import { countRecoveryCodes } from '../two-factor/two-factor.repository.ts';
 import { isValidEmail } from './accounts.schemas.ts';
@@ -19,17 +19,10 @@ export const WRONG_CURRENT_PASSWORD = 'Your current password is not correct.';
 export const PASSWORDS_DIFFER = 'The two passwords are not the same.';
 export const EMAIL_EXAMPLE = 'Enter an email address like name@example.com.';
 
-export interface AccountDeps {
-  db: DB;
-  now: number;
-  hasher: PasswordHasher;
-  mail: Mailer;
-  /** SECRET_KEY: sessions are named in pages by an HMAC of their id. */
-  secretKey: string;
-  minLength: number;
-  sessionIdleMs: number;
-  limits: { currentPassword: Limiter };
-}
+export type AccountDeps = Pick<
+  ServiceDeps,
+  'db' | 'now' | 'hasher' | 'mail' | 'secretKey' | 'minLength' | 'sessionIdleMs'
+> & { limits: Pick<Limits, 'currentPassword'> };
 
 /** One row of "Where you are signed in": what the page shows, never the session id (a token hash). */
 export interface SessionRow {
@@ -108,17 +101,10 @@ export async function changePassword(
   const passwordHash = await deps.hasher.hash(input.password);
   await deps.db.transaction().execute(async (trx) => {
     await updatePasswordHash(trx, user.id, passwordHash, now);
-    await endUserSessions(trx, now, origin, {
-      userId: user.id,
-      actorUserId: user.id,
+    await afterPasswordSet(trx, mail, now, origin, user, {
       keep: keepSessionId,
       reason: 'password_changed',
-    });
-    await mail.enqueue(trx, user.email, passwordChangedMail(mail.link('/forgot-password')));
-    await recordAudit(trx, now, origin, {
       event: 'user.password_changed',
-      actorUserId: user.id,
-      targetUserId: user.id,
     });
   });
   mail.deliverSoon();
@@ -209,4 +195,32 @@ export async function setTicketEmailPreference(
   on: boolean,
 ): Promise<void> {
   await setTicketEmails(deps.db, user.id, on, deps.now);
+}
+
+/**
+ * What follows every password its owner sets (a change, a reset, an accepted invitation), in the caller's
+ * transaction: their other sessions end, the address gets the "password changed" notice with a reset link,
+ * and the audit log records the event. The caller calls `mail.deliverSoon()` after commit.
+ */
+export async function afterPasswordSet(
+  trx: DB,
+  mail: Mailer,
+  now: number,
+  origin: Origin,
+  user: Pick<User, 'id' | 'email'>,
+  set: { keep: string | null; reason: SessionEndReason; event: AuditEvent; details?: AuditEntry['details'] },
+): Promise<void> {
+  await endUserSessions(trx, now, origin, {
+    userId: user.id,
+    actorUserId: user.id,
+    keep: set.keep,
+    reason: set.reason,
+  });
+  await mail.enqueue(trx, user.email, passwordChangedMail(mail.link('/forgot-password')));
+  await recordAudit(trx, now, origin, {
+    event: set.event,
+    actorUserId: user.id,
+    targetUserId: user.id,
+    ...(set.details ? { details: set.details } : {}),
+  });
 }

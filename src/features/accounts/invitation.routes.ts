@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { originOf } from '../../http/origin.ts';
@@ -11,14 +12,8 @@ const publicPage = { access: 'public' } as const;
 /** The invited person's link (an administrator created their account): choose a password, which also proves the address. */
 export default function invitationRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const deps: InvitationDeps = {
-    db: app.db,
-    clock: app.clock,
-    hasher: app.hasher,
-    mail: app.mail,
-    passwordMinLength: app.config.env.PASSWORD_MIN_LENGTH,
-  };
-  const minLength = deps.passwordMinLength;
+  const deps: InvitationDeps = serviceDeps(fastify);
+  const { minLength } = deps;
 
   app.get('/invitation', { config: publicPage, schema: { querystring: TokenQuery } }, async (request, reply) => {
     reply.header('referrer-policy', 'no-referrer');

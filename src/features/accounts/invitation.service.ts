@@ -1,22 +1,11 @@
-import type { Mailer } from '../../mail/mailer.ts';
-import type { DB } from '../../db/database.ts';
-import type { Clock } from '../../lib/clock.ts';
+import { afterPasswordSet } from './account.service.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
 import type { Origin } from '../../lib/origin.ts';
-import { passwordChangedMail } from '../../mail/templates.tsx';
-import { recordAudit } from '../../audit/audit.repository.ts';
-import type { PasswordHasher } from '../../lib/password-hasher.ts';
-import { endUserSessions } from '../auth/session.service.ts';
 import { findUserById, setPasswordAndVerify } from '../users/user.repository.ts';
 import { checkPassword } from './password-policy.ts';
 import { consumeToken, peekToken } from './token.repository.ts';
 
-export interface InvitationDeps {
-  db: DB;
-  clock: Clock;
-  hasher: PasswordHasher;
-  mail: Mailer;
-  passwordMinLength: number;
-}
+export type InvitationDeps = Pick<ServiceDeps, 'db' | 'clock' | 'hasher' | 'mail' | 'minLength'>;
 
 /** Whether an invitation link can still be used (it is not consumed by looking). */
 export async function isInvitationValid(deps: InvitationDeps, token: string): Promise<boolean> {
@@ -42,7 +31,7 @@ export async function acceptInvitation(
     return { ok: false, error: 'invalid' };
   }
   const weakness =
-    checkPassword({ minLength: deps.passwordMinLength }, input.password, user.email) ??
+    checkPassword({ minLength: deps.minLength }, input.password, user.email) ??
     (input.password !== input.passwordConfirm ? 'The two passwords are not the same.' : null);
   if (weakness) {
     return { ok: false, error: 'weak', message: weakness };
@@ -53,17 +42,10 @@ export async function acceptInvitation(
       return false;
     }
     await setPasswordAndVerify(trx, user.id, passwordHash, now);
-    await endUserSessions(trx, now, origin, {
-      userId: user.id,
-      actorUserId: user.id,
+    await afterPasswordSet(trx, deps.mail, now, origin, user, {
       keep: null,
       reason: 'password_set',
-    });
-    await deps.mail.enqueue(trx, user.email, passwordChangedMail(deps.mail.link('/forgot-password')));
-    await recordAudit(trx, now, origin, {
       event: 'user.password_reset',
-      actorUserId: user.id,
-      targetUserId: user.id,
       details: { via: 'invitation' },
     });
     return true;

@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseForm } from '../../http/forms.ts';
 import { originOf } from '../../http/origin.ts';
@@ -17,16 +18,8 @@ const INVALID_RESET =
   'This password reset link is invalid, has already been used, or has expired. You can ask for a new one.';
 
 export default function passwordResetRoutes(app: FastifyInstance) {
-  const { db, hasher, clock, config } = app;
-  const minLength = config.env.PASSWORD_MIN_LENGTH;
-  const deps = (): PasswordResetDeps => ({
-    db,
-    now: clock.now(),
-    hasher,
-    mail: app.mail,
-    minLength,
-    limits: app.limits,
-  });
+  const minLength = app.config.env.PASSWORD_MIN_LENGTH;
+  const deps = (): PasswordResetDeps => serviceDeps(app);
 
   const invalid = (reply: FastifyReply) =>
     reply.page(

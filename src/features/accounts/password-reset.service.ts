@@ -1,27 +1,21 @@
-import type { DB, User } from '../../db/database.ts';
+import { afterPasswordSet } from './account.service.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
+import type { Limits } from '../../plugins/rate-limit.ts';
+import type { User } from '../../db/database.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
 import type { Origin } from '../../lib/origin.ts';
-import { passwordChangedMail, passwordResetMail } from '../../mail/templates.tsx';
-import type { Limiter } from '../../plugins/rate-limit.ts';
+import { passwordResetMail } from '../../mail/templates.tsx';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../../mail/mailer.ts';
 import { clearAccountCounters } from '../auth/lockout.service.ts';
-import type { PasswordHasher } from '../../lib/password-hasher.ts';
-import { endUserSessions } from '../auth/session.service.ts';
 import { findUserByEmail, findUserById, normaliseEmail, resetPasswordHash } from '../users/user.repository.ts';
 import { isValidEmail } from './accounts.schemas.ts';
 import { PASSWORDS_DIFFER } from './account.service.ts';
 import { checkPassword } from './password-policy.ts';
 import { consumeToken, issueToken, peekToken } from './token.repository.ts';
 
-export interface PasswordResetDeps {
-  db: DB;
-  now: number;
-  hasher: PasswordHasher;
-  mail: Mailer;
-  minLength: number;
-  limits: { resetIp: Limiter; resetAddress: Limiter; currentPassword: Limiter; secondFactorAccount: Limiter };
-}
+export type PasswordResetDeps = Pick<ServiceDeps, 'db' | 'now' | 'hasher' | 'mail' | 'minLength'> & {
+  limits: Pick<Limits, 'resetIp' | 'resetAddress' | 'currentPassword' | 'secondFactorAccount'>;
+};
 
 /**
  * Mails a reset link when the address has an active account. The answer is the same either way; over the
@@ -93,14 +87,11 @@ export async function resetPassword(
     }
     // Following the emailed link proves the address, so an unverified account becomes verified.
     await resetPasswordHash(trx, user.id, passwordHash, now);
-    await endUserSessions(trx, now, origin, {
-      userId: user.id,
-      actorUserId: user.id,
+    await afterPasswordSet(trx, mail, now, origin, user, {
       keep: null,
       reason: 'password_reset',
+      event: 'user.password_reset',
     });
-    await mail.enqueue(trx, user.email, passwordChangedMail(mail.link('/forgot-password')));
-    await recordAudit(trx, now, origin, { event: 'user.password_reset', actorUserId: user.id, targetUserId: user.id });
     return true;
   });
   if (!changed) {

@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseForm } from '../../http/forms.ts';
 import { originOf } from '../../http/origin.ts';
@@ -11,16 +12,8 @@ const UNREADABLE =
   'Please fill in every field. Email addresses can have up to 254 characters, passwords up to 1,024 bytes.';
 
 export default function registrationRoutes(app: FastifyInstance) {
-  const { db, hasher, clock, config } = app;
-  const minLength = config.env.PASSWORD_MIN_LENGTH;
-  const deps = (): RegistrationDeps => ({
-    db,
-    now: clock.now(),
-    hasher,
-    mail: app.mail,
-    minLength,
-    limits: app.limits,
-  });
+  const minLength = app.config.env.PASSWORD_MIN_LENGTH;
+  const deps = (): RegistrationDeps => serviceDeps(app);
 
   const form = (reply: FastifyReply, email: string, errors: RegistrationErrors, status = 400) =>
     reply.page((ctx) => RegisterPage({ ctx, email, errors, minLength }), status);

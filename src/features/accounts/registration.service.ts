@@ -1,24 +1,17 @@
-import type { DB } from '../../db/database.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
+import type { Limits } from '../../plugins/rate-limit.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { registrationAttemptMail, verifyEmailMail } from '../../mail/templates.tsx';
-import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../../mail/mailer.ts';
-import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { findUserByEmail, insertUserIfAbsent, normaliseEmail } from '../users/user.repository.ts';
 import { isValidEmail } from './accounts.schemas.ts';
 import { EMAIL_EXAMPLE, PASSWORDS_DIFFER } from './account.service.ts';
 import { checkPassword } from './password-policy.ts';
 import { issueToken } from './token.repository.ts';
 
-export interface RegistrationDeps {
-  db: DB;
-  now: number;
-  hasher: PasswordHasher;
-  mail: Mailer;
-  minLength: number;
-  limits: { registrationIp: Limiter };
-}
+export type RegistrationDeps = Pick<ServiceDeps, 'db' | 'now' | 'hasher' | 'mail' | 'minLength'> & {
+  limits: Pick<Limits, 'registrationIp'>;
+};
 
 export type RegistrationErrors = Partial<Record<'email' | 'password' | 'password_confirm' | 'form', string>>;
 

@@ -67,6 +67,21 @@ export async function voidTokensOfUser(db: DB, userId: number, now: number): Pro
   return Number(result.numUpdatedRows);
 }
 
+/**
+ * The one rule for a token that may be used now: this hash and purpose, not used, not expired, and its account
+ * still matches (peeking and consuming must agree, or a link would show a form it then refuses).
+ */
+function isUsable(token: string, purpose: TokenPurpose, now: number) {
+  return (eb: ExpressionBuilder<Database, 'user_tokens'>) =>
+    eb.and([
+      eb('token_hash', '=', sha256Hex(token)),
+      eb('purpose', '=', purpose),
+      eb('used_at', 'is', null),
+      eb('expires_at', '>', now),
+      accountStillMatches(eb),
+    ]);
+}
+
 /** The token's account still has the address the token was issued for and is not disabled. */
 function accountStillMatches(eb: ExpressionBuilder<Database, 'user_tokens'>) {
   return eb.exists(
@@ -92,11 +107,7 @@ export async function peekToken(
   return db
     .selectFrom('user_tokens')
     .selectAll()
-    .where('token_hash', '=', sha256Hex(token))
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .where(accountStillMatches)
+    .where(isUsable(token, purpose, now))
     .executeTakeFirst();
 }
 
@@ -117,11 +128,7 @@ export async function consumeToken(
   return db
     .updateTable('user_tokens')
     .set({ used_at: now })
-    .where('token_hash', '=', sha256Hex(token))
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .where(accountStillMatches)
+    .where(isUsable(token, purpose, now))
     .returningAll()
     .executeTakeFirst();
 }

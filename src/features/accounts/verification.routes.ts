@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { originOf } from '../../http/origin.ts';
 import { requireSessionUser } from '../../http/request-user.ts';
@@ -18,8 +19,7 @@ const INVALID_CHANGE =
   'This confirmation link is invalid, has already been used, or has expired. Request the change again from your account page.';
 
 export default function verificationRoutes(app: FastifyInstance) {
-  const { db, clock } = app;
-  const deps = (): VerificationDeps => ({ db, now: clock.now(), mail: app.mail, limits: app.limits });
+  const deps = (): VerificationDeps => serviceDeps(app);
   const invalidVerify = (reply: FastifyReply) =>
     reply.page(
       (ctx) => InvalidLinkPage({ ctx, message: INVALID_VERIFY, actionHref: '/login', actionLabel: 'Sign in' }),

@@ -1,20 +1,17 @@
-import type { DB, User } from '../../db/database.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
+import type { Limits } from '../../plugins/rate-limit.ts';
+import type { User } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { verifyEmailMail } from '../../mail/templates.tsx';
-import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../../mail/mailer.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { changeEmail, isEmailTakenByOther, markEmailVerified } from '../users/user.repository.ts';
 import { consumeToken, issueToken, peekToken, voidTokensOfUser } from './token.repository.ts';
 
-export interface VerificationDeps {
-  db: DB;
-  now: number;
-  mail: Mailer;
-  limits: { verificationResend: Limiter };
-}
+export type VerificationDeps = Pick<ServiceDeps, 'db' | 'now' | 'mail'> & {
+  limits: Pick<Limits, 'verificationResend'>;
+};
 
 /** A new verification link for a half-signed-in user; false when they asked too often (counted before queuing). */
 export async function resendVerification(deps: VerificationDeps, user: User): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { originOf } from '../../http/origin.ts';
@@ -18,7 +19,7 @@ const AUDIT_EVENT_NAMES = [...AUDIT_EVENTS].sort();
 
 export default function adminSecurityRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const deps: SecurityDeps = { db: app.db, clock: app.clock, loginIp: app.limits.loginIp };
+  const deps: SecurityDeps = serviceDeps(fastify);
 
   app.get(
     '/admin/failed-logins',

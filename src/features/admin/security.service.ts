@@ -1,7 +1,6 @@
-import type { DB } from '../../db/database.ts';
-import type { Clock } from '../../lib/clock.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
+import type { Limits } from '../../plugins/rate-limit.ts';
 import type { Origin } from '../../lib/origin.ts';
-import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import { findUserIdByEmail } from '../users/user.repository.ts';
 import {
@@ -20,12 +19,10 @@ const DAY = 24 * 3_600_000;
 const EMAILS_SHOWN = 10;
 const EMAILS_FETCHED = 20;
 
-export interface SecurityDeps {
-  db: DB;
-  clock: Clock;
+export type SecurityDeps = Pick<ServiceDeps, 'db' | 'clock'> & {
   /** The per-IP sign-in limiter: its blocks are shown and lifted here. */
-  loginIp: Limiter;
-}
+  limits: Pick<Limits, 'loginIp'>;
+};
 
 export interface FailedIpRow {
   ip: string;
@@ -53,7 +50,7 @@ export async function failedLoginsPage(
   const rows = await Promise.all(
     shown.map(async (g) => ({
       ...g,
-      lockedUntil: await deps.loginIp.lockedUntil(g.ip),
+      lockedUntil: await deps.limits.loginIp.lockedUntil(g.ip),
       emails: emails
         .filter((e) => e.ip === g.ip)
         .map((e) => e.email)
@@ -64,7 +61,7 @@ export async function failedLoginsPage(
 }
 
 export async function unlockIp(deps: SecurityDeps, actorId: number, origin: Origin, ip: string): Promise<void> {
-  await deps.loginIp.reset(ip);
+  await deps.limits.loginIp.reset(ip);
   await recordAudit(deps.db, deps.clock.now(), origin, {
     event: 'login.unlocked',
     actorUserId: actorId,

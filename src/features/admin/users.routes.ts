@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../db/database.ts';
@@ -64,14 +65,7 @@ async function signInAgain(reply: FastifyReply, message?: string) {
 
 export default function adminUserRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const deps: UsersDeps = {
-    db: app.db,
-    dialect: app.conn.dialect,
-    clock: app.clock,
-    hasher: app.hasher,
-    mail: app.mail,
-    clearSignInCounters: (user) => clearAccountCounters(app, user),
-  };
+  const deps: UsersDeps = { ...serviceDeps(fastify), clearSignInCounters: (user) => clearAccountCounters(app, user) };
 
   async function renderUserPage(
     reply: FastifyReply,

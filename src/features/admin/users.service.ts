@@ -1,8 +1,7 @@
-import type { Mailer } from '../../mail/mailer.ts';
+import type { ServiceDeps } from '../../app-deps.ts';
 import type { Dialect } from '../../db/connect.ts';
 import type { DB, Role, User } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import type { Clock } from '../../lib/clock.ts';
 import { randomToken } from '../../lib/crypto.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
@@ -38,15 +37,10 @@ const DELETED_USER_EMAIL = 'deleted-user@parapet.invalid';
 const USERS_PAGE_SIZE = 25;
 
 /** What the administrator's user pages need; the route builds it once from the app's decorators. */
-export interface UsersDeps {
-  db: DB;
-  dialect: Dialect;
-  clock: Clock;
-  hasher: PasswordHasher;
-  mail: Mailer;
+export type UsersDeps = Pick<ServiceDeps, 'db' | 'dialect' | 'clock' | 'hasher' | 'mail'> & {
   /** Clears the account's sign-in pause and code-attempt counters (auth's lockout service). */
   clearSignInCounters(user: Pick<User, 'id' | 'email'>): Promise<void>;
-}
+};
 
 /** Who acts and from where, for the audit log. */
 export interface Actor {

@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseForm } from '../../http/forms.ts';
 import { originOf } from '../../http/origin.ts';
@@ -21,16 +22,8 @@ function isSignedIn(request: FastifyRequest): boolean {
 }
 
 export default function loginRoutes(app: FastifyInstance) {
-  const { db, hasher, clock, config } = app;
-  const deps = (): SignInDeps => ({
-    db,
-    hasher,
-    now: clock.now(),
-    mail: app.mail,
-    limits: app.limits,
-    ipLockMinutes: config.env.LOGIN_LOCK_MINUTES,
-    requireTwoFactor: config.env.REQUIRE_2FA,
-  });
+  const { db, clock, config } = app;
+  const deps = (): SignInDeps => serviceDeps(app);
   const deviceCookieOf = (request: FastifyRequest, now: number): DeviceCookie => ({
     present: Boolean(request.cookies[deviceCookieName(config)]),
     trustedFor: (user) => trustedDevice(request, config, user, now),

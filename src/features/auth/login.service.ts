@@ -1,9 +1,9 @@
+import type { ServiceDeps } from '../../app-deps.ts';
+import type { Limits } from '../../plugins/rate-limit.ts';
 import type { DB, SessionStage, User } from '../../db/database.ts';
 import { tooManyRequests } from '../../lib/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
-import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../../mail/mailer.ts';
 import { recordFailedLogin } from './failed-login.repository.ts';
 import { sendUnlockMail } from './lockout.service.ts';
 import { deviceThrottleKey, throttleKey } from './login-throttle.ts';
@@ -45,17 +45,9 @@ export async function checkCredentials(
   return { ok: true, user };
 }
 
-export interface SignInDeps {
-  db: DB;
-  hasher: PasswordHasher;
-  now: number;
-  mail: Mailer;
-  limits: { loginIp: Limiter; unlockMail: Limiter; secondFactorAccount: Limiter };
-  /** LOGIN_LOCK_MINUTES: how long a locked IP waits (for the audit record). */
-  ipLockMinutes: number;
-  /** REQUIRE_2FA: a right password without a second factor leads to setting one up. */
-  requireTwoFactor: boolean;
-}
+export type SignInDeps = Pick<ServiceDeps, 'db' | 'hasher' | 'now' | 'mail' | 'ipLockMinutes' | 'requireTwoFactor'> & {
+  limits: Pick<Limits, 'loginIp' | 'unlockMail' | 'secondFactorAccount'>;
+};
 
 /**
  * The browser's device cookie, read by the route (the cookie is the request's): whether one was sent at all, and

@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ticket } from '../../db/database.ts';
@@ -38,11 +39,7 @@ import { currentTicket, loadTicket } from './ticket.subject.ts';
 export function ticketDeps(app: FastifyInstance): TicketDeps {
   const { env, ticketCategories } = app.config;
   return {
-    db: app.db,
-    dialect: app.conn.dialect,
-    clock: app.clock,
-    mail: app.mail,
-    limits: app.limits,
+    ...serviceDeps(app),
     settings: {
       categories: ticketCategories,
       maxFiles: env.ATTACHMENT_MAX_FILES,

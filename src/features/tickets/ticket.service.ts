@@ -1,12 +1,11 @@
+import type { ServiceDeps } from '../../app-deps.ts';
 import type { Dialect } from '../../db/connect.ts';
 import type { DB, Priority, Ticket, TicketStatus, User } from '../../db/database.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import type { FieldErrors, FormResult } from '../../http/forms.ts';
 import { authorize } from '../../http/policy.ts';
-import type { Clock } from '../../lib/clock.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
-import type { Mailer } from '../../mail/mailer.ts';
 import type { RenderedMail } from '../../mail/templates.tsx';
 import type { Upload } from '../../plugins/uploads.ts';
 import { acceptUploads, type AcceptedFile } from './attachments.ts';
@@ -58,14 +57,10 @@ interface TicketSettings {
 }
 
 /** Everything the ticket service works with, built once per app (see ticketDeps in ticket.routes.ts). */
-export interface TicketDeps {
-  db: DB;
-  dialect: Dialect;
-  clock: Clock;
-  mail: Mailer;
+export type TicketDeps = Pick<ServiceDeps, 'db' | 'dialect' | 'clock' | 'mail'> & {
   limits: Record<'ticketsPerClient' | 'messagesPerClient' | 'staffMailPerClient' | 'staffMailNotice', Quota>;
   settings: TicketSettings;
-}
+};
 
 /** The user's attachment storage (ATTACHMENT_QUOTA_BYTES) has no room for these files; nothing was saved. */
 class StorageQuotaExceeded extends Error {

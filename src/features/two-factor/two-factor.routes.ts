@@ -1,3 +1,4 @@
+import { serviceDeps } from '../../app-deps.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../db/database.ts';
 import { parseForm, type FormResult } from '../../http/forms.ts';
@@ -54,19 +55,9 @@ function setupInput(form: FormResult<SetupBody>): { sealed: string | undefined; 
 const targetUser = defineSubject<User>('target user');
 
 export default function twoFactorRoutes(app: FastifyInstance) {
-  const { db, clock, config, hasher } = app;
+  const { db, config } = app;
   const keys = createTwoFactorKeys(config);
-  const { secondFactorAccount, secondFactorIp, currentPassword } = app.limits;
-  const deps = (): TwoFactorDeps => ({
-    db,
-    now: clock.now(),
-    keys,
-    secretKey: config.secretKey,
-    issuer: config.env.TOTP_ISSUER,
-    hasher,
-    mail: app.mail,
-    limits: { secondFactorIp, secondFactorAccount, currentPassword },
-  });
+  const deps = (): TwoFactorDeps => ({ ...serviceDeps(app), keys });
   const sessionIdOf = (request: FastifyRequest) => request.session?.id ?? '';
 
   async function setupPage(

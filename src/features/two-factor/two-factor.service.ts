@@ -1,13 +1,12 @@
+import type { ServiceDeps } from '../../app-deps.ts';
+import type { Limits } from '../../plugins/rate-limit.ts';
 import type { Config } from '../../config.ts';
 import type { DB, User } from '../../db/database.ts';
 import { decrypt, deriveKey, encrypt } from '../../lib/crypto.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { recoveryCodeUsedMail, twoFactorEnabledMail, twoFactorResetMail } from '../../mail/templates.tsx';
-import type { Limiter } from '../../plugins/rate-limit.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import type { Mailer } from '../../mail/mailer.ts';
 import { recordFailedLogin } from '../auth/failed-login.repository.ts';
-import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { endUserSessions } from '../auth/session.service.ts';
 import { claimTotpStep, clearTotpSecret, setTotpSecret } from '../users/user.repository.ts';
 import { consumeRecoveryCode, normaliseRecoveryCode, replaceRecoveryCodes } from './recovery-codes.ts';
@@ -32,16 +31,10 @@ export function createTwoFactorKeys(config: Config) {
 export type TwoFactorKeys = ReturnType<typeof createTwoFactorKeys>;
 
 /** What the two-factor flows need: the keys, the code and password limits, the hasher and the mailer. */
-export interface TwoFactorDeps {
-  db: DB;
-  now: number;
+export type TwoFactorDeps = Pick<ServiceDeps, 'db' | 'now' | 'secretKey' | 'issuer' | 'hasher' | 'mail'> & {
   keys: TwoFactorKeys;
-  secretKey: string;
-  issuer: string;
-  hasher: PasswordHasher;
-  mail: Mailer;
-  limits: { secondFactorIp: Limiter; secondFactorAccount: Limiter; currentPassword: Limiter };
-}
+  limits: Pick<Limits, 'secondFactorIp' | 'secondFactorAccount' | 'currentPassword'>;
+};
 
 export function openTotpSecret(keys: TwoFactorKeys, user: User): string | null {
   return user.totp_secret_enc ? decrypt(keys.secret, user.totp_secret_enc, `user:${user.id}`) : null;
