@@ -13,7 +13,7 @@ import { currentTotp } from '../src/features/two-factor/totp.ts';
 import { TestClock } from '../src/lib/clock.ts';
 import { createTestDatabase, TEST_ENV, testHasher } from '../test/helpers/build-app.ts';
 import { TestClient } from '../test/helpers/client.ts';
-import { createUser, type TestUser } from '../test/helpers/factories.ts';
+import { createUser, type TestUser, countTokens } from '../test/helpers/factories.ts';
 
 const HOUR_MS = 3_600_000;
 const MANY = 20;
@@ -202,7 +202,7 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
     target: 'reset emails to one address',
     run: async (app, ips) => {
       const user = await createUser(app);
-      const before = await countTokens(app, user.id, 'reset_password');
+      const before = await countTokens(app.db, user.id, 'reset_password');
       await runHour(ips, (ip) => {
         const client = anonymous(app, ip);
         return async () => {
@@ -211,7 +211,7 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
           return { res, checked: false };
         };
       });
-      return (await countTokens(app, user.id, 'reset_password')) - before;
+      return (await countTokens(app.db, user.id, 'reset_password')) - before;
     },
   },
   {
@@ -244,24 +244,10 @@ const scenarios: Array<{ limit: string; target: string; env?: Record<string, str
         const client = await staySignedIn(app, user, ip, false, '/verify-email/pending');
         return async () => ({ res: await (await client()).post('/verify-email/resend', {}), checked: false });
       });
-      return countTokens(app, user.id, 'verify_email');
+      return countTokens(app.db, user.id, 'verify_email');
     },
   },
 ];
-
-async function countTokens(
-  app: FastifyInstance,
-  userId: number,
-  purpose: 'reset_password' | 'verify_email',
-): Promise<number> {
-  const rows = await app.db
-    .selectFrom('user_tokens')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('purpose', '=', purpose)
-    .execute();
-  return rows.length;
-}
 
 console.log(`| Limit | Attacker guesses at | From one IP, per hour | From ${MANY} IPs (/64s), per hour |`);
 console.log('| --- | --- | --- | --- |');

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { toUser, type Role, type User } from '../../src/db/database.ts';
+import { toUser, type DB, type Role, type TokenPurpose, type User } from '../../src/db/database.ts';
 import { generateTotpSecret } from '../../src/features/two-factor/totp.ts';
 import { createTwoFactorKeys } from '../../src/features/two-factor/two-factor.service.ts';
 import { encrypt } from '../../src/lib/crypto.ts';
@@ -55,4 +55,15 @@ export async function createUser(
     .returningAll()
     .executeTakeFirstOrThrow();
   return { ...toUser(enrolled), password, totpSecret };
+}
+
+/** How many emailed links (used or not) the user has been issued for `purpose`. */
+export async function countTokens(db: DB, userId: number, purpose: TokenPurpose): Promise<number> {
+  const rows = await db
+    .selectFrom('user_tokens')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .execute();
+  return rows.length;
 }

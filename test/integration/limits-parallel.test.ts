@@ -7,7 +7,7 @@ import { currentTotp } from '../../src/features/two-factor/totp.ts';
 import { buildTestApp } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
-import { createUser, type TestUser } from '../helpers/factories.ts';
+import { createUser, type TestUser, countTokens } from '../helpers/factories.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
 import { linkIn, mailsTo } from '../helpers/mail.ts';
 import { redisReachable, redisTestEnv } from '../helpers/redis.ts';
@@ -293,13 +293,7 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
         post(client, '/forgot-password', { email: user.email }, `198.51.100.${i + 1}`),
       );
       assert.deepEqual(statusCounts(responses), { 200: N }, 'the answer looks the same over the limit');
-      const links = await db
-        .selectFrom('user_tokens')
-        .select('id')
-        .where('user_id', '=', user.id)
-        .where('purpose', '=', 'reset_password')
-        .execute();
-      assert.equal(links.length, app.limits.resetAddress.rule.points);
+      assert.equal(await countTokens(db, user.id, 'reset_password'), app.limits.resetAddress.rule.points);
     });
 
     test(`registration per IP: 100 sign-ups at once create at most 10 accounts [${setup.label}]`, async (t) => {
@@ -326,13 +320,7 @@ describe('every limit admits at most its configured attempts when 100 arrive at 
       await client.get('/verify-email/pending');
       const responses = await atOnce(N, () => post(client, '/verify-email/resend', {}));
       assert.deepEqual(statusCounts(responses), { 303: N });
-      const links = await db
-        .selectFrom('user_tokens')
-        .select('id')
-        .where('user_id', '=', user.id)
-        .where('purpose', '=', 'verify_email')
-        .execute();
-      assert.equal(links.length, app.limits.verificationResend.rule.points);
+      assert.equal(await countTokens(db, user.id, 'verify_email'), app.limits.verificationResend.rule.points);
     });
   }
 });
