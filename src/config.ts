@@ -76,6 +76,26 @@ export const EnvSchema = Type.Object({
     default: 'auto',
     description: 'auto or disabled',
   }),
+  SUPPORT_ADDRESS: Type.Optional(
+    Type.String({
+      pattern: '^[^\\s@+]+@[^\\s@]+\\.[^\\s@]+$',
+      maxLength: 200,
+      description: 'an email address without +',
+    }),
+  ),
+  SUPPORT_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'Support' }),
+  MAIL_INCLUDE_CONTENT: Type.Boolean({ default: true }),
+  INBOUND_UNKNOWN_SENDERS: Type.Union([Type.Literal('hold'), Type.Literal('invite'), Type.Literal('reject')], {
+    default: 'invite',
+    description: 'hold, invite or reject',
+  }),
+  INBOUND_MAX_BYTES: Type.Integer({ minimum: 64 * 1024, maximum: 100 * 1024 * 1024, default: 25 * 1024 * 1024 }),
+  INBOUND_PER_SENDER_PER_HOUR: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
+  INBOUND_PER_HOUR: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+  MAILGUN_WEBHOOK_SIGNING_KEY: Type.Optional(Type.String({ minLength: 16 })),
+  IMAP_URL: Type.Optional(Type.String({ pattern: '^imaps?://.+' })),
+  IMAP_PROCESSED_FOLDER: Type.String({ minLength: 1, maxLength: 200, default: 'Parapet-processed' }),
+  INBOUND_AUTHSERV_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$', description: 'a host name' })),
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Union(
@@ -197,6 +217,11 @@ export function loadConfig(
   if (isProduction && env.MAIL_TRANSPORT === 'auto' && !hasMailTransport) {
     problems.push(
       'No mail transport: NODE_ENV=production needs SMTP_URL or MAILGUN_API_KEY + MAILGUN_DOMAIN, or MAIL_TRANSPORT=disabled to run without email (no reset, verification or notification mail is then sent)',
+    );
+  }
+  if ((env.IMAP_URL || env.MAILGUN_WEBHOOK_SIGNING_KEY) && !env.SUPPORT_ADDRESS) {
+    problems.push(
+      'SUPPORT_ADDRESS is missing: inbound mail (IMAP_URL or MAILGUN_WEBHOOK_SIGNING_KEY) needs the address customers write to',
     );
   }
   if (env.DEFAULT_PASSWORD && !env.DEFAULT_USER) {

@@ -110,6 +110,10 @@ export interface MailOutboxTable {
   last_error: string | null;
   created_at: Millis;
   sent_at: Millis | null;
+  /** The ticket this email is about, so an answer quoting its Message-ID finds the ticket. */
+  ticket_id: number | null;
+  /** JSON object of extra headers (In-Reply-To, References, Reply-To, Auto-Submitted), or null. */
+  headers: string | null;
 }
 
 export interface RateLimitsTable {
@@ -161,6 +165,8 @@ export interface TicketMessagesTable {
   kind: MessageKind;
   body: string;
   created_at: Millis;
+  /** The mail_inbox row this message came from by email (staff can open the original), or null. */
+  inbox_id: number | null;
   /** PostgreSQL only: the ticket's client, copied so that the search index knows who may find the message. */
   client_id?: number;
 }
@@ -203,6 +209,74 @@ export interface UserQuotasTable {
   attachment_bytes: Generated<number>;
 }
 
+export const INBOX_SOURCES = ['mailgun', 'imap'] as const;
+export type InboxSource = (typeof INBOX_SOURCES)[number];
+/**
+ * pending: waiting for the worker (or a retry); processing: claimed under a lease; applied: added to a ticket or opened
+ * one; held: waiting for staff (or for an unknown sender to confirm their address); ignored: never answered and never
+ * added (auto-replies, bounces, lists, our own mail); rejected: refused by staff or by INBOUND_UNKNOWN_SENDERS=reject;
+ * failed: could not be parsed or applied after every retry, kept for administrators.
+ */
+export const INBOX_STATUSES = ['pending', 'processing', 'applied', 'held', 'ignored', 'rejected', 'failed'] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
+
+/** Every inbound email, raw, stored before it is parsed: nothing received is lost or applied twice. */
+export interface MailInboxTable {
+  id: Generated<number>;
+  source: InboxSource;
+  /** The source's own id for the delivery (Mailgun's token, or IMAP's UIDVALIDITY:UID): unique with `source`. */
+  source_id: string;
+  /** The Message-ID without angle brackets, or `sha256:<hex>` of the raw message when it has none. Unique. */
+  message_id: string;
+  raw: Buffer;
+  /** JSON of what the source told us beside the message (Mailgun: envelope sender, recipient, SPF and DKIM verdicts). */
+  envelope: string | null;
+  status: InboxStatus;
+  /** What was done, in a word (reply, new_ticket, auto_reply, bounce, unknown_sender, ...). */
+  outcome: string | null;
+  /** Why it is held, ignored, rejected or failed, in words for staff. */
+  reason: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: Millis;
+  locked_until: Millis | null;
+  last_error: string | null;
+  from_address: string | null;
+  from_name: string | null;
+  subject: string | null;
+  ticket_id: number | null;
+  entry_id: number | null;
+  sender_user_id: number | null;
+  decided_by: number | null;
+  decided_at: Millis | null;
+  received_at: Millis;
+  processed_at: Millis | null;
+}
+
+export interface InboundSourcesTable {
+  name: InboxSource;
+  lease_owner: string | null;
+  lease_until: Millis | null;
+  last_poll_at: Millis | null;
+  last_success_at: Millis | null;
+  last_error: string | null;
+  last_error_at: Millis | null;
+  received_count: Generated<number>;
+}
+
+export interface WebhookReplaysTable {
+  key: string;
+  expires_at: Millis;
+}
+
+export interface UndeliverableAddressesTable {
+  address: string;
+  reason: string;
+  source: string;
+  bounces: Generated<number>;
+  first_at: Millis;
+  last_at: Millis;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -220,6 +294,10 @@ export interface Database {
   ticket_fts: TicketFtsTable;
   login_throttles: LoginThrottlesTable;
   user_quotas: UserQuotasTable;
+  mail_inbox: MailInboxTable;
+  inbound_sources: InboundSourcesTable;
+  webhook_replays: WebhookReplaysTable;
+  undeliverable_addresses: UndeliverableAddressesTable;
 }
 
 export type DB = Kysely<Database>;
@@ -241,3 +319,4 @@ export type UserToken = Selectable<UserTokensTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
 export type Ticket = Selectable<TicketsTable>;
 export type Attachment = Selectable<AttachmentsTable>;
+export type InboxMessage = Selectable<MailInboxTable>;
