@@ -34,6 +34,15 @@ export const AUDIT_EVENTS = [
   'user.deleted',
   'user.verification_resent',
   'mail.failed',
+  'mail.applied',
+  'mail.held',
+  'mail.ignored',
+  'mail.rejected',
+  'mail.inbound_failed',
+  'mail.approved',
+  'mail.retried',
+  'mail.undeliverable',
+  'mail.undeliverable_cleared',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -121,6 +121,14 @@ export function limitRules(env: Config['env']) {
       windowSeconds: 3600,
       counts: 'the one "further updates this hour are not emailed" notice per client and hour',
     },
+    inboundSender: {
+      name: 'inbound_sender',
+      per: 'address',
+      points: env.INBOUND_PER_SENDER_PER_HOUR,
+      windowSeconds: 3600,
+      counts:
+        'inbound emails from one sender address that are processed (over the limit they are held for staff, never dropped)',
+    },
   } satisfies Record<string, LimitRule>;
 }
 

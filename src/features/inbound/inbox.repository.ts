@@ -138,3 +138,26 @@ export async function recordInboxFailure(
 export async function findInboxMessage(db: DB, id: number): Promise<InboxMessage | undefined> {
   return db.selectFrom('mail_inbox').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/**
+ * Mail held until its sender finished signing up (INBOUND_UNKNOWN_SENDERS=invite, or an account not yet confirmed):
+ * once the account is confirmed and not disabled (and has two-factor authentication when it is required), the mail
+ * goes back to the worker, which now finds an active sender. Returns how many were released.
+ */
+export async function releaseMailOfActivatedSenders(db: DB, now: number, requireTwoFactor: boolean): Promise<number> {
+  const result = await db
+    .updateTable('mail_inbox')
+    .set({ status: 'pending', next_attempt_at: now })
+    .where('status', '=', 'held')
+    .where('outcome', '=', 'awaiting_sender')
+    .where('sender_user_id', 'in', (eb) => {
+      const active = eb
+        .selectFrom('users')
+        .select('id')
+        .where('email_verified_at', 'is not', null)
+        .where('disabled_at', 'is', null);
+      return requireTwoFactor ? active.where('totp_enabled_at', 'is not', null) : active;
+    })
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

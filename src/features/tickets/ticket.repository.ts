@@ -446,10 +446,19 @@ export async function insertEntry(
   body: string,
   files: AcceptedFile[],
   now: number,
+  inboxId: number | null = null,
 ): Promise<number> {
   const message = await db
     .insertInto('ticket_messages')
-    .values({ ticket_id: ticket.id, author_id: authorId, kind, body, created_at: now, ...entryOwner(dialect, ticket) })
+    .values({
+      ticket_id: ticket.id,
+      author_id: authorId,
+      kind,
+      body,
+      created_at: now,
+      inbox_id: inboxId,
+      ...entryOwner(dialect, ticket),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   for (const file of files) {

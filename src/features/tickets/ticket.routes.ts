@@ -1,4 +1,3 @@
-import { serviceDeps } from '../../app-deps.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ticket } from '../../db/database.ts';
@@ -31,26 +30,9 @@ import {
   replyToTicket,
   resolveTicket,
   type ReplyState,
-  type TicketDeps,
 } from './ticket.service.ts';
+import { ticketDeps } from './ticket.deps.ts';
 import { currentTicket, loadTicket } from './ticket.subject.ts';
-
-/** The ticket service's collaborators and settings, taken from the app once. */
-export function ticketDeps(app: FastifyInstance): TicketDeps {
-  const { env, ticketCategories } = app.config;
-  return {
-    ...serviceDeps(app),
-    settings: {
-      categories: ticketCategories,
-      maxFiles: env.ATTACHMENT_MAX_FILES,
-      maxBytes: env.ATTACHMENT_MAX_BYTES,
-      storageQuotaBytes: env.ATTACHMENT_QUOTA_BYTES,
-      ticketsPerHour: env.TICKETS_PER_HOUR,
-      messagesPerHour: env.MESSAGES_PER_HOUR,
-      staffNotificationsPerHour: env.STAFF_NOTIFICATIONS_PER_HOUR,
-    },
-  };
-}
 
 export default function ticketRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

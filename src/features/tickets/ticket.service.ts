@@ -226,6 +226,10 @@ interface NewTicket {
   category: string | null;
   priority: Priority;
   files: AcceptedFile[];
+  /** The mail_inbox row the ticket was opened from by email. */
+  inboxId?: number;
+  /** Runs in the same transaction after the ticket is written (the inbox records its outcome: exactly once). */
+  inTransaction?: (trx: DB, ids: { ticketId: number; entryId: number }) => Promise<void>;
 }
 
 async function insertNewTicket(deps: TicketDeps, author: User, input: NewTicket): Promise<number> {
@@ -247,7 +251,7 @@ async function insertNewTicket(deps: TicketDeps, author: User, input: NewTicket)
       client_updated_at: now,
       resolved_at: null,
     });
-    await insertEntry(
+    const entryId = await insertEntry(
       trx,
       deps.dialect,
       { id, client_id: input.client.id },
@@ -256,7 +260,9 @@ async function insertNewTicket(deps: TicketDeps, author: User, input: NewTicket)
       input.message,
       input.files,
       now,
+      input.inboxId ?? null,
     );
+    await input.inTransaction?.(trx, { ticketId: id, entryId });
     const link = deps.mail.link(`/tickets/${id}`);
     const label = ticketLabel({ id, subject: input.subject });
     await mailStaff(deps, trx, allowance, await staffRecipients(trx, { assignee_id: null }, author.id), author, () =>
@@ -345,12 +351,17 @@ export async function replyToTicket(
   return { ok: true, internal: state.internal };
 }
 
-async function insertReply(
-  deps: TicketDeps,
-  author: User,
-  ticketId: number,
-  input: { message: string; internal: boolean; files: AcceptedFile[] },
-): Promise<void> {
+interface NewEntry {
+  message: string;
+  internal: boolean;
+  files: AcceptedFile[];
+  /** The mail_inbox row the message came from by email. */
+  inboxId?: number;
+  /** Runs in the same transaction after the entry is written (the inbox records its outcome: exactly once). */
+  inTransaction?: (trx: DB, ids: { ticketId: number; entryId: number }) => Promise<void>;
+}
+
+async function insertReply(deps: TicketDeps, author: User, ticketId: number, input: NewEntry): Promise<void> {
   const now = deps.clock.now();
   const staff = isStaff(author);
   const allowance = input.internal && staff ? 'none' : await staffMailAllowance(deps, author);
@@ -362,7 +373,18 @@ async function insertReply(
       throw notFound();
     }
     const kind = input.internal && staff ? 'note' : 'message';
-    await insertEntry(trx, deps.dialect, ticket, author.id, kind, input.message, input.files, now);
+    const entryId = await insertEntry(
+      trx,
+      deps.dialect,
+      ticket,
+      author.id,
+      kind,
+      input.message,
+      input.files,
+      now,
+      input.inboxId ?? null,
+    );
+    await input.inTransaction?.(trx, { ticketId: ticket.id, entryId });
     if (kind === 'note') {
       // Staff see the note as activity; the client, who cannot see it, does not (client_updated_at stays).
       await updateTicket(trx, ticket.id, { updated_at: now });
@@ -396,6 +418,73 @@ async function insertReply(
     );
   });
   deps.mail.deliverSoon();
+}
+
+/** A message that arrived by email, already checked by the inbound service (who wrote it, and that it authenticated). */
+export interface EmailEntry {
+  message: string;
+  files: AcceptedFile[];
+  inboxId: number;
+  inTransaction: (trx: DB, ids: { ticketId: number; entryId: number }) => Promise<void>;
+}
+
+/**
+ * Files over the sender's storage allowance are left out of an emailed message rather than refusing it: the text is
+ * kept, with a line saying which files were not added.
+ */
+async function withoutFilesWhenFull<T>(entry: EmailEntry, write: (entry: EmailEntry) => Promise<T>): Promise<T> {
+  try {
+    return await write(entry);
+  } catch (error) {
+    if (!(error instanceof StorageQuotaExceeded) || entry.files.length === 0) {
+      throw error;
+    }
+    const names = entry.files.map((f) => f.fileName).join(', ');
+    const message = `${entry.message}\n\n[Not attached, over the sender's storage allowance: ${names}]`;
+    return write({ ...entry, message, files: [] });
+  }
+}
+
+/** Opens a ticket for a client from their email (subject and text as they wrote them). */
+export async function openTicketFromEmail(
+  deps: TicketDeps,
+  client: User,
+  subject: string,
+  entry: EmailEntry,
+): Promise<number> {
+  return withoutFilesWhenFull(entry, (e) =>
+    insertNewTicket(deps, client, {
+      client,
+      subject,
+      message: e.message,
+      category: null,
+      priority: 'normal',
+      files: e.files,
+      inboxId: e.inboxId,
+      inTransaction: e.inTransaction,
+    }),
+  );
+}
+
+/**
+ * Adds an emailed message to a ticket as its author's reply (moving the status and notifying the other side, as a
+ * reply in the portal does), or as an internal note when staff approved mail from someone who is not on the ticket.
+ */
+export async function addEmailToTicket(
+  deps: TicketDeps,
+  author: User,
+  ticketId: number,
+  entry: EmailEntry & { note: boolean },
+): Promise<void> {
+  await withoutFilesWhenFull(entry, (e) =>
+    insertReply(deps, author, ticketId, {
+      message: e.message,
+      internal: entry.note,
+      files: e.files,
+      inboxId: e.inboxId,
+      inTransaction: e.inTransaction,
+    }),
+  );
 }
 
 export async function resolveTicket(deps: TicketDeps, author: User, ticket: Ticket): Promise<void> {
