@@ -236,7 +236,17 @@ async function decide(deps: InboundDeps, row: InboxMessage, parsed: ParsedInboun
   if (match.ticket === null && match.missing !== null) {
     return { outcome: held('ticket_gone', `It answers ticket ${match.missing}, which no longer exists.`) };
   }
-  // Counted before anything else is decided for this sender, so a flood from one address is held, not applied.
+  if (!parsed.auth.aligned) {
+    return {
+      outcome: held(
+        'unauthenticated',
+        `The message did not authenticate for ${domainOf(from.address)}: ${parsed.auth.summary}. A forged From: looks like this.`,
+        { ticket_id: ticketId, sender_user_id: sender?.id ?? null },
+      ),
+    };
+  }
+  // Counted for authenticated mail (the rest is held anyway), before anything is written: a flood from one address
+  // is held, not applied, and a forger cannot spend a real sender's allowance.
   const admitted = await deps.limits.inboundSender.admit(sha256Hex(from.address));
   if (!admitted.admitted) {
     return {
@@ -247,15 +257,6 @@ async function decide(deps: InboundDeps, row: InboxMessage, parsed: ParsedInboun
           ticket_id: ticketId,
           sender_user_id: sender?.id ?? null,
         },
-      ),
-    };
-  }
-  if (!parsed.auth.aligned) {
-    return {
-      outcome: held(
-        'unauthenticated',
-        `The message did not authenticate for ${domainOf(from.address)}: ${parsed.auth.summary}. A forged From: looks like this.`,
-        { ticket_id: ticketId, sender_user_id: sender?.id ?? null },
       ),
     };
   }
