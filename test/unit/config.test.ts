@@ -89,6 +89,12 @@ describe('configuration', () => {
     assert.deepEqual(problems({ ...SECRETS, TRUST_PROXY: 'everyone' }).length, 1);
     assert.match(problems({ ...SECRETS, MAILGUN_API_KEY: 'key' })[0] ?? '', /MAILGUN_API_KEY and MAILGUN_DOMAIN/);
     assert.match(
+      problems({ ...SECRETS, MAILGUN_WEBHOOK_SIGNING_KEY: 'k'.repeat(32) })[0] ?? '',
+      /^SUPPORT_ADDRESS is missing/,
+    );
+    assert.match(problems({ ...SECRETS, SUPPORT_ADDRESS: 'support+x@example.com' })[0] ?? '', /^SUPPORT_ADDRESS /);
+    assert.match(problems({ ...SECRETS, INBOUND_UNKNOWN_SENDERS: 'maybe' })[0] ?? '', /^INBOUND_UNKNOWN_SENDERS /);
+    assert.match(
       problems({ ...SECRETS, DEFAULT_PASSWORD: 'a very long password' })[0] ?? '',
       /^DEFAULT_USER is missing/,
     );
