@@ -23,17 +23,31 @@ export function cleanLine(text: string, max: number): string {
   return [...line].slice(0, max).join('');
 }
 
-/** The unfolded values of every `key` header, top of the message first. */
+/**
+ * The unfolded values of every `key` header, top of the message first. mailparser keeps a header line's bytes as
+ * Latin-1 characters: a line with 8-bit bytes that are valid UTF-8 (RFC 6532 headers) is decoded as UTF-8.
+ */
 export function headerValues(lines: readonly HeaderLine[], key: string): string[] {
   return lines
     .filter((h) => h.key === key)
     .map((h) => {
       const colon = h.line.indexOf(':');
-      return h.line
-        .slice(colon + 1)
+      return utf8Header(h.line.slice(colon + 1))
         .replace(/\r?\n[ \t]+/g, ' ')
         .trim();
     });
+}
+
+function utf8Header(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/.test(value) || /[^\u0000-\u00ff]/.test(value)) {
+    return value;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
 }
 
 /** The domain of an address (after the last @), lower-cased, or null. */

@@ -84,8 +84,9 @@ const PARSER_OPTIONS = {
   maxHtmlLengthToParse: MAX_HTML,
 } as const;
 
-/** Forwarded messages inside forwarded messages are followed this deep; deeper ones are left out. */
+/** Forwarded messages inside forwarded messages are followed this deep, and this many per message; others are left out. */
 const MAX_FORWARD_DEPTH = 3;
+const MAX_FORWARDED = 20;
 
 /**
  * A message's text and attachments, forwarded messages (message/rfc822 parts) included: their headers and text are
@@ -102,7 +103,7 @@ async function contentOf(mail: ParsedMail, depth: number): Promise<{ text: strin
       attachments.push(attachment);
       continue;
     }
-    if (depth >= MAX_FORWARD_DEPTH) {
+    if (depth >= MAX_FORWARD_DEPTH || texts.length > MAX_FORWARDED) {
       continue;
     }
     const inner = await simpleParser(attachment.content, PARSER_OPTIONS);
