@@ -525,3 +525,43 @@ test('forwarded messages inside forwarded messages are followed three deep, no f
     ['text 0', 'Subject: level 1', 'text 1', 'Subject: level 2', 'text 2', 'Subject: level 3', 'text 3'],
   );
 });
+
+test('hostile headers cannot make parsing slow: long Authentication-Results, subject and delivery status', async () => {
+  // mailparser refuses a header block over 1 MB (below); each of these stays under it.
+  const big = 'a'.repeat(150 * 1024);
+  const spaces = ' '.repeat(100 * 1024);
+  const messages = [
+    message([
+      'Received: from x by y',
+      `Authentication-Results: ${big}`,
+      `Authentication-Results: mx.parapet.example; dkim${spaces}pass header.d${spaces}x`,
+      `Authentication-Results: mx.parapet.example; ${big}=${big}`,
+      `DKIM-Signature: d${spaces}`,
+      'From: jane@customer.example',
+      `Subject: ${'x '.repeat(100_000)}`,
+    ]),
+    message(
+      [
+        'From: MAILER-DAEMON@mx.parapet.example',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+      ],
+      `--b\r\nContent-Type: message/delivery-status\r\n\r\nAction: failed\r\n${'\r\n \r\n\t'.repeat(200_000)}Status: 5${'.5'.repeat(500_000)}\r\n--b--`,
+    ),
+  ];
+  for (const raw of messages) {
+    const started = process.hrtime.bigint();
+    const parsed = await parseInbound(raw, IMAP, OPTIONS);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.ok(ms < 3000, `${ms} ms`);
+    assert.equal(parsed.auth.aligned, false);
+    assert.equal(parsed.bounce, null);
+  }
+});
+
+test('a header block over mailparser’s 1 MB limit is an error, not a hang', async () => {
+  await assert.rejects(
+    parseInbound(message(['From: jane@customer.example', `X-Big: ${'a'.repeat(1100 * 1024)}`]), IMAP, OPTIONS),
+    /Max header size/,
+  );
+});

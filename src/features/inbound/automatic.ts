@@ -99,17 +99,22 @@ function splitAt(address: string): [string, string] {
 }
 
 const MAX_BOUNCE_RECIPIENTS = 100;
+/** A delivery-status part is a few hundred bytes per recipient; longer ones are read this far. */
+const MAX_DELIVERY_STATUS = 256 * 1024;
 
 /**
  * The permanent failures (Action: failed, Status 5.x.x) of a message/delivery-status part (RFC 3464): the addresses
  * and the first diagnostic. Null when it reports none (a delay, a relay, a success, a temporary failure).
  */
 export function bounceReport(deliveryStatus: string): BounceReport | null {
-  const text = deliveryStatus.replace(/\r\n?/g, '\n').replace(/\n[ \t]+/g, ' ');
+  const text = deliveryStatus
+    .slice(0, MAX_DELIVERY_STATUS)
+    .replace(/\r\n?/g, '\n')
+    .replace(/\n[ \t]+(?=\S)/g, ' ');
   const recipients: string[] = [];
   let reason: string | null = null;
   // The first block holds the per-message fields, each further block one recipient's.
-  for (const block of text.split(/\n\s*\n/).slice(0, MAX_BOUNCE_RECIPIENTS + 1)) {
+  for (const block of text.split(/\n[ \t]*\n/).slice(0, MAX_BOUNCE_RECIPIENTS + 1)) {
     const fields = new Map<string, string>();
     for (const line of block.split('\n')) {
       const match = /^([A-Za-z-]{1,40}):\s*(.*)$/.exec(line);
