@@ -152,6 +152,21 @@ test('a forwarded message (message/rfc822): its headers and text in the text, it
     [['receipt-5521.pdf', 'application/pdf', false]],
   );
   assert.equal(acceptUploads(parsed.attachments, { maxFiles: 10, maxBytes: 1024 * 1024 }).error, undefined);
+  const inlineForward = await parseInbound(
+    Buffer.from(
+      fixture('forwarded.eml')
+        .toString('latin1')
+        .replace('Content-Disposition: attachment; filename="Your order 5521.eml"\r\n', ''),
+      'latin1',
+    ),
+    IMAP,
+    OPTIONS,
+  );
+  assert.equal(inlineForward.text, forwarded, 'the same without Content-Disposition: attachment');
+  assert.deepEqual(
+    inlineForward.attachments.map((a) => a.fileName),
+    ['receipt-5521.pdf'],
+  );
 });
 
 test('Gmail reply: the attribution wrapped over two lines, our marker and the signature are cut', async () => {
@@ -339,6 +354,11 @@ test('Mailgun: SPF pass for an aligned envelope sender, DKIM pass with every sig
   });
   assert.equal(softfail.auth.spf, 'softfail');
   assert.equal(softfail.auth.aligned, false);
+  const unsigned = await parse('alternative.eml', {
+    source: 'mailgun',
+    envelope: { sender: 'x@evil.example', spf: 'Pass', dkim: 'Pass' },
+  });
+  assert.equal(unsigned.auth.aligned, false, 'a DKIM pass without any DKIM-Signature names no domain');
 });
 
 test('Mailgun: a valid signature of the attacker’s domain beside one claiming the victim’s does not align', async () => {
