@@ -91,3 +91,9 @@ export function ticketIdFromThreadId(secretKey: string, messageId: string): numb
 export function messageIdsIn(header: string | undefined): string[] {
   return [...(header ?? '').matchAll(/<([^<>\s]{1,500})>/g)].map((m) => m[1] ?? '').filter(Boolean);
 }
+
+/**
+ * The line the footer of ticket email puts above the quoted notification: a client's mail program quotes it under their
+ * answer, and the inbound parser keeps only what was written above it.
+ */
+export const REPLY_ABOVE_MARKER = '-- Reply above this line to add to your ticket --';

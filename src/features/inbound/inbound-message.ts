@@ -5,7 +5,11 @@ import type { InboxSource } from '../../db/database.ts';
  * IMAP poller), the parser and the service that applies a message to a ticket.
  */
 
-/** An attachment or inline image as the message carried it, before the upload checks (attachments.ts). */
+/**
+ * An attachment or inline image as the message carried it, before the upload checks (attachments.ts): the name is
+ * decoded but not sanitised (acceptUploads does that), the type is the part's. Attachments of forwarded messages are
+ * included; the machine-readable parts of a bounce (message/delivery-status, text/rfc822-headers) are not.
+ */
 export interface InboundAttachment {
   fileName: string;
   contentType: string;
@@ -53,19 +57,28 @@ export interface ParsedInbound {
   messageId: string | null;
   /** The one From mailbox (lower-cased address), or null when From is missing, empty or names several mailboxes. */
   from: { address: string; name: string } | null;
-  /** Every recipient address we can see (envelope recipient first, then To, Cc, Delivered-To), lower-cased. */
+  /**
+   * Every recipient address we can see (envelope recipient first, then To, Cc, Delivered-To, X-Original-To), lower-cased
+   * with an ASCII (punycode) domain, each once, at most 100.
+   */
   recipients: string[];
+  /** Decoded, on one line, at most 300 characters ('' when missing). */
   subject: string;
   /** In-Reply-To and References ids, without brackets. */
   inReplyTo: string[];
   references: string[];
-  /** The whole text (HTML-only mail converted to text), for staff. */
+  /**
+   * The whole text, for staff: the text parts (HTML-only mail converted to text, scripts and styles dropped), then each
+   * forwarded message (message/rfc822) under a "---------- Forwarded message ----------" line with its From, Date,
+   * Subject, To and Cc. `\n` line breaks, no control characters, at most 100,000 characters (then a marker line).
+   */
   text: string;
   /** The new part of a reply: quoted history and signature removed. Equal to `text` when nothing was quoted. */
   reply: string;
   attachments: InboundAttachment[];
   auth: AuthVerdict;
   automatic: AutomaticMail | null;
+  /** For a bounce (automatic.kind 'bounce') whose delivery-status part reports permanent failures (5.x.x); else null. */
   bounce: BounceReport | null;
 }
 
