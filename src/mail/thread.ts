@@ -91,3 +91,9 @@ export function ticketIdFromThreadId(secretKey: string, messageId: string): numb
 export function messageIdsIn(header: string | undefined): string[] {
   return [...(header ?? '').matchAll(/<([^<>\s]{1,500})>/g)].map((m) => m[1] ?? '').filter(Boolean);
 }
+
+/**
+ * The first line of every ticket email when replies by email are read: what a client writes above it is their reply,
+ * the rest is quoted history. Inbound parsing may cut a reply at this line.
+ */
+export const REPLY_ABOVE_LINE = '##- Please type your reply above this line -##';
