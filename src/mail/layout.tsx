@@ -10,13 +10,17 @@ interface EmailLayoutProps {
   title: string;
   /** A line under the headline (a ticket's number and subject). */
   subtitle?: string | undefined;
-  /** The small print under the card. */
-  footer?: string | undefined;
+  /** The small print under the card, one paragraph each. */
+  footer?: string | string[] | undefined;
+  /** A line above everything (ticket mail that can be answered: where to type the reply). */
+  replyHint?: string | undefined;
   children?: ComponentChildren;
 }
 
+const SMALL_PRINT = 'max-width:560px;margin:16px auto 0;color:#4d5a70;font-size:13px';
+
 /** The one frame of every email: the product name, the headline, the content in a card, the small print. */
-export function EmailLayout({ title, subtitle, footer = DEFAULT_FOOTER, children }: EmailLayoutProps) {
+export function EmailLayout({ title, subtitle, footer = DEFAULT_FOOTER, replyHint, children }: EmailLayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -25,13 +29,18 @@ export function EmailLayout({ title, subtitle, footer = DEFAULT_FOOTER, children
         <title>{title}</title>
       </head>
       <body style="margin:0;padding:24px;background:#f5f7fb;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1a2233;line-height:1.5">
+        {replyHint !== undefined && (
+          <p style="max-width:560px;margin:0 auto 12px;color:#8a94a6;font-size:12px">{replyHint}</p>
+        )}
         <div style="max-width:560px;margin:0 auto;background:#ffffff;border:1px solid #d3dae6;border-radius:10px;padding:24px">
           <p style="margin:0 0 16px;font-weight:700;color:#2b59c3">{PRODUCT}</p>
           <h1 style={`font-size:20px;margin:0 0 ${subtitle === undefined ? 16 : 8}px`}>{title}</h1>
           {subtitle !== undefined && <p style="margin:0 0 16px;color:#4d5a70">{subtitle}</p>}
           {children}
         </div>
-        <p style="max-width:560px;margin:16px auto 0;color:#4d5a70;font-size:13px">{footer}</p>
+        {(Array.isArray(footer) ? footer : [footer]).map((line) => (
+          <p style={SMALL_PRINT}>{line}</p>
+        ))}
       </body>
     </html>
   );

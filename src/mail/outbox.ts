@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DB, OutboxMail } from '../db/database.ts';
+import { AUTO_SUBMITTED, formatAddress, headerSafe, type StoredHeaders } from './headers.ts';
 import { insertOutboxMail, recordFailedAttempt } from './outbox.repository.ts';
 import type { RenderedMail } from './templates.tsx';
+import { ticketReplyAddress, ticketThreadId } from './thread.ts';
 
 export const MAX_ATTEMPTS = 8;
 /** mail_outbox.subject is varchar(300), message_id varchar(200); PostgreSQL refuses longer values (SQLite does not). */
@@ -13,8 +15,44 @@ const MESSAGE_ID_MAX = 200;
  * in code points (PostgreSQL counts characters; a surrogate pair is never split), with an ellipsis.
  */
 export function fitSubject(subject: string): string {
-  const chars = [...subject];
-  return chars.length <= SUBJECT_MAX ? subject : `${chars.slice(0, SUBJECT_MAX - 1).join('')}…`;
+  const chars = [...headerSafe(subject)];
+  return chars.length <= SUBJECT_MAX ? chars.join('') : `${chars.slice(0, SUBJECT_MAX - 1).join('')}…`;
+}
+
+/** What the outbox needs to address and thread an email, from the configuration. */
+export interface OutboxSettings {
+  /** The APP_URL host: Message-IDs and ticket thread ids are under it. */
+  domain: string;
+  /** SECRET_KEY, for the per-ticket thread id and Reply-To address. */
+  secretKey: string;
+  /** SUPPORT_ADDRESS and SUPPORT_NAME, when set: ticket mail is sent from there and answered to the ticket's address. */
+  support: { address: string; name: string } | null;
+}
+
+/** A host name may be up to 253 characters: a Message-ID only needs a domain of ours, not the whole one. */
+export function messageDomain(host: string): string {
+  return host && host.length <= MESSAGE_ID_MAX - 40 ? host : 'parapet.local';
+}
+
+/**
+ * The headers stored with an email: always `Auto-Submitted`; for ticket mail the thread (In-Reply-To and References
+ * name the ticket's root id, so every email of a ticket is one conversation in the client's mail program) and, with
+ * SUPPORT_ADDRESS, the sender and the ticket's own reply address.
+ */
+function headersFor(mail: RenderedMail, settings: OutboxSettings): StoredHeaders {
+  const headers: StoredHeaders = { 'Auto-Submitted': AUTO_SUBMITTED };
+  if (mail.ticketId === undefined) {
+    return headers;
+  }
+  const root = `<${ticketThreadId(settings.secretKey, settings.domain, mail.ticketId)}>`;
+  headers['In-Reply-To'] = root;
+  headers.References = root;
+  if (settings.support) {
+    const { address, name } = settings.support;
+    headers.From = formatAddress(name, address);
+    headers['Reply-To'] = formatAddress(name, ticketReplyAddress(settings.secretKey, address, mail.ticketId));
+  }
+  return headers;
 }
 
 /**
@@ -26,7 +64,7 @@ export async function enqueueMail(
   now: number,
   to: string,
   mail: RenderedMail,
-  messageDomain: string,
+  settings: OutboxSettings,
 ): Promise<void> {
   await insertOutboxMail(db, {
     kind: mail.kind,
@@ -34,14 +72,15 @@ export async function enqueueMail(
     subject: fitSubject(mail.subject),
     text_body: mail.text,
     html_body: mail.html,
-    // A host name may be up to 253 characters: a Message-ID only needs a domain of ours, not the whole one.
-    message_id: `<${randomUUID()}@${messageDomain.length <= MESSAGE_ID_MAX - 40 ? messageDomain : 'parapet.local'}>`,
+    message_id: `<${randomUUID()}@${settings.domain}>`,
     status: 'pending',
     next_attempt_at: now,
     locked_until: null,
     last_error: null,
     created_at: now,
     sent_at: null,
+    ticket_id: mail.ticketId ?? null,
+    headers: JSON.stringify(headersFor(mail, settings)),
   });
 }
 

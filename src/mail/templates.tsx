@@ -7,6 +7,11 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+  /**
+   * Set on ticket mail: the email is threaded under the ticket (In-Reply-To/References), sent from SUPPORT_ADDRESS
+   * with the ticket's own Reply-To when that is configured, and its outbox row names the ticket.
+   */
+  ticketId?: number;
 }
 
 function html(title: string, body: ComponentChildren): string {

@@ -93,7 +93,7 @@ export function messageIdsIn(header: string | undefined): string[] {
 }
 
 /**
- * The line the footer of ticket email puts above the quoted notification: a client's mail program quotes it under their
- * answer, and the inbound parser keeps only what was written above it.
+ * The first line of every ticket email when replies by email are read: what a client writes above it is their reply,
+ * the rest is quoted history. Inbound parsing may cut a reply at this line.
  */
-export const REPLY_ABOVE_MARKER = '-- Reply above this line to add to your ticket --';
+export const REPLY_ABOVE_LINE = '##- Please type your reply above this line -##';

@@ -2,7 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type Nodemailer from 'nodemailer';
+import type { SendMailOptions } from 'nodemailer';
+import type MailComposer from 'nodemailer/lib/mail-composer';
+import type { MailComposerOptions } from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config.ts';
+import { headerSafe } from './headers.ts';
 
 export interface OutgoingMail {
   from: string;
@@ -11,6 +15,11 @@ export interface OutgoingMail {
   text: string;
   html: string;
   messageId: string;
+  replyTo?: string | undefined;
+  inReplyTo?: string | undefined;
+  references?: string | undefined;
+  /** Further headers, by name: `Auto-Submitted` on every email. */
+  headers: Record<string, string>;
 }
 
 export interface MailTransport {
@@ -21,6 +30,48 @@ export interface MailTransport {
 }
 
 const SEND_TIMEOUT_MS = 30_000;
+
+const HEADER_NAME = /^[A-Za-z0-9-]{1,76}$/;
+
+/**
+ * The email with every header value made safe (no line break can start a header) and only well-formed extra header
+ * names. Each transport sends this, whatever the outbox row held.
+ */
+function safeHeaders(mail: OutgoingMail): OutgoingMail {
+  const optional = (value: string | undefined) => (value === undefined ? undefined : headerSafe(value));
+  return {
+    ...mail,
+    from: headerSafe(mail.from),
+    to: headerSafe(mail.to),
+    subject: headerSafe(mail.subject),
+    messageId: headerSafe(mail.messageId),
+    replyTo: optional(mail.replyTo),
+    inReplyTo: optional(mail.inReplyTo),
+    references: optional(mail.references),
+    headers: Object.fromEntries(
+      Object.entries(mail.headers)
+        .filter(([name]) => HEADER_NAME.test(name))
+        .map(([name, value]) => [name, headerSafe(value)]),
+    ),
+  };
+}
+
+/** nodemailer's message options (SMTP, and the development outbox's .eml through its MailComposer). */
+function nodemailerMessage(unsafe: OutgoingMail): SendMailOptions & MailComposerOptions {
+  const mail = safeHeaders(unsafe);
+  return {
+    from: mail.from,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: mail.messageId,
+    ...(mail.replyTo === undefined ? {} : { replyTo: mail.replyTo }),
+    ...(mail.inReplyTo === undefined ? {} : { inReplyTo: mail.inReplyTo }),
+    ...(mail.references === undefined ? {} : { references: mail.references }),
+    headers: mail.headers,
+  };
+}
 
 export function mailgunBaseUrl(config: Config): string {
   if (config.env.MAILGUN_API_URL) {
@@ -35,7 +86,8 @@ export function createMailgunTransport(opts: { baseUrl: string; domain: string; 
   const authorization = `Basic ${Buffer.from(`api:${opts.apiKey}`).toString('base64')}`;
   return {
     name: 'mailgun',
-    async send(mail) {
+    async send(unsafe) {
+      const mail = safeHeaders(unsafe);
       const body = new URLSearchParams({
         from: mail.from,
         to: mail.to,
@@ -44,6 +96,18 @@ export function createMailgunTransport(opts: { baseUrl: string; domain: string; 
         html: mail.html,
         'h:Message-Id': mail.messageId,
       });
+      // Mailgun takes any header as an `h:` field.
+      const extra: Array<[string, string | undefined]> = [
+        ['Reply-To', mail.replyTo],
+        ['In-Reply-To', mail.inReplyTo],
+        ['References', mail.references],
+        ...Object.entries(mail.headers),
+      ];
+      for (const [name, value] of extra) {
+        if (value !== undefined) {
+          body.set(`h:${name}`, value);
+        }
+      }
       let response: Response;
       try {
         response = await fetch(url, {
@@ -77,14 +141,7 @@ export function createSmtpTransport(smtpUrl: string): MailTransport {
   return {
     name: 'smtp',
     async send(mail) {
-      await transporter.sendMail({
-        from: mail.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: mail.messageId,
-      });
+      await transporter.sendMail(nodemailerMessage(mail));
     },
     close: () => transporter.close(),
   };
@@ -92,36 +149,20 @@ export function createSmtpTransport(smtpUrl: string): MailTransport {
 
 /**
  * Development: nothing leaves the machine. Each email's subject and links go to the console and the whole
- * message is kept under DATA_DIR/mail/ as an .eml file.
+ * message is kept under DATA_DIR/mail/ as an .eml file, built by nodemailer exactly as SMTP would send it.
  */
 export function createDevOutboxTransport(dir: string, print: (line: string) => void): MailTransport {
+  const Composer = createRequire(import.meta.url)('nodemailer/lib/mail-composer') as typeof MailComposer;
   return {
     name: 'dev-outbox',
-    async send(mail) {
+    async send(unsafe) {
+      const mail = safeHeaders(unsafe);
+      const eml = await new Composer(nodemailerMessage(mail)).compile().build();
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(
         dir,
         `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`,
       );
-      const eml = [
-        `From: ${mail.from}`,
-        `To: ${mail.to}`,
-        `Subject: ${mail.subject}`,
-        `Message-ID: ${mail.messageId}`,
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/alternative; boundary="parapet"',
-        '',
-        '--parapet',
-        'Content-Type: text/plain; charset=utf-8',
-        '',
-        mail.text,
-        '--parapet',
-        'Content-Type: text/html; charset=utf-8',
-        '',
-        mail.html,
-        '--parapet--',
-        '',
-      ].join('\r\n');
       writeFileSync(file, eml, { mode: 0o600 });
       const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
       print(

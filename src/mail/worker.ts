@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Connection } from '../db/connect.ts';
 import type { Clock } from '../lib/clock.ts';
 import { recordAudit } from '../audit/audit.repository.ts';
+import { readStoredHeaders } from './headers.ts';
 import { markFailedAttempt } from './outbox.ts';
 import { claimDueMail, markDiscarded, markSent } from './outbox.repository.ts';
 import type { MailTransport } from './transports.ts';
@@ -90,14 +91,25 @@ export class MailWorker {
           log.warn({ mailId: mail.id, kind: mail.kind }, 'mail not sent: MAIL_TRANSPORT=disabled');
           continue;
         }
+        const {
+          From,
+          'Reply-To': replyTo,
+          'In-Reply-To': inReplyTo,
+          References,
+          ...headers
+        } = readStoredHeaders(mail.headers);
         try {
           await transport.send({
-            from,
+            from: From ?? from,
             to: mail.to_address,
             subject: mail.subject,
             text: mail.text_body,
             html: mail.html_body,
             messageId: mail.message_id,
+            replyTo,
+            inReplyTo,
+            references: References,
+            headers,
           });
         } catch (error) {
           const message = error instanceof Error ? error.message : 'unknown error';

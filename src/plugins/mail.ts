@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { DB } from '../db/database.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { enqueueMail } from '../mail/outbox.ts';
+import { enqueueMail, messageDomain, type OutboxSettings } from '../mail/outbox.ts';
 import type { RenderedMail } from '../mail/templates.tsx';
 import { createTransportFromConfig, type MailTransport } from '../mail/transports.ts';
 import { MailWorker } from '../mail/worker.ts';
@@ -33,10 +33,20 @@ export default fp(
       log: app.log.child({ component: 'mail' }),
       from: config.env.MAIL_FROM,
     });
-    const messageDomain = config.appUrl.hostname || 'parapet.local';
+    const { env } = config;
+    const settings: OutboxSettings = {
+      domain: messageDomain(config.appUrl.hostname),
+      secretKey: config.secretKey,
+      support: env.SUPPORT_ADDRESS ? { address: env.SUPPORT_ADDRESS, name: env.SUPPORT_NAME } : null,
+    };
 
     app.decorate('mail', {
-      enqueue: (db: DB, to: string, mail: RenderedMail) => enqueueMail(db, clock.now(), to, mail, messageDomain),
+      enqueue: (db: DB, to: string, mail: RenderedMail) => enqueueMail(db, clock.now(), to, mail, settings),
+      ticketMail: {
+        includeContent: env.MAIL_INCLUDE_CONTENT,
+        // Replies are read only when they can reach the app: an address to write to and a way in (IMAP or Mailgun).
+        repliesByEmail: Boolean(env.SUPPORT_ADDRESS && (env.IMAP_URL || env.MAILGUN_WEBHOOK_SIGNING_KEY)),
+      },
       deliverSoon: () => worker.kick(),
       link: (path: string, params: Record<string, string> = {}) => {
         const url = new URL(path, config.appUrl);

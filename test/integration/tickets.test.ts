@@ -55,7 +55,7 @@ for (const dialect of dialects()) {
       const carolMail = await mailsTo(db, 'carol@example.com');
       assert.deepEqual(
         carolMail.map((m) => m.kind),
-        ['ticket.staff_replied'],
+        ['ticket.ticket_received', 'ticket.staff_replied'],
       );
       assert.ok(carolMail.every((m) => !m.text_body.includes('careless') && !m.html_body.includes('careless')));
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { InboundContext, ParsedInbound } from '../../src/features/inbound/inbound-message.ts';
 import { parseInbound, type ParseOptions } from '../../src/features/inbound/parse.ts';
 import { acceptUploads } from '../../src/features/tickets/attachments.ts';
-import { REPLY_ABOVE_MARKER } from '../../src/mail/thread.ts';
+import { REPLY_ABOVE_LINE } from '../../src/mail/thread.ts';
 
 const FIXTURES = new URL('../fixtures/mail/', import.meta.url);
 const IMAP: InboundContext = { source: 'imap', envelope: null };
@@ -172,7 +172,7 @@ test('a forwarded message (message/rfc822): its headers and text in the text, it
 test('Gmail reply: the attribution wrapped over two lines, our marker and the signature are cut', async () => {
   const parsed = await parse('reply-gmail.eml');
   assert.equal(parsed.reply, 'Thanks, the fire is out now. The printer still smells funny though.');
-  assert.match(parsed.text, new RegExp(`> ${REPLY_ABOVE_MARKER}`), 'the full text keeps the history for staff');
+  assert.match(parsed.text, new RegExp(`> ${REPLY_ABOVE_LINE}`), 'the full text keeps the history for staff');
   assert.deepEqual(parsed.recipients, ['support+123.5f2c9a0b1d3e@parapet.example', 'support@parapet.example']);
   assert.deepEqual(parsed.inReplyTo, ['notice.77@parapet.example']);
   assert.deepEqual(parsed.references, ['ticket.123.a1b2c3d4e5f6@parapet.example', 'notice.77@parapet.example']);

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { replyText } from '../../src/features/inbound/reply-text.ts';
-import { REPLY_ABOVE_MARKER } from '../../src/mail/thread.ts';
+import { REPLY_ABOVE_LINE } from '../../src/mail/thread.ts';
 
 test('our marker: everything from it (and the attribution above it) is history', () => {
-  assert.equal(replyText(`Fixed, thanks.\n\n${REPLY_ABOVE_MARKER}\nAlex replied: ...`), 'Fixed, thanks.');
+  assert.equal(replyText(`Fixed, thanks.\n\n${REPLY_ABOVE_LINE}\nAlex replied: ...`), 'Fixed, thanks.');
   assert.equal(
     replyText(
-      `Fixed, thanks.\n\nOn Sat, 5 Dec 2026 at 10:30, Support <s@x.example> wrote:\n> ${REPLY_ABOVE_MARKER}\n> old`,
+      `Fixed, thanks.\n\nOn Sat, 5 Dec 2026 at 10:30, Support <s@x.example> wrote:\n> ${REPLY_ABOVE_LINE}\n> old`,
     ),
     'Fixed, thanks.',
   );
   assert.equal(
     replyText(
-      `Fixed, thanks.\n\nOn Sat, 5 Dec 2026 at 10:30, Parapet Support\n<s@x.example> wrote:\n\n>${REPLY_ABOVE_MARKER}\n> old`,
+      `Fixed, thanks.\n\nOn Sat, 5 Dec 2026 at 10:30, Parapet Support\n<s@x.example> wrote:\n\n>${REPLY_ABOVE_LINE}\n> old`,
     ),
     'Fixed, thanks.',
   );

@@ -1,5 +1,5 @@
 import EmailReplyParser from 'email-reply-parser';
-import { REPLY_ABOVE_MARKER } from '../../mail/thread.ts';
+import { REPLY_ABOVE_LINE } from '../../mail/thread.ts';
 
 /** The line above a forwarded message's headers in `text` (parse.ts writes it; Gmail writes the same). */
 export const FORWARDED_MARKER = '---------- Forwarded message ----------';
@@ -73,7 +73,7 @@ function withLibrary(text: string): string {
 }
 
 // One line each; bounded so that none of them can backtrack for long.
-const MARKER = REPLY_ABOVE_MARKER.replace(/[-]/g, '\\-');
+const MARKER = REPLY_ABOVE_LINE.replace(/[.*+?^${}()|[\]\\#-]/g, '\\$&');
 const MARKER_LINE = new RegExp(`^[>\\s]*${MARKER}\\s*$`);
 const ATTRIBUTION_END = /(?:\bwrote|\bschrieb|a\s+écrit|\bescribió|ha\s+scritto)\s?:\s*$/i;
 const ATTRIBUTION_START = /^(?:On|Am|Le|El|Il)\s/;

@@ -542,16 +542,17 @@ export async function staffRecipients(db: DB, ticket: Pick<Ticket, 'assignee_id'
   return (await query.limit(200).execute()).map((r) => r.email);
 }
 
-/** The ticket's client, when they are not `except`, want ticket emails and are active. */
-export async function clientRecipient(db: DB, ticket: Pick<Ticket, 'client_id'>, except: number): Promise<string[]> {
-  const client = await db
-    .selectFrom('users')
-    .select('email')
-    .where('id', '=', ticket.client_id)
-    .where('id', '!=', except)
-    .where('notify_tickets', '=', 1)
-    .where('disabled_at', 'is', null)
-    .executeTakeFirst();
+/** The ticket's client, when they are not `except` (null: anyone), want ticket emails and are active. */
+export async function clientRecipient(
+  db: DB,
+  ticket: Pick<Ticket, 'client_id'>,
+  except: number | null,
+): Promise<string[]> {
+  let query = db.selectFrom('users').select('email').where('id', '=', ticket.client_id);
+  if (except !== null) {
+    query = query.where('id', '!=', except);
+  }
+  const client = await query.where('notify_tickets', '=', 1).where('disabled_at', 'is', null).executeTakeFirst();
   return client ? [client.email] : [];
 }
 

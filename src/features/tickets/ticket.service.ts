@@ -11,7 +11,7 @@ import type { Upload } from '../../plugins/uploads.ts';
 import { acceptUploads, type AcceptedFile } from './attachments.ts';
 import { findUserByEmail } from '../users/user.repository.ts';
 import { releaseAttachmentBytes, reserveAttachmentBytes } from './quota.repository.ts';
-import { ticketNotificationMail } from './ticket.mail.tsx';
+import { clientQuietedMail, ticketNotificationMail } from './ticket.mail.tsx';
 import { isStaff, messagePolicy } from './ticket.policy.ts';
 import {
   clientEmailOf,
@@ -32,13 +32,7 @@ import {
   type AttachmentFile,
   type TicketEvent,
 } from './ticket.repository.ts';
-import {
-  formatTicketNumber,
-  type ListQuery,
-  type NewTicketForm,
-  type PropertiesForm,
-  type ReplyForm,
-} from './ticket.schemas.ts';
+import { type ListQuery, type NewTicketForm, type PropertiesForm, type ReplyForm } from './ticket.schemas.ts';
 
 /** A per-user hourly quota: one atomic admit in the shared store (database or Redis). */
 interface Quota {
@@ -111,31 +105,31 @@ async function mailStaff(
   const rendered =
     allowance === 'send'
       ? mail()
-      : ticketNotificationMail({
-          kind: 'client_quieted',
-          ticketLabel: `More than ${perHour} updates from ${author.email} in an hour`,
+      : clientQuietedMail({
           link: deps.mail.link('/tickets', { status: 'awaiting_staff' }),
-          body: `${author.email} has opened or replied to tickets more than ${perHour} times in the last hour. Their further updates this hour are not emailed one by one; they are all in the portal, awaiting staff.`,
-          by: author.email,
+          email: author.email,
+          perHour,
         });
   for (const to of recipients) {
     await deps.mail.enqueue(trx, to, rendered);
   }
 }
 
+/**
+ * Emails the ticket's client, unless they turned ticket emails off or their account is disabled. `author` is who
+ * caused the email; they are not mailed about their own action, except for the acknowledgement (`author` null).
+ */
 async function mailClient(
   deps: TicketDeps,
   trx: DB,
   ticket: Pick<Ticket, 'client_id'>,
-  author: User,
+  author: User | null,
   mail: () => RenderedMail,
 ): Promise<void> {
-  for (const to of await clientRecipient(trx, ticket, author.id)) {
+  for (const to of await clientRecipient(trx, ticket, author?.id ?? null)) {
     await deps.mail.enqueue(trx, to, mail());
   }
 }
-
-const ticketLabel = (ticket: Pick<Ticket, 'id' | 'subject'>) => `${formatTicketNumber(ticket.id)} ${ticket.subject}`;
 
 /** One page of the tickets the viewer may see, with the staff list for the filters (staff only). */
 export async function listTicketPage(deps: TicketDeps, viewer: User, query: ListQuery) {
@@ -264,27 +258,30 @@ async function insertNewTicket(deps: TicketDeps, author: User, input: NewTicket)
     );
     await input.inTransaction?.(trx, { ticketId: id, entryId });
     const link = deps.mail.link(`/tickets/${id}`);
-    const label = ticketLabel({ id, subject: input.subject });
+    const ticket = { id, subject: input.subject };
+    const style = deps.mail.ticketMail;
     await mailStaff(deps, trx, allowance, await staffRecipients(trx, { assignee_id: null }, author.id), author, () =>
       ticketNotificationMail({
         kind: 'ticket_opened',
-        ticketLabel: label,
+        ticket,
         link,
         body: input.message,
         by: input.client.email,
+        style,
       }),
     );
-    if (isStaff(author)) {
-      await mailClient(deps, trx, { client_id: input.client.id }, author, () =>
-        ticketNotificationMail({
-          kind: 'ticket_opened_for_you',
-          ticketLabel: label,
-          link,
-          body: input.message,
-          by: 'Support',
-        }),
-      );
-    }
+    // The client hears of every new ticket of theirs: staff opening one for them, or the acknowledgement of their own
+    // request (which, like every ticket email, obeys their "ticket emails" setting).
+    await mailClient(deps, trx, { client_id: input.client.id }, isStaff(author) ? author : null, () =>
+      ticketNotificationMail({
+        kind: isStaff(author) ? 'ticket_opened_for_you' : 'ticket_received',
+        ticket,
+        link,
+        body: input.message,
+        by: 'Support',
+        style,
+      }),
+    );
     return id;
   });
   deps.mail.deliverSoon();
@@ -403,17 +400,17 @@ async function insertReply(deps: TicketDeps, author: User, ticketId: number, inp
     }
     await updateTicket(trx, ticket.id, { status, updated_at: now, client_updated_at: now, resolved_at: null }, true);
     const link = deps.mail.link(`/tickets/${ticket.id}`);
-    const label = ticketLabel(ticket);
     const recipients = staff
       ? await clientRecipient(trx, ticket, author.id)
       : await staffRecipients(trx, ticket, author.id);
     await mailStaff(deps, trx, allowance, recipients, author, () =>
       ticketNotificationMail({
         kind: staff ? 'staff_replied' : 'client_replied',
-        ticketLabel: label,
+        ticket,
         link,
         body: input.message,
         by: staff ? 'Support' : author.email,
+        style: deps.mail.ticketMail,
       }),
     );
   });
@@ -511,10 +508,11 @@ export async function resolveTicket(deps: TicketDeps, author: User, ticket: Tick
       await mailClient(deps, trx, ticket, author, () =>
         ticketNotificationMail({
           kind: 'resolved',
-          ticketLabel: ticketLabel(ticket),
+          ticket,
           link: deps.mail.link(`/tickets/${ticket.id}`),
           body: null,
           by: 'Support',
+          style: deps.mail.ticketMail,
         }),
       );
     }
