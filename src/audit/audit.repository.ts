@@ -34,6 +34,7 @@ export const AUDIT_EVENTS = [
   'user.deleted',
   'user.verification_resent',
   'mail.failed',
+  'mail.undeliverable',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
