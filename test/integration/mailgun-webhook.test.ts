@@ -7,6 +7,7 @@ import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { multipartBody, PNG } from '../helpers/multipart.ts';
 import { atOnce, statusCounts } from '../helpers/parallel.ts';
+import mailgunRoutes from '../../src/features/inbound/mailgun.routes.ts';
 
 const KEY = 'key-0123456789abcdef-mailgun-signing';
 const ENV = { MAILGUN_WEBHOOK_SIGNING_KEY: KEY, SUPPORT_ADDRESS: 'support@example.com' };
@@ -474,6 +475,48 @@ for (const dialect of dialects()) {
       );
       assert.equal((await db.selectFrom('undeliverable_addresses').selectAll().execute()).length, 0);
       assert.equal((await db.selectFrom('audit_events').selectAll().execute()).length, 0);
+    });
+
+    test("a message's signature cannot be reused at the events webhook, nor the other way round", async (t) => {
+      const { app, db, clock } = await setup(t, dialect);
+      const signed = sign(clock.now());
+      assert.equal((await postMime(app, signed, rawMime('cross@example.org'))).statusCode, 200);
+      const bounce = await app.inject({
+        method: 'POST',
+        url: '/inbound/mailgun/events',
+        payload: event(signed, BOUNCE),
+      });
+      assert.equal(bounce.statusCode, 406);
+      assert.equal((await db.selectFrom('undeliverable_addresses').selectAll().execute()).length, 0);
+      const other = sign(clock.now());
+      const first = await app.inject({
+        method: 'POST',
+        url: '/inbound/mailgun/events',
+        payload: event(other, { event: 'opened' }),
+      });
+      assert.equal(first.statusCode, 200);
+      assert.equal((await postMime(app, other, rawMime('cross-2@example.org'))).statusCode, 406);
+      assert.equal((await inbox(db)).length, 1);
+    });
+
+    test('onStored is called once per stored message: not for a redelivery, a replay or a refusal', async (t) => {
+      const { app, clock } = await setup(t, dialect);
+      let woken = 0;
+      // The plugin as the app wires it to the inbound worker, here under a prefix of its own.
+      await app.register(mailgunRoutes, { prefix: '/hooked', onStored: () => woken++ });
+      const url = '/hooked/inbound/mailgun/mime';
+      const signed = sign(clock.now());
+      assert.equal((await postMime(app, signed, rawMime('woken@example.org'), url)).statusCode, 200);
+      assert.equal(woken, 1);
+      assert.equal((await postMime(app, signed, rawMime('woken-2@example.org'), url)).statusCode, 406);
+      assert.equal((await postMime(app, sign(clock.now()), rawMime('woken@example.org'), url)).statusCode, 200);
+      assert.equal(
+        (await postMime(app, sign(clock.now(), 'another-key-0123456789abcdef'), rawMime('w3@x'), url)).statusCode,
+        401,
+      );
+      assert.equal(woken, 1);
+      assert.equal((await postMime(app, sign(clock.now()), rawMime('woken-3@example.org'), url)).statusCode, 200);
+      assert.equal(woken, 2);
     });
 
     test('the purge job deletes webhook tokens once their replay window has passed', async (t) => {

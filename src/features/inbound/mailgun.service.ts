@@ -54,6 +54,12 @@ async function authenticate(
   return null;
 }
 
+/**
+ * Mailgun signs only timestamp + token, not the body nor the path: a token is therefore single-use across BOTH
+ * webhooks, so a signature seen on one cannot carry another body to either.
+ */
+const tokenKey = (token: string) => `mailgun:${token}`;
+
 const replayed: WebhookResult = { ok: false, status: 406, reason: 'token already used' };
 
 /** The raw message and its headers: `body-mime` as it came, or the parsed fields rebuilt; null when there is none. */
@@ -97,7 +103,7 @@ export async function receiveMailgunMessage(
   const envelope = mailgunEnvelope(form, message.headers);
   const messageId = inboxMessageKey(message.raw, messageIdOf(headersOf(message.raw)));
   const outcome = await deps.db.transaction().execute(async (trx) => {
-    if (!(await claimWebhookToken(trx, `mailgun:${token}`, deps.now + MAILGUN_TOKEN_TTL_MS))) {
+    if (!(await claimWebhookToken(trx, tokenKey(token), deps.now + MAILGUN_TOKEN_TTL_MS))) {
       return 'replay' as const;
     }
     const stored = await storeInboxMessage(trx, {
@@ -156,7 +162,7 @@ export async function receiveMailgunEvent(
   const failure = permanentFailure(isRecord(body) ? body['event-data'] : null);
   const token = String(signature?.token);
   const claimed = await deps.db.transaction().execute(async (trx) => {
-    if (!(await claimWebhookToken(trx, `mailgun-event:${token}`, deps.now + MAILGUN_TOKEN_TTL_MS))) {
+    if (!(await claimWebhookToken(trx, tokenKey(token), deps.now + MAILGUN_TOKEN_TTL_MS))) {
       return false;
     }
     if (failure) {
