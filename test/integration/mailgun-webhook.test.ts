@@ -519,6 +519,36 @@ for (const dialect of dialects()) {
       assert.equal(woken, 2);
     });
 
+    test('malformed bodies are 4xx on every webhook, never a 5xx, and store nothing', async (t) => {
+      const { app, db, clock } = await setup(t, dialect);
+      const signed = new URLSearchParams({ ...sign(clock.now()) }).toString();
+      const form = 'application/x-www-form-urlencoded';
+      const bodies: Array<[string, string, string]> = [
+        ['broken JSON', 'application/json', '{"signature":'],
+        ['JSON array', 'application/json', '[1,2,3]'],
+        ['text', 'text/plain', signed],
+        ['xml', 'application/xml', '<a/>'],
+        ['no boundary', 'multipart/form-data', '--x\r\n'],
+        [
+          'truncated',
+          'multipart/form-data; boundary=b',
+          '--b\r\nContent-Disposition: form-data; name="token"\r\n\r\nx',
+        ],
+        ['bad escapes', form, `${signed}&body-mime=%E0%A4%A%ZZ&message-headers=%`],
+        ['nested', form, `${signed}&token[x]=1&message-headers[y]=2`],
+        ['repeated', form, `${signed}&timestamp=1&token=abcdefghijkl`],
+        ['too many fields', form, `${signed}&${Array.from({ length: 2100 }, (_, i) => `f${i}=1`).join('&')}`],
+      ];
+      for (const url of ['/inbound/mailgun', '/inbound/mailgun/mime', '/inbound/mailgun/events']) {
+        for (const [name, type, payload] of bodies) {
+          const res = await app.inject({ method: 'POST', url, payload, headers: { 'content-type': type } });
+          assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url} ${name}: ${res.statusCode}`);
+        }
+      }
+      assert.equal((await inbox(db)).length, 0);
+      assert.equal(await replays(db), 0);
+    });
+
     test('the purge job deletes webhook tokens once their replay window has passed', async (t) => {
       const { app, db, clock } = await setup(t, dialect);
       assert.equal((await postMime(app, sign(clock.now()), rawMime('purge@example.org'))).statusCode, 200);
