@@ -58,7 +58,7 @@ function parsedFields(signed: Signed, messageId: string, extra: Record<string, s
     sender: 'client@example.org',
     from: CLIENT,
     subject: 'Printer on fire',
-    'body-plain': 'Hello,\nthe printer is on fire.\n\n> old quoted text',
+    'body-plain': 'Hello,\nthe printer is on fire. Grüße 🔥\n\n> old quoted text',
     'body-html': '<p>Hello,<br>the printer is <b>on fire</b>.</p><img src="cid:logo@x">',
     'stripped-text': 'Hello,\nthe printer is on fire.',
     'message-headers': JSON.stringify(messageHeaders(messageId)),
@@ -183,7 +183,7 @@ for (const dialect of dialects()) {
       assert.equal(mail.messageId, '<parsed-1@example.org>');
       assert.equal(mail.subject, 'Printer on fire');
       assert.equal(mail.from?.value[0]?.address, 'client@example.org');
-      assert.match(mail.text ?? '', /the printer is on fire/);
+      assert.match(mail.text ?? '', /the printer is on fire\. Grüße 🔥/);
       assert.match(String(mail.html), /<b>on fire<\/b>/);
       const files = mail.attachments.sort((a, b) => String(a.filename).localeCompare(String(b.filename)));
       assert.deepEqual(

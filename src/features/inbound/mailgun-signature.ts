@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** How far a webhook's timestamp may be from our clock, either way. */
-export const MAILGUN_MAX_SKEW_MS = 5 * 60_000;
+const MAILGUN_MAX_SKEW_MS = 5 * 60_000;
 /** How long a seen token is remembered: longer than any timestamp is accepted, so a replay is refused either way. */
 export const MAILGUN_TOKEN_TTL_MS = 2 * MAILGUN_MAX_SKEW_MS + 60_000;
 
