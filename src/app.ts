@@ -20,6 +20,7 @@ import twoFactorRoutes from './features/two-factor/two-factor.routes.ts';
 import { issueDeviceCookie } from './features/auth/device-cookie.ts';
 import { createArgon2Hasher, type PasswordHasher } from './lib/password-hasher.ts';
 import healthRoutes from './features/health/health.routes.ts';
+import mailgunRoutes from './features/inbound/mailgun.routes.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import type { MailTransport } from './mail/transports.ts';
 import access from './plugins/access.ts';
@@ -144,6 +145,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   await app.register(adminUserRoutes);
   await app.register(invitationRoutes);
   await app.register(adminSecurityRoutes);
+  await app.register(mailgunRoutes);
 
   schedulePurge(app);
   return app;

@@ -11,7 +11,8 @@ export interface PurgeLimits {
 
 /**
  * Deletes expired rows other than sessions (see session.repository.ts), table by table, in this order: used or stale
- * tokens, rate-limit windows, failed sign-ins, login throttles, old audit events, sent and discarded mail.
+ * tokens, rate-limit windows, failed sign-ins, login throttles, old audit events, sent and discarded mail, webhook
+ * tokens past their replay window.
  * Each statement is idempotent, so overlapping runs are harmless.
  */
 export async function deleteExpiredRows(db: DB, now: number, limits: PurgeLimits): Promise<void> {
@@ -45,4 +46,5 @@ export async function deleteExpiredRows(db: DB, now: number, limits: PurgeLimits
     .where('status', '=', 'discarded')
     .where('next_attempt_at', '<', now - 30 * DAY)
     .execute();
+  await db.deleteFrom('webhook_replays').where('expires_at', '<', now).execute();
 }

@@ -1,7 +1,10 @@
 import type { Config } from '../config.ts';
 
-/** What a limit's key is: the client's network (IPv4 address or IPv6 /64), an account id, or an email address's hash. */
-export type LimitKind = 'ip' | 'account' | 'address';
+/**
+ * What a limit's key is: the client's network (IPv4 address or IPv6 /64), an account id, an email address's hash, or
+ * one key for the whole application.
+ */
+export type LimitKind = 'ip' | 'account' | 'address' | 'global';
 
 export interface LimitRule {
   /** The counter's name in the store (`rate_limits.key` / Redis key prefix). */
@@ -128,6 +131,23 @@ export function limitRules(env: Config['env']) {
       windowSeconds: 3600,
       counts:
         'inbound emails from one sender address that are processed (over the limit they are held for staff, never dropped)',
+    },
+    webhookIp: {
+      name: 'webhook_ip',
+      per: 'ip',
+      points: 200,
+      windowSeconds: 15 * 60,
+      blockSeconds: 15 * 60,
+      counts:
+        'requests to the Mailgun webhooks (POST /inbound/mailgun…), counted before the body is read; a valid signature gives its point back, so only forged or broken requests accumulate',
+    },
+    inboundMessages: {
+      name: 'inbound_all',
+      per: 'global',
+      points: env.INBOUND_PER_HOUR,
+      windowSeconds: 3600,
+      counts:
+        'inbound emails stored, from every source together (a signed Mailgun request, before it is stored); a redelivery that stores nothing gives its point back',
     },
   } satisfies Record<string, LimitRule>;
 }

@@ -12,9 +12,11 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
  * - administrator: administrators only
  * - unverified / mfa / mfa-enrol: a half-signed-in session at that step, and nothing else
  * - session: any session, whatever its stage (sign out)
+ * - webhook: a machine, not a person (Mailgun's POSTs): no session and no CSRF form token; the route itself
+ *   authenticates every request by its signature before it reads or changes anything, and refuses with 401/406
  */
 export type Access =
-  'public' | 'signed-in' | 'staff' | 'administrator' | 'unverified' | 'mfa' | 'mfa-enrol' | 'session';
+  'public' | 'signed-in' | 'staff' | 'administrator' | 'unverified' | 'mfa' | 'mfa-enrol' | 'session' | 'webhook';
 
 export interface RouteEntry {
   method: string;
@@ -93,7 +95,8 @@ export default fp(
     app.addHook('onRequest', async (request, reply) => {
       const access = routeAccess(request);
       // Fastify's own 404 route has no declared access; it renders nothing but the not-found page.
-      if (access === undefined || access === 'public') {
+      // A webhook checks its own signature (e.g. mailgun.routes.ts); a browser's session means nothing to it.
+      if (access === undefined || access === 'public' || access === 'webhook') {
         return;
       }
       if (access === 'session') {

@@ -59,6 +59,7 @@ export function isCsrfValid(config: Config, request: FastifyRequest, sent: unkno
  * Synchroniser tokens: HMAC(SECRET_KEY, session id) once signed in, HMAC(SECRET_KEY, random cookie) before,
  * so login and registration are protected without writing a session row on GET. Checked in preValidation,
  * after the body is parsed and before the schema or handler sees it; plus a Sec-Fetch-Site/Origin check.
+ * Routes with the 'webhook' access level are exempt: they authenticate every request by its signature.
  */
 export default fp(
   (app: FastifyInstance) => {
@@ -78,7 +79,9 @@ export default fp(
     });
 
     app.addHook('preValidation', async (request) => {
-      if (SAFE_METHODS.has(request.method)) {
+      // Webhooks are called by a server, not a browser: no cookie binds them to a session, and each request is
+      // authenticated by its signature instead (access level 'webhook', see access.ts).
+      if (SAFE_METHODS.has(request.method) || request.routeOptions.config.access === 'webhook') {
         return;
       }
       const body = request.body as Record<string, unknown> | null | undefined;

@@ -65,7 +65,8 @@ const megabytes = (bytes: number) => Math.floor(bytes / 1024 / 1024);
 
 /**
  * multipart/form-data, only on the routes marked `config.uploads`, and nothing read before the guard:
- * - every other route answers 415 in preParsing, before a byte of the body is read;
+ * - every other route answers 415 in preParsing, before a byte of the body is read, except webhooks (access
+ *   'webhook'), which get the same Content-Length checks and read their parts themselves, with their own limits;
  * - onRequest has already checked the session and the route's access (anonymous: 401, wrong role: 404);
  * - upload routes need a Content-Length no larger than the route's bodyLimit (else 411/413, body unread);
  *   Node's parser never delivers more than the declared length, so that is the cap on what is read;
@@ -104,7 +105,8 @@ export default fp(
         // The route's bodyLimit is sized for files: its plain forms keep the app-wide limit.
         return request.routeOptions.config.uploads ? capStream(request, payload, config.env.BODY_LIMIT_BYTES) : payload;
       }
-      if (!request.routeOptions.config.uploads) {
+      // A webhook (access 'webhook') reads its own multipart body, after its signature check, with its own limits.
+      if (!request.routeOptions.config.uploads && request.routeOptions.config.access !== 'webhook') {
         throw unsupportedMediaType();
       }
       const declared = request.headers['content-length'];
@@ -113,6 +115,9 @@ export default fp(
       }
       const limit = request.routeOptions.bodyLimit;
       if (Number(declared) > limit) {
+        if (!request.routeOptions.config.uploads) {
+          throw payloadTooLarge('The request is too large.');
+        }
         throw payloadTooLarge(
           `The form with its files is too large: at most ${ATTACHMENT_MAX_FILES} files of up to ${megabytes(ATTACHMENT_MAX_BYTES)} MB each.`,
         );

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -7,7 +8,7 @@ import { buildTestApp } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
-import { PNG } from '../helpers/multipart.ts';
+import { multipartBody, PNG } from '../helpers/multipart.ts';
 import { openTicket, postMessage } from '../helpers/tickets.ts';
 
 /**
@@ -39,6 +40,16 @@ const PUBLIC_ROUTES = [
   'POST /unlock/:token',
 ].sort();
 
+/**
+ * Routes called by a machine that signs its requests (access 'webhook': no session, no CSRF token). Each must refuse
+ * every request without a valid signature, whoever sends it; see 'every webhook refuses …' below.
+ */
+const WEBHOOK_ROUTES = ['POST /inbound/mailgun', 'POST /inbound/mailgun/mime', 'POST /inbound/mailgun/events'].sort();
+
+/** The webhooks exist only when their signing key is configured: the suite attacks them too. */
+const MAILGUN_KEY = 'route-table-mailgun-signing-key-0123456789';
+const ENV = { MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_KEY, SUPPORT_ADDRESS: 'support@example.com' };
+
 const TABLES = [
   'users',
   'sessions',
@@ -52,12 +63,18 @@ const TABLES = [
   'ticket_messages',
   'attachments',
   'login_throttles',
+  'mail_inbox',
+  'webhook_replays',
+  'undeliverable_addresses',
 ];
 
-/** Every row of every table, except sessions' last-seen time (bookkeeping that reading pages may touch). */
-async function snapshot(app: FastifyInstance): Promise<string> {
+/**
+ * Every row of every table, except sessions' last-seen time (bookkeeping that reading pages may touch), and without
+ * the tables in `ignore`.
+ */
+async function snapshot(app: FastifyInstance, ignore: string[] = []): Promise<string> {
   const out: Record<string, unknown[]> = {};
-  for (const table of TABLES) {
+  for (const table of TABLES.filter((name) => !ignore.includes(name))) {
     const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by 1`.execute(app.db);
     out[table] = rows.rows.map((r) => {
       const { last_seen_at: _ignored, ...rest } = r;
@@ -89,7 +106,7 @@ interface World {
 }
 
 async function world(t: Parameters<typeof buildTestApp>[0], dialect: 'sqlite' | 'postgres'): Promise<World> {
-  const { app } = await buildTestApp(t, dialect);
+  const { app } = await buildTestApp(t, dialect, ENV);
   const make = async (role: 'client' | 'agent' | 'administrator') => {
     const user = await createUser(app, { role });
     const client = new TestClient(app);
@@ -161,13 +178,18 @@ function rightfulCaller(w: World, route: RouteEntry): TestClient {
 
 for (const dialect of dialects()) {
   describe(`route table [${dialect}]`, () => {
-    test('only the listed routes are public, and every route declares a policy', async (t) => {
-      const { app } = await buildTestApp(t, dialect);
+    test('only the listed routes are public or webhooks, and every route declares a policy', async (t) => {
+      const { app } = await buildTestApp(t, dialect, ENV);
       const publicRoutes = routes(app)
         .filter((r) => r.access === 'public')
         .map((r) => `${r.method} ${r.url}`)
         .sort();
       assert.deepEqual(publicRoutes, PUBLIC_ROUTES);
+      const webhooks = routes(app)
+        .filter((r) => r.access === 'webhook')
+        .map((r) => `${r.method} ${r.url}`)
+        .sort();
+      assert.deepEqual(webhooks, WEBHOOK_ROUTES);
       assert.ok(routes(app).length > 50);
       assert.throws(
         () => app.post('/planted', async () => 'unguarded'),
@@ -177,7 +199,7 @@ for (const dialect of dialects()) {
     });
 
     test('every non-public route refuses an anonymous caller', async (t) => {
-      const { app } = await buildTestApp(t, dialect);
+      const { app } = await buildTestApp(t, dialect, ENV);
       const w = { app, ids: { ticket: 1, attachment: 1, user: 1, ownerSessionRef: 'A'.repeat(22) } } as World;
       const anonymous = new TestClient(app);
       await anonymous.get('/login');
@@ -194,7 +216,8 @@ for (const dialect of dialects()) {
 
     test('every non-GET route refuses a missing or forged CSRF token with 403 and changes nothing', async (t) => {
       const w = await world(t, dialect);
-      for (const route of routes(w.app).filter((r) => r.method !== 'GET')) {
+      // Webhooks take no CSRF token: they are attacked with forged signatures in the next test.
+      for (const route of routes(w.app).filter((r) => r.method !== 'GET' && r.access !== 'webhook')) {
         const caller = rightfulCaller(w, route);
         await caller.get(
           route.access === 'mfa'
@@ -220,6 +243,81 @@ for (const dialect of dialects()) {
           assert.equal(res.statusCode, 403, `${route.method} ${route.url} with token ${String(token)}`);
         }
         assert.equal(await snapshot(w.app), before, `${route.method} ${route.url} changed the database`);
+      }
+    });
+
+    test('every webhook refuses a request without a valid signature with 4xx and changes nothing', async (t) => {
+      const w = await world(t, dialect);
+      const now = w.app.clock.now();
+      const signed = (key: string, timestamp = String(Math.floor(now / 1000))) => {
+        const token = randomBytes(25).toString('hex');
+        return {
+          timestamp,
+          token,
+          signature: createHmac('sha256', key)
+            .update(timestamp + token)
+            .digest('hex'),
+        };
+      };
+      const rightSig = signed(MAILGUN_KEY);
+      const forgeries = [
+        {},
+        signed('a-guessed-key-0123456789abcdef'),
+        { ...rightSig, token: signed(MAILGUN_KEY).token },
+        { ...rightSig, signature: rightSig.signature.replace(/.$/, (c) => (c === '0' ? '1' : '0')) },
+        signed(MAILGUN_KEY, String(Math.floor(now / 1000) - 600)),
+      ];
+      const message = {
+        recipient: 'support@example.com',
+        sender: 'attacker@example.net',
+        'message-headers': JSON.stringify([
+          ['From', 'attacker@example.net'],
+          ['Subject', 'probe'],
+          ['Message-Id', '<probe@example.net>'],
+        ]),
+        'body-plain': 'probe',
+        'body-mime': 'From: attacker@example.net\r\nSubject: probe\r\n\r\nprobe\r\n',
+      };
+      const bounce = { event: 'failed', severity: 'permanent', recipient: 'victim@example.com', reason: 'probe' };
+      // Whoever sends it: no one, or a signed-in administrator (a session grants nothing here).
+      for (const caller of [new TestClient(w.app), w.admin]) {
+        await caller.get('/');
+        for (const route of routes(w.app).filter((r) => r.access === 'webhook')) {
+          // Forged requests spend points of the per-network limit (rate_limits): that is the only change allowed.
+          const before = await snapshot(w.app, ['rate_limits']);
+          for (const sig of forgeries) {
+            const fields: Record<string, string> = { ...message, ...sig };
+            const { payload, contentType } = multipartBody(fields, [
+              { field: 'attachment-1', name: 'a.png', data: PNG },
+            ]);
+            const attempts = [
+              await caller.request({
+                method: 'POST',
+                url: route.url,
+                payload,
+                headers: { 'content-type': contentType },
+              }),
+              await caller.post(route.url, { ...fields, _csrf: null }),
+              await caller.request({
+                method: 'POST',
+                url: route.url,
+                payload: { signature: sig, 'event-data': bounce },
+                headers: { 'content-type': 'application/json' },
+              }),
+            ];
+            for (const res of attempts) {
+              assert.ok(
+                res.statusCode >= 400 && res.statusCode < 500,
+                `${route.method} ${route.url} answered ${res.statusCode} to a forged signature`,
+              );
+            }
+          }
+          assert.equal(
+            await snapshot(w.app, ['rate_limits']),
+            before,
+            `${route.method} ${route.url} changed the database`,
+          );
+        }
       }
     });
 
