@@ -34,6 +34,10 @@ export const AUDIT_EVENTS = [
   'user.deleted',
   'user.verification_resent',
   'mail.failed',
+  'mail.approved',
+  'mail.rejected',
+  'mail.retried',
+  'mail.undeliverable_cleared',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
