@@ -242,7 +242,8 @@ export interface OriginalMail {
   parsed: boolean;
   /** Why it could not be parsed (then `text` is the raw message as text). */
   parseError: string | null;
-  headers: Array<{ name: string; value: string }>;
+  /** `ms`: a date, shown in the app's one format. */
+  headers: Array<{ name: string; value: string; ms?: number | undefined }>;
   text: string;
   truncated: boolean;
   attachments: OriginalAttachment[];
@@ -303,11 +304,12 @@ async function htmlAsText(html: string | false | undefined): Promise<string> {
 async function readOriginal(raw: Buffer): Promise<OriginalMail> {
   try {
     const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+    const validDate = mail.date && Number.isFinite(mail.date.getTime()) ? mail.date : undefined;
     const headers = [
       { name: 'From', value: addresses(mail.from) },
       { name: 'To', value: addresses(mail.to) },
       { name: 'Cc', value: addresses(mail.cc) },
-      { name: 'Date', value: mail.date ? mail.date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '' },
+      { name: 'Date', value: validDate ? validDate.toISOString() : '', ms: validDate?.getTime() },
       { name: 'Subject', value: mail.subject ?? '' },
       { name: 'Message-ID', value: mail.messageId ?? '' },
       { name: 'In-Reply-To', value: mail.inReplyTo ?? '' },

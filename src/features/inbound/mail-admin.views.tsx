@@ -167,7 +167,7 @@ const activityColumns: Column<InboxRow>[] = [
 const sourceColumns: Column<SourceStatus>[] = [
   { label: 'Source', cell: (s) => <strong>{SOURCE_LABEL[s.name]}</strong> },
   {
-    label: 'Configuration',
+    label: 'Setting',
     cell: (s) => (s.configured ? s.detail : <span class="muted">{s.detail}</span>),
   },
   {
@@ -316,7 +316,7 @@ export function MailMessagePage({ ctx, data, can }: { ctx: PageContext; data: Ma
               {original.headers.map((h) => (
                 <>
                   <dt>{h.name}</dt>
-                  <dd>{h.value}</dd>
+                  <dd>{h.ms !== undefined && Number.isFinite(h.ms) ? <When ms={h.ms} /> : h.value}</dd>
                 </>
               ))}
             </dl>
