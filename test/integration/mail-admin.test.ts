@@ -256,7 +256,7 @@ for (const dialect of dialects()) {
       assert.equal(Number(audits[0]?.actor_user_id), agentUser.id);
       assert.equal((JSON.parse(audits[0]?.details ?? '{}') as { inboxId: number }).inboxId, id);
       assert.ok(audits[0]?.ip);
-      assert.match((await agent.get('/admin/mail')).body, /Approved: the message is being added/);
+      assert.match((await agent.get('/admin/mail')).body, /Approved: the message is added to its ticket/);
 
       const again = await agent.post(`/admin/mail/${id}/approve`);
       assert.equal(again.statusCode, 303);

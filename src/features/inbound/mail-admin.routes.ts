@@ -92,7 +92,7 @@ export default function mailAdminRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const result = await approveHeldMail(deps, actorOf(request), inboxMessage.of(request));
       return result === 'ok'
-        ? toMailPage(reply, 'success', 'Approved: the message is being added to its ticket.')
+        ? toMailPage(reply, 'success', 'Approved: the message is added to its ticket (or opens one) in a moment.')
         : toMailPage(reply, 'error', ALREADY_DECIDED);
     },
   );
