@@ -12,6 +12,7 @@ import {
   type PageState,
   watchContext,
 } from '../test/e2e/helpers/browser.ts';
+import { MAIL_ADMIN_PAGE_STATES } from '../test/e2e/helpers/mail-admin.ts';
 import { launchBrowser, startServer } from '../test/e2e/helpers/server.ts';
 import { TICKET_PAGE_STATES } from '../test/e2e/helpers/tickets.ts';
 import { TWO_FACTOR_PAGE_STATES } from '../test/e2e/helpers/two-factor.ts';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     ...TWO_FACTOR_PAGE_STATES,
     ...TICKET_PAGE_STATES,
     ...ADMIN_PAGE_STATES,
+    ...MAIL_ADMIN_PAGE_STATES,
   ];
   const states = all.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
   if (states.length === 0) {

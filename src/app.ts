@@ -15,6 +15,7 @@ import loginRoutes from './features/auth/login.routes.ts';
 import unlockRoutes from './features/auth/unlock.routes.ts';
 import adminSecurityRoutes from './features/admin/security.routes.ts';
 import adminUserRoutes from './features/admin/users.routes.ts';
+import mailAdminRoutes from './features/inbound/mail-admin.routes.ts';
 import ticketRoutes from './features/tickets/ticket.routes.ts';
 import twoFactorRoutes from './features/two-factor/two-factor.routes.ts';
 import { issueDeviceCookie } from './features/auth/device-cookie.ts';
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   await app.register(invitationRoutes);
   await app.register(adminSecurityRoutes);
   await app.register(mailgunRoutes);
+  await app.register(mailAdminRoutes);
 
   schedulePurge(app);
   return app;

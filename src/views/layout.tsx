@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
   { href: '/admin/users', label: 'Users', roles: ['administrator'] },
   { href: '/admin/failed-logins', label: 'Failed sign-ins', roles: ['administrator'] },
   { href: '/admin/audit', label: 'Audit log', roles: ['administrator'] },
+  { href: '/admin/mail', label: 'Mail', roles: ['agent', 'administrator'] },
   { href: '/account', label: 'Account', roles: ['client', 'agent', 'administrator'] },
 ];
 

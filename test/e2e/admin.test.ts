@@ -168,7 +168,7 @@ describe('administration in a real browser', () => {
     const { page, problems } = await open(t);
     await signIn(page, server, await freshUser(server, 'curious.client'));
     const nav = page.getByRole('navigation', { name: 'Main' });
-    for (const name of ['Users', 'Failed sign-ins', 'Audit log']) {
+    for (const name of ['Users', 'Failed sign-ins', 'Audit log', 'Mail']) {
       assert.equal(await nav.getByRole('link', { name }).count(), 0, `no "${name}" link`);
     }
     for (const path of [
@@ -177,6 +177,7 @@ describe('administration in a real browser', () => {
       '/admin/users/new',
       '/admin/failed-logins',
       '/admin/audit',
+      '/admin/mail',
     ]) {
       const response = await page.goto(`${server.baseUrl}${path}`);
       assert.equal(response?.status(), 404, path);

@@ -10,6 +10,7 @@ import { dialects } from '../helpers/dialects.ts';
 import { createUser } from '../helpers/factories.ts';
 import { multipartBody, PNG } from '../helpers/multipart.ts';
 import { openTicket, postMessage } from '../helpers/tickets.ts';
+import { storeInboxMessage } from '../../src/features/inbound/inbox.repository.ts';
 
 /**
  * The layer that makes a forgotten check impossible: every route Fastify has registered is attacked here,
@@ -102,7 +103,7 @@ interface World {
   unverified: TestClient;
   mfa: TestClient;
   enrol: TestClient;
-  ids: { ticket: number; attachment: number; user: number; ownerSessionRef: string };
+  ids: { ticket: number; attachment: number; user: number; ownerSessionRef: string; inbox: number };
 }
 
 async function world(t: Parameters<typeof buildTestApp>[0], dialect: 'sqlite' | 'postgres'): Promise<World> {
@@ -126,6 +127,27 @@ async function world(t: Parameters<typeof buildTestApp>[0], dialect: 'sqlite' | 
   const ownerSessionRef =
     /\/account\/sessions\/([A-Za-z0-9_-]{22})\/revoke/.exec((await owner.client.get('/account')).body)?.[1] ?? '';
   assert.ok(ownerSessionRef && attachment);
+  // A held email that names the owner's ticket, and a bounced address: what the Mail page's actions act on.
+  const raw = Buffer.from('From: <owner@example.com>\r\nSubject: Held\r\nMessage-ID: <held@example.com>\r\n\r\nHi\r\n');
+  const now = app.clock.now();
+  const stored = await storeInboxMessage(app.db, {
+    source: 'imap',
+    sourceId: '1:1',
+    messageId: 'held@example.com',
+    raw,
+    envelope: null,
+    receivedAt: now,
+  });
+  assert.ok(stored.stored);
+  await app.db
+    .updateTable('mail_inbox')
+    .set({ status: 'held', reason: 'Unknown sender', ticket_id: ticket })
+    .where('id', '=', stored.id)
+    .execute();
+  await app.db
+    .insertInto('undeliverable_addresses')
+    .values({ address: 'gone@example.com', reason: 'bounced', source: 'imap', first_at: now, last_at: now })
+    .execute();
 
   const unverifiedUser = await createUser(app, { verified: false, twoFactor: false });
   const unverified = new TestClient(app);
@@ -145,13 +167,14 @@ async function world(t: Parameters<typeof buildTestApp>[0], dialect: 'sqlite' | 
     unverified,
     mfa,
     enrol,
-    ids: { ticket, attachment, user: owner.user.id, ownerSessionRef },
+    ids: { ticket, attachment, user: owner.user.id, ownerSessionRef, inbox: stored.id },
   };
 }
 
 function fill(w: World, url: string): string {
   return url
     .replace('/admin/users/:id', `/admin/users/${w.ids.user}`)
+    .replace('/admin/mail/:id', `/admin/mail/${w.ids.inbox}`)
     .replace('/tickets/:id', `/tickets/${w.ids.ticket}`)
     .replace(':attachmentId', String(w.ids.attachment))
     .replace(':ref', w.ids.ownerSessionRef)
@@ -200,7 +223,7 @@ for (const dialect of dialects()) {
 
     test('every non-public route refuses an anonymous caller', async (t) => {
       const { app } = await buildTestApp(t, dialect, ENV);
-      const w = { app, ids: { ticket: 1, attachment: 1, user: 1, ownerSessionRef: 'A'.repeat(22) } } as World;
+      const w = { app, ids: { ticket: 1, attachment: 1, user: 1, ownerSessionRef: 'A'.repeat(22), inbox: 1 } } as World;
       const anonymous = new TestClient(app);
       await anonymous.get('/login');
       for (const route of routes(app).filter((r) => r.access !== 'public')) {
@@ -239,6 +262,7 @@ for (const dialect of dialects()) {
             tickets: 'delete',
             ip: '127.0.0.1',
             code: '123456',
+            address: 'gone@example.com',
           });
           assert.equal(res.statusCode, 403, `${route.method} ${route.url} with token ${String(token)}`);
         }
@@ -341,6 +365,7 @@ for (const dialect of dialects()) {
                 email: 'x@example.com',
                 role: 'administrator',
                 ip: '127.0.0.1',
+                address: 'gone@example.com',
               });
         assert.equal(res.statusCode, 404, `${route.method} ${route.url} as another client: ${res.statusCode}`);
         assert.doesNotMatch(res.body, /Owner ticket/);

@@ -30,6 +30,7 @@ import {
   type UserListRow,
 } from '../users/user.repository.ts';
 import { userPageActions, type UserPageActions } from '../users/user.policy.ts';
+import { findUndeliverable } from '../inbound/mail-admin.repository.ts';
 import { countLiveSessions, countTicketsOfClient } from './admin.repository.ts';
 import type { UsersQuery } from './admin.schemas.ts';
 
@@ -72,18 +73,22 @@ export interface UserPageData {
   ticketCount: number;
   lastAdmin: boolean;
   signIn: { failures: number; pausedMs: number } | null;
+  /** A bounce reported the user's address as undeliverable (cleared on the Mail page). */
+  undeliverable: { since: number; reason: string } | null;
   actions: UserPageActions;
 }
 
 export async function userPageData(deps: UsersDeps, user: User): Promise<UserPageData> {
   const now = deps.clock.now();
-  const [sessions, ticketCount, lastAdmin, signIn] = await Promise.all([
+  const [sessions, ticketCount, lastAdmin, signIn, bounced] = await Promise.all([
     countLiveSessions(deps.db, user.id, now),
     countTicketsOfClient(deps.db, user.id),
     isLastActiveAdministrator(deps.db, user),
     throttleState(deps.db, throttleKey(user.email), now),
+    findUndeliverable(deps.db, user.email),
   ]);
-  return { sessions, ticketCount, lastAdmin, signIn, actions: userPageActions(user, signIn) };
+  const undeliverable = bounced ? { since: bounced.first_at, reason: bounced.reason.replace(/[.\s]+$/, '') } : null;
+  return { sessions, ticketCount, lastAdmin, signIn, undeliverable, actions: userPageActions(user, signIn) };
 }
 
 /** The delete page: refused for the last active administrator, else how many tickets the choice is about. */

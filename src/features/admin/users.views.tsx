@@ -147,6 +147,7 @@ export function UserPage(props: {
   ticketCount: number;
   lastAdmin: boolean;
   signIn: { failures: number; pausedMs: number } | null;
+  undeliverable: { since: number; reason: string } | null;
   actions: UserPageActions;
   errors: UserFormErrors;
   values?: UserFormValues;
@@ -194,6 +195,12 @@ export function UserPage(props: {
                   : `${props.signIn.failures} recent failed attempt(s), not paused`}
             </dd>
           </dl>
+          {props.undeliverable && (
+            <Alert kind="error">
+              Email undeliverable since <When ms={props.undeliverable.since} />: {props.undeliverable.reason}. Clear it
+              on the <a href="/admin/mail">Mail</a> page once the address works again.
+            </Alert>
+          )}
           {props.lastAdmin && (
             <Alert kind="info">This is the last active administrator: it cannot be demoted, disabled or deleted.</Alert>
           )}

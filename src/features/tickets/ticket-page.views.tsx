@@ -50,6 +50,11 @@ function ThreadItem({ item }: { item: ThreadItemView }) {
       </div>
       <div class="message__body">{item.body}</div>
       <Attachments files={item.attachments} />
+      {item.originalHref && (
+        <p class="message__original small">
+          <a href={item.originalHref}>View the original email</a>
+        </p>
+      )}
     </li>
   );
 }

@@ -180,6 +180,8 @@ export type ThreadItemView =
       body: string;
       at: number;
       attachments: AttachmentView[];
+      /** Staff only: the page of the email this message came from, or null. */
+      originalHref: string | null;
     };
 
 /** The thread as the viewer may see it: events in words (only those the policy shows them), messages with their authors. */
@@ -205,6 +207,7 @@ function presentThread(ticketId: number, entries: ThreadEntry[], viewer: User): 
       body: entry.body,
       at: entry.created_at,
       attachments: entry.attachments.map((f) => presentAttachment(ticketId, f)),
+      originalHref: staff && entry.inbox_id !== null ? `/admin/mail/${entry.inbox_id}` : null,
     });
   }
   return items;

@@ -333,6 +333,8 @@ export interface ThreadEntry {
   author_email: string | null;
   author_name: string | null;
   author_role: Role | null;
+  /** The mail_inbox row the entry came from by email, or null (staff can open the original). */
+  inbox_id: number | null;
   attachments: Attachment[];
 }
 
@@ -357,6 +359,7 @@ export async function loadThread(
       'u.email as author_email',
       'u.name as author_name',
       'u.role as author_role',
+      'm.inbox_id',
     ])
     .where('m.ticket_id', '=', ticketId);
   if (!staff) {

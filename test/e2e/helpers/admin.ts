@@ -12,7 +12,7 @@ import { linkIn } from './smtp.ts';
 export async function adminOn(
   page: Page,
   server: E2eServer,
-  link: 'Users' | 'Failed sign-ins' | 'Audit log',
+  link: 'Users' | 'Failed sign-ins' | 'Audit log' | 'Mail',
   heading: string,
 ): Promise<TestUser> {
   const admin = await freshUser(server, 'ada.admin', { role: 'administrator' });
