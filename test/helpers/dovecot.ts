@@ -11,6 +11,20 @@ import type { ImapSettings } from '../../src/config.ts';
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.PARAPET_DOVECOT_PORT ?? 10143);
 export const DOVECOT_PASSWORD = 'password';
+/** IMAP over TLS with a self-signed certificate, when start.sh found openssl. */
+export const DOVECOT_TLS_PORT = Number(process.env.PARAPET_DOVECOT_TLS_PORT ?? 10993);
+
+/** Whether something accepts TCP connections on the port (the TLS listener answers only after a handshake). */
+export async function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: HOST, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 /** Whether our Dovecot answers with an IMAP greeting. */
 async function dovecotReachable(): Promise<boolean> {

@@ -10,7 +10,7 @@ import { inboxMessageKey, storeInboxMessage } from '../../src/features/inbound/i
 import { startImapSource, TOO_LARGE_FOLDER, type ImapSourceDeps } from '../../src/features/inbound/imap.source.ts';
 import { createTestDatabase, TEST_ENV } from '../helpers/build-app.ts';
 import { dialects } from '../helpers/dialects.ts';
-import { dovecotSkipReason, newMailbox, type TestMailbox } from '../helpers/dovecot.ts';
+import { DOVECOT_TLS_PORT, dovecotSkipReason, listening, newMailbox, type TestMailbox } from '../helpers/dovecot.ts';
 
 const PROCESSED = 'Parapet-processed';
 const silent = { info: () => {}, warn: () => {}, error: () => {} } as unknown as ImapSourceDeps['log'];
@@ -190,6 +190,8 @@ describe('IMAP_URL in the configuration', () => {
 
 describe('the IMAP source against Dovecot', async () => {
   const skip = await dovecotSkipReason();
+  const noTls =
+    skip || (!(await listening(DOVECOT_TLS_PORT)) && `no TLS listener on ${DOVECOT_TLS_PORT} (start.sh needs openssl)`);
   for (const dialect of dialects()) {
     test(
       `[${dialect}] appended messages reach mail_inbox once and are moved; a redelivery is moved, not stored`,
@@ -379,6 +381,28 @@ describe('the IMAP source against Dovecot', async () => {
         await source.stop();
         assert.deepEqual(calls, []);
         assert.deepEqual((await mailbox.messageIds('INBOX')).length, 1);
+      },
+    );
+
+    test(
+      `[${dialect}] imaps:// to a server whose certificate is not trusted: refused before the login, error recorded`,
+      { skip: noTls },
+      async (t) => {
+        const conn = await testConnection(t, dialect);
+        const mailbox = await newMailbox(t);
+        await mailbox.append(email(newId()));
+        const calls: string[] = [];
+        start(conn, conn, mailbox, {
+          imap: { ...mailbox.settings, secure: true, port: DOVECOT_TLS_PORT },
+          receive: storingReceive(conn, calls),
+        });
+        const status = await waitFor('the error', async () => {
+          const row = await findInboundSource(conn.db, 'imap');
+          return row?.last_error ? row : undefined;
+        });
+        assert.match(status.last_error ?? '', /certificate/i);
+        assert.deepEqual(calls, []);
+        assert.equal((await mailbox.messageIds('INBOX')).length, 1);
       },
     );
 
