@@ -385,6 +385,25 @@ describe('the IMAP source against Dovecot', async () => {
     );
 
     test(
+      `[${dialect}] a folder that does not exist is recorded as the error; nothing is created or moved`,
+      { skip },
+      async (t) => {
+        const conn = await testConnection(t, dialect);
+        const mailbox = await newMailbox(t);
+        await mailbox.append(email(newId()));
+        start(conn, conn, mailbox, { imap: { ...mailbox.settings, mailbox: 'Support' } });
+        const status = await waitFor('the error', async () => {
+          const row = await findInboundSource(conn.db, 'imap');
+          return row?.last_error ? row : undefined;
+        });
+        assert.match(status.last_error ?? '', /doesn't exist: Support/);
+        assert.equal(status.last_success_at, null);
+        assert.deepEqual(await mailbox.messageIds('Support'), []);
+        assert.equal((await mailbox.messageIds('INBOX')).length, 1);
+      },
+    );
+
+    test(
       `[${dialect}] imaps:// to a server whose certificate is not trusted: refused before the login, error recorded`,
       { skip: noTls },
       async (t) => {

@@ -219,7 +219,7 @@ class ImapSource {
   }
 
   /** One connection: returns when stopped or the lease is lost; throws when the connection fails. */
-  private async session(connected: () => void): Promise<void> {
+  private async session(succeeded: () => void): Promise<void> {
     const { imap } = this.deps;
     let closed = false;
     const client = new ImapFlow({
@@ -252,13 +252,13 @@ class ImapSource {
     try {
       await client.connect();
       await client.mailboxCreate(this.deps.processedFolder);
-      connected();
       while (!this.stopped && !this.leaseLost) {
         if (closed) {
           throw new Error('the IMAP server closed the connection');
         }
         this.signalled = false;
         await this.pass(client);
+        succeeded(); // the delay before the next reconnection starts again from the shortest
         await this.wait(this.timing.pollMs);
       }
     } finally {
