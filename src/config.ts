@@ -93,7 +93,9 @@ export const EnvSchema = Type.Object({
   INBOUND_PER_SENDER_PER_HOUR: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
   INBOUND_PER_HOUR: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
   MAILGUN_WEBHOOK_SIGNING_KEY: Type.Optional(Type.String({ minLength: 16 })),
-  IMAP_URL: Type.Optional(Type.String({ pattern: '^imaps?://.+' })),
+  IMAP_URL: Type.Optional(
+    Type.String({ pattern: '^imaps?://.+', maxLength: 2000, description: 'imaps://user:password@host[:port]/INBOX' }),
+  ),
   IMAP_PROCESSED_FOLDER: Type.String({ minLength: 1, maxLength: 200, default: 'Parapet-processed' }),
   INBOUND_AUTHSERV_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$', description: 'a host name' })),
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -106,6 +108,18 @@ export const EnvSchema = Type.Object({
 export type Env = Static<typeof EnvSchema>;
 
 export type TrustProxy = false | number | string[];
+
+/** IMAP_URL taken apart: where the IMAP poller (src/features/inbound/imap.source.ts) reads mail. */
+export interface ImapSettings {
+  /** imaps:// (TLS from the first byte); imap:// is plain text and allowed to a loopback address only. */
+  secure: boolean;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** The folder read, from the URL's path (percent-decoded); INBOX when the path is empty. */
+  mailbox: string;
+}
 
 export interface Config {
   env: Env;
@@ -121,6 +135,8 @@ export interface Config {
   session: { idleMs: number; absoluteMs: number };
   argon2: { memoryCost: number; timeCost: number };
   ticketCategories: string[];
+  /** IMAP_URL, checked and taken apart; null when inbound mail over IMAP is off. */
+  imap: ImapSettings | null;
 }
 
 export class ConfigError extends Error {
@@ -149,9 +165,58 @@ export function parseTrustProxy(value: string | undefined): TrustProxy | string 
   return bad === undefined ? entries : `"${bad}" is not loopback, linklocal, uniquelocal, an IP address or a CIDR`;
 }
 
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Takes IMAP_URL apart, or says what is wrong with it (never repeating the URL: it holds a password). imap:// sends the
+ * password and every message in clear, so it is refused unless the server is on this machine's loopback.
+ */
+export function parseImapUrl(value: string): ImapSettings | string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'IMAP_URL is not a valid URL: imaps://user:password@host[:port]/INBOX';
+  }
+  const secure = url.protocol === 'imaps:';
+  if (!secure && url.protocol !== 'imap:') {
+    return 'IMAP_URL must start with imaps:// (or imap:// to a loopback address)';
+  }
+  if (!url.hostname) {
+    return 'IMAP_URL has no host';
+  }
+  if (!secure && !LOOPBACK_HOST.test(url.hostname)) {
+    return 'IMAP_URL uses imap:// (no TLS) to a host that is not loopback: the password and every message would cross the network in clear; use imaps://';
+  }
+  let user: string;
+  let password: string;
+  let mailbox: string;
+  try {
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+    mailbox = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'INBOX';
+  } catch {
+    return 'IMAP_URL has a malformed %-escape (user, password or folder)';
+  }
+  if (!user || !password) {
+    return 'IMAP_URL needs the user and password: imaps://user:password@host/INBOX (%-encode @ : / in them)';
+  }
+  if (url.search || url.hash || mailbox.length > 200 || /[\p{Cc}*%]/u.test(mailbox)) {
+    return 'IMAP_URL must end with the folder to read (e.g. /INBOX), without ?, #, wildcards or control characters';
+  }
+  return {
+    secure,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 993 : 143,
+    user,
+    password,
+    mailbox,
+  };
+}
+
 function describeError(error: { path: string; message: string; value: unknown }): string {
   const name = error.path.replace(/^\//, '') || '(environment)';
-  const secret = /SECRET|PEPPER|PASSWORD|KEY/.test(name);
+  const secret = /SECRET|PEPPER|PASSWORD|KEY|IMAP_URL/.test(name);
   const shown =
     error.value === undefined ? 'is missing' : secret ? 'is not valid' : `is ${JSON.stringify(error.value)}`;
   return `${name} ${shown}: ${error.message}`;
@@ -224,6 +289,12 @@ export function loadConfig(
       'SUPPORT_ADDRESS is missing: inbound mail (IMAP_URL or MAILGUN_WEBHOOK_SIGNING_KEY) needs the address customers write to',
     );
   }
+  const imap = env.IMAP_URL ? parseImapUrl(env.IMAP_URL) : null;
+  if (typeof imap === 'string') {
+    problems.push(imap);
+  } else if (imap && [env.IMAP_PROCESSED_FOLDER, 'Parapet-too-large'].includes(imap.mailbox)) {
+    problems.push('IMAP_URL must read another folder than IMAP_PROCESSED_FOLDER and Parapet-too-large');
+  }
   if (env.DEFAULT_PASSWORD && !env.DEFAULT_USER) {
     problems.push('DEFAULT_USER is missing: DEFAULT_PASSWORD needs the administrator email it belongs to');
   }
@@ -266,6 +337,7 @@ export function loadConfig(
           .filter(Boolean),
       ),
     ],
+    imap: imap as ImapSettings | null,
   };
 }
 
