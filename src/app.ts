@@ -22,6 +22,7 @@ import { issueDeviceCookie } from './features/auth/device-cookie.ts';
 import { createArgon2Hasher, type PasswordHasher } from './lib/password-hasher.ts';
 import healthRoutes from './features/health/health.routes.ts';
 import mailgunRoutes from './features/inbound/mailgun.routes.ts';
+import inbound from './features/inbound/inbound.plugin.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import type { MailTransport } from './mail/transports.ts';
 import access from './plugins/access.ts';
@@ -127,7 +128,13 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   await app.register(securityHeaders);
   await app.register(rateLimit);
   await app.register(mail, { transport: opts.mailTransport, startWorker: opts.startMailWorker ?? false });
-  await app.register(sessions, { onFullSession: (reply, user, now) => issueDeviceCookie(reply, config, user, now) });
+  await app.register(sessions, {
+    onFullSession: (reply, user, now) => {
+      issueDeviceCookie(reply, config, user, now);
+      // Mail held until this user finished signing up is released by the inbox worker's next pass: run it now.
+      app.inbound.worker.kick();
+    },
+  });
   await app.register(access);
   await app.register(csrf);
   await app.register(assets);
@@ -146,7 +153,8 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   await app.register(adminUserRoutes);
   await app.register(invitationRoutes);
   await app.register(adminSecurityRoutes);
-  await app.register(mailgunRoutes);
+  await app.register(inbound, { start: opts.startMailWorker ?? false });
+  await app.register(mailgunRoutes, { onStored: () => app.inbound.worker.kick() });
   await app.register(mailAdminRoutes);
 
   schedulePurge(app);

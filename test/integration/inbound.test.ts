@@ -252,8 +252,8 @@ for (const dialect of dialects()) {
       await browser.get(link);
       const accepted = await browser.post('/invitation', {
         token: new URL(link, 'http://x').searchParams.get('token') ?? '',
-        password: 'a long new passphrase 77',
-        password_confirm: 'a long new passphrase 77',
+        password: 'Zebra lantern copper 93 ok',
+        password_confirm: 'Zebra lantern copper 93 ok',
       });
       assert.ok([200, 303].includes(accepted.statusCode), `accepting answered ${accepted.statusCode}`);
       await app.inbound.worker.runOnce();

@@ -33,6 +33,7 @@ const NO_AUTH = {
   dkim: 'none',
   dkimDomains: [],
   aligned: false,
+  dkimAligned: false,
   summary: 'No Authentication-Results from mx.parapet.example.',
 };
 
@@ -42,6 +43,7 @@ const CUSTOMER_AUTHENTICATED = {
   dkim: 'pass',
   dkimDomains: ['customer.example'],
   aligned: true,
+  dkimAligned: true,
   summary:
     'mx.parapet.example: DKIM pass for customer.example (aligned); SPF pass for customer.example (aligned); DMARC pass',
 };
@@ -273,6 +275,7 @@ test('forged Authentication-Results below the receiving server’s own do not co
     dkim: 'none',
     dkimDomains: [],
     aligned: false,
+    dkimAligned: false,
     summary: 'mx.parapet.example: DKIM none; SPF fail for bank.example; DMARC fail',
   });
   // Without the id configured, nothing counts.
@@ -283,6 +286,7 @@ test('forged Authentication-Results below the receiving server’s own do not co
     dkim: 'none',
     dkimDomains: [],
     aligned: false,
+    dkimAligned: false,
     summary: 'No trusted authentication results (INBOUND_AUTHSERV_ID is not set).',
   });
 });
@@ -340,6 +344,7 @@ test('Mailgun: SPF pass for an aligned envelope sender, DKIM pass with every sig
     dkim: 'pass',
     dkimDomains: ['mail.customer.example'],
     aligned: true,
+    dkimAligned: true,
     summary: 'Mailgun: DKIM pass for mail.customer.example (aligned); SPF pass for evil.example (not aligned)',
   });
   const spfOnly = await parse('mailgun-signed.eml', {
@@ -372,6 +377,7 @@ test('Mailgun: a valid signature of the attacker’s domain beside one claiming 
     dkim: 'pass',
     dkimDomains: ['evil.example', 'customer.example'],
     aligned: false,
+    dkimAligned: false,
     summary:
       'Mailgun: DKIM pass for evil.example, customer.example (not aligned); SPF pass for evil.example (not aligned)',
   });

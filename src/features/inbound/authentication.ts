@@ -96,6 +96,7 @@ function mailgunVerdict(headers: readonly HeaderLine[], fromDomain: string | nul
     dkim,
     dkimDomains,
     aligned: spfAligned || dkimAligned,
+    dkimAligned,
     summary: `Mailgun: ${parts.join('; ')}`,
   };
 }
@@ -200,6 +201,7 @@ function authResultsVerdict(
       dkim: 'none',
       dkimDomains: [],
       aligned: false,
+      dkimAligned: false,
       summary: 'No trusted authentication results (INBOUND_AUTHSERV_ID is not set).',
     };
   }
@@ -211,6 +213,7 @@ function authResultsVerdict(
       dkim: 'none',
       dkimDomains: [],
       aligned: false,
+      dkimAligned: false,
       summary: `No Authentication-Results from ${trustedAuthservId}.`,
     };
   }
@@ -242,6 +245,7 @@ function authResultsVerdict(
     dkim,
     dkimDomains,
     aligned: spfAligned || dkimAligned || dmarcAligned,
+    dkimAligned,
     summary: `${trustedAuthservId}: ${parts.join('; ')}`,
   };
 }

@@ -35,6 +35,8 @@ export interface AuthVerdict {
   dkimDomains: string[];
   /** DMARC alignment (relaxed: same organisational domain) of a passing SPF or DKIM with the From domain. */
   aligned: boolean;
+  /** A passing DKIM signature aligned with the From domain (staff replies need one: SPF alone is not enough). */
+  dkimAligned: boolean;
   /** One line for staff, e.g. "DKIM pass for example.com (aligned); SPF softfail for bounce.example.net". */
   summary: string;
 }

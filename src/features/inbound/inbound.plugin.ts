@@ -6,7 +6,9 @@ import { ticketDeps } from '../tickets/ticket.deps.ts';
 import type { MailgunEnvelope } from './inbound-message.ts';
 import type { InboundDeps } from './inbound.service.ts';
 import { inboxMessageKey, storeInboxMessage } from './inbox.repository.ts';
-import { InboxWorker, type ParseInbound } from './inbox.worker.ts';
+import { startImapSource } from './imap.source.ts';
+import { InboxWorker } from './inbox.worker.ts';
+import { parseInbound } from './parse.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,7 +34,6 @@ declare module 'fastify' {
 }
 
 export interface InboundPluginOptions {
-  parse: ParseInbound;
   /** Run the worker (and the IMAP poller) in the background: the server does; tests call `worker.runOnce()`. */
   start: boolean;
 }
@@ -51,10 +52,14 @@ export default fp(
         unknownSenders: env.INBOUND_UNKNOWN_SENDERS,
       },
     });
+    // Our own addresses: mail from them is a loop (a bounce of our own mail is recognised as a bounce first).
+    const ownAddresses = [supportAddress, /<([^<>\s]+@[^<>\s]+)>/.exec(env.MAIL_FROM)?.[1] ?? env.MAIL_FROM]
+      .map((a) => a.trim().toLowerCase())
+      .filter((a) => a.includes('@'));
     const worker = new InboxWorker({
       conn: app.conn,
       service,
-      parse: opts.parse,
+      parse: (raw, ctx) => parseInbound(raw, ctx, { trustedAuthservId: env.INBOUND_AUTHSERV_ID, ownAddresses }),
       log: app.log.child({ component: 'inbound' }),
       requireTwoFactor: env.REQUIRE_2FA,
     });
@@ -80,10 +85,34 @@ export default fp(
       },
     });
 
+    let imap: { stop(): Promise<void> } | null = null;
     if (opts.start && enabled) {
-      app.addHook('onReady', async () => worker.start());
+      app.addHook('onReady', async () => {
+        worker.start();
+        const settings = app.config.imap;
+        if (settings) {
+          // Every process starts one; the lease in inbound_sources lets exactly one of them poll.
+          imap = startImapSource({
+            conn: app.conn,
+            clock: app.clock,
+            log: app.log.child({ component: 'imap' }),
+            imap: settings,
+            processedFolder: env.IMAP_PROCESSED_FOLDER,
+            maxBytes: env.INBOUND_MAX_BYTES,
+            receive: async (sourceId, raw) => {
+              const messageId = /^Message-ID:\s*(<[^<>\s]{1,500}>)/im.exec(
+                raw.subarray(0, 64 * 1024).toString('latin1'),
+              )?.[1];
+              await app.inbound.receive({ source: 'imap', sourceId, raw, messageId: messageId ?? null });
+            },
+          });
+        }
+      });
     }
-    app.addHook('onClose', async () => worker.stop());
+    app.addHook('onClose', async () => {
+      await imap?.stop();
+      await worker.stop();
+    });
   },
   { name: 'inbound', dependencies: ['core', 'mail', 'rate-limit'] },
 );

@@ -312,8 +312,7 @@ function decideReply(
 ): Promise<Decision> | Decision {
   const base = { ticket_id: ticket.id, sender_user_id: sender.id };
   if (isStaff(sender)) {
-    const signed = parsed.auth.dkim === 'pass' && parsed.auth.dkimDomains.length > 0;
-    if (!signed) {
+    if (!parsed.auth.dkimAligned) {
       return {
         outcome: held('staff_unsigned', `A staff reply must be DKIM-signed: ${parsed.auth.summary}.`, base),
       };

@@ -37,6 +37,8 @@ export class InboxWorker {
   private running: Promise<number> | null = null;
   private again = false;
   private stopped = true;
+  /** stop() was called: a pass in progress ends after its batch (runOnce called directly, as tests do, runs to the end). */
+  private stopping = false;
 
   constructor(
     private readonly deps: {
@@ -56,6 +58,7 @@ export class InboxWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     clearInterval(this.timer);
     await this.running;
   }
@@ -99,7 +102,7 @@ export class InboxWorker {
           handled += 1;
         }
       }
-      if (this.stopped) {
+      if (this.stopping) {
         log.info('inbox worker stopping after its batch');
         return handled;
       }

@@ -37,24 +37,10 @@ function actorOf(request: FastifyRequest): Actor {
 const toMailPage = (reply: FastifyReply, kind: 'success' | 'error', message: string) =>
   reply.flash(kind, message).redirect('/admin/mail', 303);
 
-/**
- * The inbound worker's wake-up, when the app runs one (`app.inbound.kick()`); without it the worker finds the
- * message on its next poll, a few seconds later.
- */
-function workerKick(app: FastifyInstance): () => void {
-  return () => {
-    const inbound: unknown = Reflect.get(app, 'inbound');
-    const kick: unknown = inbound && typeof inbound === 'object' ? Reflect.get(inbound, 'kick') : undefined;
-    if (typeof kick === 'function') {
-      Reflect.apply(kick, inbound, []);
-    }
-  };
-}
-
 export default function mailAdminRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const settings = inboundSettings(fastify.config.env);
-  const deps: MailAdminDeps = { ...serviceDeps(fastify), settings, wakeWorker: workerKick(fastify) };
+  const deps: MailAdminDeps = { ...serviceDeps(fastify), settings, wakeWorker: () => fastify.inbound.worker.kick() };
 
   const loadInboxMessage = inboxMessage.loader(async (request) => {
     const { id } = request.params as { id: number };
