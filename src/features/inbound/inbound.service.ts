@@ -3,12 +3,7 @@ import type { DB, InboxMessage, Ticket, User } from '../../db/database.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import { randomToken, sha256Hex } from '../../lib/crypto.ts';
 import { inboundInvitationMail } from './inbound.mail.tsx';
-import {
-  messageIdsIn,
-  ticketIdFromReplyAddress,
-  ticketIdFromSubject,
-  ticketIdFromThreadId,
-} from '../../mail/thread.ts';
+import { ticketIdFromReplyAddress, ticketIdFromSubject, ticketIdFromThreadId } from '../../mail/thread.ts';
 import { issueToken } from '../accounts/token.repository.ts';
 import { acceptUploads, type AcceptedFile } from '../tickets/attachments.ts';
 import { isStaff } from '../tickets/ticket.policy.ts';

@@ -135,10 +135,6 @@ export async function recordInboxFailure(
     .execute();
 }
 
-export async function findInboxMessage(db: DB, id: number): Promise<InboxMessage | undefined> {
-  return db.selectFrom('mail_inbox').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /**
  * Mail held until its sender finished signing up (INBOUND_UNKNOWN_SENDERS=invite, or an account not yet confirmed):
  * once the account is confirmed and not disabled (and has two-factor authentication when it is required), the mail
