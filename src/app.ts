@@ -23,6 +23,7 @@ import { createArgon2Hasher, type PasswordHasher } from './lib/password-hasher.t
 import healthRoutes from './features/health/health.routes.ts';
 import mailgunRoutes from './features/inbound/mailgun.routes.ts';
 import inbound from './features/inbound/inbound.plugin.ts';
+import { recordWebhookDelivery } from './features/inbound/inbound-source.repository.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import type { MailTransport } from './mail/transports.ts';
 import access from './plugins/access.ts';
@@ -154,7 +155,14 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   await app.register(invitationRoutes);
   await app.register(adminSecurityRoutes);
   await app.register(inbound, { start: opts.startMailWorker ?? false });
-  await app.register(mailgunRoutes, { onStored: () => app.inbound.worker.kick() });
+  await app.register(mailgunRoutes, {
+    onStored: () => {
+      app.inbound.worker.kick();
+      recordWebhookDelivery(app.db, 'mailgun', app.clock.now()).catch((err: unknown) =>
+        app.log.warn({ err }, 'could not record the Mailgun delivery on the Mail page'),
+      );
+    },
+  });
   await app.register(mailAdminRoutes);
 
   schedulePurge(app);

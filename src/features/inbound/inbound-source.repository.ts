@@ -90,3 +90,18 @@ export async function recordSourceError(db: DB, name: InboxSource, now: number, 
 export async function findInboundSource(db: DB, name: InboxSource) {
   return db.selectFrom('inbound_sources').selectAll().where('name', '=', name).executeTakeFirst();
 }
+
+/** A message the Mailgun webhook stored: the Mail page shows when the last one came and how many did. One upsert. */
+export async function recordWebhookDelivery(db: DB, name: InboxSource, now: number): Promise<void> {
+  await db
+    .insertInto('inbound_sources')
+    .values({ name, last_poll_at: now, last_success_at: now, received_count: 1 })
+    .onConflict((oc) =>
+      oc.column('name').doUpdateSet((eb) => ({
+        last_poll_at: now,
+        last_success_at: now,
+        received_count: eb('inbound_sources.received_count', '+', 1),
+      })),
+    )
+    .execute();
+}
