@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, type TestApp } from '../helpers/build-app.ts';
@@ -217,6 +218,26 @@ for (const dialect of dialects()) {
       );
       assert.equal((await ticketsOf(app, anna.id)).length, 0);
       assert.equal((await db.selectFrom('mail_outbox').select('id').execute()).length, before, 'nothing was sent back');
+    });
+
+    test('a bounce that arrives by mail marks the address undeliverable; the user page says so', async (t) => {
+      const { app } = await inboundApp(t, dialect);
+      const gone = await createUser(app, { email: 'gone@customer.example' });
+      const { client: admin } = await signedInAs(app, 'administrator', 'admin@parapet.test');
+      await deliver(app, readFileSync(new URL('../fixtures/mail/bounce.eml', import.meta.url)));
+      const [row] = await inboxRows(app);
+      assert.deepEqual([row?.status, row?.outcome], ['ignored', 'bounce']);
+      const marked = await app.db.selectFrom('undeliverable_addresses').selectAll().orderBy('address').execute();
+      assert.ok(
+        marked.some((m) => m.address === 'gone@customer.example'),
+        JSON.stringify(marked),
+      );
+      assert.ok(
+        marked.every((m) => m.address !== 'busy@customer.example'),
+        'a temporary failure does not count',
+      );
+      const page = await admin.get(`/admin/users/${gone.id}`);
+      assert.match(page.body, /undeliverable/i);
     });
 
     test('an unknown sender gets one invitation; after signing up with 2FA their email becomes their ticket', async (t) => {
