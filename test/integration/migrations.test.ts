@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { connect } from '../../src/db/connect.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
+import { MIGRATION_LOCK_KEY, migrateToLatest } from '../../src/db/migrate.ts';
 import { Migrator, sql } from 'kysely';
 import { migrations } from '../../src/db/migrations/index.ts';
 import { createTestDatabase } from '../helpers/build-app.ts';
@@ -43,11 +43,22 @@ for (const dialect of dialects()) {
         dialect === 'postgres'
           ? (await sql<{ s: string }>`select current_schema() as s`.execute(conn.db)).rows[0]?.s
           : undefined;
+      // Under the migration lock, as migrateToLatest does: Kysely's introspection reads every schema, and another test
+      // file's cleanup drops its schema only while holding this lock (poolSize 1: the lock and the migration share a session).
+      if (dialect === 'postgres') {
+        await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn.db);
+      }
       const before = await new Migrator({
         db: conn.db,
         provider,
         ...(schema ? { migrationTableSchema: schema } : {}),
-      }).migrateTo('2026_11_28_1500_search_words_and_owner');
+      })
+        .migrateTo('2026_11_28_1500_search_words_and_owner')
+        .finally(async () => {
+          if (dialect === 'postgres') {
+            await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn.db);
+          }
+        });
       assert.equal(before.error, undefined);
       const user = (email: string, disabled: boolean, verified: boolean) => ({
         email,
