@@ -408,10 +408,12 @@ async function decideUnknownSender(
       outcome: held('unknown_sender', 'No account has this address.', { ticket_id: ticketId }),
     };
   }
+  // Hashed before the transaction: argon2 must not run while the database's write lock is held.
+  const passwordHash = await deps.hasher.hash(randomToken(32));
   return {
     outcome: held('awaiting_sender', 'A new sender: invited to confirm their address and sign up.'),
     before: async (trx) => {
-      const user = await inviteSender(deps, trx, from, parsed.subject, now);
+      const user = await inviteSender(deps, trx, from, parsed.subject, now, passwordHash);
       return { sender_user_id: user?.id ?? null };
     },
   };
@@ -428,11 +430,13 @@ async function inviteSender(
   from: { address: string; name: string },
   subject: string,
   now: number,
+  /** An unusable password's hash (of random bytes nobody keeps), made before the caller's transaction. */
+  passwordHash: string,
 ): Promise<User | undefined> {
   const user = await insertUserIfAbsent(trx, {
     email: from.address,
     name: cleanName(from.name),
-    password_hash: await deps.hasher.hash(randomToken(32)),
+    password_hash: passwordHash,
     role: 'client',
     email_verified_at: null,
     disabled_at: null,
@@ -519,9 +523,10 @@ async function decideApproved(
     return openFor(deps, row, parsed, sender, 'new_ticket');
   }
   // A stranger's mail approved by staff: they get a client account and its invitation, and the ticket opens now.
+  const passwordHash = await deps.hasher.hash(randomToken(32));
   const client = await deps.db
     .transaction()
-    .execute((trx) => inviteSender(deps, trx, from, parsed.subject, deps.clock.now()));
+    .execute((trx) => inviteSender(deps, trx, from, parsed.subject, deps.clock.now(), passwordHash));
   if (!client) {
     throw new Error('the sender’s account could not be created');
   }
