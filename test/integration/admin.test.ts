@@ -154,6 +154,30 @@ for (const dialect of dialects()) {
       }
     });
 
+    test('an account whose address predates the address check (admin@localhost) can still have its name edited', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { user: first, client: admin } = await signedInAs(app, 'administrator', 'admin@localhost');
+      await admin.get(`/admin/users/${first.id}`);
+      const saved = await admin.post(`/admin/users/${first.id}`, {
+        email: 'admin@localhost',
+        name: 'Ada Admin',
+        role: 'administrator',
+      });
+      assert.equal(saved.statusCode, 303, 'only the name changed: the old address is not checked');
+      const row = await db.selectFrom('users').selectAll().where('id', '=', first.id).executeTakeFirstOrThrow();
+      assert.equal(row.name, 'Ada Admin');
+      assert.equal(row.email, 'admin@localhost');
+      // A new address is checked: one in .localhost is refused.
+      await admin.get(`/admin/users/${first.id}`);
+      const refused = await admin.post(`/admin/users/${first.id}`, {
+        email: 'root@other.localhost',
+        name: 'Ada Admin',
+        role: 'administrator',
+      });
+      assert.equal(refused.statusCode, 400);
+      assert.match(refused.body, /Enter an email address like name@example\.com/);
+    });
+
     test('the last active administrator cannot be demoted, disabled or deleted', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
       const { user: only, client: admin } = await signedInAs(app, 'administrator');

@@ -204,11 +204,13 @@ export async function updateUser(
   user: User,
   input: UserInput,
 ): Promise<UpdateUserResult> {
-  if (!isValidEmail(input.email)) {
-    return { ok: false, error: 'email_invalid' };
-  }
   const emailChanged = input.email !== user.email;
   const roleChanged = input.role !== user.role;
+  // Only a new address is checked: an account whose address predates the check (the first administrator's
+  // `admin@localhost` of older versions) keeps it while its name or role is edited.
+  if (emailChanged && !isValidEmail(input.email)) {
+    return { ok: false, error: 'email_invalid' };
+  }
   if (emailChanged && (await findUserIdByEmail(deps.db, input.email)) !== undefined) {
     return { ok: false, error: 'email_taken' };
   }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/database.ts';
@@ -5,10 +6,22 @@ import { randomToken } from '../../lib/crypto.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { hasAdministrator, insertUserIfAbsent } from '../users/user.repository.ts';
+import { isValidEmail } from '../accounts/accounts.schemas.ts';
 
 /**
- * Creates the first administrator when none exists: from DEFAULT_USER/DEFAULT_PASSWORD, or with a random
- * password printed once. There is never a fixed default password, and no setup page.
+ * The first administrator's address when DEFAULT_USER is not set: `admin@` the APP_URL host when that host is a
+ * domain that can receive mail (a dot, not an IP address, not `.localhost`), else `admin@example.com`. Either way
+ * it passes the address check, so the account can be edited like any other.
+ */
+export function defaultAdministratorEmail(appUrl: URL): string {
+  const host = appUrl.hostname.toLowerCase().replace(/\.$/, '');
+  const candidate = `admin@${host}`;
+  return isIP(host.replace(/^\[|\]$/g, '')) === 0 && isValidEmail(candidate) ? candidate : 'admin@example.com';
+}
+
+/**
+ * Creates the first administrator when none exists: from DEFAULT_USER/DEFAULT_PASSWORD, or as
+ * `defaultAdministratorEmail` with a random password printed once. There is never a fixed default password, and no setup page.
  * Safe when several processes start together: only the insert that wins prints anything.
  */
 export async function ensureAdministrator(
@@ -20,7 +33,7 @@ export async function ensureAdministrator(
   if (await hasAdministrator(db)) {
     return { created: false };
   }
-  const email = config.env.DEFAULT_USER ?? 'admin@localhost';
+  const email = config.env.DEFAULT_USER ?? defaultAdministratorEmail(config.appUrl);
   const generated = config.env.DEFAULT_PASSWORD ? null : randomToken(18);
   const password = config.env.DEFAULT_PASSWORD ?? generated ?? '';
   const user = await insertUserIfAbsent(db, {
@@ -52,6 +65,9 @@ export async function ensureAdministrator(
         `  email:    ${user.email}`,
         `  password: ${generated}`,
         'This password is shown only once. Sign in and change it.',
+        ...(config.env.DEFAULT_USER
+          ? []
+          : ['Then change the address to your own mailbox on the Users page: mail to it must reach you.']),
         'Set DEFAULT_USER and DEFAULT_PASSWORD to choose them yourself.',
         '='.repeat(72),
       ].join('\n'),
