@@ -180,6 +180,22 @@
     });
   });
 
+  // Forms that ask only when one field changed (an administrator saving another role, which signs the person out).
+  document.querySelectorAll('form[data-confirm-change]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      var field = form.elements.namedItem(form.getAttribute('data-confirm-change'));
+      if (!field || field.tagName !== 'SELECT') {
+        return;
+      }
+      var initial = Array.prototype.find.call(field.options, function (option) {
+        return option.defaultSelected;
+      });
+      if (initial && field.value !== initial.value && !window.confirm(form.getAttribute('data-confirm-message'))) {
+        event.preventDefault();
+      }
+    });
+  });
+
   // A table wider than its box scrolls sideways inside it (the audit log on a laptop): such a box must be
   // reachable by keyboard to be scrolled without a mouse, and be named when it receives focus. Only while it
   // really scrolls, so a table that fits adds no stop to the tab order.

@@ -82,13 +82,21 @@ for (const dialect of dialects()) {
       assert.equal(user.role, 'agent');
       const link = linkIn((await mailsTo(db, 'new.agent@example.com'))[0], '/invitation');
       const invitee = new TestClient(app);
-      assert.match((await invitee.get(link)).body, /Choose your password/);
-      const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
-      assert.equal(
-        (await invitee.post('/invitation', { token, password: 'password1234', password_confirm: 'password1234' }))
-          .statusCode,
-        400,
+      const invitationPage = (await invitee.get(link)).body;
+      assert.match(invitationPage, /Choose your password/);
+      assert.match(
+        invitationPage,
+        /You are invited to Parapet as an\s*<strong>Agent<\/strong>, for <strong>new\.agent@example\.com<\/strong>/,
+        'the page says which account and role the invitation is for',
       );
+      const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
+      const weak = await invitee.post('/invitation', {
+        token,
+        password: 'password1234',
+        password_confirm: 'password1234',
+      });
+      assert.equal(weak.statusCode, 400);
+      assert.match(weak.body, /for <strong>new\.agent@example\.com<\/strong>/, 'and says it again with the error');
       assert.equal(
         (
           await invitee.post('/invitation', {
@@ -176,6 +184,127 @@ for (const dialect of dialects()) {
       });
       assert.equal(refused.statusCode, 400);
       assert.match(refused.body, /Enter an email address like name@example\.com/);
+    });
+
+    test('a role change tells the administrator that the person was signed out of their sessions, and the page warns first', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: admin } = await signedInAs(app, 'administrator');
+      const maria = await createUser(app, { role: 'client', email: 'maria@example.com' });
+      const phone = new TestClient(app);
+      const laptop = new TestClient(app);
+      await phone.signIn(maria);
+      await laptop.signIn(maria);
+
+      const page = (await admin.get(`/admin/users/${maria.id}`)).body;
+      assert.match(page, /data-confirm-change="role"/, 'the browser asks before saving another role');
+      assert.match(page, /Saving another role signs maria@example\.com out of every session \(2 sessions active now\)/);
+
+      const saved = await admin.post(`/admin/users/${maria.id}`, { email: maria.email, name: 'Maria', role: 'agent' });
+      assert.equal(saved.statusCode, 303);
+      const after = (await admin.get(String(saved.headers.location))).body;
+      assert.match(after, /Maria’s role is now Agent\. They were signed out of 2 sessions and must sign in again\./);
+      assert.doesNotMatch(after, /Changes saved/);
+      assert.doesNotMatch((await phone.get('/')).body, /You are signed in/);
+
+      // A name-only edit changes no session and says only that.
+      const renamed = await admin.post(`/admin/users/${maria.id}`, {
+        email: maria.email,
+        name: 'Maria R',
+        role: 'agent',
+      });
+      assert.match((await admin.get(String(renamed.headers.location))).body, /Changes saved\./);
+
+      // Disabling says how many sessions ended, too.
+      await phone.signIn(maria);
+      await admin.get(`/admin/users/${maria.id}`);
+      const disabled = await admin.post(`/admin/users/${maria.id}/disable`);
+      assert.match(
+        (await admin.get(String(disabled.headers.location))).body,
+        /Maria R’s account is disabled\. They were signed out of 1 session\./,
+      );
+      const ended = await db
+        .selectFrom('audit_events')
+        .select('details')
+        .where('event', '=', 'session.revoked')
+        .where('target_user_id', '=', maria.id)
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        ended.map((e) => JSON.parse(e.details) as unknown),
+        [
+          { scope: 'all', count: 2, reason: 'role_changed' },
+          { scope: 'all', count: 1, reason: 'disabled' },
+        ],
+      );
+    });
+
+    test('destructive actions stand apart in a danger zone, disabled with the reason where they cannot apply', async (t) => {
+      const { app } = await buildTestApp(t, dialect);
+      const { user: only, client: admin } = await signedInAs(app, 'administrator');
+      const dangerZone = (html: string) => /<section[^>]*danger-zone[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+      const accountBox = (html: string) =>
+        /<section[^>]*aria-labelledby="actions-title"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+
+      const own = (await admin.get(`/admin/users/${only.id}`)).body;
+      const zone = dangerZone(own);
+      assert.match(zone, /Danger zone/);
+      for (const label of ['Disable account', 'Delete account…']) {
+        assert.match(
+          zone,
+          new RegExp(
+            `<button type="button" class="button button--danger" disabled aria-describedby="[^"]+">${label}</button>`,
+          ),
+          `${label} is shown disabled`,
+        );
+      }
+      assert.match(zone, /This is the only active administrator: make someone else an administrator first\./);
+      assert.doesNotMatch(zone, /action="[^"]*\/disable"/, 'no form to disable the last administrator');
+      assert.match(zone, /action="[^"]*\/sessions\/revoke"/);
+      // The server refuses it anyway (the button could be re-enabled in the browser).
+      assert.equal((await admin.post(`/admin/users/${only.id}/disable`)).statusCode, 303);
+      assert.match(
+        (await admin.get(`/admin/users/${only.id}`)).body,
+        /The last active administrator cannot be disabled/,
+      );
+
+      // Another user: the destructive actions are forms in the danger zone, the neutral ones are not there.
+      const client = await createUser(app, { role: 'client', verified: false, twoFactor: false });
+      const other = (await admin.get(`/admin/users/${client.id}`)).body;
+      assert.match(dangerZone(other), /action="[^"]*\/disable"[^>]*data-confirm=/);
+      assert.match(dangerZone(other), /href="[^"]*\/delete"/);
+      assert.match(dangerZone(other), /Two-factor is not set up\./, 'reset 2FA explains why it is disabled');
+      assert.match(dangerZone(other), /No active session\./);
+      assert.doesNotMatch(dangerZone(other), /resend-verification|\/enable"/);
+      assert.match(accountBox(other), /resend-verification/);
+      assert.doesNotMatch(accountBox(other), /\/disable"|\/delete"|two-factor\/reset|sessions\/revoke/);
+    });
+
+    test('the audit log shows events in words, with their details formatted, and filters by their labels', async (t) => {
+      const { app } = await buildTestApp(t, dialect);
+      const { client: admin, user: ada } = await signedInAs(app, 'administrator');
+      const maria = await createUser(app, { role: 'client' });
+      await new TestClient(app).login(maria.email, 'not her password');
+      await admin.get(`/admin/users/${maria.id}`);
+      await admin.post(`/admin/users/${maria.id}`, { email: maria.email, name: '', role: 'agent' });
+      await admin.get(`/admin/users/${maria.id}`);
+      await admin.post(`/admin/users/${maria.id}/two-factor/reset`);
+
+      const page = (await admin.get('/admin/audit')).body;
+      for (const phrase of [
+        'Signed in',
+        'Sign-in failed: wrong password',
+        'Role changed from Client to Agent by ' + ada.email,
+        'Two-factor reset by ' + ada.email,
+      ]) {
+        assert.ok(page.includes(phrase), phrase);
+      }
+      assert.match(page, /<dt>Failures in a row<\/dt>\s*<dd>1<\/dd>/);
+      const table = /<table[\s\S]*<\/table>/.exec(page)?.[0] ?? '';
+      assert.doesNotMatch(table, /login\.failure|user\.role_changed|2fa\.reset|\{&quot;|\{"/, 'no codes, no JSON');
+      assert.match(page, /<option value="user\.role_changed"[^>]*>Role changed<\/option>/, 'the filter shows labels');
+      const filtered = (await admin.get('/admin/audit?event=2fa.reset')).body;
+      assert.match(filtered, /<option value="2fa\.reset" selected[^>]*>Two-factor reset<\/option>/);
+      assert.doesNotMatch(/<table[\s\S]*<\/table>/.exec(filtered)?.[0] ?? '', /Role changed/);
     });
 
     test('the last active administrator cannot be demoted, disabled or deleted', async (t) => {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { originOf } from '../../http/origin.ts';
 import { TokenQuery } from './accounts.schemas.ts';
 import { InvitationBody } from './invitation.schemas.ts';
-import { acceptInvitation, isInvitationValid, type InvitationDeps } from './invitation.service.ts';
+import { acceptInvitation, invitationFor, type InvitationDeps } from './invitation.service.ts';
 import { InvalidInvitationPage, InvitationPage } from './invitation.views.tsx';
 
 const publicPage = { access: 'public' } as const;
@@ -18,10 +18,11 @@ export default function invitationRoutes(fastify: FastifyInstance) {
   app.get('/invitation', { config: publicPage, schema: { querystring: TokenQuery } }, async (request, reply) => {
     reply.header('referrer-policy', 'no-referrer');
     const token = request.query.token ?? '';
-    if (!(await isInvitationValid(deps, token))) {
+    const invitation = await invitationFor(deps, token);
+    if (!invitation) {
       return reply.page((ctx) => InvalidInvitationPage({ ctx }), 400);
     }
-    return reply.page((ctx) => InvitationPage({ ctx, token, minLength }));
+    return reply.page((ctx) => InvitationPage({ ctx, token, invitation, minLength }));
   });
 
   app.post('/invitation', { config: publicPage, schema: { body: InvitationBody } }, async (request, reply) => {
@@ -33,8 +34,9 @@ export default function invitationRoutes(fastify: FastifyInstance) {
       passwordConfirm: password_confirm,
     });
     if (!result.ok) {
-      return result.error === 'weak'
-        ? reply.page((ctx) => InvitationPage({ ctx, token, error: result.message, minLength }), 400)
+      const invitation = result.error === 'weak' ? await invitationFor(deps, token) : null;
+      return result.error === 'weak' && invitation
+        ? reply.page((ctx) => InvitationPage({ ctx, token, invitation, error: result.message, minLength }), 400)
         : reply.page((ctx) => InvalidInvitationPage({ ctx }), 400);
     }
     return reply

@@ -1,5 +1,6 @@
 import { afterPasswordSet } from './account.service.ts';
 import type { ServiceDeps } from '../../app-deps.ts';
+import type { Role } from '../../db/database.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { findUserById, setPasswordAndVerify } from '../users/user.repository.ts';
 import { checkPassword } from './password-policy.ts';
@@ -7,9 +8,14 @@ import { consumeToken, peekToken } from './token.repository.ts';
 
 export type InvitationDeps = Pick<ServiceDeps, 'db' | 'clock' | 'hasher' | 'mail' | 'minLength'>;
 
-/** Whether an invitation link can still be used (it is not consumed by looking). */
-export async function isInvitationValid(deps: InvitationDeps, token: string): Promise<boolean> {
-  return (await peekToken(deps.db, token, 'invite', deps.clock.now())) !== undefined;
+/** Whom an invitation is for (the page names the account and role), or null when the link cannot be used any more (looking does not consume it). */
+export async function invitationFor(
+  deps: InvitationDeps,
+  token: string,
+): Promise<{ email: string; role: Role } | null> {
+  const pending = await peekToken(deps.db, token, 'invite', deps.clock.now());
+  const user = pending && (await findUserById(deps.db, pending.user_id));
+  return user ? { email: user.email, role: user.role } : null;
 }
 
 export type AcceptInvitationResult =

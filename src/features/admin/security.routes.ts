@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { originOf } from '../../http/origin.ts';
 import { requireUser } from '../../http/request-user.ts';
-import { AUDIT_EVENTS } from '../../audit/audit.repository.ts';
+import { auditEventOptions, presentAuditRows } from './audit.presenter.ts';
 import { AuditQuery, FailedLoginsQuery, UnlockBody } from './admin.schemas.ts';
 import {
   auditPage,
@@ -15,7 +15,7 @@ import {
 import { AuditPage, FailedLoginsPage } from './security.views.tsx';
 
 const admin = { access: 'administrator', fresh: true } as const;
-const AUDIT_EVENT_NAMES = [...AUDIT_EVENTS].sort();
+const AUDIT_EVENT_OPTIONS = auditEventOptions();
 
 export default function adminSecurityRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -42,11 +42,11 @@ export default function adminSecurityRoutes(fastify: FastifyInstance) {
     return reply.page((ctx) =>
       AuditPage({
         ctx,
-        rows,
+        rows: presentAuditRows(rows),
         q,
         page: q.page ?? 1,
         hasNext,
-        events: AUDIT_EVENT_NAMES,
+        events: AUDIT_EVENT_OPTIONS,
         retentionDays: app.config.env.AUDIT_RETENTION_DAYS,
       }),
     );

@@ -6,8 +6,8 @@ import { type Column, DataTable } from '../../views/components/table.tsx';
 import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
-import type { AuditRow } from './admin.repository.ts';
 import type { AuditQuery } from './admin.schemas.ts';
+import type { AuditDetail, AuditLine } from './audit.presenter.ts';
 import type { FailedIpRow } from './security.service.ts';
 
 function failedLoginColumns(csrfToken: string): Column<FailedIpRow>[] {
@@ -77,24 +77,16 @@ export function FailedLoginsPage({
   );
 }
 
-function Details({ json }: { json: string }) {
-  let entries: Array<[string, unknown]>;
-  try {
-    entries = Object.entries(JSON.parse(json) as Record<string, unknown>);
-  } catch {
-    return <span class="muted">—</span>;
-  }
-  if (entries.length === 0) {
+function Details({ items }: { items: AuditDetail[] }) {
+  if (items.length === 0) {
     return <span class="muted">—</span>;
   }
   return (
     <dl class="kv">
-      {entries.map(([k, v]) => (
+      {items.map((item) => (
         <>
-          <dt>{k}</dt>
-          <dd>
-            {v === null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean)}
-          </dd>
+          <dt>{item.label}</dt>
+          <dd>{item.value}</dd>
         </>
       ))}
     </dl>
@@ -103,13 +95,13 @@ function Details({ json }: { json: string }) {
 
 const dash = <span class="muted">—</span>;
 
-const auditColumns: Column<AuditRow>[] = [
+const auditColumns: Column<AuditLine>[] = [
   { label: 'Time', cell: (r) => <When ms={r.created_at} /> },
-  { label: 'Event', cell: (r) => <code>{r.event}</code> },
+  { label: 'Event', cell: (r) => r.view.summary },
   { label: 'Actor', cell: (r) => r.actor_email ?? dash },
   { label: 'Target', cell: (r) => r.target_email ?? dash },
   { label: 'IP', cell: (r) => r.ip ?? dash },
-  { label: 'Details', cell: (r) => <Details json={r.details} />, title: (r) => r.user_agent ?? undefined },
+  { label: 'Details', cell: (r) => <Details items={r.view.details} />, title: (r) => r.user_agent ?? undefined },
 ];
 
 export function AuditPage({
@@ -122,11 +114,11 @@ export function AuditPage({
   retentionDays,
 }: {
   ctx: PageContext;
-  rows: AuditRow[];
+  rows: AuditLine[];
   q: AuditQuery;
   page: number;
   hasNext: boolean;
-  events: string[];
+  events: Array<{ value: string; label: string }>;
   retentionDays: number;
 }) {
   return (
@@ -140,7 +132,7 @@ export function AuditPage({
           label="Event"
           name="event"
           value={q.event}
-          options={[{ value: '', label: 'Any' }, ...events.map((e) => ({ value: e, label: e }))]}
+          options={[{ value: '', label: 'Any' }, ...events]}
         />
         <FilterInput label="User email" name="user" value={q.user} maxLength={254} />
         <FilterInput label="IP address" name="ip" value={q.ip} maxLength={64} />

@@ -31,6 +31,14 @@ import {
   type UsersDeps,
 } from './users.service.ts';
 import {
+  dangerActions,
+  disabledMessage,
+  ONLY_ADMINISTRATOR,
+  roleChangeWarning,
+  savedMessage,
+  sessionsEndedMessage,
+} from './users.presenter.ts';
+import {
   DeleteUserPage,
   NewUserPage,
   UserPage,
@@ -44,7 +52,6 @@ const byId = { params: UserIdParams };
 const oneButton = { params: UserIdParams, body: CsrfBody };
 
 const EMAIL_TAKEN = 'Another account already uses this email.';
-const LAST_ADMINISTRATOR = 'This is the last active administrator: make someone else an administrator first.';
 
 function actorOf(request: FastifyRequest): Actor {
   return { user: requireUser(request), origin: originOf(request) };
@@ -68,13 +75,25 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
   const deps: UsersDeps = { ...serviceDeps(fastify), clearSignInCounters: (user) => clearAccountCounters(app, user) };
 
   async function renderUserPage(
+    request: FastifyRequest,
     reply: FastifyReply,
     user: User,
     form?: { values: UserFormValues; errors: UserFormErrors; status: number },
   ) {
     const data = await userPageData(deps, user);
+    const danger = dangerActions(user, data);
+    const roleWarning = roleChangeWarning(user, data.sessions, user.id === requireUser(request).id);
     return reply.page(
-      (ctx) => UserPage({ ctx, user, ...data, errors: form?.errors ?? {}, ...(form ? { values: form.values } : {}) }),
+      (ctx) =>
+        UserPage({
+          ctx,
+          user,
+          ...data,
+          danger,
+          roleWarning,
+          errors: form?.errors ?? {},
+          ...(form ? { values: form.values } : {}),
+        }),
       form?.status ?? 200,
     );
   }
@@ -121,7 +140,7 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
   app.get(
     '/admin/users/:id',
     { config: admin, schema: byId, preHandler: loadTargetUser('view') },
-    async (request, reply) => renderUserPage(reply, targetUser.of(request)),
+    async (request, reply) => renderUserPage(request, reply, targetUser.of(request)),
   );
 
   app.post(
@@ -138,7 +157,7 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
       const form = parseForm(UserForm, request.body);
       const values = formValues(form);
       if (!form.ok) {
-        return renderUserPage(reply, user, { values, errors: form.errors, status: 400 });
+        return renderUserPage(request, reply, user, { values, errors: form.errors, status: 400 });
       }
       const result = await updateUser(deps, actor, user, {
         email: form.data.email,
@@ -148,9 +167,13 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
       if (!result.ok) {
         const errors: UserFormErrors =
           result.error === 'last'
-            ? { form: LAST_ADMINISTRATOR }
+            ? { form: ONLY_ADMINISTRATOR }
             : { email: result.error === 'email_taken' ? EMAIL_TAKEN : INVALID_EMAIL_MESSAGE };
-        return renderUserPage(reply, user, { values, errors, status: result.error === 'email_invalid' ? 400 : 409 });
+        return renderUserPage(request, reply, user, {
+          values,
+          errors,
+          status: result.error === 'email_invalid' ? 400 : 409,
+        });
       }
       if ((result.roleChanged || result.emailChanged) && user.id === actor.user.id) {
         return signInAgain(
@@ -160,7 +183,19 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
             : 'Your address changed. Confirm it from the email we sent, then sign in again.',
         );
       }
-      return backTo(reply, user, 'success', 'Changes saved.');
+      return backTo(
+        reply,
+        user,
+        'success',
+        savedMessage(
+          { name: form.data.name ?? user.name, email: user.email },
+          {
+            role: result.roleChanged ? form.data.role : null,
+            emailTo: result.emailChanged ? form.data.email : null,
+            sessionsEnded: result.sessionsEnded,
+          },
+        ),
+      );
     },
   );
 
@@ -170,12 +205,13 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const user = targetUser.of(request);
       const actor = actorOf(request);
-      if ((await disableUser(deps, actor, user)) === 'last') {
+      const result = await disableUser(deps, actor, user);
+      if (result === 'last') {
         return backTo(reply, user, 'error', 'The last active administrator cannot be disabled.');
       }
       return user.id === actor.user.id
         ? signInAgain(reply)
-        : backTo(reply, user, 'success', 'The account is disabled and its sessions have ended.');
+        : backTo(reply, user, 'success', disabledMessage(user, result.sessionsEnded));
     },
   );
 
@@ -195,10 +231,10 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const user = targetUser.of(request);
       const actor = actorOf(request);
-      await endAllSessions(deps, actor, user);
+      const count = await endAllSessions(deps, actor, user);
       return user.id === actor.user.id
         ? signInAgain(reply)
-        : backTo(reply, user, 'success', 'All of their sessions have ended.');
+        : backTo(reply, user, 'success', sessionsEndedMessage(user, count));
     },
   );
 

@@ -191,7 +191,8 @@ export async function createUser(deps: UsersDeps, actor: Actor, input: UserInput
 }
 
 export type UpdateUserResult =
-  | { ok: true; roleChanged: boolean; emailChanged: boolean }
+  /** `sessionsEnded`: how many sessions of the user the change ended (a role or address change ends them all). */
+  | { ok: true; roleChanged: boolean; emailChanged: boolean; sessionsEnded: number }
   | { ok: false; error: 'email_invalid' | 'email_taken' | 'last' };
 
 /**
@@ -215,6 +216,7 @@ export async function updateUser(
     return { ok: false, error: 'email_taken' };
   }
   const now = deps.clock.now();
+  let sessionsEnded = 0;
   const check = await deps.db
     .transaction()
     .execute(async (trx) => {
@@ -244,7 +246,7 @@ export async function updateUser(
         await deps.mail.enqueue(trx, input.email, verifyEmailMail(deps.mail.link('/verify-email', { token })));
       }
       if (roleChanged || emailChanged) {
-        await endUserSessions(trx, now, actor.origin, {
+        sessionsEnded = await endUserSessions(trx, now, actor.origin, {
           userId: user.id,
           actorUserId: actor.user.id,
           keep: null,
@@ -274,11 +276,17 @@ export async function updateUser(
     return { ok: false, error: 'last' };
   }
   deps.mail.deliverSoon();
-  return { ok: true, roleChanged, emailChanged };
+  return { ok: true, roleChanged, emailChanged, sessionsEnded };
 }
 
-/** Disables the account and ends its sessions; 'last' when it is the last active administrator. */
-export async function disableUser(deps: UsersDeps, actor: Actor, user: User): Promise<'ok' | 'last'> {
+/**
+ * Disables the account and ends its sessions: how many it ended, or 'last' when it is the last active administrator.
+ */
+export async function disableUser(
+  deps: UsersDeps,
+  actor: Actor,
+  user: User,
+): Promise<{ sessionsEnded: number } | 'last'> {
   const now = deps.clock.now();
   const check = await deps.db.transaction().execute(async (trx) => {
     const checked = await checkAdministratorChange(trx, deps.dialect, actor.user.id, user.id);
@@ -287,7 +295,7 @@ export async function disableUser(deps: UsersDeps, actor: Actor, user: User): Pr
     }
     await voidTokensOfUser(trx, user.id, now);
     await setUserDisabledAt(trx, user.id, now, now);
-    await endUserSessions(trx, now, actor.origin, {
+    const sessionsEnded = await endUserSessions(trx, now, actor.origin, {
       userId: user.id,
       actorUserId: actor.user.id,
       keep: null,
@@ -298,7 +306,7 @@ export async function disableUser(deps: UsersDeps, actor: Actor, user: User): Pr
       actorUserId: actor.user.id,
       targetUserId: user.id,
     });
-    return 'ok' as const;
+    return { sessionsEnded };
   });
   return refuseNonAdministrator(check);
 }
@@ -315,7 +323,8 @@ export async function enableUser(deps: UsersDeps, actor: Actor, user: User): Pro
   });
 }
 
-export async function endAllSessions(deps: UsersDeps, actor: Actor, user: User): Promise<void> {
+/** Ends every session of the user; returns how many there were. */
+export async function endAllSessions(deps: UsersDeps, actor: Actor, user: User): Promise<number> {
   const count = await endSessionsOfUser(deps.db, user.id);
   await recordAudit(deps.db, deps.clock.now(), actor.origin, {
     event: 'session.revoked',
@@ -323,6 +332,7 @@ export async function endAllSessions(deps: UsersDeps, actor: Actor, user: User):
     targetUserId: user.id,
     details: { scope: 'all', count },
   });
+  return count;
 }
 
 /** Mails a new verification link; 'already_verified' when the address was verified meanwhile. */

@@ -12,6 +12,7 @@ import { Layout } from '../../views/layout.tsx';
 import type { UserListRow } from '../users/user.repository.ts';
 import type { UserPageActions } from '../users/user.policy.ts';
 import { NAME_MAX, type UsersQuery } from './admin.schemas.ts';
+import type { DangerAction } from './users.presenter.ts';
 
 const ANY: SelectOption = { value: '', label: 'Any' };
 const ROLE_OPTIONS: SelectOption[] = ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r] }));
@@ -86,8 +87,8 @@ export function UsersPage({
   );
 }
 
-function RoleSelect({ value }: { value: string }) {
-  return <Select label="Role" name="role" value={value} options={ROLE_OPTIONS} />;
+function RoleSelect({ value, hint }: { value: string; hint?: string }) {
+  return <Select label="Role" name="role" value={value} options={ROLE_OPTIONS} hint={hint} />;
 }
 
 export interface UserFormValues {
@@ -128,15 +129,49 @@ export function NewUserPage({
   );
 }
 
-function ActionForm(props: { ctx: PageContext; action: string; label: string; danger?: boolean; confirm?: string }) {
+function ActionForm(props: { ctx: PageContext; action: string; label: string }) {
+  return <ActionButton token={props.ctx.csrfToken} action={props.action} label={props.label} />;
+}
+
+/** One row of the danger zone: what the action does, and its button (disabled, with the reason, where it cannot apply). */
+function DangerRow({ ctx, item }: { ctx: PageContext; item: DangerAction }) {
+  const reasonId = `danger-${item.key}-reason`;
+  let control;
+  if (item.disabledReason !== undefined) {
+    control = (
+      <button type="button" class="button button--danger" disabled aria-describedby={reasonId}>
+        {item.label}
+      </button>
+    );
+  } else if (item.href) {
+    control = (
+      <a class="button button--danger" href={item.href}>
+        {item.label}
+      </a>
+    );
+  } else {
+    control = (
+      <ActionButton
+        token={ctx.csrfToken}
+        action={item.action ?? ''}
+        label={item.label}
+        class="button button--danger"
+        confirm={item.confirm}
+      />
+    );
+  }
   return (
-    <ActionButton
-      token={props.ctx.csrfToken}
-      action={props.action}
-      label={props.label}
-      class={props.danger ? 'button button--danger' : 'button'}
-      confirm={props.confirm}
-    />
+    <li class="danger-zone__item">
+      <div>
+        <p class="danger-zone__what">{item.description}</p>
+        {item.disabledReason !== undefined && (
+          <p class="danger-zone__reason" id={reasonId}>
+            {item.disabledReason}
+          </p>
+        )}
+      </div>
+      {control}
+    </li>
   );
 }
 
@@ -149,6 +184,9 @@ export function UserPage(props: {
   signIn: { failures: number; pausedMs: number } | null;
   undeliverable: { since: number; reason: string } | null;
   actions: UserPageActions;
+  danger: DangerAction[];
+  /** Beside the role field: saving another role signs the person out. */
+  roleWarning: string;
   errors: UserFormErrors;
   values?: UserFormValues;
 }) {
@@ -210,7 +248,14 @@ export function UserPage(props: {
           {(props.errors.form ?? props.errors.role) && (
             <Alert kind="error">{props.errors.form ?? props.errors.role}</Alert>
           )}
-          <form method="post" action={base} class="stack" novalidate>
+          <form
+            method="post"
+            action={base}
+            class="stack"
+            novalidate
+            data-confirm-change="role"
+            data-confirm-message={props.roleWarning}
+          >
             <CsrfField token={ctx.csrfToken} />
             <EmailField
               label="Email"
@@ -219,7 +264,7 @@ export function UserPage(props: {
               hint="A new address must be verified again."
             />
             <Field label="Name" name="name" value={values.name} maxLength={NAME_MAX} error={props.errors.name} />
-            <RoleSelect value={values.role} />
+            <RoleSelect value={values.role} hint={props.roleWarning} />
             <button type="submit" class="button button--primary">
               Save
             </button>
@@ -227,30 +272,11 @@ export function UserPage(props: {
         </section>
       </div>
       <section class="card section" aria-labelledby="actions-title">
-        <h2 id="actions-title">Actions</h2>
+        <h2 id="actions-title">Account</h2>
         <div class="action-row">
           {actions.enable && <ActionForm ctx={ctx} action={`${base}/enable`} label="Enable account" />}
-          {actions.disable && (
-            <ActionForm
-              ctx={ctx}
-              action={`${base}/disable`}
-              label="Disable account"
-              danger
-              confirm="Disable this account? Their sessions end at once."
-            />
-          )}
-          <ActionForm ctx={ctx} action={`${base}/sessions/revoke`} label="End all sessions" />
           {actions.resendVerification && (
             <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />
-          )}
-          {actions.resetTwoFactor && (
-            <ActionForm
-              ctx={ctx}
-              action={`${base}/two-factor/reset`}
-              label="Reset two-factor"
-              danger
-              confirm="Reset two-factor authentication? The user must set it up again."
-            />
           )}
           {actions.unlock && (
             <ActionForm
@@ -259,10 +285,20 @@ export function UserPage(props: {
               label={props.signIn && props.signIn.pausedMs > 0 ? 'Unlock sign-in' : 'Clear failed sign-ins'}
             />
           )}
-          <a class="button button--danger" href={`${base}/delete`}>
-            Delete…
-          </a>
+          {!actions.enable && !actions.resendVerification && !actions.unlock && (
+            <p class="muted">
+              Nothing to do here: the account is active, its address verified, its sign-in not paused.
+            </p>
+          )}
         </div>
+      </section>
+      <section class="card section danger-zone" aria-labelledby="danger-title">
+        <h2 id="danger-title">Danger zone</h2>
+        <ul class="danger-zone__list">
+          {props.danger.map((item) => (
+            <DangerRow key={item.key} ctx={ctx} item={item} />
+          ))}
+        </ul>
       </section>
     </Layout>
   );

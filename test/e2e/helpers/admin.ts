@@ -99,12 +99,27 @@ export const ADMIN_PAGE_STATES: readonly PageState[] = [
     },
   },
   {
+    // After a role change: the flash says who was signed out of how many sessions.
+    name: 'admin-user-role-changed',
+    open: async (page, server) => {
+      const user = await freshUser(server, 'maria.client', { twoFactor: false });
+      await asUser(server, user, async () => undefined);
+      await adminOn(page, server, 'Users', 'Users');
+      await page.goto(`${server.baseUrl}/admin/users/${user.id}`);
+      await page.getByLabel('Name').fill('Maria');
+      await page.getByLabel('Role').selectOption('agent');
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Maria’s role is now Agent.').waitFor();
+    },
+  },
+  {
     name: 'admin-delete-user',
     open: async (page, server) => {
       const user = await freshUser(server, 'leaving.client');
       await adminOn(page, server, 'Users', 'Users');
       await page.goto(`${server.baseUrl}/admin/users/${user.id}`);
-      await page.getByRole('link', { name: 'Delete…' }).click();
+      await page.getByRole('link', { name: 'Delete account…' }).click();
       await page.getByRole('heading', { level: 1, name: `Delete ${user.email}?` }).waitFor();
     },
   },
@@ -149,7 +164,7 @@ export const ADMIN_PAGE_STATES: readonly PageState[] = [
     name: 'admin-audit-filtered',
     open: async (page, server) => {
       const admin = await adminOn(page, server, 'Audit log', 'Audit log');
-      await page.getByLabel('Event').selectOption('login.success');
+      await page.getByLabel('Event').selectOption({ label: 'Signed in' });
       await page.getByLabel('User email').fill(admin.email);
       await page.getByRole('button', { name: 'Apply' }).click();
       await page.waitForURL(/event=login.success/);
