@@ -242,8 +242,8 @@ function summarize(
         : { summary: `Account edited${byOther}`, said: ['emailFrom', 'emailTo'] };
     case 'user.created':
       return d.via === 'inbound_email'
-        ? { summary: 'Account created from an incoming email', said: ['via', 'role'] }
-        : { summary: `Account created as ${roleName(d.role)}${byOther}`, said: ['role'] };
+        ? { summary: 'Account created from an incoming email', said: ['via', 'role', 'email'] }
+        : { summary: `Account created as ${roleName(d.role)}${byOther}`, said: ['role', 'email'] };
     case 'user.deleted':
       return { summary: `Account ${text(d.email)} deleted${byOther}`, said: ['email'] };
     case 'user.password_reset':

@@ -91,7 +91,7 @@ export function dangerActions(
     list.push({
       key: 'disable',
       label: 'Disable account',
-      description: `${who} can no longer sign in and is signed out at once. You can enable the account again.`,
+      description: 'They can no longer sign in and are signed out at once. You can enable the account again.',
       action: `${base}/disable`,
       confirm: `Disable ${who}’s account? They are signed out at once.`,
       ...(lastAdmin ? { disabledReason: lastAdmin } : {}),
@@ -100,7 +100,7 @@ export function dangerActions(
   list.push({
     key: 'endSessions',
     label: 'Sign out everywhere',
-    description: `Ends all of ${who}’s sessions on every device.`,
+    description: 'Ends all of their sessions, on every device.',
     action: `${base}/sessions/revoke`,
     confirm: `Sign ${who} out of every session?`,
     ...(state.sessions === 0 ? { disabledReason: 'No active session.' } : {}),
@@ -108,7 +108,7 @@ export function dangerActions(
   list.push({
     key: 'resetTwoFactor',
     label: 'Reset two-factor',
-    description: `Removes ${who}’s authenticator and recovery codes; they set up a new one at their next sign-in.`,
+    description: 'Removes their authenticator and recovery codes; they set up a new one at their next sign-in.',
     action: `${base}/two-factor/reset`,
     confirm: `Reset ${who}’s two-factor authentication? They must set it up again.`,
     ...(state.actions.resetTwoFactor ? {} : { disabledReason: 'Two-factor is not set up.' }),

@@ -102,7 +102,7 @@ export const ADMIN_PAGE_STATES: readonly PageState[] = [
     // After a role change: the flash says who was signed out of how many sessions.
     name: 'admin-user-role-changed',
     open: async (page, server) => {
-      const user = await freshUser(server, 'maria.client', { twoFactor: false });
+      const user = await freshUser(server, 'maria.client');
       await asUser(server, user, async () => undefined);
       await adminOn(page, server, 'Users', 'Users');
       await page.goto(`${server.baseUrl}/admin/users/${user.id}`);
