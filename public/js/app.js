@@ -225,9 +225,13 @@
     firstInvalid.focus();
   }
 
-  // Prevent double submission of forms.
+  // Prevent double submission of forms. A submit cancelled in a confirm dialog (the listeners above ran first) is
+  // not one: its buttons stay usable.
   document.querySelectorAll('form[method="post"]').forEach(function (form) {
-    form.addEventListener('submit', function () {
+    form.addEventListener('submit', function (event) {
+      if (event.defaultPrevented) {
+        return;
+      }
       window.setTimeout(function () {
         form.querySelectorAll('button[type="submit"]').forEach(function (b) {
           b.disabled = true;

@@ -105,6 +105,36 @@ describe('administration in a real browser', () => {
     assertClean(invited.problems);
   });
 
+  test('saving another role asks first (cancel keeps the old role), then says the person was signed out', async (t) => {
+    const { page, problems } = await open(t);
+    const maria = await freshUser(server, 'maria.client');
+    await adminOn(page, server, 'Users', 'Users');
+    await page.goto(`${server.baseUrl}/admin/users/${maria.id}`);
+    // A name-only change asks nothing.
+    const asked: string[] = [];
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void (asked.length === 1 ? dialog.dismiss() : dialog.accept());
+    });
+    await page.getByLabel('Name').fill('Maria');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Changes saved.').waitFor();
+    assert.deepEqual(asked, []);
+
+    await page.getByLabel('Role').selectOption('agent');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForTimeout(300);
+    assert.equal(asked.length, 1);
+    assert.match(asked[0] ?? '', /Saving another role signs Maria out of every session/);
+    assert.equal((await page.locator('.page-head .badge').innerText()).trim(), 'Client', 'cancelled: nothing saved');
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Maria’s role is now Agent.').waitFor();
+    assert.equal(asked.length, 2);
+    assert.equal((await page.locator('.page-head .badge').innerText()).trim(), 'Agent');
+    assertClean(problems);
+  });
+
   test('wrong passwords show up on the failed sign-ins page, with the IP address and the accounts tried', async (t) => {
     const { page, problems } = await open(t);
     const target = uniqueEmail('targeted');
