@@ -44,11 +44,12 @@ export default function loginRoutes(app: FastifyInstance) {
       if (isSignedIn(request)) {
         return reply.redirect(safeNextPath(request.query.next), 303);
       }
-      const pending = pendingStagePage(request);
+      const next = safeNextPath(request.query.next);
+      const pending = pendingStagePage(request, next);
       if (pending) {
         return reply.redirect(pending, 303);
       }
-      return renderLogin(reply, { next: safeNextPath(request.query.next) });
+      return renderLogin(reply, { next });
     },
   );
 

@@ -147,15 +147,19 @@ function stageAfterPassword(user: User, requireTwoFactor: boolean): SessionStage
   return requireTwoFactor ? 'mfa_enrol' : 'full';
 }
 
-/** Where a new session of each stage goes first. */
+/**
+ * Where a new session of each stage goes first. `next` (already safe) rides along through the code step and the
+ * first setup, so a link from a notification email still opens after them.
+ */
 export function pageAfterSignIn(stage: SessionStage, next: string): string {
+  const carried = next === '/' ? '' : `?next=${encodeURIComponent(next)}`;
   switch (stage) {
     case 'unverified':
       return '/verify-email/pending';
     case 'mfa':
-      return next === '/' ? '/login/two-factor' : `/login/two-factor?next=${encodeURIComponent(next)}`;
+      return `/login/two-factor${carried}`;
     case 'mfa_enrol':
-      return '/two-factor/setup';
+      return `/two-factor/setup${carried}`;
     case 'full':
       return next;
   }
