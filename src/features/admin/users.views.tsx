@@ -149,6 +149,7 @@ export function UserPage(props: {
   signIn: { failures: number; pausedMs: number } | null;
   undeliverable: { since: number; reason: string } | null;
   actions: UserPageActions;
+  awaitsInvitation?: boolean;
   errors: UserFormErrors;
   values?: UserFormValues;
 }) {
@@ -241,7 +242,11 @@ export function UserPage(props: {
           )}
           <ActionForm ctx={ctx} action={`${base}/sessions/revoke`} label="End all sessions" />
           {actions.resendVerification && (
-            <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />
+            <ActionForm
+              ctx={ctx}
+              action={`${base}/resend-verification`}
+              label={props.awaitsInvitation ? 'Resend invitation' : 'Resend verification email'}
+            />
           )}
           {actions.resetTwoFactor && (
             <ActionForm
