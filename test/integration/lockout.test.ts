@@ -181,7 +181,7 @@ for (const dialect of dialects()) {
       assert.match(texts[3] ?? '', /1 attempt left before sign-in is paused for 30 seconds\./);
       assert.match(texts[4] ?? '', /Sign-in is now paused\. Try again in 30 seconds/);
       assert.match(texts[5] ?? '', /Sign-in paused/);
-      assert.match(texts[5] ?? '', /Too many sign-in attempts\. Try again in 30 seconds\./);
+      assert.match(texts[5] ?? '', /Too many attempts to sign in\. Try again in 30 seconds\./);
       assert.doesNotMatch(texts[5] ?? '', /minute\(s\)/);
       assert.match(texts[5] ?? '', /href="\/forgot-password"/);
       assert.match(texts[5] ?? '', /href="\/login">Back to sign in/);

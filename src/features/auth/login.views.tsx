@@ -55,7 +55,7 @@ export function LockoutPage({ ctx, retryMs, next }: { ctx: PageContext; retryMs:
   const back = next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
   return (
     <AuthCard ctx={ctx} title="Sign-in paused" id="lockout">
-      <Alert kind="info">Too many sign-in attempts. Try again in {waitInWords(retryMs / 1000)}.</Alert>
+      <Alert kind="info">Too many attempts to sign in. Try again in {waitInWords(retryMs / 1000)}.</Alert>
       <p>
         This pause protects accounts from password guessing. If you have forgotten your password, reset it: a completed
         reset also lifts the pause for your email address.
