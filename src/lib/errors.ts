@@ -21,15 +21,20 @@ export const csrfError = () =>
     'This form has expired or was sent from another site. Go back, reload the page and try again.',
   );
 export const badRequest = (message: string) => new AppError(400, 'bad_request', message);
+/** A wait in words, rounded up: "30 seconds", "1 minute", "5 minutes". */
+export function waitInWords(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) {
+    return s === 1 ? '1 second' : `${s} seconds`;
+  }
+  const minutes = Math.ceil(s / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
+
 export const tooManyRequests = (retryAfterSeconds: number) =>
-  new AppError(
-    429,
-    'rate_limited',
-    `Too many attempts. Please wait ${Math.ceil(retryAfterSeconds / 60)} minute(s) and try again.`,
-    {
-      'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
-    },
-  );
+  new AppError(429, 'rate_limited', `Too many attempts. Try again in ${waitInWords(retryAfterSeconds)}.`, {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 export const unsupportedMediaType = () =>
   new AppError(

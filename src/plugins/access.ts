@@ -58,9 +58,43 @@ const ALLOWED: Partial<Record<Access, readonly Role[]>> = {
 
 export const REAUTH_AFTER_MS = 15 * 60_000;
 
-export function pendingStagePage(request: FastifyRequest): string | null {
+const STAGE_PAGES: ReadonlySet<string> = new Set(Object.values(PENDING_STAGES));
+
+/**
+ * Whether a path (query and fragment ignored, any case, with or without a trailing slash) is one of the pages of a
+ * half-signed-in session. Such a page is never a place to return to: `safeNextPath` turns it into `/`, so a stale
+ * `next` cannot send a signed-in user back to a step that no longer applies (a redirect loop).
+ */
+export function isStagePage(path: string): boolean {
+  let bare = path.split(/[?#]/u, 1)[0] ?? '';
+  try {
+    bare = decodeURIComponent(bare).toLowerCase();
+  } catch {
+    return false;
+  }
+  return STAGE_PAGES.has(bare.length > 1 ? bare.replace(/\/+$/u, '') : bare);
+}
+
+/**
+ * The one page of the request's half-signed-in session, or null. `next` (a path where the user was going; the
+ * page reads it through `safeNextPath`) is carried along by the code step and the first setup; checking the
+ * email ends the session, so that page does not carry it.
+ */
+export function pendingStagePage(request: FastifyRequest, next?: string): string | null {
   const stage = request.session?.stage;
-  return stage && stage !== 'full' ? (PENDING_STAGES[stage] ?? null) : null;
+  if (!stage || stage === 'full') {
+    return null;
+  }
+  const page = PENDING_STAGES[stage];
+  return next && next !== '/' && stage !== 'unverified' && !isStagePage(next)
+    ? `${page}?next=${encodeURIComponent(next)}`
+    : page;
+}
+
+/** The `next` query parameter of a request's URL, as sent (the page that reads it makes it safe). */
+function nextParamOf(request: FastifyRequest): string | undefined {
+  const query = request.url.indexOf('?');
+  return query < 0 ? undefined : (new URLSearchParams(request.url.slice(query + 1)).get('next') ?? undefined);
 }
 
 export function routeAccess(request: FastifyRequest): Access | undefined {
@@ -69,13 +103,33 @@ export function routeAccess(request: FastifyRequest): Access | undefined {
 
 function denyAnonymous(request: FastifyRequest, reply: FastifyReply) {
   if (request.method === 'GET') {
-    const pending = pendingStagePage(request);
+    const pending = pendingStagePage(request, request.url);
     if (pending) {
       return reply.redirect(pending, 303);
     }
     return reply.redirect(request.url === '/' ? '/login' : `/login?next=${encodeURIComponent(request.url)}`, 303);
   }
   throw unauthenticated();
+}
+
+/**
+ * A step's page opened when it no longer applies (an old tab or a bookmark: the email is verified, the code was
+ * entered, two-factor is set up): the user goes to their own current step, or else through `/login` (which sends a
+ * signed-in user on) to where the page was going to send them, never back to the page itself.
+ */
+function leaveStagePage(request: FastifyRequest, reply: FastifyReply) {
+  if (request.method !== 'GET') {
+    throw unauthenticated();
+  }
+  const next = nextParamOf(request);
+  const pending = pendingStagePage(request, next);
+  if (pending) {
+    return reply.redirect(pending, 303);
+  }
+  return reply.redirect(
+    next && next !== '/' && !isStagePage(next) ? `/login?next=${encodeURIComponent(next)}` : '/login',
+    303,
+  );
 }
 
 export default fp(
@@ -104,7 +158,7 @@ export default fp(
       }
       const stage = STAGE_OF[access];
       if (stage) {
-        return request.session?.stage === stage ? undefined : denyAnonymous(request, reply);
+        return request.session?.stage === stage ? undefined : leaveStagePage(request, reply);
       }
       const user = request.session?.stage === 'full' ? request.user : null;
       if (!user) {

@@ -128,6 +128,67 @@ for (const dialect of dialects()) {
       assert.equal(audit.length, 1);
     });
 
+    test('"Resend" to an invitee who never chose a password sends a new invitation (the old link dies); accepting it sends a welcome', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: admin } = await signedInAs(app, 'administrator');
+      await admin.get('/admin/users/new');
+      const created = await admin.post('/admin/users', { email: 'invitee@example.com', name: 'Ines', role: 'client' });
+      const userPage = String(created.headers.location);
+      const firstLink = linkIn((await mailsTo(db, 'invitee@example.com'))[0], '/invitation');
+      const page = await admin.get(userPage);
+      assert.match(page.body, />Resend invitation</);
+      assert.doesNotMatch(page.body, /Resend verification email/);
+      const resent = await admin.post(`${userPage}/resend-verification`);
+      assert.equal(resent.statusCode, 303);
+      const flash = (await admin.get(userPage)).body;
+      assert.match(
+        flash,
+        /A new invitation was sent to invitee@example\.com\. The link in the earlier invitation no longer works\./,
+      );
+      assert.doesNotMatch(flash, /verification link/);
+      const mails = await mailsTo(db, 'invitee@example.com');
+      assert.deepEqual(
+        mails.map((m) => m.kind),
+        ['invitation', 'invitation'],
+        'no "thanks for creating an account" verification mail',
+      );
+      assert.doesNotMatch(mails[1]?.text_body ?? '', /Thanks for creating an account/);
+      // The first link no longer works; the new one does.
+      const invitee = new TestClient(app);
+      assert.equal((await invitee.get(firstLink)).statusCode, 400);
+      const link = linkIn(mails[1], '/invitation');
+      await invitee.get(link);
+      const token = new URL(link, 'http://x').searchParams.get('token') ?? '';
+      const accepted = await invitee.post('/invitation', {
+        token,
+        password: 'quiet harbour lantern meadow',
+        password_confirm: 'quiet harbour lantern meadow',
+      });
+      assert.equal(accepted.statusCode, 303);
+      const afterAccept = await mailsTo(db, 'invitee@example.com');
+      assert.deepEqual(
+        afterAccept.map((m) => m.kind),
+        ['invitation', 'invitation', 'welcome'],
+        'a welcome, not "your password was changed"',
+      );
+      const welcome = afterAccept[2];
+      assert.match(welcome?.subject ?? '', /^Welcome to /);
+      assert.doesNotMatch(welcome?.text_body ?? '', /if this was not you/i);
+      assert.match(welcome?.html_body ?? '', /<html/);
+      assert.equal(linkIn(welcome, '/login'), '/login');
+
+      // A registered (not invited) unverified account still gets a verification link.
+      const registered = await createUser(app, { verified: false, email: 'registered@example.com' });
+      await admin.get(`/admin/users/${registered.id}`);
+      assert.match(admin.lastBody, /Resend verification email/);
+      await admin.post(`/admin/users/${registered.id}/resend-verification`);
+      assert.match((await admin.get(`/admin/users/${registered.id}`)).body, /A new verification link was sent/);
+      assert.deepEqual(
+        (await mailsTo(db, 'registered@example.com')).map((m) => m.kind),
+        ['verify_email'],
+      );
+    });
+
     test('edit, disable and enable; a role change and a disable end the user’s sessions at once', async (t) => {
       const { app, db } = await buildTestApp(t, dialect);
       const { client: admin } = await signedInAs(app, 'administrator');

@@ -6,7 +6,8 @@ import { createTwoFactorKeys } from '../../src/features/two-factor/two-factor.se
 import { buildTestApp } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
 import { dialects } from '../helpers/dialects.ts';
-import { createUser } from '../helpers/factories.ts';
+import { createUser, type TestUser } from '../helpers/factories.ts';
+import { openTicket } from '../helpers/tickets.ts';
 import { mailsTo } from '../helpers/mail.ts';
 
 const STEP_MS = TOTP_PERIOD_SECONDS * 1000;
@@ -31,8 +32,10 @@ for (const dialect of dialects()) {
       assert.equal(res.headers.location, '/two-factor/setup');
       const halfToken = client.cookies.get('parapet_session');
 
+      // Every other page leads to the setup, which keeps where the user was going (the start page needs no next).
       for (const url of ['/', '/account', '/account/two-factor', '/login']) {
-        assert.equal((await client.get(url)).headers.location, '/two-factor/setup', url);
+        const carried = ['/', '/login'].includes(url) ? '' : `?next=${encodeURIComponent(url)}`;
+        assert.equal((await client.get(url)).headers.location, `/two-factor/setup${carried}`, url);
       }
       const page = await client.get('/two-factor/setup');
       assert.equal(page.statusCode, 200);
@@ -115,7 +118,8 @@ for (const dialect of dialects()) {
       assert.equal(res.headers.location, '/login/two-factor');
       const halfToken = client.cookies.get('parapet_session');
       for (const url of ['/', '/account', '/account/two-factor', '/two-factor/setup']) {
-        assert.equal((await client.get(url)).headers.location, '/login/two-factor', url);
+        const carried = ['/', '/two-factor/setup'].includes(url) ? '' : `?next=${encodeURIComponent(url)}`;
+        assert.equal((await client.get(url)).headers.location, `/login/two-factor${carried}`, url);
       }
       const page = await client.get('/login/two-factor');
       assert.match(page.body, /inputmode="numeric"/);
@@ -321,6 +325,56 @@ for (const dialect of dialects()) {
         .executeTakeFirstOrThrow();
       assert.equal(audit.actor_user_id, admin.id);
       assert.equal(audit.target_user_id, victim.id);
+    });
+
+    test('a link from a notification email opens after the first setup and after a reset, past the recovery codes', async (t) => {
+      const { app } = await buildTestApp(t, dialect);
+      const owner = await createUser(app);
+      const agent = await createUser(app, { role: 'agent', twoFactor: false });
+      const admin = await createUser(app, { role: 'administrator' });
+      const tab = new TestClient(app);
+      await tab.signIn(owner);
+      const ticketUrl = `/tickets/${await openTicket(tab, { subject: 'Printer on fire' })}`;
+      await tab.post('/logout');
+      // With REQUIRE_2FA an account without an authenticator sets one up: the link from the email, the password...
+      const enrolOnce = async (user: TestUser) => {
+        const browser = new TestClient(app);
+        const toLogin = await browser.get(ticketUrl);
+        assert.equal(toLogin.headers.location, `/login?next=${encodeURIComponent(ticketUrl)}`);
+        await browser.get(String(toLogin.headers.location));
+        assert.match(browser.lastBody, new RegExp(`name="next" value="${ticketUrl}"`));
+        const password = await browser.post('/login', { email: user.email, password: user.password, next: ticketUrl });
+        // ...then the setup, which keeps the link in a hidden field...
+        assert.equal(password.headers.location, `/two-factor/setup?next=${encodeURIComponent(ticketUrl)}`);
+        const setup = await browser.get(String(password.headers.location));
+        assert.match(setup.body, new RegExp(`name="next" value="${ticketUrl}"`));
+        const sealed = /name="sealed" value="([^"]+)"/.exec(setup.body)?.[1] ?? '';
+        const secret = secretFromSetupPage(setup.body);
+        // A wrong code shows the form again, still with the link.
+        const wrong = await browser.post('/two-factor/setup', { sealed, code: '000000', next: ticketUrl });
+        assert.equal(wrong.statusCode, 400);
+        assert.match(wrong.body, new RegExp(`name="next" value="${ticketUrl}"`));
+        const done = await browser.post('/two-factor/setup', {
+          sealed,
+          code: currentTotp(secret, app.clock.now()),
+          next: ticketUrl,
+        });
+        // ...and the recovery codes page continues to the ticket.
+        assert.equal(done.statusCode, 200);
+        assert.match(done.body, new RegExp(`<a class="button button--primary button--block" href="${ticketUrl}">`));
+        const page = await browser.get(ticketUrl);
+        assert.equal(page.statusCode, 200);
+        assert.match(page.body, /Printer on fire/);
+      };
+      // The agent's first sign-in, from a new-ticket notification.
+      await enrolOnce(agent);
+
+      // An administrator resets the client's two-factor: at the next sign-in they enrol again, and the link survives.
+      const adminTab = new TestClient(app);
+      await adminTab.signIn(admin);
+      await adminTab.get(`/admin/users/${owner.id}`);
+      assert.equal((await adminTab.post(`/admin/users/${owner.id}/two-factor/reset`)).statusCode, 303);
+      await enrolOnce(owner);
     });
 
     test('security changes need a recent sign-in: after 15 minutes the password and a code are asked again', async (t) => {

@@ -2,7 +2,7 @@ import type { ServiceDeps } from '../../app-deps.ts';
 import type { Limits } from '../../plugins/rate-limit.ts';
 import { hmac } from '../../lib/crypto.ts';
 import type { Origin } from '../../lib/origin.ts';
-import { emailChangeNoticeMail, passwordChangedMail, verifyNewEmailMail } from '../../mail/templates.tsx';
+import { emailChangeNoticeMail, passwordChangedMail, welcomeMail, verifyNewEmailMail } from '../../mail/templates.tsx';
 import { recordAudit, type AuditEntry, type AuditEvent } from '../../audit/audit.repository.ts';
 import type { DB, Session, User } from '../../db/database.ts';
 import type { Mailer } from '../../mail/mailer.ts';
@@ -208,7 +208,14 @@ export async function afterPasswordSet(
   now: number,
   origin: Origin,
   user: Pick<User, 'id' | 'email'>,
-  set: { keep: string | null; reason: SessionEndReason; event: AuditEvent; details?: AuditEntry['details'] },
+  set: {
+    keep: string | null;
+    reason: SessionEndReason;
+    event: AuditEvent;
+    details?: AuditEntry['details'];
+    /** The email the owner gets: "your password was changed" (default), or a welcome for an accepted invitation. */
+    notice?: 'password_changed' | 'welcome';
+  },
 ): Promise<void> {
   await endUserSessions(trx, now, origin, {
     userId: user.id,
@@ -216,7 +223,11 @@ export async function afterPasswordSet(
     keep: set.keep,
     reason: set.reason,
   });
-  await mail.enqueue(trx, user.email, passwordChangedMail(mail.link('/forgot-password')));
+  await mail.enqueue(
+    trx,
+    user.email,
+    set.notice === 'welcome' ? welcomeMail(mail.link('/login')) : passwordChangedMail(mail.link('/forgot-password')),
+  );
   await recordAudit(trx, now, origin, {
     event: set.event,
     actorUserId: user.id,

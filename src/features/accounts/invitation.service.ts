@@ -53,6 +53,7 @@ export async function acceptInvitation(
       reason: 'password_set',
       event: 'user.password_reset',
       details: { via: 'invitation' },
+      notice: 'welcome',
     });
     return true;
   });

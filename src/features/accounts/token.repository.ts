@@ -145,3 +145,14 @@ export async function findPendingEmailChange(db: DB, userId: number, now: number
     .executeTakeFirst();
   return row?.new_email ?? null;
 }
+
+/** Whether the account was ever sent an invitation (used, voided or live): it was created by an administrator. */
+export async function wasInvited(db: DB, userId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('user_tokens')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('purpose', '=', 'invite')
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -243,10 +243,18 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
     { config: admin, schema: oneButton, preHandler: loadTargetUser('resendVerification') },
     async (request, reply) => {
       const user = targetUser.of(request);
-      if ((await resendVerification(deps, actorOf(request), user)) === 'already_verified') {
+      const sent = await resendVerification(deps, actorOf(request), user);
+      if (sent === 'already_verified') {
         return backTo(reply, user, 'error', 'This address is already verified.');
       }
-      return backTo(reply, user, 'success', `A new verification link was sent to ${user.email}.`);
+      return sent === 'invitation'
+        ? backTo(
+            reply,
+            user,
+            'success',
+            `A new invitation was sent to ${user.email}. The link in the earlier invitation no longer works.`,
+          )
+        : backTo(reply, user, 'success', `A new verification link was sent to ${user.email}.`);
     },
   );
 

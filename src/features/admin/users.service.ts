@@ -9,7 +9,7 @@ import { invitationMail, verifyEmailMail } from '../../mail/templates.tsx';
 import { endSessionsOfUser } from '../../db/session.repository.ts';
 import { ROLE_LABEL } from '../../views/components/badge.tsx';
 import { isValidEmail } from '../accounts/accounts.schemas.ts';
-import { issueToken, voidTokensOfUser } from '../accounts/token.repository.ts';
+import { issueToken, voidTokensOfUser, wasInvited } from '../accounts/token.repository.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import { throttleKey } from '../auth/login-throttle.ts';
 import { throttleState } from '../auth/login-throttle.repository.ts';
@@ -75,20 +75,31 @@ export interface UserPageData {
   signIn: { failures: number; pausedMs: number } | null;
   /** A bounce reported the user's address as undeliverable (cleared on the Mail page). */
   undeliverable: { since: number; reason: string } | null;
+  /** Invited and never signed in: "resend" sends a new invitation, not a verification link. */
+  awaitsInvitation: boolean;
   actions: UserPageActions;
 }
 
 export async function userPageData(deps: UsersDeps, user: User): Promise<UserPageData> {
   const now = deps.clock.now();
-  const [sessions, ticketCount, lastAdmin, signIn, bounced] = await Promise.all([
+  const [sessions, ticketCount, lastAdmin, signIn, bounced, invited] = await Promise.all([
     countLiveSessions(deps.db, user.id, now),
     countTicketsOfClient(deps.db, user.id),
     isLastActiveAdministrator(deps.db, user),
     throttleState(deps.db, throttleKey(user.email), now),
     findUndeliverable(deps.db, user.email),
+    awaitsInvitation(deps.db, user),
   ]);
   const undeliverable = bounced ? { since: bounced.first_at, reason: bounced.reason.replace(/[.\s]+$/, '') } : null;
-  return { sessions, ticketCount, lastAdmin, signIn, undeliverable, actions: userPageActions(user, signIn) };
+  return {
+    sessions,
+    ticketCount,
+    lastAdmin,
+    signIn,
+    undeliverable,
+    awaitsInvitation: invited,
+    actions: userPageActions(user, signIn),
+  };
 }
 
 /** The delete page: refused for the last active administrator, else how many tickets the choice is about. */
@@ -335,27 +346,49 @@ export async function endAllSessions(deps: UsersDeps, actor: Actor, user: User):
   return count;
 }
 
-/** Mails a new verification link; 'already_verified' when the address was verified meanwhile. */
+/**
+ * An invited person who never chose a password (unverified, never signed in, sent an invitation) cannot use a
+ * verification link: they have no password to sign in with. They get a new invitation instead.
+ */
+async function awaitsInvitation(db: DB, user: User): Promise<boolean> {
+  return user.email_verified_at === null && user.last_login_at === null && (await wasInvited(db, user.id));
+}
+
+/**
+ * Mails a new verification link, or, to someone who never accepted their invitation, a new invitation (the earlier
+ * link stops working); 'already_verified' when the address was verified meanwhile.
+ */
 export async function resendVerification(
   deps: UsersDeps,
   actor: Actor,
   user: User,
-): Promise<'ok' | 'already_verified'> {
+): Promise<'verification' | 'invitation' | 'already_verified'> {
   if (user.email_verified_at) {
     return 'already_verified';
   }
   const now = deps.clock.now();
+  const invite = await awaitsInvitation(deps.db, user);
   await deps.db.transaction().execute(async (trx) => {
-    const token = await issueToken(trx, now, user.id, 'verify_email', null, user.email);
-    await deps.mail.enqueue(trx, user.email, verifyEmailMail(deps.mail.link('/verify-email', { token })));
+    if (invite) {
+      const token = await issueToken(trx, now, user.id, 'invite', null, user.email);
+      await deps.mail.enqueue(
+        trx,
+        user.email,
+        invitationMail(deps.mail.link('/invitation', { token }), ROLE_LABEL[user.role]),
+      );
+    } else {
+      const token = await issueToken(trx, now, user.id, 'verify_email', null, user.email);
+      await deps.mail.enqueue(trx, user.email, verifyEmailMail(deps.mail.link('/verify-email', { token })));
+    }
     await recordAudit(trx, now, actor.origin, {
       event: 'user.verification_resent',
       actorUserId: actor.user.id,
       targetUserId: user.id,
+      ...(invite ? { details: { mail: 'invitation' } } : {}),
     });
   });
   deps.mail.deliverSoon();
-  return 'ok';
+  return invite ? 'invitation' : 'verification';
 }
 
 export async function unlockSignIn(deps: UsersDeps, actor: Actor, user: User): Promise<void> {

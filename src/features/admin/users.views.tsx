@@ -187,6 +187,7 @@ export function UserPage(props: {
   danger: DangerAction[];
   /** Beside the role field: saving another role signs the person out. */
   roleWarning: string;
+  awaitsInvitation?: boolean;
   errors: UserFormErrors;
   values?: UserFormValues;
 }) {
@@ -276,7 +277,11 @@ export function UserPage(props: {
         <div class="action-row">
           {actions.enable && <ActionForm ctx={ctx} action={`${base}/enable`} label="Enable account" />}
           {actions.resendVerification && (
-            <ActionForm ctx={ctx} action={`${base}/resend-verification`} label="Resend verification email" />
+            <ActionForm
+              ctx={ctx}
+              action={`${base}/resend-verification`}
+              label={props.awaitsInvitation ? 'Resend invitation' : 'Resend verification email'}
+            />
           )}
           {actions.unlock && (
             <ActionForm

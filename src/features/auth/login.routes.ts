@@ -8,7 +8,7 @@ import { HomePage } from '../home/home.views.tsx';
 import { deviceCookieName, trustedDevice } from './device-cookie.ts';
 import { LoginBody, LoginQuery, safeNextPath } from './login.schemas.ts';
 import { pageAfterSignIn, signIn, type DeviceCookie, type SignInDeps } from './login.service.ts';
-import { LoginPage, type LoginForm } from './login.views.tsx';
+import { LockoutPage, LoginPage, type LoginForm } from './login.views.tsx';
 
 export const INVALID_CREDENTIALS = 'Invalid email or password.';
 const INVALID_INPUT = 'Enter your email and password (passwords can be up to 1,024 bytes).';
@@ -44,11 +44,12 @@ export default function loginRoutes(app: FastifyInstance) {
       if (isSignedIn(request)) {
         return reply.redirect(safeNextPath(request.query.next), 303);
       }
-      const pending = pendingStagePage(request);
+      const next = safeNextPath(request.query.next);
+      const pending = pendingStagePage(request, next);
       if (pending) {
         return reply.redirect(pending, 303);
       }
-      return renderLogin(reply, { next: safeNextPath(request.query.next) });
+      return renderLogin(reply, { next });
     },
   );
 
@@ -66,11 +67,14 @@ export default function loginRoutes(app: FastifyInstance) {
       const outcome = await signIn(signInDeps, originOf(request), deviceCookieOf(request, signInDeps.now), form.data);
       if (!outcome.ok) {
         // One message, one status for every failure: the form never tells whether an account exists.
-        return renderLogin(
-          reply,
-          { email, next, error: outcome.status === 400 ? INVALID_INPUT : INVALID_CREDENTIALS },
-          outcome.status,
-        );
+        if (outcome.status === 429) {
+          reply.header('retry-after', String(Math.max(1, Math.ceil(outcome.retryMs / 1000))));
+          return reply.page((ctx) => LockoutPage({ ctx, retryMs: outcome.retryMs, next }), 429);
+        }
+        if (outcome.status === 400) {
+          return renderLogin(reply, { email, next, error: INVALID_INPUT }, 400);
+        }
+        return renderLogin(reply, { email, next, error: INVALID_CREDENTIALS, notice: outcome.notice }, 401);
       }
       // Before the full stage the session reaches only its one page (verify the email, the code, set up 2FA).
       await reply.startSession(outcome.userId, outcome.stage);

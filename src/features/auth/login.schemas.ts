@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EmailAddress, Form } from '../../http/schemas.ts';
 import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
+import { isStagePage } from '../../plugins/access.ts';
 
 export const LoginBody = Form({
   // Not required here: an empty field is answered like a wrong password would be, by checkCredentials.
@@ -23,12 +24,14 @@ export type UnlockParams = Static<typeof UnlockParams>;
  * characters outside printable ASCII (`/€`, spaces) are percent-encoded as UTF-8, because Node refuses to
  * send them in a header (ERR_INVALID_CHAR, a 500). Control characters and text that is not well-formed
  * UTF-16 (a lone surrogate cannot be encoded) are refused and give `/`, as is a path that would be
- * longer than 2,000 characters once encoded (it is carried on in a query string).
+ * longer than 2,000 characters once encoded (it is carried on in a query string). A step of signing in
+ * (`isStagePage`: verify the email, the code, the first setup) is not a destination either: it gives `/`.
  */
 export function safeNextPath(next: string | undefined): string {
   if (
     !next ||
     !next.startsWith('/') ||
+    isStagePage(next) ||
     next.startsWith('//') ||
     next.includes('\\') ||
     [...next].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f')

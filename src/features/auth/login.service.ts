@@ -1,12 +1,11 @@
 import type { ServiceDeps } from '../../app-deps.ts';
 import type { Limits } from '../../plugins/rate-limit.ts';
 import type { DB, SessionStage, User } from '../../db/database.ts';
-import { tooManyRequests } from '../../lib/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
 import { recordFailedLogin } from './failed-login.repository.ts';
 import { sendUnlockMail } from './lockout.service.ts';
-import { deviceThrottleKey, throttleKey } from './login-throttle.ts';
+import { deviceThrottleKey, FREE_FAILURES, pauseAfter, throttleKey } from './login-throttle.ts';
 import { clearLoginFailures, countAttempt } from './login-throttle.repository.ts';
 import type { PasswordHasher } from '../../lib/password-hasher.ts';
 import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
@@ -58,8 +57,46 @@ export interface DeviceCookie {
   trustedFor(user: User | undefined): string | null;
 }
 
-/** A refused sign-in re-renders the form: 400 for input that cannot be a sign-in, 401 for every other failure. */
-export type SignInOutcome = { ok: false; status: 400 | 401 } | { ok: true; userId: number; stage: SessionStage };
+/**
+ * What a wrong password is told about the next ones, from the same counters the pause uses (the attempted email's,
+ * or the trusted device's, and the network's): they exist for unknown emails too, so it says nothing about accounts.
+ * `attemptsLeft` failures more start a pause of `pauseMs`; `pausedMs` > 0 when this failure started one.
+ */
+export interface LockoutNotice {
+  attemptsLeft: number;
+  pauseMs: number;
+  pausedMs: number;
+}
+
+/** Attempts left at or under which the form warns. */
+const WARN_AT = 2;
+
+/**
+ * A refused sign-in: 400 for input that cannot be a sign-in and 401 for every other failure re-render the form (401
+ * with a notice once a pause is near or has started); 429 while sign-in is paused shows the lockout page.
+ */
+export type SignInOutcome =
+  | { ok: false; status: 400 }
+  | { ok: false; status: 401; notice: LockoutNotice | null }
+  | { ok: false; status: 429; retryMs: number }
+  | { ok: true; userId: number; stage: SessionStage };
+
+function noticeAfterFailure(
+  count: number,
+  pauseMs: number,
+  ip: { remaining: number; lockMs: number },
+): LockoutNotice | null {
+  if (ip.remaining === 0 || pauseMs > 0) {
+    return { attemptsLeft: 0, pauseMs: 0, pausedMs: Math.max(ip.remaining === 0 ? ip.lockMs : 0, pauseMs) };
+  }
+  const emailLeft = Math.max(0, FREE_FAILURES - count);
+  const attemptsLeft = Math.min(emailLeft, ip.remaining);
+  if (attemptsLeft > WARN_AT) {
+    return null;
+  }
+  const byIp = ip.remaining <= emailLeft;
+  return { attemptsLeft, pauseMs: byIp ? ip.lockMs : pauseAfter(FREE_FAILURES), pausedMs: 0 };
+}
 
 /**
  * One sign-in attempt with a password. Locked IPs and paused emails are refused (429) before the password is
@@ -77,7 +114,7 @@ export async function signIn(
   const ipAttempt = await deps.limits.loginIp.admit(origin.ip);
   if (!ipAttempt.admitted) {
     await recordFailedLogin(db, now, { ip: origin.ip, email, userId: null, reason: 'ip_locked' });
-    throw tooManyRequests(ipAttempt.retryAfterSeconds);
+    return { ok: false, status: 429, retryMs: ipAttempt.retryAfterSeconds * 1000 };
   }
   // Per account: the attempt is counted first (login-throttle.ts), on the account's counter, or on the
   // device's own counter when it carries a valid device cookie for this account (device-cookie.ts).
@@ -87,7 +124,7 @@ export async function signIn(
   const attempt = await countAttempt(db, key, now);
   if (!attempt.admitted) {
     await recordFailedLogin(db, now, { ip: origin.ip, email, userId: null, reason: 'locked' });
-    throw tooManyRequests(attempt.retryMs / 1000);
+    return { ok: false, status: 429, retryMs: attempt.retryMs };
   }
   const result = await checkCredentials(deps, email, input.password);
   if (!result.ok) {
@@ -115,7 +152,11 @@ export async function signIn(
     if (pauseMs > 0 && !trusted && result.user) {
       await sendUnlockMail(deps, origin, result.user);
     }
-    return { ok: false, status: 401 };
+    const notice = noticeAfterFailure(failures, pauseMs, {
+      remaining: ipAttempt.remaining,
+      lockMs: deps.ipLockMinutes * 60_000,
+    });
+    return { ok: false, status: 401, notice };
   }
   await ipAttempt.refund();
   await clearLoginFailures(db, key);
@@ -147,15 +188,19 @@ function stageAfterPassword(user: User, requireTwoFactor: boolean): SessionStage
   return requireTwoFactor ? 'mfa_enrol' : 'full';
 }
 
-/** Where a new session of each stage goes first. */
+/**
+ * Where a new session of each stage goes first. `next` (already safe) rides along through the code step and the
+ * first setup, so a link from a notification email still opens after them.
+ */
 export function pageAfterSignIn(stage: SessionStage, next: string): string {
+  const carried = next === '/' ? '' : `?next=${encodeURIComponent(next)}`;
   switch (stage) {
     case 'unverified':
       return '/verify-email/pending';
     case 'mfa':
-      return next === '/' ? '/login/two-factor' : `/login/two-factor?next=${encodeURIComponent(next)}`;
+      return `/login/two-factor${carried}`;
     case 'mfa_enrol':
-      return '/two-factor/setup';
+      return `/two-factor/setup${carried}`;
     case 'full':
       return next;
   }

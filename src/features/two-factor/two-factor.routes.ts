@@ -60,18 +60,20 @@ export default function twoFactorRoutes(app: FastifyInstance) {
   const deps = (): TwoFactorDeps => ({ ...serviceDeps(app), keys });
   const sessionIdOf = (request: FastifyRequest) => request.session?.id ?? '';
 
+  /** `next`: where the first setup goes after the recovery codes (the page the sign-in was going to). */
   async function setupPage(
     request: FastifyRequest,
     reply: FastifyReply,
     replacing: boolean,
     errors: SetupErrors = {},
     keepSealed?: string,
+    next = '/',
   ) {
     const user = requireSessionUser(request);
     const enrolment = await prepareEnrolment(deps(), user, sessionIdOf(request), keepSealed);
     reply.header('referrer-policy', 'no-referrer');
     return reply.page(
-      (ctx) => TwoFactorSetupPage({ ctx, ...enrolment, replacing, ...errors }),
+      (ctx) => TwoFactorSetupPage({ ctx, ...enrolment, replacing, next, ...errors }),
       errors.error || errors.passwordError || errors.oldCodeError ? 400 : 200,
     );
   }
@@ -86,8 +88,10 @@ export default function twoFactorRoutes(app: FastifyInstance) {
   }
 
   // First enrolment, right after the password: the session reaches only this page until it is done.
-  app.get('/two-factor/setup', { config: { access: 'mfa-enrol' } }, async (request, reply) =>
-    setupPage(request, reply, false),
+  app.get<{ Querystring: NextQuery }>(
+    '/two-factor/setup',
+    { config: { access: 'mfa-enrol' }, schema: { querystring: NextQuery } },
+    async (request, reply) => setupPage(request, reply, false, {}, undefined, safeNextPath(request.query.next)),
   );
 
   app.post(
@@ -96,6 +100,7 @@ export default function twoFactorRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const user = requireSessionUser(request);
       const form = parseForm(SetupBody, request.body);
+      const next = safeNextPath(form.values.next);
       const result = await enrolFirstAuthenticator(
         deps(),
         originOf(request),
@@ -104,10 +109,10 @@ export default function twoFactorRoutes(app: FastifyInstance) {
         setupInput(form),
       );
       if (!result.ok) {
-        return setupPage(request, reply, false, result.errors, result.keepSealed);
+        return setupPage(request, reply, false, result.errors, result.keepSealed, next);
       }
       await reply.startSession(user.id);
-      return reply.page((ctx) => RecoveryCodesPage({ ctx, codes: result.codes, continueHref: '/' }));
+      return reply.page((ctx) => RecoveryCodesPage({ ctx, codes: result.codes, continueHref: next }));
     },
   );
 

@@ -11,7 +11,7 @@ const Password = Type.String({ title: 'Current password', maxLength: MAX_PASSWOR
 const Sealed = Type.String({ maxLength: 500, pattern: '^[A-Za-z0-9_.=+/-]*$' });
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
 
-export const SetupBody = Form({ sealed: Sealed, code: NewCode });
+export const SetupBody = Form({ sealed: Sealed, code: NewCode, next: Next });
 export type SetupBody = Static<typeof SetupBody>;
 
 export const ReplaceBody = Form({ sealed: Sealed, code: NewCode, old_code: Code, current_password: Password });

@@ -42,6 +42,8 @@ export interface SetupProps {
   replacing: boolean;
   passwordError?: string | undefined;
   oldCodeError?: string | undefined;
+  /** The first setup only: where to go after the recovery codes (a safe path; `/` is left out of the form). */
+  next?: string;
 }
 
 export function TwoFactorSetupPage(props: SetupProps) {
@@ -87,6 +89,7 @@ export function TwoFactorSetupPage(props: SetupProps) {
       >
         <CsrfField token={ctx.csrfToken} />
         <input type="hidden" name="sealed" value={props.sealed} />
+        {!props.replacing && props.next && props.next !== '/' && <input type="hidden" name="next" value={props.next} />}
         {props.replacing && (
           <>
             <CurrentPasswordField error={props.passwordError} />
