@@ -12,6 +12,7 @@ import passwordResetRoutes from './features/accounts/password-reset.routes.ts';
 import registrationRoutes from './features/accounts/registration.routes.ts';
 import verificationRoutes from './features/accounts/verification.routes.ts';
 import loginRoutes from './features/auth/login.routes.ts';
+import homeRoutes from './features/home/home.routes.ts';
 import unlockRoutes from './features/auth/unlock.routes.ts';
 import adminSecurityRoutes from './features/admin/security.routes.ts';
 import adminUserRoutes from './features/admin/users.routes.ts';
@@ -143,6 +144,7 @@ export async function buildApp(config: Config, opts: AppOptions): Promise<App> {
   await app.register(errors);
 
   await app.register(healthRoutes);
+  await app.register(homeRoutes);
   await app.register(loginRoutes);
   await app.register(registrationRoutes);
   await app.register(verificationRoutes);

@@ -4,7 +4,6 @@ import { parseForm } from '../../http/forms.ts';
 import { originOf } from '../../http/origin.ts';
 import { pendingStagePage } from '../../plugins/access.ts';
 import { recordAudit } from '../../audit/audit.repository.ts';
-import { HomePage } from '../home/home.views.tsx';
 import { deviceCookieName, trustedDevice } from './device-cookie.ts';
 import { LoginBody, LoginQuery, safeNextPath } from './login.schemas.ts';
 import { pageAfterSignIn, signIn, type DeviceCookie, type SignInDeps } from './login.service.ts';
@@ -29,14 +28,7 @@ export default function loginRoutes(app: FastifyInstance) {
     trustedFor: (user) => trustedDevice(request, config, user, now),
   });
 
-  app.get('/', { config: { access: 'public' } }, async (request, reply) => {
-    const pending = pendingStagePage(request);
-    if (pending) {
-      return reply.redirect(pending, 303);
-    }
-    return isSignedIn(request) ? reply.page((ctx) => HomePage({ ctx })) : renderLogin(reply, {});
-  });
-
+  // `/` (the sign-in form for everyone not signed in) is in features/home/home.routes.ts.
   app.get<{ Querystring: LoginQuery }>(
     '/login',
     { config: { access: 'public' }, schema: { querystring: LoginQuery } },

@@ -4,7 +4,9 @@ import type axe from 'axe-core';
 import type { BrowserContext, Locator, Page, Response } from 'playwright-core';
 import { randomBytes } from 'node:crypto';
 import { currentTotp, timeStep, TOTP_PERIOD_SECONDS } from '../../../src/features/two-factor/totp.ts';
+import type { Priority, TicketStatus } from '../../../src/db/database.ts';
 import { createUser, DEFAULT_TEST_PASSWORD } from '../../helpers/factories.ts';
+import { insertTickets } from '../../helpers/tickets.ts';
 import type { E2eServer, TestUser } from './server.ts';
 import { linkIn, type Mailbox } from './smtp.ts';
 
@@ -217,6 +219,71 @@ export async function signOut(page: Page, server: E2eServer): Promise<void> {
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
 }
 
+/**
+ * Tickets for the home pages: `client`'s, of every status and age (hours to days), two waiting for the client's
+ * reply; with `staff`, some assigned to them and some to nobody.
+ */
+async function seedHomeTickets(server: E2eServer, client: { id: number }, staff?: { id: number }): Promise<void> {
+  const HOUR = 3_600_000;
+  const rows: Array<{ subject: string; status: TicketStatus; priority: Priority; hours: number; mine: boolean }> = [
+    {
+      subject: 'Invoice 2026-114 shows the wrong VAT rate',
+      status: 'awaiting_client',
+      priority: 'normal',
+      hours: 2,
+      mine: true,
+    },
+    {
+      subject: 'Cannot upload files larger than 5 MB',
+      status: 'awaiting_staff',
+      priority: 'high',
+      hours: 5,
+      mine: false,
+    },
+    {
+      subject: 'Password reset email never arrives',
+      status: 'awaiting_staff',
+      priority: 'urgent',
+      hours: 27,
+      mine: true,
+    },
+    {
+      subject: 'Export to CSV drops accented characters',
+      status: 'awaiting_client',
+      priority: 'low',
+      hours: 50,
+      mine: false,
+    },
+    {
+      subject: 'How do I add a colleague to our account?',
+      status: 'awaiting_staff',
+      priority: 'normal',
+      hours: 76,
+      mine: false,
+    },
+    {
+      subject: 'Printer driver download link is broken',
+      status: 'resolved',
+      priority: 'normal',
+      hours: 200,
+      mine: true,
+    },
+  ];
+  const now = Date.now();
+  const ids = await insertTickets(server.app.db, client, rows.length, now, (i) => {
+    const r = rows[i];
+    if (!r) {
+      throw new Error(`no row ${i}`);
+    }
+    const at = now - r.hours * HOUR;
+    return { subject: r.subject, status: r.status, priority: r.priority, createdAt: at, updatedAt: at };
+  });
+  if (staff) {
+    const mine = ids.filter((_, i) => rows[i]?.mine);
+    await server.app.db.updateTable('tickets').set({ assignee_id: staff.id }).where('id', 'in', mine).execute();
+  }
+}
+
 /** Every distinct page state, reached the way a person would; shared by the axe checks and the screenshots. */
 export interface PageState {
   name: string;
@@ -241,10 +308,52 @@ export const PAGE_STATES: readonly PageState[] = [
   },
   // Each state signs in a user of its own: one user's codes would soon run out (see nextTotp).
   {
-    name: 'home-administrator',
-    open: async (page, server) => signIn(page, server, await freshUser(server, 'ada.admin', { role: 'administrator' })),
+    name: 'home-client-empty',
+    open: async (page, server) => {
+      await signIn(page, server, await freshUser(server, 'carol.client'));
+      await page.getByRole('heading', { level: 2, name: 'You have no tickets yet' }).waitFor();
+    },
   },
-  { name: 'home-client', open: async (page, server) => signIn(page, server, await freshUser(server, 'carol.client')) },
+  {
+    name: 'home-client',
+    open: async (page, server) => {
+      const client = await freshUser(server, 'carol.client');
+      await seedHomeTickets(server, client);
+      await signIn(page, server, client);
+      await page.getByRole('heading', { level: 2, name: /^Waiting for your reply/ }).waitFor();
+    },
+  },
+  {
+    name: 'home-agent',
+    open: async (page, server) => {
+      const agent = await freshUser(server, 'alex.agent', { role: 'agent' });
+      await seedHomeTickets(server, await freshUser(server, 'maria.client'), agent);
+      await signIn(page, server, agent);
+      await page.getByRole('heading', { level: 2, name: /^Assigned to me/ }).waitFor();
+    },
+  },
+  {
+    name: 'home-admin',
+    open: async (page, server) => {
+      const admin = await freshUser(server, 'ada.admin', { role: 'administrator' });
+      await seedHomeTickets(server, await freshUser(server, 'maria.client'), admin);
+      const now = Date.now();
+      await server.app.db
+        .insertInto('failed_logins')
+        .values(
+          [1, 2, 3].map((i) => ({
+            ip: `198.51.100.${i}`,
+            email: `guess${i}@example.test`,
+            user_id: null,
+            reason: 'wrong_password',
+            created_at: now - i * 60_000,
+          })),
+        )
+        .execute();
+      await signIn(page, server, admin);
+      await page.getByRole('heading', { level: 2, name: 'Security' }).waitFor();
+    },
+  },
   {
     name: 'signed-out',
     open: async (page, server) => {
