@@ -59,7 +59,7 @@ const headerBlock = (raw: string) => raw.split(/\r?\n\r?\n/)[0] ?? '';
 
 /** A worker of the app's outbox with another transport. */
 function workerWith(app: FastifyInstance, transport: MailTransport): MailWorker {
-  return new MailWorker({ conn: app.conn, transport, clock: app.clock, log: app.log, from: app.config.env.MAIL_FROM });
+  return new MailWorker({ conn: app.conn, transport, clock: app.clock, log: app.log, from: app.config.mailFrom });
 }
 
 function capture(): MailTransport & { sent: OutgoingMail[] } {
