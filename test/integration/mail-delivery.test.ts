@@ -120,7 +120,7 @@ for (const dialect of dialects()) {
       assert.equal(request?.auth, `Basic ${Buffer.from('api:key-test-123').toString('base64')}`);
       assert.match(request?.type ?? '', /application\/x-www-form-urlencoded/);
       assert.equal(request?.form.get('to'), 'gun@example.com');
-      assert.equal(request?.form.get('from'), 'Parapet <parapet@localhost>');
+      assert.equal(request?.form.get('from'), '"Support" <parapet@localhost>');
       assert.match(request?.form.get('subject') ?? '', /Confirm your email/);
       assert.match(request?.form.get('text') ?? '', /http:\/\/127\.0\.0\.1:3000\/verify-email\?token=/);
       assert.match(request?.form.get('html') ?? '', /<a href="http:\/\/127\.0\.0\.1:3000\/verify-email\?token=/);
