@@ -295,7 +295,7 @@ async function main(): Promise<void> {
     const admin = identities[0];
     const agent = identities[ADMIN_COUNT];
     const uri = new TOTP({
-      issuer: config.env.TOTP_ISSUER,
+      issuer: config.totpIssuer,
       label: admin?.email ?? 'demo',
       secret: Secret.fromBase32(totpSecret),
     }).toString();

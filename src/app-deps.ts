@@ -29,7 +29,7 @@ export interface ServiceDeps {
   ipLockMinutes: number;
   /** REQUIRE_2FA: a right password without a second factor leads to setting one up. */
   requireTwoFactor: boolean;
-  /** TOTP_ISSUER: the name authenticator apps show. */
+  /** TOTP_ISSUER (by default PORTAL_NAME): the name authenticator apps show. */
   issuer: string;
 }
 
@@ -49,6 +49,6 @@ export function serviceDeps(app: FastifyInstance): ServiceDeps {
     sessionIdleMs: config.session.idleMs,
     ipLockMinutes: config.env.LOGIN_LOCK_MINUTES,
     requireTwoFactor: config.env.REQUIRE_2FA,
-    issuer: config.env.TOTP_ISSUER,
+    issuer: config.totpIssuer,
   };
 }

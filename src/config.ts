@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { accentPalette, LOGO_MAX_BYTES, sniffLogo, type AccentPalette, type LogoType } from './lib/brand.ts';
 
 const Secret = (description: string) => Type.Optional(Type.String({ minLength: 32, description }));
 const Minutes = (def: number) => Type.Integer({ minimum: 1, maximum: 60 * 24 * 365, default: def });
@@ -37,7 +38,10 @@ export const EnvSchema = Type.Object({
   SESSION_IDLE_MINUTES: Minutes(30),
   SESSION_ABSOLUTE_MINUTES: Minutes(12 * 60),
   REQUIRE_2FA: Type.Boolean({ default: true }),
-  TOTP_ISSUER: Type.String({ minLength: 1, maxLength: 60, default: 'Parapet' }),
+  PORTAL_NAME: Type.String({ minLength: 1, maxLength: 60, pattern: '^[^\\x00-\\x1f\\x7f]+$', default: 'Support' }),
+  PORTAL_LOGO: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'a PNG, WebP or SVG file' })),
+  PORTAL_ACCENT: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'a colour as #rrggbb' })),
+  TOTP_ISSUER: Type.Optional(Type.String({ minLength: 1, maxLength: 60, pattern: '^[^:]+$', description: 'no colon' })),
   PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 8, maximum: 64, default: 12 }),
   LOGIN_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
   LOGIN_WINDOW_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 5 }),
@@ -66,7 +70,7 @@ export const EnvSchema = Type.Object({
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 19456, maximum: 1048576, default: 19456 }),
   ARGON2_TIME_COST: Type.Integer({ minimum: 2, maximum: 20, default: 2 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
-  MAIL_FROM: Type.String({ minLength: 3, maxLength: 320, default: 'Parapet <parapet@localhost>' }),
+  MAIL_FROM: Type.String({ minLength: 3, maxLength: 320, default: 'parapet@localhost' }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://.+' })),
   MAILGUN_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   MAILGUN_DOMAIN: Type.Optional(Type.String({ minLength: 1 })),
@@ -83,7 +87,7 @@ export const EnvSchema = Type.Object({
       description: 'an email address without +',
     }),
   ),
-  SUPPORT_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'Support' }),
+  SUPPORT_NAME: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   MAIL_INCLUDE_CONTENT: Type.Boolean({ default: true }),
   INBOUND_UNKNOWN_SENDERS: Type.Union([Type.Literal('hold'), Type.Literal('invite'), Type.Literal('reject')], {
     default: 'invite',
@@ -121,6 +125,16 @@ export interface ImapSettings {
   mailbox: string;
 }
 
+/** PORTAL_NAME, PORTAL_LOGO and PORTAL_ACCENT, checked at start. */
+export interface Brand {
+  /** The portal's name in pages, emails, the TOTP issuer and the From display name (the product's only in a footer). */
+  name: string;
+  /** The logo file's bytes and type (sniffed from its bytes), served by the app; null shows the built-in mark. */
+  logo: { body: Buffer; type: LogoType } | null;
+  /** The accent colour and the variants derived from it; null keeps the stylesheet's own colours. */
+  accent: AccentPalette | null;
+}
+
 export interface Config {
   env: Env;
   isProduction: boolean;
@@ -137,6 +151,13 @@ export interface Config {
   ticketCategories: string[];
   /** IMAP_URL, checked and taken apart; null when inbound mail over IMAP is off. */
   imap: ImapSettings | null;
+  brand: Brand;
+  /** MAIL_FROM, with PORTAL_NAME as its display name when it has none of its own. */
+  mailFrom: string;
+  /** TOTP_ISSUER, by default PORTAL_NAME without colons (they separate issuer and account in the otpauth label). */
+  totpIssuer: string;
+  /** SUPPORT_NAME, by default PORTAL_NAME. */
+  supportName: string;
 }
 
 export class ConfigError extends Error {
@@ -301,6 +322,14 @@ export function loadConfig(
   if (env.SESSION_IDLE_MINUTES > env.SESSION_ABSOLUTE_MINUTES) {
     problems.push('SESSION_IDLE_MINUTES must not exceed SESSION_ABSOLUTE_MINUTES');
   }
+  const accent = env.PORTAL_ACCENT ? accentPalette(env.PORTAL_ACCENT) : null;
+  if (typeof accent === 'string') {
+    problems.push(accent);
+  }
+  const logo = env.PORTAL_LOGO ? readLogo(env.PORTAL_LOGO) : null;
+  if (typeof logo === 'string') {
+    problems.push(logo);
+  }
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -338,7 +367,42 @@ export function loadConfig(
       ),
     ],
     imap: imap as ImapSettings | null,
+    brand: { name: env.PORTAL_NAME, logo: logo as Brand['logo'], accent: accent as AccentPalette | null },
+    mailFrom: withDisplayName(env.MAIL_FROM, env.PORTAL_NAME),
+    totpIssuer: env.TOTP_ISSUER ?? (env.PORTAL_NAME.replace(/:/g, '').trim() || 'Support'),
+    supportName: env.SUPPORT_NAME ?? env.PORTAL_NAME,
   };
+}
+
+/** PORTAL_LOGO read and checked: a file, at most LOGO_MAX_BYTES, a PNG, WebP or SVG by its bytes; or what is wrong. */
+function readLogo(file: string): Brand['logo'] | string {
+  const resolved = path.resolve(file);
+  let stat;
+  try {
+    stat = statSync(resolved);
+  } catch {
+    return `PORTAL_LOGO ${JSON.stringify(file)} does not exist (resolved to ${resolved})`;
+  }
+  if (!stat.isFile()) {
+    return `PORTAL_LOGO ${JSON.stringify(file)} is not a file`;
+  }
+  if (stat.size > LOGO_MAX_BYTES) {
+    return `PORTAL_LOGO ${JSON.stringify(file)} is ${Math.ceil(stat.size / 1024)} KiB: at most ${LOGO_MAX_BYTES / 1024} KiB (a header logo; export a smaller PNG, WebP or SVG)`;
+  }
+  const body = readFileSync(resolved);
+  const type = sniffLogo(body);
+  if (!type) {
+    return `PORTAL_LOGO ${JSON.stringify(file)} is not a PNG, WebP or SVG image (judged by its content, not its name)`;
+  }
+  return { body, type };
+}
+
+/** A bare MAIL_FROM address gets the portal's name as its display name: "Acme Support" <support@acme.example>. */
+function withDisplayName(from: string, name: string): string {
+  if (from.includes('<')) {
+    return from;
+  }
+  return `"${name.replace(/[\\"]/g, '\\$&')}" <${from.trim()}>`;
 }
 
 /** Outside production, missing secrets are generated once and kept so sessions and hashes survive restarts. */

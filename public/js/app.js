@@ -239,4 +239,51 @@
       }, 0);
     });
   });
+
+  // Time zone. The browser's zone goes into a `tz` cookie, which the server reads for visitors and accounts without a
+  // zone of their own; an account without one is sent it once (the hidden form the layout renders, CSRF included).
+  var zone = '';
+  try {
+    zone = window.Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+  } catch {
+    zone = '';
+  }
+  if (zone && zone.length <= 64) {
+    var cookie = 'tz=' + encodeURIComponent(zone);
+    if (document.cookie.split('; ').indexOf(cookie) === -1) {
+      document.cookie =
+        cookie + '; path=/; max-age=31536000; SameSite=Lax' + (window.location.protocol === 'https:' ? '; Secure' : '');
+    }
+    var report = document.querySelector('form[data-report-time-zone]');
+    if (report && window.fetch && window.URLSearchParams) {
+      report.elements.namedItem('time_zone').value = zone;
+      window
+        .fetch(report.action, {
+          method: 'POST',
+          credentials: 'same-origin',
+          body: new window.URLSearchParams(new window.FormData(report)),
+        })
+        .catch(function () {
+          // Not saved this time: the next page tries again, and the cookie already shows the right times.
+        });
+    }
+    // The account page: "Detect from this browser" chooses the browser's zone in the list; saving is the user's click.
+    document.querySelectorAll('button[data-detect-time-zone]').forEach(function (button) {
+      var select = button.form && button.form.elements.namedItem('time_zone');
+      if (!select) {
+        return;
+      }
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        var found = Array.prototype.some.call(select.options, function (option) {
+          return option.value === zone;
+        });
+        if (!found) {
+          select.add(new window.Option(zone.replace(/_/g, ' '), zone));
+        }
+        select.value = zone;
+        select.focus();
+      });
+    });
+  }
 })();

@@ -26,6 +26,8 @@ export interface UsersTable {
   notify_tickets: Generated<number>;
   /** 1 only for the anonymous placeholder that keeps deleted users' tickets (at most one row); never by address. */
   is_placeholder: Generated<number>;
+  /** The IANA time zone pages and emails show this user's times in; null: the browser's (cookie), else UTC. */
+  time_zone: string | null;
 }
 
 /**

@@ -1,13 +1,14 @@
 import type { DB } from '../db/database.ts';
-import type { RenderedMail } from './templates.tsx';
+import type { MailDraft } from './layout.tsx';
 
 /** What a service may do with mail: queue it in the caller's transaction, wake the worker after commit, make links. */
 export interface Mailer {
   /**
    * Queues an email in the caller's transaction (pass the trx). Call `deliverSoon()` after commit. Ticket mail (with
-   * `ticketId`) is threaded under its ticket and sent from SUPPORT_ADDRESS when that is set.
+   * `ticketId`) is threaded under its ticket and sent from SUPPORT_ADDRESS when that is set. The draft is written
+   * here, in the portal's brand (PORTAL_NAME, PORTAL_ACCENT, PORTAL_LOGO).
    */
-  enqueue(db: DB, to: string, mail: RenderedMail): Promise<void>;
+  enqueue(db: DB, to: string, mail: MailDraft): Promise<void>;
   /** Wakes this process's worker so queued mail goes out now rather than at the next poll. */
   deliverSoon(): void;
   /** An absolute link under APP_URL, for emails. */

@@ -3,11 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { brandStylesheet, logoUrlPath } from '../lib/brand.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The content-hashed URL of a file under public/, e.g. asset('css/app.css') → /assets/css/app.3f2a9c1d0b.css */
     asset(name: string): string;
+    /** The generated brand files: 'brand.css' (PORTAL_ACCENT) and 'brand-logo' (PORTAL_LOGO), or null when not set. */
+    brandAsset(name: 'brand.css' | 'brand-logo'): string | null;
   }
 }
 
@@ -27,7 +30,12 @@ interface Asset {
   body: Buffer;
   type: string;
   etag: string;
+  /** A policy of its own: an SVG logo opened by itself runs no script and loads nothing (in an <img> it never could). */
+  csp?: string;
 }
+
+/** The SVG logo's policy when opened directly: no script, no fetch, sandboxed; its own inline styles may apply. */
+export const SVG_LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -56,6 +64,28 @@ export default fp(
       urlByName.set(name, url);
     }
 
+    // The brand (src/lib/brand.ts): PORTAL_ACCENT as a stylesheet after app.css (the CSP allows no inline style),
+    // and PORTAL_LOGO, both from memory like the files above.
+    const { brand } = app.config;
+    if (brand.accent) {
+      const body = Buffer.from(brandStylesheet(brand.accent));
+      const digest = createHash('sha256').update(body).digest('hex').slice(0, 12);
+      const url = `/assets/brand.${digest}.css`;
+      byUrl.set(url, { body, type: TYPES['.css']!, etag: `"${digest}"` });
+      urlByName.set('brand.css', url);
+    }
+    if (brand.logo) {
+      const url = logoUrlPath(brand.logo);
+      const svg = brand.logo.type === 'image/svg+xml';
+      byUrl.set(url, {
+        body: brand.logo.body,
+        type: brand.logo.type,
+        etag: `"${url.split('.').at(-2) ?? ''}"`,
+        ...(svg ? { csp: SVG_LOGO_CSP } : {}),
+      });
+      urlByName.set('brand-logo', url);
+    }
+
     app.decorate('asset', (name: string) => {
       const url = urlByName.get(name);
       if (!url) {
@@ -64,12 +94,17 @@ export default fp(
       return url;
     });
 
+    app.decorate('brandAsset', (name: 'brand.css' | 'brand-logo') => urlByName.get(name) ?? null);
+
     app.get('/assets/*', { config: { access: 'public' } }, async (request, reply) => {
       const asset = byUrl.get(request.url.split('?')[0] ?? '');
       if (!asset) {
         return reply.callNotFound();
       }
       reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', asset.etag).type(asset.type);
+      if (asset.csp) {
+        reply.header('content-security-policy', asset.csp);
+      }
       if (request.headers['if-none-match'] === asset.etag) {
         return reply.code(304).send();
       }

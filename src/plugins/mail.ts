@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin';
+import { logoUrlPath } from '../lib/brand.ts';
 import type { FastifyInstance } from 'fastify';
 import type { DB } from '../db/database.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { enqueueMail, messageDomain, type OutboxSettings } from '../mail/outbox.ts';
-import type { RenderedMail } from '../mail/templates.tsx';
+import { DEFAULT_ACCENT, type MailBrand, type MailDraft } from '../mail/layout.tsx';
 import { createTransportFromConfig, type MailTransport } from '../mail/transports.ts';
 import { MailWorker } from '../mail/worker.ts';
 
@@ -31,17 +32,26 @@ export default fp(
       transport,
       clock,
       log: app.log.child({ component: 'mail' }),
-      from: config.env.MAIL_FROM,
+      from: config.mailFrom,
     });
     const { env } = config;
     const settings: OutboxSettings = {
       domain: messageDomain(config.appUrl.hostname),
       secretKey: config.secretKey,
-      support: env.SUPPORT_ADDRESS ? { address: env.SUPPORT_ADDRESS, name: env.SUPPORT_NAME } : null,
+      support: env.SUPPORT_ADDRESS ? { address: env.SUPPORT_ADDRESS, name: config.supportName } : null,
+    };
+
+    const { brand } = config;
+    // Mail programs show PNG and WebP from a link (not SVG): the logo is fetched from this app's own origin.
+    const logoPath = brand.logo && brand.logo.type !== 'image/svg+xml' ? logoUrlPath(brand.logo) : null;
+    const mailBrand: MailBrand = {
+      name: brand.name,
+      accent: brand.accent?.accent ?? DEFAULT_ACCENT,
+      logoUrl: logoPath ? new URL(logoPath, config.appUrl).href : null,
     };
 
     app.decorate('mail', {
-      enqueue: (db: DB, to: string, mail: RenderedMail) => enqueueMail(db, clock.now(), to, mail, settings),
+      enqueue: (db: DB, to: string, mail: MailDraft) => enqueueMail(db, clock.now(), to, mail(mailBrand), settings),
       ticketMail: {
         includeContent: env.MAIL_INCLUDE_CONTENT,
         // Replies are read only when they can reach the app: an address to write to and a way in (IMAP or Mailgun).

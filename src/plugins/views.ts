@@ -1,9 +1,14 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { VNode } from 'preact';
+import { h } from 'preact';
 import { renderToString } from 'preact-render-to-string';
-import type { Flash, FlashKind, PageContext } from '../views/context.ts';
+import { PageContextHolder, type Flash, type FlashKind, type PageContext } from '../views/context.ts';
 import { cookieSettings } from '../lib/cookies.ts';
+import { canonicalTimeZone, FALLBACK_TIME_ZONE } from '../lib/time.ts';
+
+/** The browser's time zone, written by public/js/app.js: the fallback for visitors and accounts without one. */
+export const TIME_ZONE_COOKIE = 'tz';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -14,7 +19,6 @@ declare module 'fastify' {
   }
 }
 
-const PRODUCT_NAME = 'Parapet';
 const FLASH_KINDS = new Set<string>(['success', 'error', 'info']);
 
 export default fp(
@@ -43,18 +47,30 @@ export default fp(
       }
     }
 
+    const logoUrl = app.brandAsset('brand-logo');
+    const brandCssUrl = app.brandAsset('brand.css');
+
     app.decorateReply('page', function (this: FastifyReply, view: (ctx: PageContext) => VNode, statusCode = 200) {
       const request = this.request;
+      const user = request.session?.stage === 'full' ? request.user : null;
+      const browserZone = request.cookies[TIME_ZONE_COOKIE];
       const ctx: PageContext = {
-        productName: PRODUCT_NAME,
-        user: request.session?.stage === 'full' ? request.user : null,
+        productName: app.config.brand.name,
+        logoUrl,
+        brandCssUrl,
+        user,
         csrfToken: this.csrfToken(),
         // Error pages (a stray 404 for a favicon, say) leave the message for the page the person is waiting for.
         flash: statusCode < 400 ? takeFlash(this) : null,
         currentPath: request.url.split('?')[0] ?? '/',
+        timeZone:
+          user?.time_zone ??
+          (browserZone && browserZone.length <= 64 ? canonicalTimeZone(browserZone) : null) ??
+          FALLBACK_TIME_ZONE,
+        now: app.clock.now(),
         asset: (name) => app.asset(name),
       };
-      const html = `<!doctype html>${renderToString(view(ctx))}`;
+      const html = `<!doctype html>${renderToString(h(PageContextHolder.Provider, { value: ctx }, view(ctx)))}`;
       return this.code(statusCode).type('text/html; charset=utf-8').send(html);
     });
   },

@@ -48,6 +48,7 @@ export function Layout({
         <title>{`${title} · ${ctx.productName}`}</title>
         <link rel="icon" href={ctx.asset('img/favicon.svg')} type="image/svg+xml" />
         <link rel="stylesheet" href={ctx.asset('css/app.css')} />
+        {ctx.brandCssUrl && <link rel="stylesheet" href={ctx.brandCssUrl} />}
         <script src={ctx.asset('js/app.js')} defer></script>
       </head>
       <body>
@@ -57,7 +58,11 @@ export function Layout({
         <header class={user ? 'site-header site-header--signed-in' : 'site-header'}>
           <div class="site-header__inner">
             <a class="brand" href="/">
-              <img src={ctx.asset('img/logo.svg')} alt="" width="28" height="28" />
+              {ctx.logoUrl ? (
+                <img class="brand__logo" src={ctx.logoUrl} alt="" height="28" />
+              ) : (
+                <img src={ctx.asset('img/logo.svg')} alt="" width="28" height="28" />
+              )}
               <span>{ctx.productName}</span>
             </a>
             {user && (
@@ -90,8 +95,18 @@ export function Layout({
           {ctx.flash && <Alert kind={ctx.flash.kind}>{ctx.flash.message}</Alert>}
           {children}
         </main>
+        {user && !user.time_zone && (
+          // The account has no time zone yet: app.js sends the browser's once, by fetch (no inline script).
+          <form method="post" action="/account/time-zone" hidden data-report-time-zone>
+            <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+            <input type="hidden" name="time_zone" value="" />
+            <input type="hidden" name="detected" value="1" />
+          </form>
+        )}
         <footer class="site-footer">
-          <p>{ctx.productName} · secure support portal</p>
+          <p>
+            {ctx.productName} · <span class="site-footer__powered">Powered by Parapet</span>
+          </p>
         </footer>
       </body>
     </html>

@@ -36,7 +36,7 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     await page.goto(`${server.baseUrl}/`);
     await page.getByRole('link', { name: 'Create an account' }).click();
     await page.getByRole('heading', { level: 1, name: 'Create your account' }).waitFor();
-    assert.equal(await page.title(), 'Create account · Parapet');
+    assert.equal(await page.title(), 'Create account · Support');
 
     // The strength meter follows the typing, and is announced politely through the field's description.
     const password = page.getByLabel('Password', { exact: true });
@@ -123,7 +123,7 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     assert.equal(response.status(), 200);
     await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
     assert.equal(await mainText(page), forNewAddress);
-    assert.equal(await page.title(), 'Check your email · Parapet');
+    assert.equal(await page.title(), 'Check your email · Support');
     // The owner hears about it instead.
     const notice = await mailboxOf(server).waitFor(server.client.email, /tried to create/);
     assert.match(notice.text, /forgot-password/);
@@ -161,7 +161,7 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     await requestPasswordReset(page, server, user.email);
     assert.ok((await mainText(page)).includes(RESET_SENT_MESSAGE));
 
-    await openEmailedLink(page, server, user.email, /Reset your Parapet password/, '/reset-password');
+    await openEmailedLink(page, server, user.email, /Reset your Support password/, '/reset-password');
     await page.getByRole('heading', { level: 1, name: 'Choose a new password' }).waitFor();
     await fillNewPassword(page, 'too short', 'too short', 'New password');
     await page.getByRole('button', { name: 'Change password' }).click();
@@ -196,7 +196,7 @@ describe('accounts in a real browser, with a real SMTP server', () => {
     const page = here.page;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
-    assert.equal(await page.title(), 'Your account · Parapet');
+    assert.equal(await page.title(), 'Your account · Support');
 
     // Wrong current password first: refused, with the reason at the field.
     const newPassword = 'copper kettle meadow 58';

@@ -27,7 +27,7 @@ describe('administration in a real browser', () => {
   test('an administrator finds and opens users, and creates an account whose invitation leads to a password and a second factor', async (t) => {
     const { page, problems } = await open(t);
     await adminOn(page, server, 'Users', 'Users');
-    assert.equal(await page.title(), 'Users · Parapet');
+    assert.equal(await page.title(), 'Users · Support');
     const carolRow = page.locator('tbody tr', { hasText: server.client.email });
     assert.equal((await carolRow.locator('td[data-label="Role"]').innerText()).trim(), 'Client');
     assert.equal((await carolRow.locator('td[data-label="2FA"]').innerText()).trim(), 'On');
@@ -48,7 +48,7 @@ describe('administration in a real browser', () => {
     await page.goto(`${server.baseUrl}/admin/users`);
     await page.getByRole('link', { name: server.client.email }).click();
     await page.getByRole('heading', { level: 1, name: server.client.email }).waitFor();
-    assert.equal(await page.title(), `${server.client.email} · Parapet`);
+    assert.equal(await page.title(), `${server.client.email} · Support`);
     assert.equal((await detail(page, 'Two-factor').innerText()).trim(), 'On');
     assert.equal((await detail(page, 'Email verified').innerText()).trim(), 'Yes');
     assert.equal((await detail(page, 'Status').innerText()).trim(), 'Active');
@@ -145,7 +145,7 @@ describe('administration in a real browser', () => {
       assert.equal((await page.getByRole('alert').innerText()).trim(), INVALID_CREDENTIALS);
     }
     await adminOn(page, server, 'Failed sign-ins', 'Failed sign-in attempts');
-    assert.equal(await page.title(), 'Failed sign-ins · Parapet');
+    assert.equal(await page.title(), 'Failed sign-ins · Support');
     const row = page.locator('tbody tr', { has: page.locator('code', { hasText: /^127\.0\.0\.1$/ }) });
     assert.equal(await row.count(), 1);
     assert.ok(Number(await row.locator('td[data-label="Attempts"]').innerText()) >= 3);

@@ -12,7 +12,7 @@ describe('foundation in a real browser', () => {
     const { page, problems } = await open(t);
     const response = await page.goto(`${server.baseUrl}/`);
     assert.equal(response?.status(), 200);
-    assert.equal(await page.title(), 'Sign in · Parapet');
+    assert.equal(await page.title(), 'Sign in · Support');
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     for (const label of ['Email', 'Password']) {
       assert.ok(
@@ -55,7 +55,7 @@ describe('foundation in a real browser', () => {
   test('the administrator signs in, sees their email and role, and signs out', async (t) => {
     const { page, problems } = await open(t);
     await signIn(page, server, server.admin);
-    assert.equal(await page.title(), 'Home · Parapet');
+    assert.equal(await page.title(), 'Home · Support');
     const header = page.locator('header');
     assert.ok(await header.getByText(server.admin.email, { exact: true }).isVisible());
     assert.ok(await header.getByText('Administrator', { exact: true }).isVisible());
@@ -93,7 +93,7 @@ describe('foundation in a real browser', () => {
     const { page, problems } = await open(t);
     const response = await page.goto(`${server.baseUrl}/no-such-page`);
     assert.equal(response?.status(), 404);
-    assert.equal(await page.title(), 'Page not found · Parapet');
+    assert.equal(await page.title(), 'Page not found · Support');
     await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
     assert.ok(await page.getByText('The page you asked for does not exist').isVisible());
     // Styled like the rest of the app, with a way back.

@@ -33,7 +33,7 @@ describe('tickets in a real browser', () => {
     assert.equal(await page.locator('table').count(), 0);
     await page.getByRole('link', { name: 'New ticket' }).click();
     await page.getByRole('heading', { level: 1, name: 'New ticket' }).waitFor();
-    assert.equal(await page.title(), 'New ticket · Parapet');
+    assert.equal(await page.title(), 'New ticket · Support');
     await page.getByLabel('Subject').fill(subject);
     await page.getByLabel('Category (optional)').selectOption('Technical problem');
     await page.getByLabel('Priority').selectOption('high');
@@ -168,7 +168,7 @@ describe('tickets in a real browser', () => {
       const response = await page.goto(`${server.baseUrl}${path}`);
       assert.equal(response?.status(), 404, path);
       await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
-      assert.equal(await page.title(), 'Page not found · Parapet');
+      assert.equal(await page.title(), 'Page not found · Support');
       assert.ok(!(await page.content()).includes(subject), `${path} does not give the subject away`);
     }
     await page.goto(`${server.baseUrl}/tickets`);

@@ -43,7 +43,7 @@ describe('two-factor authentication in a real browser', () => {
     // The password leads to the setup page, and nowhere else until it is done.
     await submitLogin(page, email, GOOD_PASSWORD);
     await page.waitForURL(`${server.baseUrl}/two-factor/setup`);
-    assert.equal(await page.title(), 'Set up two-factor authentication · Parapet');
+    assert.equal(await page.title(), 'Set up two-factor authentication · Support');
     assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 0);
     const qr = page.getByRole('img', { name: 'QR code to add this account to your authenticator app' });
     assert.ok(await qr.isVisible());
@@ -73,7 +73,7 @@ describe('two-factor authentication in a real browser', () => {
     assert.equal((await page.getByRole('alert').innerText()).trim(), WRONG_CODE);
 
     const { totpSecret, recoveryCodes } = await completeTwoFactorSetup(page, server, email);
-    assert.equal(await page.title(), 'Your recovery codes · Parapet');
+    assert.equal(await page.title(), 'Your recovery codes · Support');
     assert.equal(recoveryCodes.length, 10);
     assert.equal(new Set(recoveryCodes).size, 10, 'ten different codes');
     // The download is made in the page (a data: link): nothing is fetched, and the file holds every code.
@@ -92,7 +92,7 @@ describe('two-factor authentication in a real browser', () => {
     await signOut(page, server);
     await submitLogin(page, email, GOOD_PASSWORD);
     await page.waitForURL(`${server.baseUrl}/login/two-factor`);
-    assert.equal(await page.title(), 'Two-factor authentication · Parapet');
+    assert.equal(await page.title(), 'Two-factor authentication · Support');
     const code = await nextTotp(server, { email, totpSecret });
     const accepted = await submitCode(page, code);
     assert.equal(accepted.status(), 303);

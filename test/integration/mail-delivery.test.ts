@@ -6,6 +6,9 @@ import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { MAX_ATTEMPTS, retryDelayMs } from '../../src/mail/outbox.ts';
 import { verifyEmailMail } from '../../src/mail/templates.tsx';
+import type { MailBrand } from '../../src/mail/layout.tsx';
+
+const BRAND: MailBrand = { name: 'Acme Help', accent: '#2b59c3', logoUrl: null };
 import {
   createDevOutboxTransport,
   mailgunBaseUrl,
@@ -51,7 +54,7 @@ describe('mail transports', () => {
   test('the development outbox prints subject and links and keeps the whole message', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parapet-mail-'));
     const lines: string[] = [];
-    const mail = verifyEmailMail('http://127.0.0.1:3000/verify-email?token=abc');
+    const mail = verifyEmailMail('http://127.0.0.1:3000/verify-email?token=abc')(BRAND);
     await createDevOutboxTransport(dir, (l) => lines.push(l)).send({
       from: 'a@b.c',
       to: 'x@example.com',
@@ -69,7 +72,7 @@ describe('mail transports', () => {
   });
 
   test('templates escape user text in HTML', () => {
-    const mail = verifyEmailMail('http://127.0.0.1:3000/verify-email?token="><script>alert(1)</script>');
+    const mail = verifyEmailMail('http://127.0.0.1:3000/verify-email?token="><script>alert(1)</script>')(BRAND);
     assert.ok(!mail.html.includes('<script>alert(1)</script>'));
   });
 });
@@ -117,7 +120,7 @@ for (const dialect of dialects()) {
       assert.equal(request?.auth, `Basic ${Buffer.from('api:key-test-123').toString('base64')}`);
       assert.match(request?.type ?? '', /application\/x-www-form-urlencoded/);
       assert.equal(request?.form.get('to'), 'gun@example.com');
-      assert.equal(request?.form.get('from'), 'Parapet <parapet@localhost>');
+      assert.equal(request?.form.get('from'), '"Support" <parapet@localhost>');
       assert.match(request?.form.get('subject') ?? '', /Confirm your email/);
       assert.match(request?.form.get('text') ?? '', /http:\/\/127\.0\.0\.1:3000\/verify-email\?token=/);
       assert.match(request?.form.get('html') ?? '', /<a href="http:\/\/127\.0\.0\.1:3000\/verify-email\?token=/);

@@ -59,7 +59,7 @@ const headerBlock = (raw: string) => raw.split(/\r?\n\r?\n/)[0] ?? '';
 
 /** A worker of the app's outbox with another transport. */
 function workerWith(app: FastifyInstance, transport: MailTransport): MailWorker {
-  return new MailWorker({ conn: app.conn, transport, clock: app.clock, log: app.log, from: app.config.env.MAIL_FROM });
+  return new MailWorker({ conn: app.conn, transport, clock: app.clock, log: app.log, from: app.config.mailFrom });
 }
 
 function capture(): MailTransport & { sent: OutgoingMail[] } {
@@ -216,7 +216,7 @@ for (const dialect of dialects()) {
       const transport = capture();
       assert.equal(await workerWith(app, transport).runOnce(), 2);
       for (const sent of transport.sent) {
-        assert.equal(sent.from, 'Parapet <parapet@localhost>');
+        assert.equal(sent.from, '"Support" <parapet@localhost>');
         assert.equal(sent.replyTo, undefined);
         assert.equal(sent.inReplyTo, `<${ticketThreadId(SECRET, '127.0.0.1', id)}>`);
         assert.deepEqual(sent.headers, { 'Auto-Submitted': 'auto-generated' });
@@ -375,7 +375,7 @@ for (const dialect of dialects()) {
       assert.equal(await workerWith(app, transport).runOnce(), 2);
       const [a, b] = transport.sent;
       assert.equal(a?.replyTo, 'a@b.c Bcc: y@evil');
-      assert.equal(a?.from, 'Parapet <parapet@localhost>');
+      assert.equal(a?.from, '"Support" <parapet@localhost>');
       assert.deepEqual(a?.headers, { 'Auto-Submitted': 'auto-generated' });
       assert.deepEqual(b?.headers, { 'Auto-Submitted': 'auto-generated' });
       assert.equal(b?.replyTo, undefined);
@@ -439,7 +439,7 @@ for (const dialect of dialects()) {
       assert.equal(ack?.get('h:References'), root);
       assert.equal(ack?.get('h:Auto-Submitted'), 'auto-generated');
       assert.equal(ticketIdFromReplyAddress(SECRET, SUPPORT_ADDRESS, addressIn(ack?.get('h:Reply-To') ?? '')), id);
-      assert.equal(account?.get('from'), 'Parapet <parapet@localhost>');
+      assert.equal(account?.get('from'), '"Support" <parapet@localhost>');
       assert.equal(account?.get('h:Auto-Submitted'), 'auto-generated');
       assert.equal(account?.has('h:Reply-To'), false);
       assert.equal(account?.has('h:In-Reply-To'), false);

@@ -44,7 +44,7 @@ for (const dialect of dialects()) {
       assert.equal(secret.length, 32, '160 bits');
       assert.match(
         page.body,
-        new RegExp(`otpauth://totp/Parapet:first%40example\\.com\\?issuer=Parapet&amp;secret=${secret}`),
+        new RegExp(`otpauth://totp/Support:first%40example\\.com\\?issuer=Support&amp;secret=${secret}`),
       );
       assert.equal(
         (await db.selectFrom('users').select('totp_secret_enc').where('id', '=', user.id).executeTakeFirstOrThrow())

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, parseTrustProxy } from '../../src/config.ts';
+import { contrastRatio } from '../../src/lib/brand.ts';
+import { writeFileSync } from 'node:fs';
 
 const SECRETS = { SECRET_KEY: 's'.repeat(40), PEPPER: 'p'.repeat(40) };
 const quiet = { warn: () => {} };
@@ -140,5 +142,72 @@ describe('configuration', () => {
     assert.ok(readFileSync(file, 'utf8').includes(first.secretKey));
     assert.equal(warnings.length, 2);
     assert.match(warnings[0] ?? '', /SECRET_KEY and\/or PEPPER are not set/);
+  });
+
+  describe('branding', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parapet-brand-'));
+    const file = (name: string, body: Buffer | string) => {
+      const p = path.join(dir, name);
+      writeFileSync(p, body);
+      return p;
+    };
+    const base = { ...SECRETS, DATA_DIR: dir };
+
+    test('defaults: "Support" everywhere (TOTP issuer, From name), no logo, the stylesheet’s own colours', () => {
+      const config = loadConfig(base, quiet);
+      assert.equal(config.brand.name, 'Support');
+      assert.equal(config.brand.logo, null);
+      assert.equal(config.brand.accent, null);
+      assert.equal(config.totpIssuer, 'Support');
+      assert.equal(config.mailFrom, '"Support" <parapet@localhost>');
+    });
+
+    test('PORTAL_NAME names the TOTP issuer (without colons) and a bare MAIL_FROM; explicit values win', () => {
+      const config = loadConfig({ ...base, PORTAL_NAME: 'Acme: "Help"', MAIL_FROM: 'help@acme.example' }, quiet);
+      assert.equal(config.totpIssuer, 'Acme "Help"');
+      assert.equal(config.mailFrom, '"Acme: \\"Help\\"" <help@acme.example>');
+      const explicit = loadConfig({ ...base, TOTP_ISSUER: 'Acme 2FA', MAIL_FROM: 'Desk <d@acme.example>' }, quiet);
+      assert.equal(explicit.totpIssuer, 'Acme 2FA');
+      assert.equal(explicit.mailFrom, 'Desk <d@acme.example>');
+      assert.ok(problems({ ...base, PORTAL_NAME: 'Line\nbreak' }).some((p) => p.startsWith('PORTAL_NAME')));
+    });
+
+    test('PORTAL_ACCENT below 4.5:1 against white refuses to start and names a darker shade that passes', () => {
+      const found = problems({ ...base, PORTAL_ACCENT: '#ffcc00' });
+      assert.equal(found.length, 1);
+      assert.match(
+        found[0] ?? '',
+        /PORTAL_ACCENT #ffcc00 has a contrast of 1\.\d\d:1 against white.*4\.5:1.*(#[0-9a-f]{6})$/,
+      );
+      const suggested = /(#[0-9a-f]{6})$/.exec(found[0] ?? '')?.[1] ?? '';
+      assert.ok(contrastRatio(suggested, '#ffffff') >= 4.5, suggested);
+      assert.deepEqual(loadConfig({ ...base, PORTAL_ACCENT: suggested }, quiet).brand.accent?.accent, suggested);
+      assert.ok(problems({ ...base, PORTAL_ACCENT: 'red' }).some((p) => p.startsWith('PORTAL_ACCENT')));
+    });
+
+    test('a passing accent gets a dark-theme text variant with 4.5:1 on the dark surfaces', () => {
+      const accent = loadConfig({ ...base, PORTAL_ACCENT: '#0B6E4F' }, quiet).brand.accent;
+      assert.ok(accent);
+      assert.equal(accent.accent, '#0b6e4f');
+      assert.ok(contrastRatio(accent.darkText, '#1f2836') >= 4.5);
+      assert.ok(contrastRatio(accent.darkText, '#0f141c') >= 4.5);
+      assert.ok(contrastRatio(accent.accentHover, '#ffffff') >= 4.5);
+    });
+
+    test('PORTAL_LOGO: a PNG, WebP or SVG judged by its bytes, at most 256 KiB, and it must exist', () => {
+      const png = file('logo.png', Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(64)]));
+      assert.equal(loadConfig({ ...base, PORTAL_LOGO: png }, quiet).brand.logo?.type, 'image/png');
+      const svg = file('logo.svg', '<?xml version="1.0"?>\n<!-- Acme -->\n<svg xmlns="http://www.w3.org/2000/svg"/>');
+      assert.equal(loadConfig({ ...base, PORTAL_LOGO: svg }, quiet).brand.logo?.type, 'image/svg+xml');
+      const webp = file('logo.webp', Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBPVP8 ', 'latin1'), Buffer.alloc(32)]));
+      assert.equal(loadConfig({ ...base, PORTAL_LOGO: webp }, quiet).brand.logo?.type, 'image/webp');
+
+      const html = file('logo2.png', '<html><script>alert(1)</script></html>');
+      assert.match(problems({ ...base, PORTAL_LOGO: html })[0] ?? '', /is not a PNG, WebP or SVG image/);
+      const big = file('big.png', Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(300 * 1024)]));
+      assert.match(problems({ ...base, PORTAL_LOGO: big })[0] ?? '', /at most 256 KiB/);
+      assert.match(problems({ ...base, PORTAL_LOGO: path.join(dir, 'nope.png') })[0] ?? '', /does not exist/);
+      assert.match(problems({ ...base, PORTAL_LOGO: dir })[0] ?? '', /is not a file/);
+    });
   });
 });

@@ -10,6 +10,7 @@ import * as quotas from './2026_12_04_1300_quotas.ts';
 import * as placeholderFlagAndSizes from './2026_12_04_1400_placeholder_flag_and_sizes.ts';
 import * as emailChannel from './2026_12_05_1000_email_channel.ts';
 import * as homeIndexes from './2026_12_06_1030_home_indexes.ts';
+import * as userTimeZone from './2026_12_06_1040_user_time_zone.ts';
 
 /** Listed explicitly (not read from disk) so the same list works under tsx, a bundler or compiled output. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_1400_placeholder_flag_and_sizes': placeholderFlagAndSizes,
   '2026_12_05_1000_email_channel': emailChannel,
   '2026_12_06_1030_home_indexes': homeIndexes,
+  '2026_12_06_1040_user_time_zone': userTimeZone,
 };

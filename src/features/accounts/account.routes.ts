@@ -14,15 +14,19 @@ import {
   revokeOtherSessions,
   revokeSession,
   setTicketEmailPreference,
+  setTimeZone,
   type AccountDeps,
   type AccountErrors,
+  UNKNOWN_TIME_ZONE,
 } from './account.service.ts';
+import { timeZoneList } from '../../lib/time.ts';
 import {
   ChangeEmailBody,
   ChangePasswordBody,
   CsrfOnlyBody,
   NotificationsBody,
   SessionParams,
+  TimeZoneBody,
 } from './accounts.schemas.ts';
 import { AccountPage } from './accounts.views.tsx';
 
@@ -42,7 +46,15 @@ export default function accountRoutes(app: FastifyInstance) {
   ) {
     const overview = await accountOverview(deps(), requireUser(request), currentSessionId(request));
     return reply.page(
-      (ctx) => AccountPage({ ctx, ...overview, errors, emailValue, minLength: app.config.env.PASSWORD_MIN_LENGTH }),
+      (ctx) =>
+        AccountPage({
+          ctx,
+          ...overview,
+          errors,
+          emailValue,
+          minLength: app.config.env.PASSWORD_MIN_LENGTH,
+          timeZones: timeZoneList(),
+        }),
       status,
     );
   }
@@ -137,6 +149,27 @@ export default function accountRoutes(app: FastifyInstance) {
     async (request, reply) => {
       await revokeOtherSessions(deps(), originOf(request), requireUser(request), currentSessionId(request));
       return reply.flash('success', 'Every other session has been signed out.').redirect('/account', 303);
+    },
+  );
+
+  // The account page's time zone form, and app.js's one-time report of the browser's zone (detected=1, by fetch:
+  // answered 204, and it never replaces a zone already set).
+  app.post(
+    '/account/time-zone',
+    { config: { access: 'signed-in' }, schema: { body: TimeZoneBody }, attachValidation: true },
+    async (request, reply) => {
+      const form = parseForm(TimeZoneBody, request.body);
+      const detected = form.ok ? form.data.detected === '1' : form.values.detected === '1';
+      const result = form.ok
+        ? await setTimeZone(deps(), requireUser(request), form.data.time_zone, detected)
+        : ({ ok: false, errors: { time_zone: UNKNOWN_TIME_ZONE } } as const);
+      if (detected) {
+        return reply.code(result.ok ? 204 : 400).send();
+      }
+      if (!result.ok) {
+        return render(request, reply, result.errors, '', 400);
+      }
+      return reply.flash('success', `Times are now shown in ${result.zone}.`).redirect('/account', 303);
     },
   );
 

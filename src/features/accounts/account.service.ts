@@ -8,7 +8,8 @@ import type { DB, Session, User } from '../../db/database.ts';
 import type { Mailer } from '../../mail/mailer.ts';
 import { deleteSessionOfUser, endSessionsOfUser, listActiveSessions } from '../../db/session.repository.ts';
 import { endUserSessions, type SessionEndReason } from '../auth/session.service.ts';
-import { normaliseEmail, setTicketEmails, updatePasswordHash } from '../users/user.repository.ts';
+import { normaliseEmail, setTicketEmails, setUserTimeZone, updatePasswordHash } from '../users/user.repository.ts';
+import { canonicalTimeZone } from '../../lib/time.ts';
 import { countRecoveryCodes } from '../two-factor/two-factor.repository.ts';
 import { isValidEmail } from './accounts.schemas.ts';
 import { describeDevice } from './device.ts';
@@ -42,7 +43,14 @@ export interface AccountOverview {
 
 export type AccountErrors = Partial<
   Record<
-    'current_password' | 'password' | 'password_confirm' | 'passwordForm' | 'email' | 'email_password' | 'emailForm',
+    | 'current_password'
+    | 'password'
+    | 'password_confirm'
+    | 'passwordForm'
+    | 'email'
+    | 'email_password'
+    | 'emailForm'
+    | 'time_zone',
     string
   >
 >;
@@ -195,6 +203,27 @@ export async function setTicketEmailPreference(
   on: boolean,
 ): Promise<void> {
   await setTicketEmails(deps.db, user.id, on, deps.now);
+}
+
+export const UNKNOWN_TIME_ZONE = 'Choose a time zone from the list.';
+
+/**
+ * Sets the time zone the user's pages and emails show times in: a name this runtime's Intl knows (aliases such as
+ * Asia/Calcutta are stored as it spells them). `detected` (the browser's own report, sent once by app.js) only fills
+ * an empty setting, never overrides a choice.
+ */
+export async function setTimeZone(
+  deps: Pick<AccountDeps, 'db' | 'now'>,
+  user: User,
+  name: string,
+  detected: boolean,
+): Promise<{ ok: true; zone: string } | { ok: false; errors: AccountErrors }> {
+  const zone = canonicalTimeZone(name.trim());
+  if (!zone) {
+    return { ok: false, errors: { time_zone: UNKNOWN_TIME_ZONE } };
+  }
+  await setUserTimeZone(deps.db, user.id, zone, deps.now, detected);
+  return { ok: true, zone };
 }
 
 /**

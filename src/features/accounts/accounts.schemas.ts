@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EmailAddress, Form, OneOf } from '../../http/schemas.ts';
+import { Checkbox, EmailAddress, Form, OneOf } from '../../http/schemas.ts';
 import { MAX_PASSWORD_BYTES } from '../../lib/password-hasher.ts';
+import { TIME_ZONE_MAX_LENGTH } from '../../lib/time.ts';
 
 /** Passwords are limited in bytes (checked by the password policy); the schema bounds the characters. */
 const Password = (title: string) => Type.String({ title, maxLength: MAX_PASSWORD_BYTES });
@@ -49,6 +50,13 @@ export type SessionParams = Static<typeof SessionParams>;
 
 export const NotificationsBody = Form({ notify_tickets: OneOf(['0', '1'] as const) });
 export type NotificationsBody = Static<typeof NotificationsBody>;
+
+/** The account page's time zone select, or app.js's one-time report of the browser's zone (detected=1). */
+export const TimeZoneBody = Form({
+  time_zone: Type.String({ title: 'Time zone', maxLength: TIME_ZONE_MAX_LENGTH }),
+  detected: Checkbox(),
+});
+export type TimeZoneBody = Static<typeof TimeZoneBody>;
 
 /** A body with only the CSRF token: one-button forms. */
 export const CsrfOnlyBody = Form({});

@@ -2,7 +2,9 @@ import { AuthCard, AuthCardFooter, SignOutButton } from '../../views/components/
 import { Alert, CsrfField, EmailField } from '../../views/components/forms.tsx';
 import { CurrentPasswordField, NewPasswordFields } from '../../views/components/password-fields.tsx';
 import { type Column, DataTable } from '../../views/components/table.tsx';
-import { formatWhen, When } from '../../views/components/time.tsx';
+import { When } from '../../views/components/time.tsx';
+import { Select } from '../../views/components/select.tsx';
+import { formatExact } from '../../lib/time.ts';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import type { AccountErrors, SessionRow } from './account.service.ts';
@@ -158,7 +160,7 @@ export function ResetPasswordPage({
   );
 }
 
-function sessionColumns(csrfToken: string): Column<SessionRow>[] {
+function sessionColumns(csrfToken: string, zone: string): Column<SessionRow>[] {
   return [
     {
       label: 'Device',
@@ -181,7 +183,7 @@ function sessionColumns(csrfToken: string): Column<SessionRow>[] {
             <button type="submit" class="button button--ghost">
               {/* Named in full for screen readers: several sessions can share a device name. */}
               Sign out
-              <span class="visually-hidden"> {`${s.device}, signed in ${formatWhen(s.createdAt)}`}</span>
+              <span class="visually-hidden"> {`${s.device}, signed in ${formatExact(s.createdAt, zone)}`}</span>
             </button>
           </form>
         ),
@@ -197,6 +199,8 @@ export function AccountPage(props: {
   minLength: number;
   pendingEmail: string | null;
   recoveryCodesLeft: number;
+  /** Every zone the select offers. */
+  timeZones: string[];
 }) {
   const { ctx, errors } = props;
   const user = ctx.user;
@@ -282,9 +286,37 @@ export function AccountPage(props: {
           </form>
         </section>
       </div>
+      <section class="card section" aria-labelledby="tz-title">
+        <h2 id="tz-title">Time zone</h2>
+        <p class="muted">
+          {user.time_zone
+            ? 'Times on every page and in your emails are shown in this zone.'
+            : `Not chosen yet: times are shown in ${ctx.timeZone}${ctx.timeZone === 'UTC' ? '' : ', as your browser reports'}.`}{' '}
+          It is now {formatExact(ctx.now, ctx.timeZone)}.
+        </p>
+        <form method="post" action="/account/time-zone" class="stack" data-time-zone-form>
+          <CsrfField token={ctx.csrfToken} />
+          <Select
+            label="Time zone"
+            name="time_zone"
+            value={user.time_zone ?? ctx.timeZone}
+            options={props.timeZones.map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))}
+            error={errors.time_zone}
+          />
+          <div class="action-row">
+            <button type="submit" class="button button--primary">
+              Save time zone
+            </button>
+            {/* Shown by app.js: it chooses the browser's zone in the list (saving stays a click away). */}
+            <button type="button" class="button" data-detect-time-zone hidden>
+              Detect from this browser
+            </button>
+          </div>
+        </form>
+      </section>
       <section class="card section" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Where you are signed in</h2>
-        <DataTable columns={sessionColumns(ctx.csrfToken)} rows={props.sessions} rowKey={(s) => s.ref} />
+        <DataTable columns={sessionColumns(ctx.csrfToken, ctx.timeZone)} rows={props.sessions} rowKey={(s) => s.ref} />
         {props.sessions.length > 1 && (
           <form method="post" action="/account/sessions/revoke-others" class="section">
             <CsrfField token={ctx.csrfToken} />

@@ -63,8 +63,7 @@ export function FailedLoginsPage({
     <Layout ctx={ctx} title="Failed sign-ins">
       <h1>Failed sign-in attempts</h1>
       <p class="muted">
-        Failed password and code attempts of the last {windowDays} days, grouped by IP address, most recent first. Times
-        are UTC.
+        Failed password and code attempts of the last {windowDays} days, grouped by IP address, most recent first.
       </p>
       <DataTable
         columns={failedLoginColumns(ctx.csrfToken)}
@@ -124,7 +123,7 @@ export function AuditPage({
   return (
     <Layout ctx={ctx} title="Audit log">
       <h1>Audit log</h1>
-      <p class="muted">Security events, newest first, kept for {retentionDays} days. Times are UTC.</p>
+      <p class="muted">Security events, newest first, kept for {retentionDays} days..</p>
       <FilterForm action="/admin/audit" label="Filter the audit log" clear="/admin/audit">
         <Select
           plain

@@ -233,8 +233,8 @@ export function MailPage({ ctx, data }: { ctx: PageContext; data: MailPageData }
       <h1>Mail</h1>
       <p class="muted">
         {admin
-          ? 'Inbound email: its sources, the mail waiting for a decision, what could not be processed, and addresses that bounce. Times are UTC.'
-          : 'Inbound email waiting for a decision. Times are UTC.'}
+          ? 'Inbound email: its sources, the mail waiting for a decision, what could not be processed, and addresses that bounce..'
+          : 'Inbound email waiting for a decision..'}
       </p>
       {admin && <AdminSourcesSection admin={admin} />}
       <Section id="held-title" title="Held mail">

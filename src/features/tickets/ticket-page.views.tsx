@@ -3,6 +3,7 @@ import { Alert, CsrfField } from '../../views/components/forms.tsx';
 import { Select } from '../../views/components/select.tsx';
 import { Textarea } from '../../views/components/textarea.tsx';
 import { When } from '../../views/components/time.tsx';
+import { formatDuration } from '../../lib/time.ts';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import { PriorityBadge, StatusBadge } from './ticket-badges.tsx';
@@ -69,7 +70,7 @@ function Meta({ label, children }: { label: string; children: ComponentChildren 
   );
 }
 
-function TicketHead({ view }: { view: TicketPageView }) {
+function TicketHead({ view, now }: { view: TicketPageView; now: number }) {
   const { ticket } = view;
   return (
     <div class="ticket-head">
@@ -90,6 +91,18 @@ function TicketHead({ view }: { view: TicketPageView }) {
           <When ms={ticket.created_at} />
         </Meta>
       </dl>
+      {(view.lastReply || view.waitingSince !== null) && (
+        <p class="ticket-activity">
+          {view.lastReply && (
+            <span>
+              Last reply by {view.lastReply.author} <When ms={view.lastReply.at} />
+            </span>
+          )}
+          {view.waitingSince !== null && (
+            <strong class="ticket-activity__waiting">Waiting for {formatDuration(now - view.waitingSince)}</strong>
+          )}
+        </p>
+      )}
     </div>
   );
 }
@@ -183,7 +196,7 @@ export function TicketPage({ ctx, view, attachments }: TicketPageProps) {
       <p class="breadcrumb">
         <a href="/tickets">Tickets</a>
       </p>
-      <TicketHead view={view} />
+      <TicketHead view={view} now={ctx.now} />
 
       <div class="ticket-layout">
         <div class="ticket-main">

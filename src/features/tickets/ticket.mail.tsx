@@ -1,4 +1,4 @@
-import { EmailButton, mailHtml, mailText, PRODUCT } from '../../mail/layout.tsx';
+import { EmailButton, mailHtml, mailText, type MailDraft } from '../../mail/layout.tsx';
 import type { TicketMailStyle } from '../../mail/mailer.ts';
 import type { RenderedMail } from '../../mail/templates.tsx';
 import { REPLY_ABOVE_LINE, ticketMailSubject } from '../../mail/thread.ts';
@@ -63,45 +63,47 @@ export function ticketNotificationMail(input: {
   body: string | null;
   by: string;
   style: TicketMailStyle;
-}): RenderedMail {
-  const { kind, ticket, link, style } = input;
-  const toStaff = TO_STAFF[kind];
-  const headline = HEADLINE[kind](input.by);
-  const subject = ticketMailSubject(ticket.id, ticket.subject);
-  const body = style.includeContent ? input.body : null;
-  const quote = body && body.length > MAX_QUOTE ? `${body.slice(0, MAX_QUOTE)}…` : body;
-  const withheld = !style.includeContent && input.body !== null ? 'The message is in the portal.' : null;
-  const intro = kind === 'ticket_received' ? `We received your request ${subject}.` : null;
-  const steps = nextSteps(kind, style);
-  const small = footer(toStaff, style);
-  const hint = style.repliesByEmail ? REPLY_ABOVE_LINE : undefined;
-  return {
-    kind: `ticket.${kind}`,
-    ticketId: ticket.id,
-    subject,
-    html: mailHtml({ title: headline, subtitle: subject, footer: small, replyHint: hint }, [
-      intro && <p>{intro}</p>,
-      quote && (
-        <div style="white-space:pre-wrap;border-left:3px solid #d3dae6;padding:4px 12px;margin:0 0 16px">{quote}</div>
+}): MailDraft {
+  return (brand): RenderedMail => {
+    const { kind, ticket, link, style } = input;
+    const toStaff = TO_STAFF[kind];
+    const headline = HEADLINE[kind](input.by);
+    const subject = ticketMailSubject(ticket.id, ticket.subject);
+    const body = style.includeContent ? input.body : null;
+    const quote = body && body.length > MAX_QUOTE ? `${body.slice(0, MAX_QUOTE)}…` : body;
+    const withheld = !style.includeContent && input.body !== null ? 'The message is in the portal.' : null;
+    const intro = kind === 'ticket_received' ? `We received your request ${subject}.` : null;
+    const steps = nextSteps(kind, style);
+    const small = footer(toStaff, style);
+    const hint = style.repliesByEmail ? REPLY_ABOVE_LINE : undefined;
+    return {
+      kind: `ticket.${kind}`,
+      ticketId: ticket.id,
+      subject,
+      html: mailHtml(brand, { title: headline, subtitle: subject, footer: small, replyHint: hint }, [
+        intro && <p>{intro}</p>,
+        quote && (
+          <div style="white-space:pre-wrap;border-left:3px solid #d3dae6;padding:4px 12px;margin:0 0 16px">{quote}</div>
+        ),
+        withheld && <p>{withheld}</p>,
+        <EmailButton href={link} label="Open the ticket" />,
+        ...steps.map((line) => <p style="color:#4d5a70;font-size:14px">{line}</p>),
+      ]),
+      text: mailText(
+        [
+          ...(hint ? [hint, ''] : []),
+          headline,
+          subject,
+          '',
+          ...(intro ? [intro, ''] : []),
+          ...(quote ? [quote, ''] : []),
+          ...(withheld ? [withheld, ''] : []),
+          `Open the ticket: ${link}`,
+          ...(steps.length > 0 ? ['', ...steps] : []),
+        ],
+        [brand.name, ...small].join('\n'),
       ),
-      withheld && <p>{withheld}</p>,
-      <EmailButton href={link} label="Open the ticket" />,
-      ...steps.map((line) => <p style="color:#4d5a70;font-size:14px">{line}</p>),
-    ]),
-    text: mailText(
-      [
-        ...(hint ? [hint, ''] : []),
-        headline,
-        subject,
-        '',
-        ...(intro ? [intro, ''] : []),
-        ...(quote ? [quote, ''] : []),
-        ...(withheld ? [withheld, ''] : []),
-        `Open the ticket: ${link}`,
-        ...(steps.length > 0 ? ['', ...steps] : []),
-      ],
-      [PRODUCT, ...small].join('\n'),
-    ),
+    };
   };
 }
 
@@ -109,21 +111,24 @@ export function ticketNotificationMail(input: {
  * To staff, once an hour at most per client: this client's further updates are not emailed one by one. It is about
  * no single ticket, so it is not threaded.
  */
-export function clientQuietedMail(input: { link: string; email: string; perHour: number }): RenderedMail {
-  const headline = 'A very active client: their further updates this hour are not emailed';
-  const label = `More than ${input.perHour} updates from ${input.email} in an hour`;
-  const body = `${input.email} has opened or replied to tickets more than ${input.perHour} times in the last hour. Their further updates this hour are not emailed one by one; they are all in the portal, awaiting staff.`;
-  const action = 'Open the tickets awaiting staff';
-  return {
-    kind: 'ticket.client_quieted',
-    subject: `[${label.slice(0, 120)}] ${headline}`,
-    html: mailHtml(
-      { title: headline, subtitle: label, footer: 'You can turn ticket emails off on your account page.' },
-      [<p>{body}</p>, <EmailButton href={input.link} label={action} />],
-    ),
-    text: mailText(
-      [headline, label, '', body, '', `${action}: ${input.link}`],
-      `${PRODUCT} (turn ticket emails off on your account page)`,
-    ),
+export function clientQuietedMail(input: { link: string; email: string; perHour: number }): MailDraft {
+  return (brand) => {
+    const headline = 'A very active client: their further updates this hour are not emailed';
+    const label = `More than ${input.perHour} updates from ${input.email} in an hour`;
+    const body = `${input.email} has opened or replied to tickets more than ${input.perHour} times in the last hour. Their further updates this hour are not emailed one by one; they are all in the portal, awaiting staff.`;
+    const action = 'Open the tickets awaiting staff';
+    return {
+      kind: 'ticket.client_quieted',
+      subject: `[${label.slice(0, 120)}] ${headline}`,
+      html: mailHtml(
+        brand,
+        { title: headline, subtitle: label, footer: 'You can turn ticket emails off on your account page.' },
+        [<p>{body}</p>, <EmailButton href={input.link} label={action} />],
+      ),
+      text: mailText(
+        [headline, label, '', body, '', `${action}: ${input.link}`],
+        `${brand.name} (turn ticket emails off on your account page)`,
+      ),
+    };
   };
 }

@@ -220,11 +220,31 @@ export interface TicketPageView {
   staffDetails: { client: string; assignee: string } | null;
   thread: ThreadItemView[];
   olderHidden: boolean;
+  /** Who wrote the newest message the viewer sees (notes aside), and when; null before any. */
+  lastReply: { author: string; at: number } | null;
+  /** Awaiting staff: since when the client has waited (their oldest message after the last staff answer). */
+  waitingSince: number | null;
   reply: ReplyState;
   can: { resolve: boolean; addNote: boolean; manage: boolean; delete: boolean };
   /** For staff, the resolve card's text differs. */
   staffViewer: boolean;
   manage: { assignee: string; assigneeOptions: SelectOption[]; categoryOptions: SelectOption[] } | null;
+}
+
+/** The thread's header line: the last reply, and how long the client has waited while the ticket awaits staff. */
+function presentActivity(ticket: Ticket, thread: ThreadItemView[]): Pick<TicketPageView, 'lastReply' | 'waitingSince'> {
+  const messages = thread.filter(
+    (i): i is Extract<ThreadItemView, { type: 'message' }> => i.type === 'message' && !i.note,
+  );
+  const last = messages.at(-1);
+  let waitingSince: number | null = null;
+  if (ticket.status === 'awaiting_staff') {
+    waitingSince = last?.at ?? ticket.created_at;
+    for (let i = messages.length - 1; i >= 0 && !messages[i]!.fromStaff; i--) {
+      waitingSince = messages[i]!.at;
+    }
+  }
+  return { lastReply: last ? { author: last.author, at: last.at } : null, waitingSince };
 }
 
 /** Everything the ticket page shows, decided here (the policy's booleans included), so the view only formats. */
@@ -238,14 +258,16 @@ export function presentTicketPage(
   const staff = isStaff(viewer);
   const assignee = data.staffMembers.find((m) => m.id === ticket.assignee_id);
   const canManage = ticketPolicy.manage(viewer, ticket);
+  const thread = presentThread(ticket.id, data.thread.entries, viewer);
   return {
     ticket,
     number: formatTicketNumber(ticket.id),
     staffDetails: staff
       ? { client: data.clientEmail ?? 'Deleted user', assignee: assignee ? staffLabel(assignee) : 'Unassigned' }
       : null,
-    thread: presentThread(ticket.id, data.thread.entries, viewer),
+    thread,
     olderHidden: data.thread.hidden > 0,
+    ...presentActivity(ticket, thread),
     reply,
     can: {
       resolve: ticket.status !== 'resolved' && ticketPolicy.resolve(viewer, ticket),

@@ -6,7 +6,7 @@ import type { FieldErrors, FormResult } from '../../http/forms.ts';
 import { authorize } from '../../http/policy.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { Origin } from '../../lib/origin.ts';
-import type { RenderedMail } from '../../mail/templates.tsx';
+import type { MailDraft } from '../../mail/layout.tsx';
 import type { Upload } from '../../plugins/uploads.ts';
 import { acceptUploads, type AcceptedFile } from './attachments.ts';
 import { findUserByEmail } from '../users/user.repository.ts';
@@ -96,7 +96,7 @@ async function mailStaff(
   allowance: 'send' | 'notice' | 'none',
   recipients: string[],
   author: User,
-  mail: () => RenderedMail,
+  mail: () => MailDraft,
 ): Promise<void> {
   if (allowance === 'none') {
     return;
@@ -124,7 +124,7 @@ async function mailClient(
   trx: DB,
   ticket: Pick<Ticket, 'client_id'>,
   author: User | null,
-  mail: () => RenderedMail,
+  mail: () => MailDraft,
 ): Promise<void> {
   for (const to of await clientRecipient(trx, ticket, author?.id ?? null)) {
     await deps.mail.enqueue(trx, to, mail());

@@ -265,6 +265,24 @@ export async function setTicketEmails(db: DB, userId: number, on: boolean, now: 
 }
 
 /**
+ * Sets the user's time zone. `onlyIfUnset` (the browser's report): an explicit choice made on the account page, in
+ * this or another tab, is never overwritten by it.
+ */
+export async function setUserTimeZone(
+  db: DB,
+  userId: number,
+  zone: string,
+  now: number,
+  onlyIfUnset: boolean,
+): Promise<void> {
+  let query = db.updateTable('users').set({ time_zone: zone, updated_at: now }).where('id', '=', userId);
+  if (onlyIfUnset) {
+    query = query.where('time_zone', 'is', null);
+  }
+  await query.execute();
+}
+
+/**
  * Records that a TOTP code for `step` was used, unless a code for that step (or a later one) already was.
  * One conditional UPDATE, so two requests racing with the same code cannot both pass.
  */
