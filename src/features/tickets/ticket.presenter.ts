@@ -225,6 +225,16 @@ export interface TicketPageView {
   /** For staff, the resolve card's text differs. */
   staffViewer: boolean;
   manage: { assignee: string; assigneeOptions: SelectOption[]; categoryOptions: SelectOption[] } | null;
+  /** Staff only: the client's other tickets, most recent first (null for clients). */
+  otherTickets: OtherTicketView[] | null;
+}
+
+export interface OtherTicketView {
+  id: number;
+  href: string;
+  number: string;
+  subject: string;
+  status: TicketStatus;
 }
 
 /** Everything the ticket page shows, decided here (the policy's booleans included), so the view only formats. */
@@ -264,6 +274,15 @@ export function presentTicketPage(
             ...categoryOptions([...new Set([...categories, ...(ticket.category ? [ticket.category] : [])])]),
           ],
         }
+      : null,
+    otherTickets: staff
+      ? data.otherTickets.map((t) => ({
+          id: t.id,
+          href: `/tickets/${t.id}`,
+          number: formatTicketNumber(t.id),
+          subject: t.subject,
+          status: t.status,
+        }))
       : null,
   };
 }
