@@ -100,11 +100,15 @@ describe('tickets in a real browser', () => {
     const noteText = `Internal: the duplex roller was recalled in batch 7 (${ticketId}).`;
     // The note is its own tab, colour and button; no checkbox.
     assert.equal(await page.locator('input[type="checkbox"][name="internal"]').count(), 0);
-    assert.equal(await page.getByLabel('Internal note', { exact: true }).isVisible(), false, 'the reply tab is first');
+    assert.equal(
+      await page.getByRole('textbox', { name: 'Internal note' }).isVisible(),
+      false,
+      'the reply tab is first',
+    );
     await page.locator('label[for="composer-note"]').click();
     await page.getByText('Only staff see this', { exact: false }).waitFor();
     assert.equal(await page.getByLabel('Message', { exact: true }).isVisible(), false);
-    await page.getByLabel('Internal note', { exact: true }).fill(noteText);
+    await page.getByRole('textbox', { name: 'Internal note' }).fill(noteText);
     await page.getByRole('button', { name: 'Add internal note' }).click();
     await flash(page).getByText('Internal note added.').waitFor();
     const note = page.locator('.message--note');

@@ -247,7 +247,7 @@ export const TICKET_PAGE_STATES: readonly PageState[] = [
     open: async (page, server) => {
       await openTicketAsStaff(page, server);
       await page.locator('label[for="composer-note"]').click();
-      await page.getByLabel('Internal note', { exact: true }).fill('Legacy plan: check the fan firmware first.');
+      await page.getByRole('textbox', { name: 'Internal note' }).fill('Legacy plan: check the fan firmware first.');
     },
   },
   {
