@@ -94,13 +94,22 @@ describe('tickets in a real browser', () => {
     // A reply, then an internal note.
     const replyText = 'Thanks! Please try the "Straight paper path" setting.\nIt avoids the duplex roller.';
     await page.getByLabel('Message').fill(replyText);
-    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
     await flash(page).getByText('Your reply was sent.').waitFor();
     assert.equal((await meta(page, 'Status').innerText()).trim(), 'Awaiting client reply');
     const noteText = `Internal: the duplex roller was recalled in batch 7 (${ticketId}).`;
-    await page.getByLabel('Message').fill(noteText);
-    await page.getByLabel('Internal note (only staff can see it)').check();
-    await page.getByRole('button', { name: 'Send' }).click();
+    // The note is its own tab, colour and button; no checkbox.
+    assert.equal(await page.locator('input[type="checkbox"][name="internal"]').count(), 0);
+    assert.equal(
+      await page.getByRole('textbox', { name: 'Internal note' }).isVisible(),
+      false,
+      'the reply tab is first',
+    );
+    await page.locator('label[for="composer-note"]').click();
+    await page.getByText('Only staff see this', { exact: false }).waitFor();
+    assert.equal(await page.getByLabel('Message', { exact: true }).isVisible(), false);
+    await page.getByRole('textbox', { name: 'Internal note' }).fill(noteText);
+    await page.getByRole('button', { name: 'Add internal note' }).click();
     await flash(page).getByText('Internal note added.').waitFor();
     const note = page.locator('.message--note');
     assert.equal(await note.count(), 1);

@@ -23,8 +23,8 @@ export async function openTicket(
 }
 
 /**
- * Adds a message to a ticket through its page, as the client's user would (an internal note with `internal`,
- * attachments with `files`); throws unless the app answered 303. For tests whose subject is something else.
+ * Adds a message to a ticket through its page, as the client's user would (an internal note, through the note
+ * form, with `internal`; attachments with `files`); throws unless the app answered 303. For tests whose subject is something else.
  */
 export async function postMessage(
   client: TestClient,
@@ -33,10 +33,9 @@ export async function postMessage(
   opts: { internal?: boolean; files?: UploadFile[] } = {},
 ): Promise<void> {
   await client.get(`/tickets/${ticketId}`);
-  const fields = { message, ...(opts.internal ? { internal: '1' } : {}) };
-  const res = opts.files
-    ? await postMultipart(client, `/tickets/${ticketId}/messages`, fields, opts.files)
-    : await client.post(`/tickets/${ticketId}/messages`, fields);
+  const fields = { message };
+  const url = `/tickets/${ticketId}/${opts.internal ? 'notes' : 'messages'}`;
+  const res = opts.files ? await postMultipart(client, url, fields, opts.files) : await client.post(url, fields);
   if (res.statusCode !== 303) {
     throw new Error(`posting a message to ticket ${ticketId} failed with ${res.statusCode}: ${res.body.slice(0, 500)}`);
   }

@@ -41,8 +41,7 @@ for (const dialect of dialects()) {
       );
       await agentClient.get(`/tickets/${id}`);
       assert.equal(
-        (await agentClient.post(`/tickets/${id}/messages`, { message: 'Client seems careless', internal: '1' }))
-          .statusCode,
+        (await agentClient.post(`/tickets/${id}/notes`, { message: 'Client seems careless' })).statusCode,
         303,
       );
 

@@ -50,7 +50,7 @@ for (const dialect of dialects()) {
           { name: `${payload.slice(0, 100)}.png`, data: PNG },
         ]);
         await admin.get(`/tickets/${id}`);
-        await admin.post(`/tickets/${id}/messages`, { message: payload, internal: i % 2 === 0 ? '1' : '' });
+        await admin.post(`/tickets/${id}/${i % 2 === 0 ? 'notes' : 'messages'}`, { message: payload });
         if (i % 10 === 0) {
           await admin.get(`/admin/users/${clientUser.id}`);
           await admin.post(`/admin/users/${clientUser.id}`, {

@@ -15,28 +15,35 @@ export interface AttachmentLimits {
   maxMb: number;
 }
 
-/** The file picker of the ticket forms; none when attachments are switched off (ATTACHMENT_MAX_FILES=0). */
-export function AttachmentInput({ maxFiles, maxMb, error }: AttachmentLimits & { error?: string | undefined }) {
+/**
+ * The file picker of the ticket forms; none when attachments are switched off (ATTACHMENT_MAX_FILES=0). `id` defaults to f-attachments; a page with two forms (the ticket's reply and note) gives each its own.
+ */
+export function AttachmentInput({
+  maxFiles,
+  maxMb,
+  error,
+  id = 'f-attachments',
+}: AttachmentLimits & { error?: string | undefined; id?: string }) {
   if (maxFiles === 0) {
     return null;
   }
   return (
     <div class={`field${error ? ' field--error' : ''}`}>
-      <label for="f-attachments">Attachments (optional)</label>
-      <p class="field__hint" id="f-attachments-hint">
+      <label for={id}>Attachments (optional)</label>
+      <p class="field__hint" id={`${id}-hint`}>
         Up to {maxFiles} files of {maxMb} MB each: images, PDF, text or office documents.
       </p>
       <input
-        id="f-attachments"
+        id={id}
         name="attachments"
         type="file"
         multiple
         accept={ACCEPT}
-        aria-describedby={`f-attachments-hint${error ? ' f-attachments-error' : ''}`}
+        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
         aria-invalid={error ? 'true' : undefined}
       />
       {error && (
-        <p class="field__error" id="f-attachments-error">
+        <p class="field__error" id={`${id}-error`}>
           {error}
         </p>
       )}

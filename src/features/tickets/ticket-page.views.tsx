@@ -8,7 +8,13 @@ import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import { PriorityBadge, StatusBadge } from './ticket-badges.tsx';
 import { AttachmentInput, type AttachmentLimits } from './ticket-form.views.tsx';
-import { PRIORITY_OPTIONS, type AttachmentView, type ThreadItemView, type TicketPageView } from './ticket.presenter.ts';
+import {
+  PRIORITY_OPTIONS,
+  type AttachmentView,
+  type OtherTicketView,
+  type ThreadItemView,
+  type TicketPageView,
+} from './ticket.presenter.ts';
 import { MESSAGE_MAX } from './ticket.schemas.ts';
 
 function Attachments({ files }: { files: AttachmentView[] }) {
@@ -113,40 +119,138 @@ interface TicketPageProps {
   attachments: AttachmentLimits;
 }
 
-function ReplyCard({ ctx, view, attachments }: TicketPageProps) {
+/** One composer form: the reply (with "Send and resolve" for staff) or the internal note. */
+function ComposerForm({ ctx, view, attachments, note }: TicketPageProps & { note: boolean }) {
   const { ticket, reply } = view;
+  // The text and errors that came back belong to the composer they were sent from.
+  const mine = reply.internal === note;
+  const prefix = note ? 'note' : 'reply';
   return (
-    <section class="card" aria-labelledby="reply-title">
-      <h2 id="reply-title">{ticket.status === 'resolved' ? 'Reply to reopen this ticket' : 'Reply'}</h2>
-      {reply.error && <Alert kind="error">{reply.error}</Alert>}
-      <form
-        method="post"
-        action={`/tickets/${ticket.id}/messages`}
-        enctype="multipart/form-data"
-        class="stack"
-        novalidate
-      >
-        <CsrfField token={ctx.csrfToken} />
-        <Textarea label="Message" name="message" value={reply.message} maxLength={MESSAGE_MAX} rows={6} />
-        <AttachmentInput {...attachments} error={reply.attachmentsError} />
-        {view.can.addNote && (
-          <div class="checkbox">
-            <input id="f-internal" type="checkbox" name="internal" value="1" checked={reply.internal} />
-            <label for="f-internal">Internal note (only staff can see it)</label>
-          </div>
+    <form
+      method="post"
+      action={`/tickets/${ticket.id}/${note ? 'notes' : 'messages'}`}
+      enctype="multipart/form-data"
+      class="stack"
+      novalidate
+    >
+      <CsrfField token={ctx.csrfToken} />
+      {mine && reply.error && <Alert kind="error">{reply.error}</Alert>}
+      {note && <p class="composer__notice">Only staff see this. The client is not told.</p>}
+      <Textarea
+        label={note ? 'Internal note' : 'Message'}
+        name="message"
+        id={`f-${prefix}-message`}
+        value={mine ? reply.message : ''}
+        maxLength={MESSAGE_MAX}
+        rows={6}
+      />
+      <AttachmentInput
+        {...attachments}
+        id={`f-${prefix}-attachments`}
+        error={mine ? reply.attachmentsError : undefined}
+      />
+      <div class="composer__actions">
+        {note ? (
+          <button type="submit" class="button button--note">
+            Add internal note
+          </button>
+        ) : (
+          <>
+            <button type="submit" class="button button--primary">
+              Send
+            </button>
+            {view.staffViewer && (
+              <button type="submit" class="button" name="then" value="resolve">
+                Send and resolve
+              </button>
+            )}
+          </>
         )}
-        <button type="submit" class="button button--primary">
-          Send
-        </button>
-      </form>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * The reply card. Staff get two tabs, "Reply to client" and "Internal note", each its own form and button; they are
+ * radio buttons styled as tabs, so they work without JavaScript.
+ */
+function ReplyCard(props: TicketPageProps) {
+  const { view } = props;
+  const title = view.ticket.status === 'resolved' ? 'Reply to reopen this ticket' : 'Reply';
+  if (!view.can.addNote) {
+    return (
+      <section class="card" aria-labelledby="reply-title">
+        <h2 id="reply-title">{title}</h2>
+        <ComposerForm {...props} note={false} />
+      </section>
+    );
+  }
+  return (
+    <section class="card composer" aria-labelledby="reply-title">
+      <h2 id="reply-title" class="visually-hidden">
+        Reply or add an internal note
+      </h2>
+      <input
+        type="radio"
+        name="composer"
+        id="composer-reply"
+        class="composer__radio composer__radio--reply"
+        checked={!view.reply.internal}
+      />
+      <input
+        type="radio"
+        name="composer"
+        id="composer-note"
+        class="composer__radio composer__radio--note"
+        checked={view.reply.internal}
+      />
+      <div class="composer__tabs">
+        <label for="composer-reply" class="composer__tab composer__tab--reply">
+          {view.ticket.status === 'resolved' ? 'Reply to client (reopens)' : 'Reply to client'}
+        </label>
+        <label for="composer-note" class="composer__tab composer__tab--note">
+          Internal note
+        </label>
+      </div>
+      <div class="composer__panel composer__panel--reply">
+        <ComposerForm {...props} note={false} />
+      </div>
+      <div class="composer__panel composer__panel--note">
+        <ComposerForm {...props} note={true} />
+      </div>
     </section>
   );
 }
 
-function SideCards({ ctx, view }: { ctx: PageContext; view: TicketPageView }) {
+/** Staff: the client's other tickets, beside the thread. */
+function OtherTickets({ tickets }: { tickets: OtherTicketView[] }) {
+  return (
+    <section class="card" aria-labelledby="other-tickets-title">
+      <h2 id="other-tickets-title">Client’s other tickets</h2>
+      {tickets.length === 0 ? (
+        <p class="muted">None: this is their only ticket.</p>
+      ) : (
+        <ul class="other-tickets">
+          {tickets.map((t) => (
+            <li key={t.id}>
+              <a href={t.href} dir="auto">
+                <span class="ticket-number">{t.number}</span> {t.subject}
+              </a>{' '}
+              <StatusBadge status={t.status} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** What a user does to the ticket (resolve; staff: manage). On a phone staff find it above the thread. */
+function ActionCards({ ctx, view }: { ctx: PageContext; view: TicketPageView }) {
   const { ticket, manage } = view;
   return (
-    <aside class="ticket-side" aria-label="Ticket actions">
+    <aside class={`ticket-actions${view.staffViewer ? ' ticket-actions--staff' : ''}`} aria-label="Ticket actions">
       {view.can.resolve && (
         <section class="card">
           <h2>Resolve</h2>
@@ -177,11 +281,23 @@ function SideCards({ ctx, view }: { ctx: PageContext; view: TicketPageView }) {
           </form>
         </section>
       )}
+    </aside>
+  );
+}
+
+/** Staff: the client's other tickets and, for administrators, deletion; after the thread on a phone. */
+function SideCards({ view }: { view: TicketPageView }) {
+  if (!view.otherTickets && !view.can.delete) {
+    return null;
+  }
+  return (
+    <aside class="ticket-side" aria-label="About this client">
+      {view.otherTickets && <OtherTickets tickets={view.otherTickets} />}
       {view.can.delete && (
         <section class="card">
           <h2>Delete</h2>
           <p class="muted">Removes the ticket, its messages and attachments for good.</p>
-          <a class="button button--danger" href={`/tickets/${ticket.id}/delete`}>
+          <a class="button button--danger" href={`/tickets/${view.ticket.id}/delete`}>
             Delete ticket…
           </a>
         </section>
@@ -208,7 +324,8 @@ export function TicketPage({ ctx, view, attachments }: TicketPageProps) {
           </ol>
           <ReplyCard ctx={ctx} view={view} attachments={attachments} />
         </div>
-        <SideCards ctx={ctx} view={view} />
+        <ActionCards ctx={ctx} view={view} />
+        <SideCards view={view} />
       </div>
     </Layout>
   );

@@ -4,24 +4,36 @@ import type { RenderedMail } from '../../mail/templates.tsx';
 import { REPLY_ABOVE_LINE, ticketMailSubject } from '../../mail/thread.ts';
 
 type Kind =
-  'ticket_opened' | 'ticket_opened_for_you' | 'ticket_received' | 'client_replied' | 'staff_replied' | 'resolved';
+  | 'ticket_opened'
+  | 'ticket_opened_by_staff'
+  | 'ticket_opened_for_you'
+  | 'ticket_received'
+  | 'client_replied'
+  | 'staff_replied'
+  | 'staff_replied_resolved'
+  | 'resolved';
 
 /** Who reads the email: the ticket's client, or staff. */
 const TO_STAFF: Record<Kind, boolean> = {
   ticket_opened: true,
+  ticket_opened_by_staff: true,
   ticket_opened_for_you: false,
   ticket_received: false,
   client_replied: true,
   staff_replied: false,
+  staff_replied_resolved: false,
   resolved: false,
 };
 
 const HEADLINE: Record<Kind, (by: string) => string> = {
   ticket_opened: (by) => `New ticket from ${by}`,
+  /** by: "Sam Agent for maria@example.com". */
+  ticket_opened_by_staff: (by) => `Ticket opened by ${by}`,
   ticket_opened_for_you: () => 'Our support team opened a ticket for you',
   ticket_received: () => 'We received your request',
   client_replied: (by) => `${by} replied`,
   staff_replied: () => 'Support replied to your ticket',
+  staff_replied_resolved: () => 'Support replied and resolved your ticket',
   resolved: () => 'Your ticket was resolved',
 };
 

@@ -229,6 +229,16 @@ export interface TicketPageView {
   /** For staff, the resolve card's text differs. */
   staffViewer: boolean;
   manage: { assignee: string; assigneeOptions: SelectOption[]; categoryOptions: SelectOption[] } | null;
+  /** Staff only: the client's other tickets, most recent first (null for clients). */
+  otherTickets: OtherTicketView[] | null;
+}
+
+export interface OtherTicketView {
+  id: number;
+  href: string;
+  number: string;
+  subject: string;
+  status: TicketStatus;
 }
 
 /** The thread's header line: the last reply, and how long the client has waited while the ticket awaits staff. */
@@ -286,6 +296,15 @@ export function presentTicketPage(
             ...categoryOptions([...new Set([...categories, ...(ticket.category ? [ticket.category] : [])])]),
           ],
         }
+      : null,
+    otherTickets: staff
+      ? data.otherTickets.map((t) => ({
+          id: t.id,
+          href: `/tickets/${t.id}`,
+          number: formatTicketNumber(t.id),
+          subject: t.subject,
+          status: t.status,
+        }))
       : null,
   };
 }

@@ -559,6 +559,26 @@ export async function clientRecipient(
   return client ? [client.email] : [];
 }
 
+/**
+ * Up to `limit` other tickets of a ticket's client, most recent client-visible activity first: read from
+ * tickets_client_activity_idx (client_id, client_updated_at, id) alone, then the rows.
+ */
+export function otherTicketsOfClient(
+  db: DB,
+  ticket: Pick<Ticket, 'id' | 'client_id'>,
+  limit: number,
+): Promise<Array<Pick<Ticket, 'id' | 'subject' | 'status'>>> {
+  return db
+    .selectFrom('tickets')
+    .select(['id', 'subject', 'status'])
+    .where('client_id', '=', ticket.client_id)
+    .where('id', '!=', ticket.id)
+    .orderBy('client_updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 /** The email of a ticket's client, or null when the account is gone. */
 export async function clientEmailOf(db: DB, ticket: Pick<Ticket, 'client_id'>): Promise<string | null> {
   const client = await db.selectFrom('users').select('email').where('id', '=', ticket.client_id).executeTakeFirst();

@@ -16,11 +16,13 @@ import {
   ButtonForm,
   ListQuery,
   newTicketForm,
+  NoteForm,
   PropertiesForm,
   ReplyForm,
   TicketIdParams,
 } from './ticket.schemas.ts';
 import {
+  addNote,
   changeTicketProperties,
   deleteTicket,
   downloadAttachment,
@@ -129,8 +131,33 @@ export default function ticketRoutes(fastify: FastifyInstance) {
         return renderTicket(request, reply, ticket, result.state, result.status);
       }
       return reply
-        .flash('success', result.internal ? 'Internal note added.' : 'Your reply was sent.')
+        .flash('success', result.resolved ? 'Your reply was sent and the ticket resolved.' : 'Your reply was sent.')
         .redirect(`/tickets/${ticket.id}`, 303);
+    },
+  );
+
+  // An internal note: its own form and route, so a note is never a reply with a box left unticked (or the reverse).
+  app.post(
+    '/tickets/:id/notes',
+    {
+      ...uploadRoute,
+      config: { ...uploadRoute.config, access: 'staff' },
+      schema: { ...byId, body: NoteForm },
+      preHandler: loadTicket('addNote'),
+    },
+    async (request, reply) => {
+      const ticket = currentTicket(request);
+      const result = await addNote(
+        deps,
+        requireUser(request),
+        ticket,
+        parseForm(NoteForm, request.body),
+        request.uploads,
+      );
+      if (!result.ok) {
+        return renderTicket(request, reply, ticket, result.state, result.status);
+      }
+      return reply.flash('success', 'Internal note added.').redirect(`/tickets/${ticket.id}`, 303);
     },
   );
 

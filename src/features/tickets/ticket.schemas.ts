@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PRIORITIES, TICKET_STATUSES } from '../../db/database.ts';
-import { Checkbox, EmailAddress, Form, Id, Line, Multiline, OneOf } from '../../http/schemas.ts';
+import { EmailAddress, Form, Id, Line, Multiline, OneOf } from '../../http/schemas.ts';
 
 export const SUBJECT_MAX = 200;
 export const MESSAGE_MAX = 20_000;
@@ -53,12 +53,35 @@ export function newTicketForm(categories: readonly string[]) {
 }
 export type NewTicketForm = Static<ReturnType<typeof newTicketForm>>;
 
+/**
+ * A reply to the other side. `then=resolve` is staff's "Send and resolve" button (the service ignores it from a
+ * client, whose form has no such button).
+ */
 export const ReplyForm = Form({
   message: Message,
-  internal: Checkbox(),
   attachments: Files,
+  then: Type.Optional(OneOf(['', 'resolve'], { title: 'Action' })),
+  /**
+   * The internal-note checkbox of an older page (a tab left open across an upgrade): refused, so a note meant for
+   * staff is never sent to the client as a reply.
+   */
+  internal: Type.Optional(
+    OneOf([''], {
+      title: 'Internal note',
+      messages: {
+        choice: 'Nothing was sent: internal notes have their own tab now. Your text is kept under “Internal note”.',
+      },
+    }),
+  ),
 });
 export type ReplyForm = Static<typeof ReplyForm>;
+
+/** An internal note: its own form and route (POST /tickets/:id/notes), staff only, never a checkbox on a reply. */
+export const NoteForm = Form({
+  message: Message,
+  attachments: Files,
+});
+export type NoteForm = Static<typeof NoteForm>;
 
 /**
  * The staff's properties form. Which assignees and categories are allowed depends on the staff list and the ticket

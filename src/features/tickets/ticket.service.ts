@@ -12,7 +12,7 @@ import { acceptUploads, type AcceptedFile } from './attachments.ts';
 import { findUserByEmail } from '../users/user.repository.ts';
 import { releaseAttachmentBytes, reserveAttachmentBytes } from './quota.repository.ts';
 import { clientQuietedMail, ticketNotificationMail } from './ticket.mail.tsx';
-import { isStaff, messagePolicy } from './ticket.policy.ts';
+import { isStaff, messagePolicy, ticketPolicy } from './ticket.policy.ts';
 import {
   clientEmailOf,
   clientRecipient,
@@ -27,12 +27,19 @@ import {
   listTickets,
   loadThread,
   moveClientTicketRows,
+  otherTicketsOfClient,
   staffRecipients,
   updateTicket,
   type AttachmentFile,
   type TicketEvent,
 } from './ticket.repository.ts';
-import { type ListQuery, type NewTicketForm, type PropertiesForm, type ReplyForm } from './ticket.schemas.ts';
+import {
+  type ListQuery,
+  type NewTicketForm,
+  type NoteForm,
+  type PropertiesForm,
+  type ReplyForm,
+} from './ticket.schemas.ts';
 
 /** A per-user hourly quota: one atomic admit in the shared store (database or Redis). */
 interface Quota {
@@ -148,15 +155,22 @@ export async function listTicketPage(deps: TicketDeps, viewer: User, query: List
   return { ...result, page, staffMembers };
 }
 
-/** What the ticket page shows besides the ticket: the thread as the viewer may see it, and for staff the people. */
+/** How many of the client's other tickets staff see beside the thread. */
+const OTHER_TICKETS = 5;
+
+/**
+ * What the ticket page shows besides the ticket: the thread as the viewer may see it, and for staff the people and
+ * the client's other tickets.
+ */
 export async function loadTicketPage(deps: TicketDeps, viewer: User, ticket: Ticket) {
   const staff = isStaff(viewer);
-  const [thread, staffMembers, clientEmail] = await Promise.all([
+  const [thread, staffMembers, clientEmail, otherTickets] = await Promise.all([
     loadThread(deps.db, ticket.id, staff),
     staff ? listStaff(deps.db) : Promise.resolve([]),
     staff ? clientEmailOf(deps.db, ticket) : Promise.resolve(null),
+    staff ? otherTicketsOfClient(deps.db, ticket, OTHER_TICKETS) : Promise.resolve([]),
   ]);
-  return { thread, staffMembers, clientEmail };
+  return { thread, staffMembers, clientEmail, otherTickets };
 }
 export type TicketPageData = Awaited<ReturnType<typeof loadTicketPage>>;
 
@@ -260,13 +274,15 @@ async function insertNewTicket(deps: TicketDeps, author: User, input: NewTicket)
     const link = deps.mail.link(`/tickets/${id}`);
     const ticket = { id, subject: input.subject };
     const style = deps.mail.ticketMail;
+    // Other staff hear of a ticket a colleague opened for a client as that, not as if the client had written it.
+    const forClient = isStaff(author);
     await mailStaff(deps, trx, allowance, await staffRecipients(trx, { assignee_id: null }, author.id), author, () =>
       ticketNotificationMail({
-        kind: 'ticket_opened',
+        kind: forClient ? 'ticket_opened_by_staff' : 'ticket_opened',
         ticket,
         link,
         body: input.message,
-        by: input.client.email,
+        by: forClient ? `${author.name || author.email} for ${input.client.email}` : input.client.email,
         style,
       }),
     );
@@ -288,36 +304,65 @@ async function insertNewTicket(deps: TicketDeps, author: User, input: NewTicket)
   return id;
 }
 
-/** The reply form as the user left it, with what went wrong: re-rendered under the thread. */
+/** The composer as the user left it (the reply or the note tab), with what went wrong: re-rendered under the thread. */
 export interface ReplyState {
   message: string;
+  /** The internal-note composer (staff only). */
   internal: boolean;
   error?: string | undefined;
   attachmentsError?: string | undefined;
 }
 
-type ReplyResult = { ok: true; internal: boolean } | { ok: false; status: 400 | 413 | 429; state: ReplyState };
+type ReplyResult =
+  { ok: true; internal: boolean; resolved: boolean } | { ok: false; status: 400 | 413 | 429; state: ReplyState };
 
 /**
- * A reply or an internal note (staff only). Replies move the status (client → awaiting staff, staff → awaiting client,
- * reopening a resolved ticket) and notify the other side; notes change nothing and notify no one. Invalid input (400),
- * the hourly message quota (429, clients only) and the storage allowance (413) refuse it with nothing saved; a ticket
- * deleted meanwhile is not found.
+ * A reply to the other side. Replies move the status (client → awaiting staff, staff → awaiting client, reopening a
+ * resolved ticket) and notify the other side; staff's "Send and resolve" (`then=resolve`) resolves the ticket in the
+ * same transaction, with one email to the client. Invalid input (400), the hourly message quota (429, clients only)
+ * and the storage allowance (413) refuse it with nothing saved; a ticket deleted meanwhile is not found.
  */
-export async function replyToTicket(
+export function replyToTicket(
   deps: TicketDeps,
   author: User,
   ticket: Ticket,
   form: FormResult<ReplyForm>,
   uploads: Upload[],
 ): Promise<ReplyResult> {
-  const state: ReplyState = {
-    message: form.values.message ?? '',
-    internal: form.values.internal === '1' && isStaff(author),
-  };
+  // Only staff resolve with a reply; a client's form has no such button (a forged one is an ordinary reply).
+  const resolve = form.values.then === 'resolve' && isStaff(author);
+  // An older page's note checkbox is refused by the form; its text comes back in the note composer.
+  const meantAsNote = form.values.internal === '1' && isStaff(author);
+  return writeEntry(deps, author, ticket, form, uploads, { internal: false, resolve, meantAsNote });
+}
+
+/**
+ * An internal note (staff only: the route and the policy refuse anyone else): it changes no status and notifies no
+ * one. Refused with nothing saved as a reply is.
+ */
+export function addNote(
+  deps: TicketDeps,
+  author: User,
+  ticket: Ticket,
+  form: FormResult<NoteForm>,
+  uploads: Upload[],
+): Promise<ReplyResult> {
+  authorize(ticketPolicy, author, 'addNote', ticket);
+  return writeEntry(deps, author, ticket, form, uploads, { internal: true, resolve: false });
+}
+
+async function writeEntry(
+  deps: TicketDeps,
+  author: User,
+  ticket: Ticket,
+  form: FormResult<NoteForm>,
+  uploads: Upload[],
+  how: { internal: boolean; resolve: boolean; meantAsNote?: boolean },
+): Promise<ReplyResult> {
+  const state: ReplyState = { message: form.values.message ?? '', internal: how.internal || how.meantAsNote === true };
   const accepted = acceptUploads(uploads, deps.settings);
   if (!form.ok || accepted.error) {
-    const error = form.ok ? undefined : (form.errors.message ?? form.errors.internal ?? form.errors.form);
+    const error = form.ok ? undefined : (form.errors.message ?? form.errors.form ?? Object.values(form.errors)[0]);
     return {
       ok: false,
       status: 400,
@@ -332,7 +377,8 @@ export async function replyToTicket(
   try {
     await insertReply(deps, author, ticket.id, {
       message: form.data.message,
-      internal: state.internal,
+      internal: how.internal,
+      resolve: how.resolve,
       files: accepted.files,
     });
   } catch (failure) {
@@ -345,12 +391,14 @@ export async function replyToTicket(
       state: { ...state, error: 'A file could not be attached.', attachmentsError: storageFull(deps.settings) },
     };
   }
-  return { ok: true, internal: state.internal };
+  return { ok: true, internal: how.internal, resolved: how.resolve };
 }
 
 interface NewEntry {
   message: string;
   internal: boolean;
+  /** Staff only: the reply also resolves the ticket. */
+  resolve?: boolean;
   files: AcceptedFile[];
   /** The mail_inbox row the message came from by email. */
   inboxId?: number;
@@ -387,7 +435,8 @@ async function insertReply(deps: TicketDeps, author: User, ticketId: number, inp
       await updateTicket(trx, ticket.id, { updated_at: now });
       return;
     }
-    const status: TicketStatus = staff ? 'awaiting_client' : 'awaiting_staff';
+    const resolve = staff && input.resolve === true;
+    const status: TicketStatus = resolve ? 'resolved' : staff ? 'awaiting_client' : 'awaiting_staff';
     if (status !== ticket.status) {
       await insertEvents(
         trx,
@@ -398,14 +447,20 @@ async function insertReply(deps: TicketDeps, author: User, ticketId: number, inp
         now,
       );
     }
-    await updateTicket(trx, ticket.id, { status, updated_at: now, client_updated_at: now, resolved_at: null }, true);
+    await updateTicket(
+      trx,
+      ticket.id,
+      { status, updated_at: now, client_updated_at: now, resolved_at: resolve ? now : null },
+      true,
+    );
     const link = deps.mail.link(`/tickets/${ticket.id}`);
     const recipients = staff
       ? await clientRecipient(trx, ticket, author.id)
       : await staffRecipients(trx, ticket, author.id);
     await mailStaff(deps, trx, allowance, recipients, author, () =>
+      // One email for "Send and resolve": the reply, saying the ticket is resolved.
       ticketNotificationMail({
-        kind: staff ? 'staff_replied' : 'client_replied',
+        kind: resolve ? 'staff_replied_resolved' : staff ? 'staff_replied' : 'client_replied',
         ticket,
         link,
         body: input.message,

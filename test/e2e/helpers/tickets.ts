@@ -38,7 +38,7 @@ export async function openTicketOver(session: HttpSession, input: NewTicket): Pr
   return id;
 }
 
-/** A reply (or, for staff, an internal note) through the ticket page's form. */
+/** A reply (or, for staff, an internal note: its own form) through the ticket page. */
 export async function replyOver(
   session: HttpSession,
   ticketId: number,
@@ -46,7 +46,7 @@ export async function replyOver(
   internal = false,
 ): Promise<void> {
   await session.get(`/tickets/${ticketId}`);
-  await session.submit(`/tickets/${ticketId}/messages`, { message, ...(internal ? { internal: '1' } : {}) });
+  await session.submit(`/tickets/${ticketId}/${internal ? 'notes' : 'messages'}`, { message });
 }
 
 /** The staff "Manage" form. */
@@ -241,6 +241,29 @@ export const TICKET_PAGE_STATES: readonly PageState[] = [
     },
   },
   { name: 'ticket-staff', open: async (page, server) => void (await openTicketAsStaff(page, server)) },
+  {
+    // The composer's "Internal note" tab: its own colour, label and button.
+    name: 'ticket-staff-note-tab',
+    open: async (page, server) => {
+      await openTicketAsStaff(page, server);
+      await page.locator('label[for="composer-note"]').click();
+      await page.getByRole('textbox', { name: 'Internal note' }).fill('Legacy plan: check the fan firmware first.');
+    },
+  },
+  {
+    // The client's other tickets beside the thread (on a phone: after it, with the actions above it).
+    name: 'ticket-staff-other-tickets',
+    open: async (page, server) => {
+      const conversation = await seedConversation(server);
+      await asUser(server, conversation.client, async (s) => {
+        await openTicketOver(s, { subject: 'Invoice 2024-118 charged twice', message: 'Charged twice in March.' });
+        await openTicketOver(s, { subject: 'VPN drops every few minutes', message: 'Since Monday.' });
+      });
+      await signIn(page, server, await freshUser(server, 'ada.admin', { role: 'administrator' }));
+      await page.goto(`${server.baseUrl}/tickets/${conversation.ticketId}`);
+      await page.getByRole('heading', { level: 2, name: 'Client’s other tickets' }).waitFor();
+    },
+  },
   {
     name: 'ticket-delete',
     open: async (page, server) => {
