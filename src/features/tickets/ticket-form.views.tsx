@@ -13,10 +13,17 @@ const ACCEPT = ALLOWED_EXTENSIONS.map((ext) => `.${ext}`).join(',');
 export interface AttachmentLimits {
   maxFiles: number;
   maxMb: number;
+  /** Checked in the browser before the upload (public/js/app.js); the server checks again. */
+  maxBytes: number;
 }
 
 /** The file picker of the ticket forms; none when attachments are switched off (ATTACHMENT_MAX_FILES=0). */
-export function AttachmentInput({ maxFiles, maxMb, error }: AttachmentLimits & { error?: string | undefined }) {
+export function AttachmentInput({
+  maxFiles,
+  maxMb,
+  maxBytes,
+  error,
+}: AttachmentLimits & { error?: string | undefined }) {
   if (maxFiles === 0) {
     return null;
   }
@@ -32,6 +39,8 @@ export function AttachmentInput({ maxFiles, maxMb, error }: AttachmentLimits & {
         type="file"
         multiple
         accept={ACCEPT}
+        data-max-bytes={String(maxBytes)}
+        data-max-files={String(maxFiles)}
         aria-describedby={`f-attachments-hint${error ? ' f-attachments-error' : ''}`}
         aria-invalid={error ? 'true' : undefined}
       />
@@ -42,6 +51,14 @@ export function AttachmentInput({ maxFiles, maxMb, error }: AttachmentLimits & {
       )}
     </div>
   );
+}
+
+/**
+ * The key public/js/app.js keeps a form's draft under in the browser: per user, form and ticket, so a draft never
+ * appears for another account on the same browser.
+ */
+export function draftKey(ctx: PageContext, form: string, ticketId?: number): string | undefined {
+  return ctx.user ? `u${ctx.user.id}:${form}${ticketId === undefined ? '' : `:${ticketId}`}` : undefined;
 }
 
 interface NewTicketPageProps {
@@ -65,7 +82,14 @@ export function NewTicketPage({ ctx, forOthers, values, errors, categories, atta
       </div>
       <section class="card">
         {formError && <Alert kind="error">{formError}</Alert>}
-        <form method="post" action="/tickets" enctype="multipart/form-data" class="stack" novalidate>
+        <form
+          method="post"
+          action="/tickets"
+          enctype="multipart/form-data"
+          class="stack"
+          novalidate
+          data-draft={draftKey(ctx, 'new-ticket')}
+        >
           <CsrfField token={ctx.csrfToken} />
           {forOthers && (
             <EmailField
@@ -81,6 +105,7 @@ export function NewTicketPage({ ctx, forOthers, values, errors, categories, atta
             name="subject"
             value={values.subject ?? ''}
             maxLength={SUBJECT_MAX}
+            counter
             required
             autofocus={!forOthers}
             error={errors.subject}

@@ -6,7 +6,7 @@ import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import { PriorityBadge, StatusBadge } from './ticket-badges.tsx';
-import { AttachmentInput, type AttachmentLimits } from './ticket-form.views.tsx';
+import { AttachmentInput, draftKey, type AttachmentLimits } from './ticket-form.views.tsx';
 import { PRIORITY_OPTIONS, type AttachmentView, type ThreadItemView, type TicketPageView } from './ticket.presenter.ts';
 import { MESSAGE_MAX } from './ticket.schemas.ts';
 
@@ -112,6 +112,7 @@ function ReplyCard({ ctx, view, attachments }: TicketPageProps) {
         enctype="multipart/form-data"
         class="stack"
         novalidate
+        data-draft={draftKey(ctx, 'reply', ticket.id)}
       >
         <CsrfField token={ctx.csrfToken} />
         <Textarea label="Message" name="message" value={reply.message} maxLength={MESSAGE_MAX} rows={6} />

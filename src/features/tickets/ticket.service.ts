@@ -187,7 +187,7 @@ export async function openTicket(
     errors.attachments = `${accepted.error} Please choose the files again.`;
   }
   if (!form.ok || !client || Object.keys(errors).length > 0) {
-    return { ok: false, status: 400, errors };
+    return { ok: false, status: accepted.status ?? 400, errors };
   }
   // Counted before the ticket is written; staff are exempt.
   if (!isStaff(author) && !(await deps.limits.ticketsPerClient.admit(`user:${author.id}`)).admitted) {
@@ -320,7 +320,7 @@ export async function replyToTicket(
     const error = form.ok ? undefined : (form.errors.message ?? form.errors.internal ?? form.errors.form);
     return {
       ok: false,
-      status: 400,
+      status: accepted.status ?? 400,
       state: { ...state, error: error ?? 'A file could not be attached.', attachmentsError: accepted.error },
     };
   }
