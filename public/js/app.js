@@ -225,18 +225,297 @@
     firstInvalid.focus();
   }
 
-  // Prevent double submission of forms. A submit cancelled in a confirm dialog (the listeners above ran first) is
-  // not one: its buttons stay usable.
-  document.querySelectorAll('form[method="post"]').forEach(function (form) {
-    form.addEventListener('submit', function (event) {
-      if (event.defaultPrevented) {
-        return;
+  // Attachment limits checked before the upload (<input type="file" data-max-bytes data-max-files>): a file the
+  // server would refuse is named under the field and the form is not sent, so nothing typed is lost to a 413.
+  // The server still checks every file.
+  function megabytes(bytes) {
+    var mb = bytes / 1024 / 1024;
+    return (mb >= 10 ? Math.round(mb) : Math.round(mb * 10) / 10) + ' MB';
+  }
+  function fileProblem(input) {
+    var maxBytes = parseInt(input.getAttribute('data-max-bytes') || '0', 10);
+    var maxFiles = parseInt(input.getAttribute('data-max-files') || '0', 10);
+    var files = Array.prototype.slice.call(input.files || []);
+    if (maxFiles && files.length > maxFiles) {
+      return 'Choose at most ' + maxFiles + ' files (you chose ' + files.length + ').';
+    }
+    for (var i = 0; i < files.length; i += 1) {
+      if (maxBytes && files[i].size > maxBytes) {
+        return (
+          '“' +
+          files[i].name +
+          '” is ' +
+          megabytes(files[i].size) +
+          ': files can be up to ' +
+          megabytes(maxBytes) +
+          ' each. Choose a smaller file; your text stays here.'
+        );
       }
-      window.setTimeout(function () {
-        form.querySelectorAll('button[type="submit"]').forEach(function (b) {
-          b.disabled = true;
+    }
+    return '';
+  }
+  function showFileProblem(input) {
+    var problem = fileProblem(input);
+    var errorId = input.id + '-client-error';
+    var error = document.getElementById(errorId);
+    var describedBy = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (id) {
+      return id && id !== errorId;
+    });
+    var field = input.closest('.field');
+    if (problem) {
+      if (!error) {
+        error = document.createElement('p');
+        error.className = 'field__error';
+        error.id = errorId;
+        error.setAttribute('role', 'alert');
+        input.parentNode.insertBefore(error, input.nextSibling);
+      }
+      error.textContent = problem;
+      describedBy.push(errorId);
+      input.setAttribute('aria-invalid', 'true');
+      if (field) {
+        field.classList.add('field--error');
+      }
+    } else {
+      if (error) {
+        error.parentNode.removeChild(error);
+      }
+      // A server-side error for the previous choice no longer applies either.
+      if (!input.form.querySelector('#' + input.id + '-error')) {
+        input.removeAttribute('aria-invalid');
+        if (field) {
+          field.classList.remove('field--error');
+        }
+      }
+    }
+    input.setAttribute('aria-describedby', describedBy.join(' '));
+    return problem;
+  }
+  document.querySelectorAll('input[type="file"][data-max-bytes]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      showFileProblem(input);
+    });
+    if (input.form) {
+      input.form.addEventListener('submit', function (event) {
+        if (showFileProblem(input)) {
+          event.preventDefault();
+          input.focus();
+        }
+      });
+    }
+  });
+
+  // A live count of the characters left under fields with data-counter (the subject), shown near the limit.
+  // maxlength still stops the typing; the server checks the length again.
+  document.querySelectorAll('input[data-counter][maxlength]').forEach(function (input) {
+    var max = parseInt(input.getAttribute('maxlength'), 10);
+    var showFrom = Math.max(0, max - Math.max(20, Math.round(max / 5)));
+    var counter = document.createElement('p');
+    counter.className = 'field__counter';
+    counter.id = input.id + '-counter';
+    counter.setAttribute('aria-live', 'polite');
+    input.parentNode.insertBefore(counter, input.nextSibling);
+    var lastAnnounced = null;
+    function update() {
+      var used = input.value.length;
+      var left = max - used;
+      counter.hidden = used < showFrom;
+      counter.setAttribute('data-level', left <= 0 ? 'full' : left <= 10 ? 'low' : '');
+      var text =
+        used < showFrom
+          ? ''
+          : left <= 0
+            ? 'No characters left (' + max + ' at most)'
+            : left + ' of ' + max + ' characters left';
+      // Speak only at a few steps, not at every keystroke.
+      var step = left <= 0 ? 0 : left <= 10 ? 10 : left <= 20 ? 20 : null;
+      if (text !== counter.textContent) {
+        counter.setAttribute('aria-live', step !== lastAnnounced ? 'polite' : 'off');
+        lastAnnounced = step;
+        counter.textContent = text;
+      }
+    }
+    input.addEventListener('input', update);
+    update();
+  });
+
+  // Drafts of the ticket forms (<form data-draft="<user>:<form>:<ticket>">), kept in this browser's localStorage
+  // while they are typed, so a lost session, a refused upload or a closed tab loses nothing. Restored when the form
+  // comes back empty; cleared when the server confirms the form was sent (a success message after the submit).
+  // Kept for a week at most, and only for the user who typed them.
+  var DRAFT_PREFIX = 'parapet:draft:';
+  var DRAFT_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+  var SENT_KEY = 'parapet:draft-sent';
+  function storage(kind) {
+    try {
+      var s = window[kind];
+      var probe = DRAFT_PREFIX + 'probe';
+      s.setItem(probe, '1');
+      s.removeItem(probe);
+      return s;
+    } catch {
+      return null;
+    }
+  }
+  var drafts = storage('localStorage');
+  var session = storage('sessionStorage');
+  function draftFields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      if (!el.name || el.name === '_csrf' || el.disabled) {
+        return false;
+      }
+      var tag = el.tagName.toLowerCase();
+      var type = (el.type || '').toLowerCase();
+      return (
+        tag === 'textarea' ||
+        tag === 'select' ||
+        (tag === 'input' && ['text', 'email', 'search', 'checkbox', 'radio'].indexOf(type) !== -1)
+      );
+    });
+  }
+  function isTyped(el) {
+    return (el.tagName.toLowerCase() === 'textarea' || el.type === 'text' || el.type === 'email') && el.value !== '';
+  }
+  function readDraft(key) {
+    try {
+      var draft = JSON.parse(drafts.getItem(DRAFT_PREFIX + key) || 'null');
+      if (draft && typeof draft === 'object' && draft.fields && Date.now() - draft.savedAt < DRAFT_MAX_AGE_MS) {
+        return draft;
+      }
+    } catch {
+      // A damaged draft is dropped below.
+    }
+    drafts.removeItem(DRAFT_PREFIX + key);
+    return null;
+  }
+  if (drafts) {
+    // Drop the drafts that have expired, whichever form they belong to.
+    for (var i = drafts.length - 1; i >= 0; i -= 1) {
+      var stored = drafts.key(i);
+      if (stored && stored.indexOf(DRAFT_PREFIX) === 0) {
+        readDraft(stored.slice(DRAFT_PREFIX.length));
+      }
+    }
+    // The form sent from the previous page: a success message here means the server took it.
+    var sent = session ? session.getItem(SENT_KEY) : null;
+    if (sent) {
+      session.removeItem(SENT_KEY);
+      if (document.querySelector('main .alert--success')) {
+        drafts.removeItem(DRAFT_PREFIX + sent);
+      }
+    }
+  }
+  document.querySelectorAll('form[data-draft]').forEach(function (form) {
+    if (!drafts) {
+      return;
+    }
+    var key = form.getAttribute('data-draft');
+    var fields = draftFields(form);
+    function save() {
+      var values = {};
+      var typed = false;
+      fields.forEach(function (el) {
+        if (el.type === 'checkbox' || el.type === 'radio') {
+          values[el.name + '=' + el.value] = el.checked;
+        } else {
+          values[el.name] = el.value;
+        }
+        typed = typed || isTyped(el);
+      });
+      try {
+        if (typed) {
+          drafts.setItem(DRAFT_PREFIX + key, JSON.stringify({ savedAt: Date.now(), fields: values }));
+        } else {
+          drafts.removeItem(DRAFT_PREFIX + key);
+        }
+      } catch {
+        // Storage full or refused: the form still works without a draft.
+      }
+    }
+    var draft = readDraft(key);
+    // A form the server filled (it came back with errors) shows what was sent; that becomes the draft.
+    var filled = fields.some(isTyped);
+    if (draft && !filled) {
+      fields.forEach(function (el) {
+        if (el.type === 'checkbox' || el.type === 'radio') {
+          var checked = draft.fields[el.name + '=' + el.value];
+          if (typeof checked === 'boolean') {
+            el.checked = checked;
+          }
+        } else if (typeof draft.fields[el.name] === 'string') {
+          el.value = draft.fields[el.name];
+        }
+      });
+      var note = document.createElement('p');
+      note.className = 'draft-note';
+      note.setAttribute('role', 'status');
+      note.appendChild(document.createTextNode('Draft restored: the text you typed here before. '));
+      var discard = document.createElement('button');
+      discard.type = 'button';
+      discard.className = 'link-button';
+      discard.textContent = 'Discard draft';
+      discard.addEventListener('click', function () {
+        drafts.removeItem(DRAFT_PREFIX + key);
+        form.reset();
+        fields.forEach(function (el) {
+          if (el.tagName.toLowerCase() === 'textarea' || el.type === 'text' || el.type === 'email') {
+            el.value = '';
+          }
         });
-      }, 0);
+        note.textContent = 'Draft discarded.';
+        var first = fields[0];
+        if (first) {
+          first.focus();
+        }
+      });
+      note.appendChild(discard);
+      form.insertBefore(note, form.firstChild);
+    } else if (filled) {
+      save();
+    }
+    form.addEventListener('input', save);
+    form.addEventListener('change', save);
+    form.addEventListener('submit', function () {
+      save();
+      if (session) {
+        session.setItem(SENT_KEY, key);
+      }
+    });
+  });
+
+  // Double submission: once a form's submit really goes ahead (no confirm cancelled, no check refused it), its
+  // buttons are disabled and a second submit is refused. Listening on the document, this runs after the form's own
+  // listeners (confirm, file checks), so it sees whether they prevented the submit.
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form || (form.getAttribute('method') || '').toLowerCase() !== 'post') {
+      return;
+    }
+    if (form.hasAttribute('data-submitting')) {
+      event.preventDefault();
+      return;
+    }
+    if (event.defaultPrevented) {
+      return;
+    }
+    form.setAttribute('data-submitting', '');
+    // Disabled after this turn, so the clicked button's name and value are still sent.
+    window.setTimeout(function () {
+      form.querySelectorAll('button[type="submit"]').forEach(function (b) {
+        b.disabled = true;
+      });
+    }, 0);
+  });
+  // Back to a page from the browser's cache (back/forward): its forms work again.
+  window.addEventListener('pageshow', function (event) {
+    if (!event.persisted) {
+      return;
+    }
+    document.querySelectorAll('form[data-submitting]').forEach(function (form) {
+      form.removeAttribute('data-submitting');
+      form.querySelectorAll('button[type="submit"]').forEach(function (b) {
+        b.disabled = false;
+      });
     });
   });
 

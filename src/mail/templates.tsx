@@ -298,19 +298,19 @@ export function invitationMail(link: string, role: string): MailDraft {
 }
 
 /** After an invited person chose their password: what happens next, not a warning about a change they just made. */
-export function welcomeMail(loginLink: string): RenderedMail {
-  return {
+export function welcomeMail(loginLink: string): MailDraft {
+  return (brand) => ({
     kind: 'welcome',
-    subject: `Welcome to ${PRODUCT}`,
-    html: html(`Welcome to ${PRODUCT}`, [
-      <p>Your password is set and your {PRODUCT} account is ready.</p>,
+    subject: `Welcome to ${brand.name}`,
+    html: html(brand, `Welcome to ${brand.name}`, [
+      <p>Your password is set and your {brand.name} account is ready.</p>,
       <p>Sign in with your email address and the password you just chose.</p>,
       <Button href={loginLink} label="Sign in" />,
     ]),
-    text: text([
-      `Your password is set and your ${PRODUCT} account is ready.`,
+    text: text(brand, [
+      `Your password is set and your ${brand.name} account is ready.`,
       '',
       `Sign in with your email address and the password you just chose: ${loginLink}`,
     ]),
-  };
+  });
 }

@@ -23,6 +23,8 @@ export interface RouteEntry {
   url: string;
   access: Access;
   fresh: boolean;
+  /** Where a signed-out POST is sent back to after sign-in (see `config.afterSignIn`). */
+  afterSignIn?: string;
 }
 
 declare module 'fastify' {
@@ -34,6 +36,12 @@ declare module 'fastify' {
     access?: Access;
     /** The route changes security settings: the last full sign-in must be recent (re-authentication). */
     fresh?: boolean;
+    /**
+     * A form whose text the browser keeps as a draft (the ticket forms): sent without a signed-in session (it ended
+     * in another tab or timed out), it is answered 303 to sign in, then to this page (`:param`s filled from the
+     * URL), where the draft is restored; not with 401. The handler does not run, so nothing changes.
+     */
+    afterSignIn?: string;
   }
 }
 
@@ -101,7 +109,26 @@ export function routeAccess(request: FastifyRequest): Access | undefined {
   return request.routeOptions.config.access;
 }
 
+/** The route's `afterSignIn` page with its `:param`s filled from this request's URL (null without one). */
+function pageAfterSignIn(request: FastifyRequest): string | null {
+  const template = request.routeOptions.config.afterSignIn;
+  if (template === undefined) {
+    return null;
+  }
+  const params = request.params as Record<string, string | undefined>;
+  return template.replace(/:([A-Za-z]+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
+
+function wantsHtml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return !(accept.includes('application/json') && !accept.includes('text/html'));
+}
+
 function denyAnonymous(request: FastifyRequest, reply: FastifyReply) {
+  const back = request.method === 'GET' ? null : pageAfterSignIn(request);
+  if (back !== null && wantsHtml(request)) {
+    return reply.redirect(`/login?next=${encodeURIComponent(back)}`, 303);
+  }
   if (request.method === 'GET') {
     const pending = pendingStagePage(request, request.url);
     if (pending) {
@@ -142,7 +169,14 @@ export default fp(
         throw new Error(`Route ${String(route.method)} ${route.url} declares no config.access policy`);
       }
       for (const method of [route.method].flat()) {
-        table.push({ method: String(method), url: route.url, access, fresh: Boolean(route.config?.fresh) });
+        const afterSignIn = route.config?.afterSignIn;
+        table.push({
+          method: String(method),
+          url: route.url,
+          access,
+          fresh: Boolean(route.config?.fresh),
+          ...(afterSignIn === undefined ? {} : { afterSignIn }),
+        });
       }
     });
 

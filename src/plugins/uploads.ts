@@ -17,6 +17,11 @@ import { isCsrfValid } from './csrf.ts';
 export interface Upload {
   fileName: string;
   data: Buffer;
+  /**
+   * Why the file was not read (too large, too many files): its bytes were dropped, and the form is answered with
+   * this message next to its file field, the text the user typed kept.
+   */
+  refused?: string;
 }
 
 declare module 'fastify' {
@@ -29,6 +34,10 @@ declare module 'fastify' {
     uploads?: boolean;
   }
 }
+
+/** Set in preParsing: the declared length is over the route's bodyLimit, so only the text fields before the files are read. */
+const OVERSIZED = Symbol('oversized upload');
+type MarkedRequest = FastifyRequest & { [OVERSIZED]?: boolean };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_FIELDS = 30;
@@ -46,8 +55,8 @@ function isMultipartType(request: FastifyRequest): boolean {
 }
 
 /** Errors (413) once more than `limit` bytes have come through, and before, when the declared length says so. */
-function capStream(request: FastifyRequest, payload: Readable, limit: number): Readable {
-  if (Number(request.headers['content-length']) > limit) {
+function capStream(request: FastifyRequest, payload: Readable, limit: number, ignoreDeclared = false): Readable {
+  if (!ignoreDeclared && Number(request.headers['content-length']) > limit) {
     throw payloadTooLarge('The form is too large.');
   }
   let seen = 0;
@@ -68,17 +77,21 @@ const megabytes = (bytes: number) => Math.floor(bytes / 1024 / 1024);
  * - every other route answers 415 in preParsing, before a byte of the body is read, except webhooks (access
  *   'webhook'), which get the same Content-Length checks and read their parts themselves, with their own limits;
  * - onRequest has already checked the session and the route's access (anonymous: 401, wrong role: 404);
- * - upload routes need a Content-Length no larger than the route's bodyLimit (else 411/413, body unread);
- *   Node's parser never delivers more than the declared length, so that is the cap on what is read;
+ * - upload routes need a Content-Length (else 411); Node's parser never delivers more than the declared length,
+ *   so the route's bodyLimit caps what is read. A declared length over it: only the text fields before the first
+ *   file are read (at most FIELDS_MARGIN_BYTES), no file byte, and the form is answered again (413) with its text;
  * - the CSRF token must come in the x-csrf-token header or as the form's FIRST part (the hidden `_csrf`
  *   input first in the form); otherwise 403 before any file part is read;
- * - each file is read into memory up to ATTACHMENT_MAX_BYTES and refused (413) at the first byte beyond.
+ * - each file is read into memory up to ATTACHMENT_MAX_BYTES; one byte beyond, the rest of it is dropped unread
+ *   and the upload is marked `refused`: the route answers 413 with the form and the text kept (nothing saved).
+ *   More files than ATTACHMENT_MAX_FILES: the same, with the fields read so far.
  * Refused requests get `Connection: close`, so the socket stops being read. A malformed body is a 4xx, never a 5xx.
  */
 export default fp(
   async (app: FastifyInstance) => {
     const { config } = app;
     const { ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_FILES } = config.env;
+    const tooLargeInAll = `The files are too large together: at most ${ATTACHMENT_MAX_FILES} files of up to ${megabytes(ATTACHMENT_MAX_BYTES)} MB each.`;
     app.decorateRequest('uploads', null as unknown as Upload[]);
     app.addHook('onRequest', async (request) => {
       request.uploads = [];
@@ -118,9 +131,10 @@ export default fp(
         if (!request.routeOptions.config.uploads) {
           throw payloadTooLarge('The request is too large.');
         }
-        throw payloadTooLarge(
-          `The form with its files is too large: at most ${ATTACHMENT_MAX_FILES} files of up to ${megabytes(ATTACHMENT_MAX_BYTES)} MB each.`,
-        );
+        // Too large for the files to be read, but the text fields come first: only they are read (at most the
+        // fields' margin), so the form comes back with the text kept; the files are not read at all.
+        (request as MarkedRequest)[OVERSIZED] = true;
+        return capStream(request, payload, FIELDS_MARGIN_BYTES, true);
       }
       return payload;
     });
@@ -160,19 +174,29 @@ export default fp(
             verified = true;
           }
           if (part.type === 'file') {
+            if ((request as MarkedRequest)[OVERSIZED]) {
+              // The files are not read: the form is answered with what came before them.
+              request.uploads.push({ fileName: part.filename, data: Buffer.alloc(0), refused: tooLargeInAll });
+              add(part.fieldname, part.filename);
+              break;
+            }
             const chunks: Buffer[] = [];
             let size = 0;
+            let refused: string | undefined;
+            // Busboy stops a file one byte past the limit and goes on to the next part: the rest is dropped unread.
             for await (const chunk of part.file as AsyncIterable<Buffer>) {
               size += chunk.length;
               if (size > ATTACHMENT_MAX_BYTES) {
-                throw payloadTooLarge(
-                  `“${part.filename}” is larger than ${megabytes(ATTACHMENT_MAX_BYTES)} MB. Go back and choose a smaller file.`,
-                );
+                refused = `“${part.filename}” is larger than ${megabytes(ATTACHMENT_MAX_BYTES)} MB.`;
+              } else {
+                chunks.push(chunk);
               }
-              chunks.push(chunk);
             }
             // A file input left empty still sends a part with no name and no bytes.
-            if (part.filename || size > 0) {
+            if (refused !== undefined) {
+              request.uploads.push({ fileName: part.filename, data: Buffer.alloc(0), refused });
+              add(part.fieldname, part.filename);
+            } else if (part.filename || size > 0) {
               request.uploads.push({ fileName: part.filename, data: Buffer.concat(chunks, size) });
               add(part.fieldname, part.filename);
             }
@@ -184,11 +208,21 @@ export default fp(
         if (error instanceof AppError) {
           throw error;
         }
-        const status = (error as { statusCode?: number }).statusCode;
-        if (typeof status === 'number' && status >= 400 && status < 500) {
-          throw error;
+        const code = (error as { code?: string }).code;
+        if (verified && code === 'FST_FILES_LIMIT') {
+          // More files than allowed: the form comes back with the fields read so far.
+          request.uploads.push({
+            fileName: '',
+            data: Buffer.alloc(0),
+            refused: `Attach at most ${ATTACHMENT_MAX_FILES} files.`,
+          });
+        } else {
+          const status = (error as { statusCode?: number }).statusCode;
+          if (typeof status === 'number' && status >= 400 && status < 500) {
+            throw error;
+          }
+          throw badRequest('The form data could not be read (a malformed or truncated upload).');
         }
-        throw badRequest('The form data could not be read (a malformed or truncated upload).');
       }
       if (!verified) {
         throw csrfError();
@@ -196,9 +230,15 @@ export default fp(
       request.body = body;
     });
 
-    // A request refused before its body was read: close the connection rather than read the rest of it.
+    // A request refused before its body was read: close the connection rather than read the rest of it. A small
+    // one (a text-only form sent after the session ended) is read to its end by Node instead, so that the browser,
+    // still sending, is not cut off and shows the answer.
     app.addHook('onSend', async (request, reply) => {
-      if (isMultipartType(request) && !request.raw.complete) {
+      if (
+        isMultipartType(request) &&
+        !request.raw.complete &&
+        !(Number(request.headers['content-length']) <= FIELDS_MARGIN_BYTES)
+      ) {
         reply.header('connection', 'close');
       }
     });

@@ -105,8 +105,24 @@ for (const dialect of dialects()) {
         [`/tickets/${id}/delete`, {}],
       ] as const) {
         assert.equal((await other.post(url, form)).statusCode, 404, `other client POST ${url}`);
-        assert.equal((await anonymous.post(url, form)).statusCode, 401, `anonymous POST ${url}`);
+        const signedOut = await anonymous.post(url, form);
+        if (url.endsWith('/messages')) {
+          // The reply form keeps a draft in the browser: sign in, then back to the ticket (see the session test).
+          assert.equal(signedOut.statusCode, 303, `anonymous POST ${url}`);
+          assert.equal(signedOut.headers.location, `/login?next=${encodeURIComponent(`/tickets/${id}`)}`);
+        } else {
+          assert.equal(signedOut.statusCode, 401, `anonymous POST ${url}`);
+        }
       }
+      // The URL a refused reply leaves in the address bar: GET leads to the ticket, for those who may see it only.
+      const messagesUrl = `/tickets/${id}/messages`;
+      const back = await owner.get(messagesUrl);
+      assert.equal(back.statusCode, 303);
+      assert.equal(back.headers.location, `/tickets/${id}`);
+      assert.equal((await agent.get(messagesUrl)).headers.location, `/tickets/${id}`);
+      assert.equal((await other.get(messagesUrl)).statusCode, 404, 'another client: 404, as for the ticket');
+      assert.equal((await owner.get('/tickets/999999/messages')).statusCode, 404);
+      assert.match(String((await anonymous.get(messagesUrl)).headers.location), /^\/login\?next=/);
       await owner.get(`/tickets/${id}`);
       assert.equal(
         (await owner.post(`/tickets/${id}/properties`, { priority: 'urgent' })).statusCode,

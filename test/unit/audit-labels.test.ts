@@ -107,6 +107,10 @@ const ctx = {
   flash: null,
   currentPath: '/admin/audit',
   asset: (name: string) => `/${name}`,
+  logoUrl: null,
+  brandCssUrl: null,
+  timeZone: 'UTC',
+  now: Date.now(),
 };
 
 /** The page's visible text: tags removed, entities decoded enough to find braces and quotes. */

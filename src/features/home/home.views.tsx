@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { type Column, DataTable } from '../../views/components/table.tsx';
-import { formatWhen, When } from '../../views/components/time.tsx';
+import { When } from '../../views/components/time.tsx';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import { PriorityBadge, StatusBadge } from '../tickets/ticket-badges.tsx';
@@ -38,7 +38,6 @@ function staffColumns(withAssignee: boolean): Column<HomeRowView>[] {
     {
       label: 'Waiting',
       cell: (t) => <time datetime={new Date(t.updatedAt).toISOString()}>{t.waited}</time>,
-      title: (t) => `Last activity ${formatWhen(t.updatedAt)}`,
     },
   ];
 }

@@ -81,6 +81,9 @@ export function sanitiseFileName(raw: string): string {
 
 /** Checks one upload: returns the file ready to store, or the reason it is refused. */
 function checkUpload(upload: Upload, maxBytes: number): AcceptedFile | string {
+  if (upload.refused !== undefined) {
+    return upload.refused;
+  }
   const fileName = sanitiseFileName(upload.fileName);
   const ext = fileName.includes('.') ? (fileName.split('.').pop() ?? '').toLowerCase() : '';
   const rule = ALLOWED[ext];
@@ -111,7 +114,15 @@ export function contentDisposition(fileName: string): string {
 }
 
 /** Checks every uploaded file; one refused file refuses the whole submission, so nothing is half-saved. */
-export function acceptUploads(uploads: Upload[], limits: UploadLimits): { files: AcceptedFile[]; error?: string } {
+export function acceptUploads(
+  uploads: Upload[],
+  limits: UploadLimits,
+): { files: AcceptedFile[]; error?: string; status?: 413 } {
+  // Files the upload plugin did not read (too large, too many): 413, the form comes back with its text.
+  const refused = uploads.find((u) => u.refused !== undefined)?.refused;
+  if (refused !== undefined) {
+    return { files: [], error: refused, status: 413 };
+  }
   if (uploads.length > limits.maxFiles) {
     return { files: [], error: `Attach at most ${limits.maxFiles} files.` };
   }

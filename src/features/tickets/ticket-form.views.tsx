@@ -13,6 +13,8 @@ const ACCEPT = ALLOWED_EXTENSIONS.map((ext) => `.${ext}`).join(',');
 export interface AttachmentLimits {
   maxFiles: number;
   maxMb: number;
+  /** Checked in the browser before the upload (public/js/app.js); the server checks again. */
+  maxBytes: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface AttachmentLimits {
 export function AttachmentInput({
   maxFiles,
   maxMb,
+  maxBytes,
   error,
   id = 'f-attachments',
 }: AttachmentLimits & { error?: string | undefined; id?: string }) {
@@ -39,6 +42,8 @@ export function AttachmentInput({
         type="file"
         multiple
         accept={ACCEPT}
+        data-max-bytes={String(maxBytes)}
+        data-max-files={String(maxFiles)}
         aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
         aria-invalid={error ? 'true' : undefined}
       />
@@ -49,6 +54,14 @@ export function AttachmentInput({
       )}
     </div>
   );
+}
+
+/**
+ * The key public/js/app.js keeps a form's draft under in the browser: per user, form and ticket, so a draft never
+ * appears for another account on the same browser.
+ */
+export function draftKey(ctx: PageContext, form: string, ticketId?: number): string | undefined {
+  return ctx.user ? `u${ctx.user.id}:${form}${ticketId === undefined ? '' : `:${ticketId}`}` : undefined;
 }
 
 interface NewTicketPageProps {
@@ -72,7 +85,14 @@ export function NewTicketPage({ ctx, forOthers, values, errors, categories, atta
       </div>
       <section class="card">
         {formError && <Alert kind="error">{formError}</Alert>}
-        <form method="post" action="/tickets" enctype="multipart/form-data" class="stack" novalidate>
+        <form
+          method="post"
+          action="/tickets"
+          enctype="multipart/form-data"
+          class="stack"
+          novalidate
+          data-draft={draftKey(ctx, 'new-ticket')}
+        >
           <CsrfField token={ctx.csrfToken} />
           {forOthers && (
             <EmailField
@@ -88,6 +108,7 @@ export function NewTicketPage({ ctx, forOthers, values, errors, categories, atta
             name="subject"
             value={values.subject ?? ''}
             maxLength={SUBJECT_MAX}
+            counter
             required
             autofocus={!forOthers}
             error={errors.subject}

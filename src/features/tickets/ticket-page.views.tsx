@@ -7,7 +7,7 @@ import { formatDuration } from '../../lib/time.ts';
 import type { PageContext } from '../../views/context.ts';
 import { Layout } from '../../views/layout.tsx';
 import { PriorityBadge, StatusBadge } from './ticket-badges.tsx';
-import { AttachmentInput, type AttachmentLimits } from './ticket-form.views.tsx';
+import { AttachmentInput, draftKey, type AttachmentLimits } from './ticket-form.views.tsx';
 import {
   PRIORITY_OPTIONS,
   type AttachmentView,
@@ -132,6 +132,7 @@ function ComposerForm({ ctx, view, attachments, note }: TicketPageProps & { note
       enctype="multipart/form-data"
       class="stack"
       novalidate
+      data-draft={draftKey(ctx, note ? 'note' : 'reply', ticket.id)}
     >
       <CsrfField token={ctx.csrfToken} />
       {mine && reply.error && <Alert kind="error">{reply.error}</Alert>}

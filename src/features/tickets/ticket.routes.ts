@@ -40,13 +40,20 @@ export default function ticketRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const deps = ticketDeps(fastify);
   const { categories } = deps.settings;
-  const attachments = { maxFiles: deps.settings.maxFiles, maxMb: Math.floor(deps.settings.maxBytes / 1024 / 1024) };
+  const attachments = {
+    maxFiles: deps.settings.maxFiles,
+    maxMb: Math.floor(deps.settings.maxBytes / 1024 / 1024),
+    maxBytes: deps.settings.maxBytes,
+  };
   const NewTicketForm = newTicketForm(categories);
   const uploadRoute = {
     config: { access: 'signed-in', uploads: true },
     bodyLimit: uploadBodyLimit(fastify.config.env),
     attachValidation: true,
   } as const;
+  // Sent while signed out (another tab, idle timeout): to sign in, then back to the form, where the draft waits.
+  const newTicketRoute = { ...uploadRoute, config: { ...uploadRoute.config, afterSignIn: '/tickets/new' } } as const;
+  const replyRoute = { ...uploadRoute, config: { ...uploadRoute.config, afterSignIn: '/tickets/:id' } } as const;
   const byId = { params: TicketIdParams };
 
   async function renderTicket(
@@ -85,7 +92,7 @@ export default function ticketRoutes(fastify: FastifyInstance) {
     return reply.page((ctx) => NewTicketPage({ ctx, forOthers, values: {}, errors: {}, categories, attachments }));
   });
 
-  app.post('/tickets', { ...uploadRoute, schema: { body: NewTicketForm } }, async (request, reply) => {
+  app.post('/tickets', { ...newTicketRoute, schema: { body: NewTicketForm } }, async (request, reply) => {
     const user = requireUser(request);
     const form = parseForm(NewTicketForm, request.body);
     const result = await openTicket(deps, user, form, request.uploads);
@@ -115,9 +122,16 @@ export default function ticketRoutes(fastify: FastifyInstance) {
     async (request, reply) => renderTicket(request, reply, currentTicket(request), { message: '', internal: false }),
   );
 
+  // The URL a reply error leaves in the address bar (back, reload, bookmark) leads to the ticket.
+  app.get(
+    '/tickets/:id/messages',
+    { config: { access: 'signed-in' }, schema: byId, preHandler: loadTicket('view') },
+    async (request, reply) => reply.redirect(`/tickets/${currentTicket(request).id}`, 303),
+  );
+
   app.post(
     '/tickets/:id/messages',
-    { ...uploadRoute, schema: { ...byId, body: ReplyForm }, preHandler: loadTicket('reply') },
+    { ...replyRoute, schema: { ...byId, body: ReplyForm }, preHandler: loadTicket('reply') },
     async (request, reply) => {
       const ticket = currentTicket(request);
       const result = await replyToTicket(

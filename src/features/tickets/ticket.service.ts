@@ -201,7 +201,7 @@ export async function openTicket(
     errors.attachments = `${accepted.error} Please choose the files again.`;
   }
   if (!form.ok || !client || Object.keys(errors).length > 0) {
-    return { ok: false, status: 400, errors };
+    return { ok: false, status: accepted.status ?? 400, errors };
   }
   // Counted before the ticket is written; staff are exempt.
   if (!isStaff(author) && !(await deps.limits.ticketsPerClient.admit(`user:${author.id}`)).admitted) {
@@ -365,7 +365,7 @@ async function writeEntry(
     const error = form.ok ? undefined : (form.errors.message ?? form.errors.form ?? Object.values(form.errors)[0]);
     return {
       ok: false,
-      status: 400,
+      status: accepted.status ?? 400,
       state: { ...state, error: error ?? 'A file could not be attached.', attachmentsError: accepted.error },
     };
   }

@@ -23,6 +23,8 @@ interface FieldProps {
   strength?: boolean;
   /** The policy's minimum length, for the strength meter (data-min-length); not enforced by the browser. */
   strengthMinLength?: number;
+  /** Show how many characters are left near maxLength (public/js/app.js); the server still checks the length. */
+  counter?: boolean;
 }
 
 /** A labelled input; the hint and error are tied to it with aria-describedby. */
@@ -45,6 +47,7 @@ export function Field(props: FieldProps) {
           inputMode={props.inputMode}
           autofocus={props.autofocus}
           data-strength={props.strength ? '' : undefined}
+          data-counter={props.counter ? '' : undefined}
           data-min-length={props.strength && props.strengthMinLength ? String(props.strengthMinLength) : undefined}
           {...aria}
         />
