@@ -57,13 +57,14 @@ describe('tickets in a real browser', () => {
     assert.equal((await meta(page, 'Status').innerText()).trim(), 'Awaiting staff reply');
     assert.equal((await meta(page, 'Priority').innerText()).trim(), 'High');
     assert.equal((await meta(page, 'Category').innerText()).trim(), 'Technical problem');
-    // The message keeps its line breaks (and leading spaces), and the attachment is there, byte for byte.
+    // The message keeps its line breaks and paragraphs (it is Markdown: leading spaces go), and the attachment is
+    // there, byte for byte.
     const first = page.locator('.thread .message').first();
     assert.equal(
       await first.locator('.message__body').innerText(),
-      'The scanner jams on every double-sided page.\nSingle-sided works.\n\n  Steps: load 10 pages, press Duplex.',
+      'The scanner jams on every double-sided page.\nSingle-sided works.\n\nSteps: load 10 pages, press Duplex.',
     );
-    assert.equal(await first.locator('.message__body').evaluate((e) => getComputedStyle(e).whiteSpace), 'pre-wrap');
+    assert.equal(await first.locator('.message__body').getAttribute('dir'), 'auto');
     const attachment = first.getByRole('list', { name: 'Attachments' }).getByRole('link', { name: 'jam.png' });
     const downloaded = await page.request.get(
       new URL((await attachment.getAttribute('href')) ?? '', server.baseUrl).href,

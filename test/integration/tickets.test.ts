@@ -25,7 +25,7 @@ for (const dialect of dialects()) {
       assert.equal(page.statusCode, 200);
       assert.ok(page.body.includes(`#${String(id).padStart(6, '0')}`));
       assert.ok(page.body.includes('Printer &lt;b>on fire&lt;/b>'), 'the subject is escaped');
-      assert.match(page.body, /It started smoking\nafter the update\./, 'line breaks are kept');
+      assert.match(page.body, /It started smoking<br>\nafter the update\./, 'line breaks are kept');
       assert.match(page.body, /Awaiting staff reply/);
       assert.match((await carol.get('/tickets')).body, new RegExp(`/tickets/${id}"`));
 
@@ -359,6 +359,76 @@ for (const dialect of dialects()) {
       );
       assert.ok(tooMany.statusCode === 400 || tooMany.statusCode === 413, String(tooMany.statusCode));
       assert.equal((await db.selectFrom('tickets').selectAll().execute()).length, 1, 'nothing half-saved');
+    });
+
+    test('messages read as Markdown in the page and in the email; image attachments are thumbnails from the attachment route', async (t) => {
+      const { app, db } = await buildTestApp(t, dialect);
+      const { client: carol } = await signedInAs(app, 'client', 'carol@example.com');
+      const { client: agent } = await signedInAs(app, 'agent', 'agent@example.com');
+      const id = await openTicket(carol, { subject: 'Formatting' });
+      const text = [
+        'Steps:',
+        '',
+        '1. Open **Settings**',
+        '2. Run `reset --all`',
+        '',
+        '> the old reply',
+        '',
+        '```',
+        'error <42>',
+        '```',
+        '',
+        'See [the guide](https://example.com/guide) and ![chart](https://evil.example/c.png) or [x](javascript:alert(1))',
+      ].join('\n');
+      await agent.get(`/tickets/${id}`);
+      await postMessage(agent, id, text, {
+        files: [
+          { name: 'shot.png', type: 'image/png', data: PNG },
+          { name: 'r.pdf', type: 'application/pdf', data: PDF },
+        ],
+      });
+      const page = (await carol.get(`/tickets/${id}`)).body;
+      assert.match(page, /<div class="md message__body" dir="auto"><p>Steps:<\/p>/);
+      assert.match(page, /<ol>\n<li>Open <strong>Settings<\/strong><\/li>\n<li>Run <code>reset --all<\/code><\/li>/);
+      assert.match(page, /<blockquote>\n<p>the old reply<\/p>\n<\/blockquote>/);
+      assert.match(page, /<pre><code>error &lt;42&gt;\n<\/code><\/pre>/);
+      assert.match(
+        page,
+        /<a href="https:\/\/example.com\/guide" rel="noopener noreferrer nofollow" target="_blank">the guide<\/a>/,
+      );
+      assert.doesNotMatch(page, /<img[^>]*evil\.example/, 'an image in the text is never loaded');
+      assert.doesNotMatch(page, /href="javascript:/);
+      const files = await db
+        .selectFrom('attachments')
+        .select(['id', 'file_name'])
+        .where('ticket_id', '=', id)
+        .orderBy('id')
+        .execute();
+      const png = files.find((f) => f.file_name === 'shot.png')!;
+      const pdf = files.find((f) => f.file_name === 'r.pdf')!;
+      const src = `/tickets/${id}/attachments/${png.id}`;
+      assert.ok(
+        page.includes(
+          `<a href="${src}" class="thumbnail" title="shot.png"><img src="${src}" alt="shot.png" loading="lazy"`,
+        ),
+        'the image is a thumbnail linking to the full file',
+      );
+      assert.ok(!page.includes(`<img src="/tickets/${id}/attachments/${pdf.id}"`), 'a PDF is not an image');
+      const thumb = await carol.get(src);
+      assert.equal(thumb.statusCode, 200);
+      assert.equal(thumb.headers['content-type'], 'image/png');
+      const { client: other } = await signedInAs(app, 'client', 'other@example.com');
+      assert.equal((await other.get(src)).statusCode, 404, 'the thumbnail is as access-checked as the file');
+
+      const mail = (await mailsTo(db, 'carol@example.com')).find((m) => m.kind === 'ticket.staff_replied')!;
+      assert.match(mail.html_body, /<div class="md" dir="auto" style="[^"]*"><p style="[^"]*">Steps:<\/p>/);
+      assert.match(mail.html_body, /<blockquote style="[^"]*border-left[^"]*">/);
+      assert.match(mail.html_body, /<pre style="[^"]*"><code>error &lt;42&gt;/);
+      assert.match(
+        mail.html_body,
+        /<a href="https:\/\/example.com\/guide" rel="noopener noreferrer nofollow" target="_blank" style="[^"]*">the guide<\/a>/,
+      );
+      assert.ok(mail.text_body.includes(text), 'the plain-text part is the original text');
     });
 
     test('bad input keeps the text and saves nothing', async (t) => {

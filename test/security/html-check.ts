@@ -54,6 +54,14 @@ export function assertNoInjectedMarkup(html: string, where: string, opts: { emai
         `${where}: foreign or inline script ${match[0].slice(0, 120)}`,
       );
     }
+    if (tag === 'img' && !opts.email) {
+      // Pages load images only from their own origin (message images are links; thumbnails use the attachment route).
+      const src = attrs.find(([name]) => name === 'src')?.[1] ?? '';
+      assert.ok(
+        (src.startsWith('/') && !src.startsWith('//')) || src.startsWith('data:image/'),
+        `${where}: image from elsewhere ${match[0].slice(0, 120)}`,
+      );
+    }
     if (tag === 'meta') {
       assert.ok(!attrs.some(([name]) => name === 'http-equiv'), `${where}: meta http-equiv`);
     }
@@ -68,7 +76,10 @@ export function assertNoInjectedMarkup(html: string, where: string, opts: { emai
           .join('')
           .toLowerCase();
         assert.ok(
-          !v.startsWith('javascript:') && !v.startsWith('vbscript:') && !v.startsWith('data:text/html'),
+          !v.startsWith('javascript:') &&
+            !v.startsWith('vbscript:') &&
+            !v.startsWith('data:text/html') &&
+            !(name === 'href' && (v.startsWith('data:') || v.startsWith('file:'))),
           `${where}: dangerous URL ${name}=${value.slice(0, 80)}`,
         );
       }

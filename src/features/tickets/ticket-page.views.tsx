@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { Alert, CsrfField } from '../../views/components/forms.tsx';
 import { Select } from '../../views/components/select.tsx';
 import { Textarea } from '../../views/components/textarea.tsx';
+import { MarkdownBody } from '../../views/components/markdown-body.tsx';
 import { When } from '../../views/components/time.tsx';
 import { formatDuration } from '../../lib/time.ts';
 import type { PageContext } from '../../views/context.ts';
@@ -21,6 +22,26 @@ function Attachments({ files }: { files: AttachmentView[] }) {
   if (files.length === 0) {
     return null;
   }
+  const images = files.filter((f) => f.image);
+  return (
+    <>
+      {images.length > 0 && (
+        <ul class="thumbnails" aria-label="Images">
+          {images.map((f) => (
+            <li key={f.id}>
+              <a href={f.href} class="thumbnail" title={f.name}>
+                <img src={f.href} alt={f.name} loading="lazy" decoding="async" width={160} height={120} />
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      <AttachmentList files={files} />
+    </>
+  );
+}
+
+function AttachmentList({ files }: { files: AttachmentView[] }) {
   return (
     <ul class="attachments" aria-label="Attachments">
       {files.map((f) => (
@@ -55,7 +76,7 @@ function ThreadItem({ item }: { item: ThreadItemView }) {
           <When ms={item.at} />
         </span>
       </div>
-      <div class="message__body">{item.body}</div>
+      <MarkdownBody class="message__body" html={item.bodyHtml} />
       <Attachments files={item.attachments} />
       {item.originalHref && (
         <p class="message__original small">

@@ -1,4 +1,6 @@
 import { EmailButton, mailHtml, mailText, type MailDraft } from '../../mail/layout.tsx';
+import { MarkdownBody } from '../../views/components/markdown-body.tsx';
+import { renderMarkdownForEmail } from '../../views/markdown.ts';
 import type { TicketMailStyle } from '../../mail/mailer.ts';
 import type { RenderedMail } from '../../mail/templates.tsx';
 import { REPLY_ABOVE_LINE, ticketMailSubject } from '../../mail/thread.ts';
@@ -95,7 +97,10 @@ export function ticketNotificationMail(input: {
       html: mailHtml(brand, { title: headline, subtitle: subject, footer: small, replyHint: hint }, [
         intro && <p>{intro}</p>,
         quote && (
-          <div style="white-space:pre-wrap;border-left:3px solid #d3dae6;padding:4px 12px;margin:0 0 16px">{quote}</div>
+          <MarkdownBody
+            html={renderMarkdownForEmail(quote)}
+            style="border-left:3px solid #d3dae6;padding:4px 12px 0;margin:0 0 16px"
+          />
         ),
         withheld && <p>{withheld}</p>,
         <EmailButton href={link} label="Open the ticket" />,

@@ -1,6 +1,7 @@
 import type { Attachment, Priority, Ticket, TicketStatus, User } from '../../db/database.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../../db/database.ts';
 import type { SelectOption } from '../../views/components/select.tsx';
+import { renderMarkdown, type RenderedMarkdown } from '../../views/markdown.ts';
 import { eventPolicy, isStaff, ticketPolicy } from './ticket.policy.ts';
 import type { ThreadEntry, TicketEvent, TicketListRow } from './ticket.repository.ts';
 import { formatTicketNumber, PAGE_SIZE } from './ticket.schemas.ts';
@@ -157,13 +158,19 @@ export interface AttachmentView {
   href: string;
   name: string;
   size: string;
+  /** An image the browser can show (png, jpeg, gif, webp): shown as a thumbnail from the same access-checked route. */
+  image: boolean;
 }
+
+/** The types uploads accept as images (attachments.ts sets content_type from the checked extension and magic bytes). */
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 const presentAttachment = (ticketId: number, f: Attachment): AttachmentView => ({
   id: f.id,
   href: `/tickets/${ticketId}/attachments/${f.id}`,
   name: f.file_name,
   size: formatSize(f.size),
+  image: IMAGE_TYPES.has(f.content_type),
 });
 
 export type ThreadItemView =
@@ -178,6 +185,8 @@ export type ThreadItemView =
       /** Shown beside the name unless it would repeat it (a client sees staff as "Support"). */
       badge: string | null;
       body: string;
+      /** The body rendered once as Markdown (src/views/markdown.ts). */
+      bodyHtml: RenderedMarkdown;
       at: number;
       attachments: AttachmentView[];
       /** Staff only: the page of the email this message came from, or null. */
@@ -205,6 +214,7 @@ function presentThread(ticketId: number, entries: ThreadEntry[], viewer: User): 
       author: author.name,
       badge: author.badge && author.badge !== author.name ? author.badge : null,
       body: entry.body,
+      bodyHtml: renderMarkdown(entry.body),
       at: entry.created_at,
       attachments: entry.attachments.map((f) => presentAttachment(ticketId, f)),
       originalHref: staff && entry.inbox_id !== null ? `/admin/mail/${entry.inbox_id}` : null,

@@ -110,6 +110,38 @@ export async function seedConversation(server: E2eServer): Promise<Conversation>
   return { client, agent, ticketId, subject };
 }
 
+export const MARKDOWN_SUBJECT = 'Export fails with a formatted error';
+
+/** A client's message with Markdown (a list, inline code, a code block, a quote, links) and an image attachment. */
+export async function seedMarkdownTicket(server: E2eServer): Promise<{ client: TestUser; ticketId: number }> {
+  const client = await freshUser(server, 'carol.client');
+  const ticketId = await asUser(server, client, (s) =>
+    openTicketOver(s, {
+      subject: MARKDOWN_SUBJECT,
+      message: [
+        '## What happens',
+        'The **CSV export** stops half way. What I tried:',
+        '',
+        '1. Choose *Reports → Export*',
+        '2. Run `export --all --format=csv`',
+        '3. Wait about a minute',
+        '',
+        '> Your last answer said the export was fixed in 4.2.',
+        '',
+        '```',
+        'Error: timeout after 60000 ms',
+        '    at exportRows (export.js:118)',
+        '```',
+        '',
+        'The guide is at https://example.com/help/export and the chart ![status chart](https://example.com/chart.png) is attached as well.',
+      ].join('\n'),
+      category: 'Technical problem',
+      attachment: pngFile('export-error.png'),
+    }),
+  );
+  return { client, ticketId };
+}
+
 /** Three tickets of one client in three different states; returns the client. */
 async function clientWithTickets(server: E2eServer): Promise<TestUser> {
   const [client, agent] = await Promise.all([
@@ -238,6 +270,15 @@ export const TICKET_PAGE_STATES: readonly PageState[] = [
       await signIn(page, server, client);
       await page.goto(`${server.baseUrl}/tickets/${ticketId}`);
       await page.getByRole('heading', { level: 1, name: PRINTER_SUBJECT }).waitFor();
+    },
+  },
+  {
+    name: 'ticket-markdown',
+    open: async (page, server) => {
+      const { client, ticketId } = await seedMarkdownTicket(server);
+      await signIn(page, server, client);
+      await page.goto(`${server.baseUrl}/tickets/${ticketId}`);
+      await page.getByRole('heading', { level: 1, name: MARKDOWN_SUBJECT }).waitFor();
     },
   },
   { name: 'ticket-staff', open: async (page, server) => void (await openTicketAsStaff(page, server)) },
