@@ -12,6 +12,8 @@ export interface PageContext {
   user: User | null;
   csrfToken: string;
   flash: Flash | null;
+  /** A notice about this page itself (a filter in the address that was reset). */
+  notice: string | null;
   currentPath: string;
   asset(name: string): string;
 }
