@@ -34,8 +34,15 @@ export function EmailLayout({ title, subtitle, footer = DEFAULT_FOOTER, replyHin
         )}
         <div style="max-width:560px;margin:0 auto;background:#ffffff;border:1px solid #d3dae6;border-radius:10px;padding:24px">
           <p style="margin:0 0 16px;font-weight:700;color:#2b59c3">{PRODUCT}</p>
-          <h1 style={`font-size:20px;margin:0 0 ${subtitle === undefined ? 16 : 8}px`}>{title}</h1>
-          {subtitle !== undefined && <p style="margin:0 0 16px;color:#4d5a70">{subtitle}</p>}
+          {/* The headline and subtitle may carry people's text (a name, a ticket's subject) in any script. */}
+          <h1 dir="auto" style={`font-size:20px;margin:0 0 ${subtitle === undefined ? 16 : 8}px`}>
+            {title}
+          </h1>
+          {subtitle !== undefined && (
+            <p dir="auto" style="margin:0 0 16px;color:#4d5a70">
+              {subtitle}
+            </p>
+          )}
           {children}
         </div>
         {(Array.isArray(footer) ? footer : [footer]).map((line) => (

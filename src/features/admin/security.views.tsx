@@ -106,8 +106,8 @@ const dash = <span class="muted">—</span>;
 const auditColumns: Column<AuditRow>[] = [
   { label: 'Time', cell: (r) => <When ms={r.created_at} /> },
   { label: 'Event', cell: (r) => <code>{r.event}</code> },
-  { label: 'Actor', cell: (r) => r.actor_email ?? dash },
-  { label: 'Target', cell: (r) => r.target_email ?? dash },
+  { label: 'Actor', fit: 'line', cell: (r) => r.actor_email ?? dash },
+  { label: 'Target', fit: 'line', cell: (r) => r.target_email ?? dash },
   { label: 'IP', cell: (r) => r.ip ?? dash },
   { label: 'Details', cell: (r) => <Details json={r.details} />, title: (r) => r.user_agent ?? undefined },
 ];

@@ -19,7 +19,10 @@ export function HomePage({ ctx }: { ctx: PageContext }) {
   return (
     <Layout ctx={ctx} title="Home">
       <section class="card" aria-labelledby="home-title">
-        <h1 id="home-title">Welcome{user.name ? `, ${user.name}` : ''}</h1>
+        <h1 id="home-title">
+          Welcome{user.name ? ', ' : ''}
+          {user.name && <span dir="auto">{user.name}</span>}
+        </h1>
         <p>
           You are signed in as <strong>{user.email}</strong>.
         </p>

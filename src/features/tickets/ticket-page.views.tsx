@@ -18,7 +18,7 @@ function Attachments({ files }: { files: AttachmentView[] }) {
     <ul class="attachments" aria-label="Attachments">
       {files.map((f) => (
         <li key={f.id}>
-          <a href={f.href} download>
+          <a href={f.href} download dir="auto">
             {f.name}
           </a>{' '}
           <span class="muted">({f.size})</span>
@@ -41,14 +41,16 @@ function ThreadItem({ item }: { item: ThreadItemView }) {
   return (
     <li class={`message${item.note ? ' message--note' : ''}${item.fromStaff ? ' message--staff' : ''}`} key={item.id}>
       <div class="message__head">
-        <strong>{item.author}</strong>
+        <strong dir="auto">{item.author}</strong>
         {item.badge && <span class="badge">{item.badge}</span>}
         {item.note && <span class="badge badge--note">Internal note</span>}
         <span class="muted">
           <When ms={item.at} />
         </span>
       </div>
-      <div class="message__body">{item.body}</div>
+      <div class="message__body" dir="auto">
+        {item.body}
+      </div>
       <Attachments files={item.attachments} />
       {item.originalHref && (
         <p class="message__original small">
@@ -74,7 +76,7 @@ function TicketHead({ view }: { view: TicketPageView }) {
   return (
     <div class="ticket-head">
       <h1>
-        <span class="ticket-number">{view.number}</span> {ticket.subject}
+        <span class="ticket-number">{view.number}</span> <span dir="auto">{ticket.subject}</span>
       </h1>
       <dl class="ticket-meta">
         <Meta label="Status">
@@ -84,7 +86,11 @@ function TicketHead({ view }: { view: TicketPageView }) {
           <PriorityBadge priority={ticket.priority} />
         </Meta>
         <Meta label="Category">{ticket.category ?? '—'}</Meta>
-        {view.staffDetails && <Meta label="Client">{view.staffDetails.client}</Meta>}
+        {view.staffDetails && (
+          <Meta label="Client">
+            <span dir="auto">{view.staffDetails.client}</span>
+          </Meta>
+        )}
         {view.staffDetails && <Meta label="Assignee">{view.staffDetails.assignee}</Meta>}
         <Meta label="Opened">
           <When ms={ticket.created_at} />

@@ -82,7 +82,9 @@ export function ticketNotificationMail(input: {
     html: mailHtml({ title: headline, subtitle: subject, footer: small, replyHint: hint }, [
       intro && <p>{intro}</p>,
       quote && (
-        <div style="white-space:pre-wrap;border-left:3px solid #d3dae6;padding:4px 12px;margin:0 0 16px">{quote}</div>
+        <div dir="auto" style="white-space:pre-wrap;border-left:3px solid #d3dae6;padding:4px 12px;margin:0 0 16px">
+          {quote}
+        </div>
       ),
       withheld && <p>{withheld}</p>,
       <EmailButton href={link} label="Open the ticket" />,
