@@ -4,6 +4,7 @@ import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
+import { devLogStream } from './lib/dev-log.ts';
 import type { Connection } from './db/connect.ts';
 import type { App } from './http/app-types.ts';
 import accountRoutes from './features/accounts/account.routes.ts';
@@ -65,8 +66,10 @@ const TLS_CIPHERS = [
   'ECDHE-RSA-AES128-GCM-SHA256',
 ].join(':');
 
+/** JSON lines in production (and tests); in development, short readable lines for a person at the console. */
 export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {
+    ...(config.env.NODE_ENV === 'development' ? { stream: devLogStream() } : {}),
     level: config.env.LOG_LEVEL,
     redact: {
       paths: [

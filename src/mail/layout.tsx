@@ -66,8 +66,15 @@ export function EmailLayout({ title, subtitle, footer, replyHint, children }: Em
             )}
             <span style="vertical-align:middle">{brand.name}</span>
           </p>
-          <h1 style={`font-size:20px;margin:0 0 ${subtitle === undefined ? 16 : 8}px`}>{title}</h1>
-          {subtitle !== undefined && <p style="margin:0 0 16px;color:#4d5a70">{subtitle}</p>}
+          {/* The headline and subtitle may carry people's text (a name, a ticket's subject) in any script. */}
+          <h1 dir="auto" style={`font-size:20px;margin:0 0 ${subtitle === undefined ? 16 : 8}px`}>
+            {title}
+          </h1>
+          {subtitle !== undefined && (
+            <p dir="auto" style="margin:0 0 16px;color:#4d5a70">
+              {subtitle}
+            </p>
+          )}
           {children}
         </div>
         {(Array.isArray(small) ? small : [small]).map((line) => (

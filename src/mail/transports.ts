@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -147,6 +148,30 @@ export function createSmtpTransport(smtpUrl: string): MailTransport {
   };
 }
 
+/** Lower-case ASCII letters and digits of `text`, the rest as single dashes, at most `max` characters. */
+function slug(text: string, max: number): string {
+  return text
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9@.]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, max)
+    .replace(/[-.]+$/, '');
+}
+
+/**
+ * A development outbox file's name, readable in a directory listing and sorted by time:
+ * `2026-12-05T16-20-01-123Z-maria@example.com-confirm-your-email-address-1a2b3c.eml`. The last part (from the
+ * message id) keeps two emails of the same millisecond, address and subject apart.
+ */
+function outboxFileName(mail: { to: string; subject: string; messageId: string }, now: Date): string {
+  const time = now.toISOString().replace(/[:.]/g, '-');
+  const to = slug(/<([^>]*)>/.exec(mail.to)?.[1] ?? mail.to, 60) || 'unknown';
+  const subject = slug(mail.subject, 60) || 'no-subject';
+  const unique = createHash('sha256').update(mail.messageId).digest('hex').slice(0, 8);
+  return `${time}-${to}-${subject}-${unique}.eml`;
+}
+
 /**
  * Development: nothing leaves the machine. Each email's subject and links go to the console and the whole
  * message is kept under DATA_DIR/mail/ as an .eml file, built by nodemailer exactly as SMTP would send it.
@@ -159,11 +184,9 @@ export function createDevOutboxTransport(dir: string, print: (line: string) => v
       const mail = safeHeaders(unsafe);
       const eml = await new Composer(nodemailerMessage(mail)).compile().build();
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const file = path.join(
-        dir,
-        `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '')}.eml`,
-      );
-      writeFileSync(file, eml, { mode: 0o600 });
+      const file = path.join(dir, outboxFileName(mail, new Date()));
+      // `wx`: never overwrite an earlier email, whatever the name.
+      writeFileSync(file, eml, { mode: 0o600, flag: 'wx' });
       const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
       print(
         [

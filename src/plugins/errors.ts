@@ -3,6 +3,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError } from '../lib/errors.ts';
 import { ErrorPage } from '../views/error-page.tsx';
 
+const ADDRESS_MISTAKE = 'This address has a mistake. Check it, or go back and follow a link from the page.';
+const FORM_NOT_READ = 'The form could not be read. Reload the page and send it again.';
+
 interface Problem {
   status: number;
   code: string;
@@ -17,10 +20,11 @@ function toProblem(error: unknown): Problem {
   }
   const fe = error as Partial<FastifyError>;
   if (fe.validation) {
+    // The validator's own text ("querystring/status must be equal to constant") is for the log, never for people.
     return {
       status: 400,
       code: 'validation_error',
-      message: `Some of the data sent is not valid: ${fe.message ?? ''}`,
+      message: fe.validationContext === 'body' ? FORM_NOT_READ : ADDRESS_MISTAKE,
       headers: {},
     };
   }
@@ -62,7 +66,8 @@ export default fp(
       if (problem.status >= 500) {
         request.log.error({ err: error }, 'request failed');
       } else {
-        request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+        const detail = (error as Partial<FastifyError>).validation ? { detail: (error as Error).message } : {};
+        request.log.info({ code: problem.code, status: problem.status, ...detail }, 'request refused');
       }
       try {
         return sendProblem(request, reply, problem);

@@ -16,6 +16,8 @@ declare module 'fastify' {
     page(view: (ctx: PageContext) => VNode, statusCode?: number): FastifyReply;
     /** A message shown once on the next page rendered for this browser. */
     flash(kind: FlashKind, message: string): FastifyReply;
+    /** A short notice shown on the page this reply renders (not carried to the next one, unlike `flash`). */
+    notice(message: string): FastifyReply;
   }
 }
 
@@ -27,6 +29,12 @@ export default fp(
 
     app.decorateReply('flash', function (this: FastifyReply, kind: FlashKind, message: string) {
       return this.setCookie(names.flash, JSON.stringify({ kind, message }), { ...options, signed: true, maxAge: 300 });
+    });
+
+    const notices = new WeakMap<FastifyReply, string>();
+    app.decorateReply('notice', function (this: FastifyReply, message: string) {
+      notices.set(this, message);
+      return this;
     });
 
     function takeFlash(reply: FastifyReply): Flash | null {
@@ -62,6 +70,7 @@ export default fp(
         csrfToken: this.csrfToken(),
         // Error pages (a stray 404 for a favicon, say) leave the message for the page the person is waiting for.
         flash: statusCode < 400 ? takeFlash(this) : null,
+        notice: notices.get(this) ?? null,
         currentPath: request.url.split('?')[0] ?? '/',
         timeZone:
           user?.time_zone ??

@@ -18,6 +18,8 @@ export interface PageContext {
   user: User | null;
   csrfToken: string;
   flash: Flash | null;
+  /** A notice about this page itself (a filter in the address that was reset). */
+  notice: string | null;
   currentPath: string;
   /** The viewer's IANA time zone: the account's, else the browser's (`tz` cookie), else UTC. */
   timeZone: string;

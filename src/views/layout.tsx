@@ -93,6 +93,7 @@ export function Layout({
         </header>
         <main id="main" class={narrow ? 'main main--narrow' : 'main'} tabindex={-1}>
           {ctx.flash && <Alert kind={ctx.flash.kind}>{ctx.flash.message}</Alert>}
+          {ctx.notice && <Alert kind="info">{ctx.notice}</Alert>}
           {children}
         </main>
         {user && !user.time_zone && (

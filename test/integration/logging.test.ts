@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { loggerOptions } from '../../src/app.ts';
+import { devLogStream } from '../../src/lib/dev-log.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildTestApp, TEST_ENV } from '../helpers/build-app.ts';
 import { TestClient } from '../helpers/client.ts';
@@ -66,6 +67,45 @@ for (const dialect of dialects()) {
         lines.some((l) => l.includes('/reset-password?…')),
         'query strings are cut from logged URLs',
       );
+    });
+
+    test('development: one short line per request, none for static files and health, messages kept readable', async (t) => {
+      assert.equal(
+        (loggerOptions(loadConfig({ ...TEST_ENV, NODE_ENV: 'test' })) as Record<string, unknown>).stream,
+        undefined,
+        'outside development the logger writes its JSON lines unchanged',
+      );
+      let out = '';
+      const base = loggerOptions(loadConfig({ ...TEST_ENV, LOG_LEVEL: 'info' })) as Record<string, unknown>;
+      const { app } = await buildTestApp(
+        t,
+        dialect,
+        { LOG_LEVEL: 'info' },
+        {
+          logger: { ...base, stream: devLogStream((text) => (out += text)) },
+        },
+      );
+      const visitor = new TestClient(app);
+      const login = await visitor.get('/login');
+      const css = /href="(\/assets\/css\/[^"]+)"/.exec(login.body)?.[1] ?? '';
+      assert.equal((await visitor.get(css)).statusCode, 200);
+      await visitor.get('/healthz');
+      await visitor.get('/reset-password?token=secret-token-value');
+      app.log.warn({ ticketId: 7 }, 'something to look at');
+      await new Promise((resolve) => setImmediate(resolve));
+
+      const lines = out.trim().split('\n');
+      assert.ok(
+        lines.every((l) => !l.startsWith('{')),
+        `no JSON in development: ${out}`,
+      );
+      assert.equal(lines.filter((l) => / GET \/login 200 \d+ms$/.test(l)).length, 1, 'one line per request');
+      assert.ok(!out.includes('/assets/'), 'static files are not logged');
+      assert.ok(!out.includes('/health'), 'health checks are not logged');
+      assert.ok(!out.includes('incoming request'));
+      assert.match(out, /GET \/reset-password\?… /, 'query strings are still cut');
+      assert.ok(!out.includes('secret-token-value'));
+      assert.match(out, /\d{2}:\d{2}:\d{2} WARN something to look at ticketId=7/);
     });
   });
 }

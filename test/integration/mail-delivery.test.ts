@@ -67,7 +67,11 @@ describe('mail transports', () => {
     assert.match(lines.join('\n'), /to x@example\.com: Confirm your email address/);
     assert.match(lines.join('\n'), /verify-email\?token=abc/);
     const file = readdirSync(dir)[0] ?? '';
-    assert.ok(file.endsWith('.eml'));
+    // Readable and sorted by time: when, to whom, what (not "…uuid127.0.0.1.eml").
+    assert.match(
+      file,
+      /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-x@example\.com-confirm-your-email-address[a-z-]*-[0-9a-f]{8}\.eml$/,
+    );
     assert.match(readFileSync(path.join(dir, file), 'utf8'), /Content-Type: text\/html/);
   });
 

@@ -105,6 +105,7 @@ const ctx = {
   user: null,
   csrfToken: 'token',
   flash: null,
+  notice: null,
   currentPath: '/admin/audit',
   asset: (name: string) => `/${name}`,
   logoUrl: null,

@@ -2,6 +2,7 @@ import { serviceDeps } from '../../app-deps.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { originOf } from '../../http/origin.ts';
+import { lenientQuery, QUERY_RESET_NOTICE } from '../../http/query.ts';
 import { requireUser } from '../../http/request-user.ts';
 import { auditEventOptions, presentAuditRows } from './audit.presenter.ts';
 import { AuditQuery, FailedLoginsQuery, UnlockBody } from './admin.schemas.ts';
@@ -23,9 +24,13 @@ export default function adminSecurityRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/admin/failed-logins',
-    { config: admin, schema: { querystring: FailedLoginsQuery } },
+    { config: admin, schema: { querystring: FailedLoginsQuery }, attachValidation: true },
     async (request, reply) => {
-      const page = request.query.page ?? 1;
+      const { query, reset } = lenientQuery(FailedLoginsQuery, request.query);
+      if (reset) {
+        reply.notice(QUERY_RESET_NOTICE);
+      }
+      const page = query.page ?? 1;
       const { rows, hasNext } = await failedLoginsPage(deps, page);
       return reply.page((ctx) => FailedLoginsPage({ ctx, rows, page, hasNext, windowDays: FAILED_LOGIN_WINDOW_DAYS }));
     },
@@ -36,19 +41,26 @@ export default function adminSecurityRoutes(fastify: FastifyInstance) {
     return reply.flash('success', `${request.body.ip} can sign in again.`).redirect('/admin/failed-logins', 303);
   });
 
-  app.get('/admin/audit', { config: admin, schema: { querystring: AuditQuery } }, async (request, reply) => {
-    const q = request.query;
-    const { rows, hasNext } = await auditPage(deps, q);
-    return reply.page((ctx) =>
-      AuditPage({
-        ctx,
-        rows: presentAuditRows(rows),
-        q,
-        page: q.page ?? 1,
-        hasNext,
-        events: AUDIT_EVENT_OPTIONS,
-        retentionDays: app.config.env.AUDIT_RETENTION_DAYS,
-      }),
-    );
-  });
+  app.get(
+    '/admin/audit',
+    { config: admin, schema: { querystring: AuditQuery }, attachValidation: true },
+    async (request, reply) => {
+      const { query: q, reset } = lenientQuery(AuditQuery, request.query);
+      if (reset) {
+        reply.notice(QUERY_RESET_NOTICE);
+      }
+      const { rows, hasNext } = await auditPage(deps, q);
+      return reply.page((ctx) =>
+        AuditPage({
+          ctx,
+          rows: presentAuditRows(rows),
+          q,
+          page: q.page ?? 1,
+          hasNext,
+          events: AUDIT_EVENT_OPTIONS,
+          retentionDays: app.config.env.AUDIT_RETENTION_DAYS,
+        }),
+      );
+    },
+  );
 }

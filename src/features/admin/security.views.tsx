@@ -97,8 +97,8 @@ const dash = <span class="muted">—</span>;
 const auditColumns: Column<AuditLine>[] = [
   { label: 'Time', cell: (r) => <When ms={r.created_at} /> },
   { label: 'Event', cell: (r) => r.view.summary },
-  { label: 'Actor', cell: (r) => r.actor_email ?? dash },
-  { label: 'Target', cell: (r) => r.target_email ?? dash },
+  { label: 'Actor', fit: 'line', cell: (r) => r.actor_email ?? dash, title: (r) => r.actor_email ?? undefined },
+  { label: 'Target', fit: 'line', cell: (r) => r.target_email ?? dash, title: (r) => r.target_email ?? undefined },
   { label: 'IP', cell: (r) => r.ip ?? dash },
   { label: 'Details', cell: (r) => <Details items={r.view.details} />, title: (r) => r.user_agent ?? undefined },
 ];

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../db/database.ts';
 import { parseForm, type FormResult } from '../../http/forms.ts';
 import { originOf } from '../../http/origin.ts';
+import { lenientQuery, QUERY_RESET_NOTICE } from '../../http/query.ts';
 import { requireUser } from '../../http/request-user.ts';
 import { clearAccountCounters } from '../auth/lockout.service.ts';
 import { loadTargetUser, targetUser } from '../users/user.policy.ts';
@@ -98,10 +99,18 @@ export default function adminUserRoutes(fastify: FastifyInstance) {
     );
   }
 
-  app.get('/admin/users', { config: admin, schema: { querystring: UsersQuery } }, async (request, reply) => {
-    const { rows, page, hasNext } = await usersPage(deps, request.query);
-    return reply.page((ctx) => UsersPage({ ctx, rows, q: request.query, page, hasNext }));
-  });
+  app.get(
+    '/admin/users',
+    { config: admin, schema: { querystring: UsersQuery }, attachValidation: true },
+    async (request, reply) => {
+      const { query, reset } = lenientQuery(UsersQuery, request.query);
+      if (reset) {
+        reply.notice(QUERY_RESET_NOTICE);
+      }
+      const { rows, page, hasNext } = await usersPage(deps, query);
+      return reply.page((ctx) => UsersPage({ ctx, rows, q: query, page, hasNext }));
+    },
+  );
 
   app.get('/admin/users/new', { config: admin }, async (_request, reply) =>
     reply.page((ctx) => NewUserPage({ ctx, values: { email: '', name: '', role: 'client' }, errors: {} })),

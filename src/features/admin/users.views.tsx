@@ -20,10 +20,17 @@ const ROLE_OPTIONS: SelectOption[] = ROLES.map((r) => ({ value: r, label: ROLE_L
 const userColumns: Column<UserListRow>[] = [
   {
     label: 'Email',
+    fit: 'line',
+    title: (u) => (u.name ? `${u.email} · ${u.name}` : u.email),
     cell: (u) => (
       <>
         <a href={`/admin/users/${u.id}`}>{u.email}</a>
-        {u.name && <span class="muted"> · {u.name}</span>}
+        {u.name && (
+          <span class="muted">
+            {' · '}
+            <span dir="auto">{u.name}</span>
+          </span>
+        )}
       </>
     ),
   },

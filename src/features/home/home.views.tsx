@@ -80,7 +80,10 @@ function Greeting({ ctx, primary }: { ctx: PageContext; primary: boolean }) {
   const name = ctx.user?.name;
   return (
     <div class="page-head">
-      <h1>Welcome{name ? `, ${name}` : ''}</h1>
+      <h1>
+        Welcome{name ? ', ' : ''}
+        {name && <bdi>{name}</bdi>}
+      </h1>
       <a class={primary ? 'button button--primary home-new' : 'button'} href="/tickets/new">
         New ticket
       </a>

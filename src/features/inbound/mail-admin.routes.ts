@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { serviceDeps } from '../../app-deps.ts';
 import { originOf } from '../../http/origin.ts';
+import { lenientQuery, QUERY_RESET_NOTICE } from '../../http/query.ts';
 import { requireUser } from '../../http/request-user.ts';
 import { defineSubject } from '../../http/subject.ts';
 import { notFound } from '../../lib/errors.ts';
@@ -51,10 +52,18 @@ export default function mailAdminRoutes(fastify: FastifyInstance) {
     return row;
   });
 
-  app.get('/admin/mail', { config: staff, schema: { querystring: MailPageQuery } }, async (request, reply) => {
-    const data = await mailPage(deps, requireUser(request), request.query.page ?? 1);
-    return reply.page((ctx) => MailPage({ ctx, data }));
-  });
+  app.get(
+    '/admin/mail',
+    { config: staff, schema: { querystring: MailPageQuery }, attachValidation: true },
+    async (request, reply) => {
+      const { query, reset } = lenientQuery(MailPageQuery, request.query);
+      if (reset) {
+        reply.notice(QUERY_RESET_NOTICE);
+      }
+      const data = await mailPage(deps, requireUser(request), query.page ?? 1);
+      return reply.page((ctx) => MailPage({ ctx, data }));
+    },
+  );
 
   app.get(
     '/admin/mail/:id',

@@ -43,7 +43,7 @@ function Sender({ row }: { row: Pick<InboxRow, 'from_name' | 'from_address'> }) 
   }
   return (
     <span class="mail-sender">
-      {row.from_name && <strong>{row.from_name}</strong>}
+      {row.from_name && <strong dir="auto">{row.from_name}</strong>}
       {row.from_name && row.from_address && ' '}
       {row.from_address && <span class={row.from_name ? 'muted' : undefined}>{row.from_address}</span>}
     </span>
@@ -51,7 +51,11 @@ function Sender({ row }: { row: Pick<InboxRow, 'from_name' | 'from_address'> }) 
 }
 
 function SubjectLink({ row }: { row: InboxRow }) {
-  return <a href={`/admin/mail/${row.id}`}>{row.subject?.trim() ? row.subject : '(no subject)'}</a>;
+  return (
+    <a href={`/admin/mail/${row.id}`} dir="auto">
+      {row.subject?.trim() ? row.subject : '(no subject)'}
+    </a>
+  );
 }
 
 function TicketLink({ id }: { id: number | null }) {
@@ -90,8 +94,8 @@ function decisionButtons(csrfToken: string, row: Pick<InboxRow, 'id'>) {
 
 function heldColumns(csrfToken: string): Column<InboxRow>[] {
   return [
-    { label: 'From', cell: (r) => <Sender row={r} /> },
-    { label: 'Subject', cell: (r) => <SubjectLink row={r} /> },
+    { label: 'From', fit: 'wrap', cell: (r) => <Sender row={r} /> },
+    { label: 'Subject', fit: 'wrap', cell: (r) => <SubjectLink row={r} /> },
     { label: 'Received', cell: (r) => <When ms={r.received_at} /> },
     { label: 'Ticket', cell: (r) => <TicketLink id={r.ticket_id} /> },
     { label: 'Reason', cell: (r) => r.reason ?? dash },
@@ -105,8 +109,8 @@ function heldColumns(csrfToken: string): Column<InboxRow>[] {
 
 function unprocessedColumns(csrfToken: string): Column<InboxRow>[] {
   return [
-    { label: 'From', cell: (r) => <Sender row={r} /> },
-    { label: 'Subject', cell: (r) => <SubjectLink row={r} /> },
+    { label: 'From', fit: 'wrap', cell: (r) => <Sender row={r} /> },
+    { label: 'Subject', fit: 'wrap', cell: (r) => <SubjectLink row={r} /> },
     { label: 'Received', cell: (r) => <When ms={r.received_at} /> },
     { label: 'Status', cell: (r) => <MailStatus status={r.status} /> },
     { label: 'Attempts', cell: (r) => r.attempts },
@@ -129,7 +133,7 @@ function unprocessedColumns(csrfToken: string): Column<InboxRow>[] {
 
 function undeliverableColumns(csrfToken: string): Column<UndeliverableRow>[] {
   return [
-    { label: 'Address', cell: (r) => r.address },
+    { label: 'Address', fit: 'line', cell: (r) => r.address },
     { label: 'Reason', cell: (r) => r.reason },
     { label: 'Bounces', cell: (r) => r.bounces },
     { label: 'First', cell: (r) => <When ms={r.first_at} /> },
@@ -305,7 +309,9 @@ export function MailMessagePage({ ctx, data, can }: { ctx: PageContext; data: Ma
         <a href="/admin/mail">Mail</a>
       </p>
       <div class="page-head">
-        <h1 class="mail-title">{subject}</h1>
+        <h1 class="mail-title" dir="auto">
+          {subject}
+        </h1>
         <MailStatus status={message.status} />
       </div>
       <div class="grid-2">
@@ -316,7 +322,7 @@ export function MailMessagePage({ ctx, data, can }: { ctx: PageContext; data: Ma
               {original.headers.map((h) => (
                 <>
                   <dt>{h.name}</dt>
-                  <dd>{h.ms !== undefined && Number.isFinite(h.ms) ? <When ms={h.ms} /> : h.value}</dd>
+                  <dd dir="auto">{h.ms !== undefined && Number.isFinite(h.ms) ? <When ms={h.ms} /> : h.value}</dd>
                 </>
               ))}
             </dl>
@@ -399,7 +405,9 @@ export function MailMessagePage({ ctx, data, can }: { ctx: PageContext; data: Ma
           The full message as it arrived, quoted history included, shown as plain text (its HTML is never displayed).
         </p>
         {original.text.trim() ? (
-          <div class="mail-original">{original.text}</div>
+          <div class="mail-original" dir="auto">
+            {original.text}
+          </div>
         ) : (
           <p class="muted">The message has no text.</p>
         )}
@@ -411,7 +419,7 @@ export function MailMessagePage({ ctx, data, can }: { ctx: PageContext; data: Ma
           <ul class="attachments" aria-label="Attachments">
             {original.attachments.map((a, i) => (
               <li key={i}>
-                {a.name}{' '}
+                <span dir="auto">{a.name}</span>{' '}
                 <span class="muted">
                   ({[a.contentType, formatSize(a.size), a.inline ? 'inline' : null].filter(Boolean).join(', ')})
                 </span>

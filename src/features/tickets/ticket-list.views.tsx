@@ -99,9 +99,10 @@ function ticketColumns(staff: boolean): Column<TicketRowView>[] {
   return [
     {
       label: 'Ticket',
+      fit: 'wrap',
       cell: (t) => (
         <a href={t.href} class="ticket-link">
-          <span class="ticket-number">{t.number}</span> {t.subject}
+          <span class="ticket-number">{t.number}</span> <span dir="auto">{t.subject}</span>
         </a>
       ),
     },
@@ -109,8 +110,12 @@ function ticketColumns(staff: boolean): Column<TicketRowView>[] {
     { label: 'Priority', cell: (t) => <PriorityBadge priority={t.priority} /> },
     ...(staff
       ? [
-          { label: 'Client', cell: (t: TicketRowView) => t.client },
-          { label: 'Assignee', cell: (t: TicketRowView) => t.assignee ?? <span class="muted">Unassigned</span> },
+          { label: 'Client', fit: 'line' as const, cell: (t: TicketRowView) => t.client },
+          {
+            label: 'Assignee',
+            fit: 'line' as const,
+            cell: (t: TicketRowView) => t.assignee ?? <span class="muted">Unassigned</span>,
+          },
         ]
       : []),
     { label: 'Updated', cell: (t) => <When ms={t.updatedAt} /> },

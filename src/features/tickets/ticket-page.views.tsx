@@ -46,7 +46,7 @@ function AttachmentList({ files }: { files: AttachmentView[] }) {
     <ul class="attachments" aria-label="Attachments">
       {files.map((f) => (
         <li key={f.id}>
-          <a href={f.href} download>
+          <a href={f.href} download dir="auto">
             {f.name}
           </a>{' '}
           <span class="muted">({f.size})</span>
@@ -69,7 +69,7 @@ function ThreadItem({ item }: { item: ThreadItemView }) {
   return (
     <li class={`message${item.note ? ' message--note' : ''}${item.fromStaff ? ' message--staff' : ''}`} key={item.id}>
       <div class="message__head">
-        <strong>{item.author}</strong>
+        <strong dir="auto">{item.author}</strong>
         {item.badge && <span class="badge">{item.badge}</span>}
         {item.note && <span class="badge badge--note">Internal note</span>}
         <span class="muted">
@@ -102,7 +102,7 @@ function TicketHead({ view, now }: { view: TicketPageView; now: number }) {
   return (
     <div class="ticket-head">
       <h1>
-        <span class="ticket-number">{view.number}</span> {ticket.subject}
+        <span class="ticket-number">{view.number}</span> <span dir="auto">{ticket.subject}</span>
       </h1>
       <dl class="ticket-meta">
         <Meta label="Status">
@@ -112,7 +112,11 @@ function TicketHead({ view, now }: { view: TicketPageView; now: number }) {
           <PriorityBadge priority={ticket.priority} />
         </Meta>
         <Meta label="Category">{ticket.category ?? '—'}</Meta>
-        {view.staffDetails && <Meta label="Client">{view.staffDetails.client}</Meta>}
+        {view.staffDetails && (
+          <Meta label="Client">
+            <span dir="auto">{view.staffDetails.client}</span>
+          </Meta>
+        )}
         {view.staffDetails && <Meta label="Assignee">{view.staffDetails.assignee}</Meta>}
         <Meta label="Opened">
           <When ms={ticket.created_at} />

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ticket } from '../../db/database.ts';
 import { parseForm } from '../../http/forms.ts';
 import { originOf } from '../../http/origin.ts';
+import { lenientQuery, QUERY_RESET_NOTICE } from '../../http/query.ts';
 import { requireUser } from '../../http/request-user.ts';
 import { uploadBodyLimit } from '../../plugins/uploads.ts';
 import { contentDisposition } from './attachments.ts';
@@ -70,17 +71,21 @@ export default function ticketRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/tickets',
-    { config: { access: 'signed-in' }, schema: { querystring: ListQuery } },
+    { config: { access: 'signed-in' }, schema: { querystring: ListQuery }, attachValidation: true },
     async (request, reply) => {
       const user = requireUser(request);
-      const list = await listTicketPage(deps, user, request.query);
+      const { query, reset } = lenientQuery(ListQuery, request.query);
+      if (reset) {
+        reply.notice(QUERY_RESET_NOTICE);
+      }
+      const list = await listTicketPage(deps, user, query);
       return reply.page((ctx) =>
         TicketListPage({
           ctx,
           staff: isStaff(user),
           ...list,
           rows: list.rows.map(presentTicketRow),
-          query: request.query,
+          query,
           categories,
         }),
       );

@@ -46,6 +46,8 @@ export function Field(props: FieldProps) {
           maxLength={props.maxLength}
           inputMode={props.inputMode}
           autofocus={props.autofocus}
+          // People type in any script: the browser sets the field's direction from the first letter typed.
+          dir={props.type === 'password' ? undefined : 'auto'}
           data-strength={props.strength ? '' : undefined}
           data-counter={props.counter ? '' : undefined}
           data-min-length={props.strength && props.strengthMinLength ? String(props.strengthMinLength) : undefined}

@@ -6,8 +6,34 @@ export interface Column<T> {
   /** A header only screen readers read (a column of buttons); its cells get no data-label. */
   hiddenLabel?: boolean;
   cell: (row: T) => ComponentChildren;
-  /** The cell's tooltip. */
+  /** The cell's tooltip (for a `fit: 'line'` column whose cell is plain text, that text by default). */
   title?: (row: T) => string | undefined;
+  /**
+   * How a cell of people's text fits its column, so one long value never breaks the table: `line` keeps it on one
+   * line, never split mid-word, cut with an ellipsis and the full text in the tooltip (addresses, names); `wrap`
+   * lets it wrap, anywhere if it must (a subject that is one pasted URL). Both mark the text `dir="auto"`, so
+   * right-to-left text reads right to left.
+   */
+  fit?: 'line' | 'wrap';
+}
+
+function Cell<T>({ column, row }: { column: Column<T>; row: T }) {
+  const content = column.cell(row);
+  const title = column.title?.(row) ?? (column.fit === 'line' && typeof content === 'string' ? content : undefined);
+  if (!column.fit) {
+    return (
+      <td data-label={column.hiddenLabel ? undefined : column.label} title={title}>
+        {content}
+      </td>
+    );
+  }
+  return (
+    <td data-label={column.hiddenLabel ? undefined : column.label} class={`cell--${column.fit}`}>
+      <span class={`cell__${column.fit}`} dir="auto" title={title}>
+        {content}
+      </span>
+    </td>
+  );
 }
 
 /** A table of rows, one column per entry of `columns`, that stacks into labelled cells on narrow screens. */
@@ -37,9 +63,7 @@ export function DataTable<T>(props: {
           {props.rows.map((row) => (
             <tr key={props.rowKey(row)}>
               {columns.map((c) => (
-                <td data-label={c.hiddenLabel ? undefined : c.label} title={c.title?.(row)}>
-                  {c.cell(row)}
-                </td>
+                <Cell column={c} row={row} />
               ))}
             </tr>
           ))}

@@ -32,7 +32,7 @@ export function Textarea({
       hint={hint}
       error={error}
       control={(aria) => (
-        <textarea id={id} name={name} rows={rows} maxLength={maxLength} required={required} {...aria}>
+        <textarea id={id} name={name} dir="auto" rows={rows} maxLength={maxLength} required={required} {...aria}>
           {value}
         </textarea>
       )}

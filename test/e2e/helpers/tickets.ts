@@ -200,8 +200,54 @@ async function openTicketAsStaff(page: Page, server: E2eServer): Promise<Convers
   return conversation;
 }
 
+/** A subject that is one unbroken pasted URL, longer than any column. */
+export const URL_SUBJECT =
+  'https://intranet.example.com/printers/floor-2/queue?job=a8f3c2d19e7b4f60a1c5d2e8f9b0a3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0';
+export const RTL_SUBJECT = 'המדפסת בקומה 2 לא מדפיסה!';
+export const RTL_MESSAGE =
+  'الطابعة في الطابق الثاني لا تطبع منذ صباح اليوم.\nجربنا إعادة التشغيل، لكن المشكلة ما زالت قائمة.';
+
+/**
+ * Tickets whose text tests the lists: a client with a long address opens one with a pasted URL as its subject and
+ * one in Hebrew with an Arabic message; an agent with a long address takes the first (the other stays unassigned).
+ */
+export async function seedLongText(server: E2eServer): Promise<{ client: TestUser; agent: TestUser; rtlId: number }> {
+  const [client, agent] = await Promise.all([
+    freshUser(server, 'maria.fernanda.rodriguez-de-la-vega.accounts-payable'),
+    freshUser(server, 'christopher.alexander.montgomery-support', { role: 'agent' }),
+  ]);
+  const urlId = await asUser(server, client, (s) =>
+    openTicketOver(s, { subject: URL_SUBJECT, message: 'The link above shows the stuck job.' }),
+  );
+  const rtlId = await asUser(server, client, (s) => openTicketOver(s, { subject: RTL_SUBJECT, message: RTL_MESSAGE }));
+  await asUser(server, agent, (s) =>
+    manageOver(s, urlId, { assignee: String(agent.id), priority: 'high', category: '' }),
+  );
+  return { client, agent, rtlId };
+}
+
 /** The ticket pages, for clients and staff. */
 export const TICKET_PAGE_STATES: readonly PageState[] = [
+  {
+    // The staff list with a pasted URL as a subject and long addresses: columns keep their width.
+    name: 'tickets-long-text',
+    open: async (page, server) => {
+      await seedLongText(server);
+      await signIn(page, server, await freshUser(server, 'ada.admin', { role: 'administrator' }));
+      await page.goto(`${server.baseUrl}/tickets?q=`);
+      await page.getByRole('heading', { level: 1, name: 'All tickets' }).waitFor();
+    },
+  },
+  {
+    // A ticket in Hebrew with an Arabic message: right to left, punctuation on the correct side.
+    name: 'ticket-rtl',
+    open: async (page, server) => {
+      const { rtlId } = await seedLongText(server);
+      await signIn(page, server, await freshUser(server, 'ada.admin', { role: 'administrator' }));
+      await page.goto(`${server.baseUrl}/tickets/${rtlId}`);
+      await page.getByRole('heading', { level: 2, name: 'Manage' }).waitFor();
+    },
+  },
   {
     // A client past TICKETS_PER_HOUR: the form comes back with a notice and the typed text kept.
     name: 'ticket-new-quota',
