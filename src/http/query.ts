@@ -27,5 +27,5 @@ export function lenientQuery<S extends TObject>(schema: S, query: unknown): { qu
       reset = true;
     }
   }
-  return { query: kept as Static<S>, reset };
+  return { query: kept, reset };
 }

@@ -22,7 +22,7 @@ for (const dialect of dialects()) {
       const { app, db } = await buildTestApp(t, dialect);
       const { client: client } = await signedInAs(app, 'client', 'dana@example.com');
       const { client: agent } = await signedInAs(app, 'agent', 'agent@example.com');
-      
+
       const id = await openTicket(client, { subject: HEBREW_SUBJECT, message: ARABIC_MESSAGE });
       const page = (await client.get(`/tickets/${id}`)).body;
       assertAutoDirAround(page, HEBREW_SUBJECT, 'the subject on the ticket page');
@@ -44,7 +44,6 @@ for (const dialect of dialects()) {
       const toClient = (await mailsTo(db, 'dana@example.com')).find((m) => m.kind === 'ticket.staff_replied');
       assert.ok(toClient, 'the client was told of the reply');
       assertAutoDirAround(toClient.html_body, ARABIC_REPLY, 'the reply quoted in the email');
-
     });
 
     test('a name in Arabic is marked dir="auto" in the user list', async (t) => {
