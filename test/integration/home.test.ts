@@ -29,7 +29,11 @@ function tile(body: string, label: string): string | undefined {
 
 /** The ticket subjects a section lists, in order. */
 function subjects(html: string): string[] {
-  return [...html.matchAll(/class="ticket-number">[^<]*<\/span> ([^<]*)<\/a>/g)].map((m) => m[1] ?? '');
+  return [
+    ...html.matchAll(
+      /class="ticket-number">[^<]*<\/span> (?:<(?:bdi|span dir="auto")>)?([^<]*)(?:<\/(?:bdi|span)>)?<\/a>/g,
+    ),
+  ].map((m) => m[1] ?? '');
 }
 
 async function assign(db: DB, ids: number[], assigneeId: number | null): Promise<void> {

@@ -10,10 +10,13 @@ const HEBREW_SUBJECT = 'המדפסת לא עובדת!';
 const ARABIC_MESSAGE = 'الطابعة لا تعمل منذ التحديث.';
 const ARABIC_REPLY = 'شكرا، سنتحقق من ذلك.';
 
-/** The element that holds `text` as its whole content carries dir="auto" (so the browser sets its direction). */
+/**
+ * The element that holds `text` as its whole content carries dir="auto" (so the browser sets its direction), or
+ * the Markdown container around its first paragraph does.
+ */
 function assertAutoDirAround(html: string, text: string, where: string) {
   const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  assert.match(html, new RegExp(`<[a-z0-9]+\\b[^>]*\\bdir="auto"[^>]*>\\s*${escaped}\\s*<`), where);
+  assert.match(html, new RegExp(`<[a-z0-9]+\\b[^>]*\\bdir="auto"[^>]*>\\s*(?:<p\\b[^>]*>)?${escaped}\\s*<`), where);
 }
 
 for (const dialect of dialects()) {

@@ -48,7 +48,7 @@ for (const dialect of dialects()) {
       const seen = await carol.get(`/tickets/${id}`);
       assert.match(seen.body, /Please unplug it first\./);
       assert.match(seen.body, /Awaiting client reply/);
-      assert.match(seen.body, /<strong>Support<\/strong>/, 'clients see staff as Support');
+      assert.match(seen.body, /<strong dir="auto">Support<\/strong>/, 'clients see staff as Support');
       assert.doesNotMatch(seen.body, /agent@example\.com/);
       assert.doesNotMatch(seen.body, /careless|Internal note/, 'internal notes never reach clients');
       const carolMail = await mailsTo(db, 'carol@example.com');

@@ -67,7 +67,7 @@ for (const dialect of dialects()) {
       });
       assert.equal(res.statusCode, 413, res.body.slice(0, 300));
       assert.equal(shown(res.body, 'message'), message);
-      assert.match(res.body, /id="f-attachments-error">The files are too large together: at most 2 files/);
+      assert.match(res.body, /id="f-reply-attachments-error">The files are too large together: at most 2 files/);
       assert.equal(res.headers.connection, 'close', 'the rest of the body is not read');
       const messages = await db.selectFrom('ticket_messages').selectAll().where('ticket_id', '=', id).execute();
       assert.equal(messages.length, 1, 'only the opening message');
@@ -85,7 +85,7 @@ for (const dialect of dialects()) {
       ]);
       assert.equal(big.statusCode, 413);
       assert.equal(shown(big.body, 'message'), message);
-      assert.match(big.body, /id="f-attachments-error">“shot\.png” is larger than/);
+      assert.match(big.body, /id="f-reply-attachments-error">“shot\.png” is larger than/);
       assert.match(big.body, /action="\/tickets\/\d+\/messages"/);
 
       const many = await postMultipart(

@@ -115,6 +115,8 @@ export function spawnApp(opts: AppProcessOptions & { port: number }): SpawnedApp
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     ...(entry === 'source' ? { TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') } : {}),
+    // JSON log lines, which the tests read (development's one-line format is for people); a test may override it.
+    NODE_ENV: 'test',
     ...opts.env,
     HOST: '127.0.0.1',
     PORT: String(opts.port),

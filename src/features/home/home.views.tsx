@@ -16,7 +16,7 @@ const ticketCell: Column<HomeRowView> = {
   label: 'Ticket',
   cell: (t) => (
     <a href={t.href} class="ticket-link">
-      <span class="ticket-number">{t.number}</span> {t.subject}
+      <span class="ticket-number">{t.number}</span> <bdi>{t.subject}</bdi>
     </a>
   ),
 };
@@ -30,7 +30,7 @@ const CLIENT_COLUMNS: Column<HomeRowView>[] = [
 function staffColumns(withAssignee: boolean): Column<HomeRowView>[] {
   return [
     ticketCell,
-    { label: 'Client', cell: (t) => t.client },
+    { label: 'Client', fit: 'line', cell: (t) => t.client, title: (t) => t.client },
     { label: 'Priority', cell: (t) => <PriorityBadge priority={t.priority} /> },
     ...(withAssignee
       ? [{ label: 'Assignee', cell: (t: HomeRowView) => t.assignee ?? <span class="muted">Unassigned</span> }]
@@ -80,10 +80,17 @@ function Greeting({ ctx, primary }: { ctx: PageContext; primary: boolean }) {
   const name = ctx.user?.name;
   return (
     <div class="page-head">
-      <h1>
-        Welcome{name ? ', ' : ''}
-        {name && <bdi>{name}</bdi>}
-      </h1>
+      <div>
+        <h1>
+          Welcome{name ? ', ' : ''}
+          {name && <bdi>{name}</bdi>}
+        </h1>
+        {ctx.user && (
+          <p class="muted home-who">
+            You are signed in as <strong>{ctx.user.email}</strong>.
+          </p>
+        )}
+      </div>
       <a class={primary ? 'button button--primary home-new' : 'button'} href="/tickets/new">
         New ticket
       </a>

@@ -126,7 +126,7 @@ function TicketHead({ view, now }: { view: TicketPageView; now: number }) {
         <p class="ticket-activity">
           {view.lastReply && (
             <span>
-              Last reply by {view.lastReply.author} <When ms={view.lastReply.at} />
+              Last reply by <bdi>{view.lastReply.author}</bdi> <When ms={view.lastReply.at} />
             </span>
           )}
           {view.waitingSince !== null && (
