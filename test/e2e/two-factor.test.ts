@@ -42,7 +42,7 @@ describe('two-factor authentication in a real browser', () => {
 
     // The password leads to the setup page, and nowhere else until it is done.
     await submitLogin(page, email, GOOD_PASSWORD);
-    await page.waitForURL(`${server.baseUrl}/two-factor/setup`);
+    await page.waitForURL((url) => url.pathname === '/two-factor/setup');
     assert.equal(await page.title(), 'Set up two-factor authentication · Support');
     assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 0);
     const qr = page.getByRole('img', { name: 'QR code to add this account to your authenticator app' });
@@ -61,7 +61,7 @@ describe('two-factor authentication in a real browser', () => {
     const otpauth = await page.getByRole('link', { name: 'otpauth link' }).getAttribute('href');
     assert.match(otpauth ?? '', /^otpauth:\/\/totp\/.*secret=[A-Z2-7]+/);
     await page.goto(`${server.baseUrl}/tickets`);
-    await page.waitForURL(`${server.baseUrl}/two-factor/setup`);
+    await page.waitForURL((url) => url.pathname === '/two-factor/setup');
 
     // A wrong code is refused, with the reason; then the key from the page works.
     await page.getByLabel('Code from your app').fill(wrongTotp((await key.innerText()).replace(/\s+/g, '')));
@@ -139,7 +139,7 @@ describe('two-factor authentication in a real browser', () => {
     const admin = await freshUser(server, 'new.admin', { role: 'administrator', twoFactor: false });
     await page.goto(`${server.baseUrl}/login`);
     await submitLogin(page, admin.email, admin.password);
-    await page.waitForURL(`${server.baseUrl}/two-factor/setup`);
+    await page.waitForURL((url) => url.pathname === '/two-factor/setup');
     // The administration is not reachable on the way.
     await page.goto(`${server.baseUrl}/admin/users`);
     assert.equal(path(page), '/two-factor/setup');

@@ -170,7 +170,7 @@ export async function completeTwoFactorSetup(
   server: E2eServer,
   email: string,
 ): Promise<{ totpSecret: string; recoveryCodes: string[] }> {
-  await page.waitForURL(`${server.baseUrl}/two-factor/setup`);
+  await page.waitForURL((url) => url.pathname === '/two-factor/setup');
   await page.getByRole('heading', { level: 1, name: 'Set up two-factor authentication' }).waitFor();
   await page.getByText('Can’t scan? Enter the key by hand').click();
   const key = page.getByLabel('Setup key');

@@ -15,7 +15,7 @@ async function openSetup(page: Page, server: E2eServer): Promise<string> {
   const user = await freshUser(server, 'new.starter', { twoFactor: false });
   await page.goto(`${server.baseUrl}/login`);
   await submitLogin(page, user.email, user.password);
-  await page.waitForURL(`${server.baseUrl}/two-factor/setup`);
+  await page.waitForURL((url) => url.pathname === '/two-factor/setup');
   await page.getByRole('heading', { level: 1, name: 'Set up two-factor authentication' }).waitFor();
   return user.email;
 }
