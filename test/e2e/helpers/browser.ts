@@ -146,7 +146,7 @@ export async function signIn(
     }
     await submitCode(page, await nextTotp(server, { email: user.email, totpSecret: user.totpSecret }));
     try {
-      await page.waitForURL(`${server.baseUrl}/`);
+      await page.waitForURL((url) => url.pathname === '/');
     } catch (error) {
       const alert = await page
         .getByRole('alert')
@@ -184,9 +184,13 @@ export async function completeTwoFactorSetup(
 }
 
 /** From the recovery codes page after a first enrolment: "I have saved my codes — continue" to the home page. */
-export async function continuePastRecoveryCodes(page: Page, server: E2eServer): Promise<void> {
+export async function continuePastRecoveryCodes(page: Page, _server: E2eServer): Promise<void> {
   await page.getByRole('link', { name: 'I have saved my codes — continue' }).click();
-  await page.waitForURL(`${server.baseUrl}/`);
+  // To the page the sign-in was for (its `next`, kept through the first enrolment), or home.
+  await page.waitForURL((url) => !['/two-factor/setup', '/login', '/login/two-factor'].includes(url.pathname));
+  if (new URL(page.url()).pathname !== '/') {
+    return;
+  }
   await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
 }
 
