@@ -79,13 +79,13 @@ for (const dialect of dialects()) {
       const staff = new TestClient(app);
       await staff.signIn(agent);
       const waiting = (await staff.get(`/tickets/${id}`)).body;
-      assert.match(waiting, /Last reply by [^<]+ <time[^>]*>3 hours ago<\/time>/);
+      assert.match(waiting, /Last reply by <bdi>[^<]+<\/bdi> <time[^>]*>3 hours ago<\/time>/);
       assert.match(waiting, /Waiting for 3 hours/);
 
       await postMessage(staff, id, 'We are on it.');
       await client.signIn(user); // the first session ended while idle
       const answered = (await client.get(`/tickets/${id}`)).body;
-      assert.match(answered, /Last reply by Support <time[^>]*>just now<\/time>/);
+      assert.match(answered, /Last reply by <bdi>Support<\/bdi> <time[^>]*>just now<\/time>/);
       assert.doesNotMatch(answered, /Waiting for/);
     });
   });
